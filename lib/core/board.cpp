@@ -1,0 +1,160 @@
+#include "core/board.hpp"
+
+namespace sonde::core {
+
+std::string_view kind_name(ComponentKind k) {
+  switch (k) {
+    case ComponentKind::collector:
+      return "collector";
+    case ComponentKind::listener:
+      return "listener";
+    case ComponentKind::other:
+      return "other";
+  }
+  return "other";
+}
+
+std::string_view state_name(ComponentState s) {
+  switch (s) {
+    case ComponentState::pending:
+      return "pending";
+    case ComponentState::ok:
+      return "ok";
+    case ComponentState::failing:
+      return "failing";
+    case ComponentState::unavailable:
+      return "unavailable";
+  }
+  return "pending";
+}
+
+void Board::declare(std::string name, ComponentKind kind, bool counts_for_ready) {
+  std::unique_lock lock(mu_);
+  Entry e;
+  e.status.name = name;
+  e.status.kind = kind;
+  e.status.counts_for_ready = counts_for_ready;
+  entries_.insert_or_assign(std::move(name), std::move(e));
+}
+
+void Board::remove(std::string_view name) {
+  std::unique_lock lock(mu_);
+  if (auto it = entries_.find(name); it != entries_.end()) entries_.erase(it);
+  check_ready_and_notify(lock);
+}
+
+void Board::publish(std::string_view name, SnapshotPtr snapshot, double duration_seconds,
+                    const Status& status) {
+  std::unique_lock lock(mu_);
+  auto it = entries_.find(name);
+  if (it == entries_.end()) return;  // removed by a reload while the attempt ran
+  Entry& e = it->second;
+  e.status.attempts++;
+  e.status.last_duration_seconds = duration_seconds;
+  e.status.last_attempt = clock_.now();
+  if (status.ok()) {
+    e.snapshot = std::move(snapshot);
+    e.status.state = ComponentState::ok;
+    e.status.last_error.clear();
+  } else {
+    e.snapshot.reset();
+    e.status.state = ComponentState::failing;
+    e.status.last_error = status.message();
+  }
+  check_ready_and_notify(lock);
+}
+
+void Board::set_state(std::string_view name, ComponentState state, std::string error) {
+  std::unique_lock lock(mu_);
+  auto it = entries_.find(name);
+  if (it == entries_.end()) return;
+  it->second.status.state = state;
+  it->second.status.last_error = std::move(error);
+  check_ready_and_notify(lock);
+}
+
+void Board::add_live(std::string name, std::function<void(SnapshotBuilder&)> fn) {
+  std::lock_guard lock(mu_);
+  live_.insert_or_assign(std::move(name),
+                         std::make_shared<const std::function<void(SnapshotBuilder&)>>(std::move(fn)));
+}
+
+void Board::remove_live(std::string_view name) {
+  std::lock_guard lock(mu_);
+  if (auto it = live_.find(name); it != live_.end()) live_.erase(it);
+}
+
+std::vector<SnapshotPtr> Board::gather() const {
+  std::vector<SnapshotPtr> out;
+  std::vector<std::shared_ptr<const std::function<void(SnapshotBuilder&)>>> live;
+  SnapshotBuilder meta;
+  {
+    std::lock_guard lock(mu_);
+    out.reserve(entries_.size() + live_.size() + 1);
+    for (const auto& [name, e] : entries_) {
+      if (e.snapshot) out.push_back(e.snapshot);
+      if (e.status.kind != ComponentKind::collector || e.status.attempts == 0) continue;
+      const Label l[] = {{"collector", name}};
+      meta.gauge("node_scrape_collector_duration_seconds",
+                 "sonde: Duration of a collector scrape.", l, e.status.last_duration_seconds);
+      meta.gauge("node_scrape_collector_success", "sonde: Whether a collector succeeded.", l,
+                 e.status.state == ComponentState::ok ? 1.0 : 0.0);
+    }
+    for (const auto& [name, fn] : live_) live.push_back(fn);
+  }
+  out.push_back(std::make_shared<const Snapshot>(meta.take()));
+  // Live sources run outside the lock: they may take their own locks.
+  for (const auto& fn : live) {
+    SnapshotBuilder b;
+    (*fn)(b);
+    out.push_back(std::make_shared<const Snapshot>(b.take()));
+  }
+  return out;
+}
+
+bool Board::ready_locked() const {
+  for (const auto& [name, e] : entries_) {
+    if (!e.status.counts_for_ready) continue;
+    if (e.status.kind == ComponentKind::collector) {
+      if (e.status.attempts == 0) return false;
+    } else if (e.status.state == ComponentState::pending) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Board::ready() const {
+  std::lock_guard lock(mu_);
+  return ready_locked();
+}
+
+void Board::check_ready_and_notify(std::unique_lock<std::mutex>& lock) {
+  if (was_ready_ || !ready_locked()) return;
+  was_ready_ = true;
+  auto callbacks = std::move(ready_callbacks_);
+  ready_callbacks_.clear();
+  lock.unlock();
+  for (auto& f : callbacks) f();
+  lock.lock();
+}
+
+void Board::on_ready(std::function<void()> f) {
+  std::unique_lock lock(mu_);
+  if (was_ready_) {
+    lock.unlock();
+    f();
+    return;
+  }
+  ready_callbacks_.push_back(std::move(f));
+}
+
+std::vector<ComponentStatus> Board::components() const {
+  std::lock_guard lock(mu_);
+  std::vector<ComponentStatus> out;
+  out.reserve(entries_.size());
+  for (const auto& [name, e] : entries_) out.push_back(e.status);
+  return out;
+}
+
+}  // namespace sonde::core

@@ -1,0 +1,115 @@
+// The data model every source publishes: families of samples whose series text (name and labels)
+// is rendered once, when the sample is built, so that a scrape only concatenates bytes.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace sonde::core {
+
+enum class MetricType : std::uint8_t { counter, gauge, untyped, histogram, summary };
+
+/// The word the text format uses in `# TYPE` lines.
+std::string_view type_name(MetricType t);
+
+/// One label pair. Names must already be valid Prometheus label names; values are escaped when
+/// rendered.
+using Label = std::pair<std::string_view, std::string_view>;
+
+/// One sample: the full series text (`name{a="1",b="2"}`, or just `name`) and its value.
+struct Sample {
+  std::string series;
+  double value = 0;
+};
+
+/// Samples that share a name, type and help. For histograms and summaries `name` is the family
+/// name and samples carry the `_bucket`/`_sum`/`_count` suffixes in their series text.
+struct Family {
+  std::string name;
+  std::string help;
+  MetricType type = MetricType::untyped;
+  std::vector<Sample> samples;
+};
+
+/// What one source published at one moment. Immutable once handed to the board.
+struct Snapshot {
+  std::vector<Family> families;
+  std::size_t series_count() const;
+};
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+/// Appends `name{k="v",...}` to out, escaping values as the text format requires
+/// (backslash, double quote and newline).
+void append_series(std::string& out, std::string_view name, std::span<const Label> labels);
+std::string render_series(std::string_view name, std::span<const Label> labels);
+void append_escaped_label_value(std::string& out, std::string_view value);
+
+/// Where a collector writes what it read. Not thread-safe: one sink per attempt.
+class SampleSink {
+ public:
+  virtual ~SampleSink() = default;
+
+  /// Adds one sample to the family `name`, creating the family (with this type and help) on
+  /// first use.
+  virtual void add(std::string_view name, MetricType type, std::string_view help,
+                   std::span<const Label> labels, double value) = 0;
+  /// Reports lines or fields the collector had to skip (counted in
+  /// sonde_collector_parse_errors_total{collector}).
+  virtual void parse_errors(std::size_t n) = 0;
+
+  void gauge(std::string_view name, std::string_view help, std::span<const Label> labels,
+             double value) {
+    add(name, MetricType::gauge, help, labels, value);
+  }
+  void gauge(std::string_view name, std::string_view help, std::initializer_list<Label> labels,
+             double value) {
+    add(name, MetricType::gauge, help, std::span(labels.begin(), labels.size()), value);
+  }
+  void counter(std::string_view name, std::string_view help, std::span<const Label> labels,
+               double value) {
+    add(name, MetricType::counter, help, labels, value);
+  }
+  void counter(std::string_view name, std::string_view help, std::initializer_list<Label> labels,
+               double value) {
+    add(name, MetricType::counter, help, std::span(labels.begin(), labels.size()), value);
+  }
+  void untyped(std::string_view name, std::string_view help, std::span<const Label> labels,
+               double value) {
+    add(name, MetricType::untyped, help, labels, value);
+  }
+  void untyped(std::string_view name, std::string_view help, std::initializer_list<Label> labels,
+               double value) {
+    add(name, MetricType::untyped, help, std::span(labels.begin(), labels.size()), value);
+  }
+};
+
+/// The SampleSink that builds a Snapshot.
+class SnapshotBuilder final : public SampleSink {
+ public:
+  void add(std::string_view name, MetricType type, std::string_view help,
+           std::span<const Label> labels, double value) override;
+  /// Adds a sample whose series text differs from the family name (histogram buckets, `_sum`).
+  void add_raw(std::string_view family, MetricType type, std::string_view help,
+               std::string series, double value);
+  void parse_errors(std::size_t n) override { parse_errors_ += n; }
+
+  std::size_t parse_error_count() const { return parse_errors_; }
+  /// Moves the built families out; the builder is empty afterwards.
+  Snapshot take();
+
+ private:
+  Family& family(std::string_view name, MetricType type, std::string_view help);
+
+  Snapshot snap_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::size_t parse_errors_ = 0;
+};
+
+}  // namespace sonde::core

@@ -1,0 +1,40 @@
+// The HTTP server: Boost.Beast, asynchronous, one strand per connection, with limits on
+// connections, header size and time per request. Beast stays inside server.cpp.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/options.hpp"
+#include "core/result.hpp"
+#include "http/router.hpp"
+
+namespace sonde::http {
+
+class Server {
+ public:
+  using Handler = std::function<Response(const Request&)>;
+
+  Server(boost::asio::io_context& io, core::WebOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Resolves and binds web.listen_address and starts accepting. Errors name the address.
+  core::Status start();
+  /// "host:port" actually bound (port 0 resolved).
+  std::string local_address() const;
+  /// Stops accepting; open connections finish their in-flight request and close. Safe to call
+  /// from any thread; idempotent.
+  void stop();
+  /// Number of open connections (for tests and shutdown).
+  std::size_t connections() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace sonde::http

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of sonde from Debian's packages. Idempotent: packages
+# already present are left alone, and apt-get update runs only when something is missing.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config git
+  prometheus-cpp-dev libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  catch2 zlib1g-dev libssl-dev libsystemd-dev nlohmann-json3-dev
+)
+test_pkgs=(
+  prometheus            # promtool, and a real Prometheus for end-to-end tests
+  prometheus-node-exporter
+  curl python3 clang libclang-rt-14-dev libbenchmark-dev wrk
+)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" != "--build-only" ]]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The node-exporter package starts a system service where systemd runs; tests start their own.
