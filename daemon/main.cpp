@@ -1,1 +1,164 @@
-int main() { return 0; }
+// sonde: command line, logging set-up and exit codes. Everything else is in daemon/wiring.cpp.
+//
+//   sonde [--config FILE] [--web.listen-address HOST:PORT] [--log.level LEVEL]
+//   sonde config check FILE
+//   sonde --version | --help
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/loader.hpp"
+#include "core/build_info.hpp"
+#include "daemon/wiring.hpp"
+
+namespace {
+
+using namespace sonde;
+
+constexpr std::string_view kUsage =
+    "usage: sonde [--config FILE] [--web.listen-address HOST:PORT] "
+    "[--log.level debug|info|warn|error]\n"
+    "       sonde config check FILE\n"
+    "       sonde --version\n"
+    "\n"
+    "Without --config, sonde runs on its embedded defaults (listening on 127.0.0.1:9477).\n"
+    "Flags override the file. Exit codes: 0 ok, 1 run-time failure, 2 usage, 78 bad config.\n";
+
+struct Flags {
+  std::optional<std::string> config;
+  std::optional<std::string> listen_address;
+  std::optional<std::string> log_level;
+};
+
+std::optional<core::LogLevel> parse_level(std::string_view s) {
+  if (s == "debug") return core::LogLevel::debug;
+  if (s == "info") return core::LogLevel::info;
+  if (s == "warn") return core::LogLevel::warn;
+  if (s == "error") return core::LogLevel::error;
+  return std::nullopt;
+}
+
+void setup_logging(const core::LogOptions& opts) {
+  // Logs go to stderr: systemd's journal and kubectl logs both read it.
+  auto logger = spdlog::stderr_logger_mt("sonde");
+  if (opts.format == core::LogFormat::json) {
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  }
+  switch (opts.level) {
+    case core::LogLevel::debug:
+      logger->set_level(spdlog::level::debug);
+      break;
+    case core::LogLevel::info:
+      logger->set_level(spdlog::level::info);
+      break;
+    case core::LogLevel::warn:
+      logger->set_level(spdlog::level::warn);
+      break;
+    case core::LogLevel::error:
+      logger->set_level(spdlog::level::err);
+      break;
+  }
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+void print_errors(const std::vector<config::ConfigError>& errors) {
+  for (const auto& e : errors) std::cerr << e.to_string() << '\n';
+}
+
+int config_check(const std::string& file) {
+  const auto result = config::load_file(file);
+  if (!result.ok()) {
+    print_errors(result.errors);
+    std::cerr << file << ": " << result.errors.size()
+              << (result.errors.size() == 1 ? " error\n" : " errors\n");
+    return 1;
+  }
+  std::cout << file << ": ok\n";
+  return 0;
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "sonde: " << message << "\n" << kUsage;
+  return daemon::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+
+  if (args.size() >= 1 && args[0] == "config") {
+    if (args.size() == 3 && args[1] == "check") return config_check(args[2]);
+    return usage_error("expected: sonde config check FILE");
+  }
+
+  Flags flags;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg == "--version" || arg == "-v") {
+      std::cout << "sonde " << core::build::kVersion << " (revision " << core::build::kRevision
+                << ", built with " << core::build::kCompiler << ")\n";
+      return daemon::kExitOk;
+    }
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return daemon::kExitOk;
+    }
+    std::string value;
+    bool has_value = false;
+    if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    auto take = [&](std::optional<std::string>& into) -> bool {
+      if (!has_value) {
+        if (i + 1 >= args.size()) return false;
+        value = args[++i];
+      }
+      into = value;
+      return true;
+    };
+    bool ok = true;
+    if (arg == "--config") {
+      ok = take(flags.config);
+    } else if (arg == "--web.listen-address") {
+      ok = take(flags.listen_address);
+    } else if (arg == "--log.level") {
+      ok = take(flags.log_level);
+    } else {
+      return usage_error("unknown argument \"" + arg + "\"");
+    }
+    if (!ok) return usage_error(arg + " needs a value");
+  }
+
+  core::Config cfg;
+  if (flags.config) {
+    auto result = config::load_file(*flags.config);
+    if (!result.ok()) {
+      print_errors(result.errors);
+      std::cerr << "sonde: " << *flags.config << ": " << result.errors.size()
+                << (result.errors.size() == 1 ? " error" : " errors") << "; not starting\n";
+      return daemon::kExitConfig;
+    }
+    cfg = std::move(result.config);
+  }
+  if (flags.log_level) {
+    auto level = parse_level(*flags.log_level);
+    if (!level) return usage_error("--log.level must be one of debug, info, warn, error");
+    cfg.log.level = *level;
+  }
+  if (flags.listen_address) cfg.web.listen_address = *flags.listen_address;
+
+  setup_logging(cfg.log);
+  return daemon::run(cfg);
+}

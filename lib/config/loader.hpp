@@ -3,21 +3,24 @@
 // one pass reports every error.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/options.hpp"
+#include "core/result.hpp"
 
 namespace sonde::config {
 
 struct ConfigError {
-  std::string file;    // as given to the loader
-  int line = 0;        // 1-based; 0 when unknown
-  int column = 0;      // 1-based; 0 when unknown
-  std::string path;    // dotted key path, e.g. "collectors.cpu.interval"; empty for syntax errors
-  std::string message; // what was expected and what was found
+  std::string file;     // as given to the loader
+  int line = 0;         // 1-based; 0 when unknown
+  int column = 0;       // 1-based; 0 when unknown
+  std::string path;     // dotted key path, e.g. "collectors.cpu.interval"; empty for syntax errors
+  std::string message;  // what was expected and what was found
   /// "file:line:column: path: message" (omitting parts that are unknown).
   std::string to_string() const;
 };
@@ -28,15 +31,42 @@ struct LoadResult {
   bool ok() const { return errors.empty(); }
 };
 
-/// Loads a file. A missing or unreadable file is one error naming the file.
+/// Config files larger than this are refused: a config is a few KiB, and a mistaken path (a log,
+/// /dev/zero) must not be read without bound.
+inline constexpr std::size_t kMaxConfigBytes = 4u << 20;
+
+/// Loads a file. A missing or unreadable file is one error naming the file. Never throws.
 LoadResult load_file(const std::filesystem::path& path);
-/// Loads YAML text; `name` is used as the file in error messages.
+/// Loads YAML text; `name` is used as the file in error messages. An empty document (or one with
+/// only comments) gives the defaults. Errors are sorted by position. Never throws.
 LoadResult load_string(std::string_view yaml, std::string_view name = "<string>");
 
 /// Parses a Prometheus duration ("15s", "1m", "1h30m", "500ms", "1d", "2w", "1y"; "0" is 0).
-/// Returns false on bad syntax or overflow.
+/// Returns false on bad syntax or overflow. Units must appear in the order y w d h m s ms, each at
+/// most once; y = 365d, w = 7d. The largest accepted duration is the one that still fits in
+/// std::chrono::nanoseconds (about 292 years), so every consumer can convert it for its timers.
 bool parse_duration(std::string_view text, core::Millis& out);
-/// Formats a duration the way Prometheus prints it ("1h30m", "5s", "250ms", "0s").
+/// Formats a duration the way Prometheus prints it ("1h30m", "5s", "250ms", "0s"); years and
+/// weeks only when they divide the duration exactly ("90d", not "12w6d").
 std::string format_duration(core::Millis d);
+
+/// Parses a log level name: debug, info, warn, error.
+std::optional<core::LogLevel> parse_log_level(std::string_view text);
+std::string_view to_string(core::LogLevel level);
+/// Parses a log format name: text, json.
+std::optional<core::LogFormat> parse_log_format(std::string_view text);
+std::string_view to_string(core::LogFormat format);
+
+/// A listen address split into its parts. `host` is empty for "all interfaces" (":9477") and
+/// holds an IPv6 address without its brackets.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+/// Parses HOST:PORT, [IPv6]:PORT or :PORT. HOST is empty, a host name (RFC 1123), an IPv4
+/// address, or (in brackets) an IPv6 address with an optional %zone. The error says what is wrong,
+/// e.g. `port must be a number from 0 to 65535`.
+core::Result<ListenAddress> parse_listen_address(std::string_view text);
 
 }  // namespace sonde::config

@@ -75,8 +75,9 @@ void Board::set_state(std::string_view name, ComponentState state, std::string e
 
 void Board::add_live(std::string name, std::function<void(SnapshotBuilder&)> fn) {
   std::lock_guard lock(mu_);
-  live_.insert_or_assign(std::move(name),
-                         std::make_shared<const std::function<void(SnapshotBuilder&)>>(std::move(fn)));
+  live_.insert_or_assign(
+      std::move(name),
+      std::make_shared<const std::function<void(SnapshotBuilder&)>>(std::move(fn)));
 }
 
 void Board::remove_live(std::string_view name) {
@@ -95,8 +96,8 @@ std::vector<SnapshotPtr> Board::gather() const {
       if (e.snapshot) out.push_back(e.snapshot);
       if (e.status.kind != ComponentKind::collector || e.status.attempts == 0) continue;
       const Label l[] = {{"collector", name}};
-      meta.gauge("node_scrape_collector_duration_seconds",
-                 "sonde: Duration of a collector scrape.", l, e.status.last_duration_seconds);
+      meta.gauge("node_scrape_collector_duration_seconds", "sonde: Duration of a collector scrape.",
+                 l, e.status.last_duration_seconds);
       meta.gauge("node_scrape_collector_success", "sonde: Whether a collector succeeded.", l,
                  e.status.state == ComponentState::ok ? 1.0 : 0.0);
     }

@@ -33,7 +33,8 @@ class SystemClock final : public Clock {
 /// A clock that moves only when told to. Thread-safe.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(std::chrono::system_clock::time_point start = {}) : wall_(start.time_since_epoch().count()) {}
+  explicit FakeClock(std::chrono::system_clock::time_point start = {})
+      : wall_(start.time_since_epoch().count()) {}
   std::chrono::system_clock::time_point now() const override {
     return std::chrono::system_clock::time_point(std::chrono::system_clock::duration(wall_.load()));
   }

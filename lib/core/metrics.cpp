@@ -84,8 +84,8 @@ void SnapshotBuilder::add(std::string_view name, MetricType type, std::string_vi
   family(name, type, help).samples.push_back(Sample{render_series(name, labels), value});
 }
 
-void SnapshotBuilder::add_raw(std::string_view family_name, MetricType type,
-                              std::string_view help, std::string series, double value) {
+void SnapshotBuilder::add_raw(std::string_view family_name, MetricType type, std::string_view help,
+                              std::string series, double value) {
   family(family_name, type, help).samples.push_back(Sample{std::move(series), value});
 }
 

@@ -96,8 +96,8 @@ class SnapshotBuilder final : public SampleSink {
   void add(std::string_view name, MetricType type, std::string_view help,
            std::span<const Label> labels, double value) override;
   /// Adds a sample whose series text differs from the family name (histogram buckets, `_sum`).
-  void add_raw(std::string_view family, MetricType type, std::string_view help,
-               std::string series, double value);
+  void add_raw(std::string_view family, MetricType type, std::string_view help, std::string series,
+               double value);
   void parse_errors(std::size_t n) override { parse_errors_ += n; }
 
   std::size_t parse_error_count() const { return parse_errors_; }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +32,8 @@ class Server {
   void stop();
   /// Number of open connections (for tests and shutdown).
   std::size_t connections() const;
+  /// Connections accepted and closed at once because max_connections were open.
+  std::uint64_t rejected_connections() const;
 
  private:
   struct Impl;

@@ -1,0 +1,34 @@
+# The two commands of the README, and their parts. Every target installs what it needs first
+# (tools/install-deps.sh is idempotent and quick when nothing is missing).
+.PHONY: run test test-asan deps deps-build build build-asan clean
+
+JOBS ?= $(shell nproc)
+SONDE_ARGS ?=
+
+run: deps-build
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target sonde -j $(JOBS)
+	./build/release/daemon/sonde $(SONDE_ARGS)
+
+test: deps build
+	ctest --preset release -j $(JOBS)
+
+test-asan: deps build-asan
+	ctest --preset asan -j $(JOBS)
+
+deps:
+	./tools/install-deps.sh
+
+deps-build:
+	./tools/install-deps.sh --build-only
+
+build:
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+build-asan:
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+clean:
+	rm -rf build

@@ -1,0 +1,76 @@
+// Small, allocation-free helpers shared by the /proc and /sys parsers: splitting a line into
+// whitespace-separated fields (as Go's strings.Fields, which node_exporter's parsers use) and
+// parsing numbers with std::from_chars, which neither throws nor depends on the locale.
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace sonde::collectors::text {
+
+/// ASCII whitespace, as Go's strings.Fields splits on.
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/// Returns the next whitespace-separated field of `line` and removes it (and the blanks before
+/// it) from `line`; an empty view when none is left.
+inline std::string_view next_field(std::string_view& line) {
+  std::size_t i = 0;
+  while (i < line.size() && is_space(line[i])) ++i;
+  std::size_t j = i;
+  while (j < line.size() && !is_space(line[j])) ++j;
+  const std::string_view field = line.substr(i, j - i);
+  line.remove_prefix(j);
+  return field;
+}
+
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+/// A whole field as an unsigned decimal; nullopt on anything else (sign, garbage, overflow past
+/// 2^64-1).
+inline std::optional<std::uint64_t> parse_u64(std::string_view s) {
+  std::uint64_t v = 0;
+  const char* const end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, v);
+  if (s.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return v;
+}
+
+/// A whole field as a finite decimal floating-point number; nullopt on anything else.
+inline std::optional<double> parse_double(std::string_view s) {
+  double v = 0;
+  const char* const end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, v);
+  if (s.empty() || ec != std::errc() || ptr != end || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+/// True if `name` may follow "node_<subsystem>_" in a metric name: [A-Za-z0-9_]+. Field names
+/// come from the kernel, but a fixture or a bind mount could put anything there.
+inline bool is_metric_name_suffix(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/// Decimal text of `v` in a caller-provided buffer (for label values such as cpu="3").
+template <std::size_t N>
+std::string_view format_uint(char (&buf)[N], std::uint64_t v) {
+  const auto [ptr, ec] = std::to_chars(buf, buf + N, v);
+  return ec == std::errc() ? std::string_view(buf, static_cast<std::size_t>(ptr - buf))
+                           : std::string_view();
+}
+
+}  // namespace sonde::collectors::text

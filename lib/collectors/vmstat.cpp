@@ -1,0 +1,67 @@
+#include "collectors/vmstat.hpp"
+
+#include <unordered_set>
+
+#include "collectors/text_fields.hpp"
+#include "core/read_file.hpp"
+
+namespace sonde::collectors {
+
+// Format: "name value" per line. /proc/vmstat has no table in proc.rst; its field names are
+// vmstat_text[] in mm/vmstat.c and change between kernel versions, which is why fields are
+// selected by regex rather than by a fixed list.
+Vmstat parse_vmstat(std::string_view text) {
+  Vmstat out;
+  std::unordered_set<std::string_view> seen;
+  core::for_each_line(text, [&](std::string_view line) {
+    std::string_view rest = line;
+    const std::string_view name = text::next_field(rest);
+    if (name.empty()) return;
+    const auto value = text::parse_double(text::next_field(rest));
+    if (!value || !text::next_field(rest).empty() || !text::is_metric_name_suffix(name) ||
+        !seen.insert(name).second) {
+      ++out.errors;
+      return;
+    }
+    out.fields.push_back({name, *value});
+  });
+  return out;
+}
+
+VmstatCollector::VmstatCollector(core::HostPaths paths, const std::string& fields)
+    : paths_(std::move(paths)) {
+  try {
+    fields_.emplace(fields, std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error& e) {
+    regex_error_ = "vmstat: invalid fields regex \"" + fields + "\": " + e.what();
+  }
+}
+
+core::Status VmstatCollector::collect(core::SampleSink& out) {
+  if (!fields_) return core::error(regex_error_);
+  auto text = core::read_text(paths_.proc / "vmstat");
+  if (!text) return text.status();
+  const Vmstat vm = parse_vmstat(*text);
+  if (vm.errors > 0) out.parse_errors(vm.errors);
+  std::string metric;
+  std::string help;
+  for (const VmstatField& f : vm.fields) {
+    bool match = false;
+    try {
+      match = std::regex_search(f.name.begin(), f.name.end(), *fields_);
+    } catch (const std::regex_error& e) {  // error_complexity / error_stack on a pathological regex
+      return core::error(std::string("vmstat: fields regex failed: ") + e.what());
+    }
+    if (!match) continue;
+    metric.assign("node_vmstat_").append(f.name);
+    help.assign("/proc/vmstat information field ").append(f.name).append(".");
+    out.untyped(metric, help, {}, f.value);
+  }
+  return core::ok();
+}
+
+std::unique_ptr<Collector> make_vmstat(const CollectorContext& ctx) {
+  return std::make_unique<VmstatCollector>(ctx.paths, ctx.options.vmstat.fields);
+}
+
+}  // namespace sonde::collectors

@@ -1,0 +1,47 @@
+// The vmstat collector: node_vmstat_<field> (untyped) for each /proc/vmstat field whose name
+// matches the configured regex (node_exporter's --collector.vmstat.fields).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "collectors/collector.hpp"
+
+namespace sonde::collectors {
+
+struct VmstatField {
+  std::string_view name;  // points into the parsed text
+  double value = 0;
+};
+
+struct Vmstat {
+  std::vector<VmstatField> fields;  // in file order
+  std::size_t errors = 0;           // lines skipped as malformed or duplicated
+};
+
+/// The result refers to `text`, which must outlive it.
+Vmstat parse_vmstat(std::string_view text);
+
+class VmstatCollector final : public Collector {
+ public:
+  /// `fields` is an ECMAScript regex searched in each field name (unanchored, as Go's
+  /// MatchString). The config loader rejects a bad one; if one gets here anyway, every collect
+  /// fails with the regex error instead of the constructor throwing.
+  VmstatCollector(core::HostPaths paths, const std::string& fields);
+  std::string_view name() const override { return "vmstat"; }
+  core::Status collect(core::SampleSink& out) override;
+
+ private:
+  core::HostPaths paths_;
+  std::optional<std::regex> fields_;
+  std::string regex_error_;
+};
+
+std::unique_ptr<Collector> make_vmstat(const CollectorContext& ctx);
+
+}  // namespace sonde::collectors

@@ -1,0 +1,313 @@
+#include "config/reader.hpp"
+
+#include <charconv>
+#include <exception>
+#include <regex>
+
+namespace sonde::config {
+namespace {
+
+// yaml-cpp marks quoted and block scalars with the non-specific tag "!", and plain ones with "?".
+// YAML says a quoted scalar is a string, so `enabled: "true"` is not a boolean.
+bool is_quoted(const YAML::Node& node) {
+  const std::string& tag = node.Tag();
+  return tag == "!" || tag == "tag:yaml.org,2002:str";
+}
+
+}  // namespace
+
+std::string quote(std::string_view s) {
+  constexpr std::size_t kMaxShown = 60;  // a pasted blob must not flood the terminal
+  std::string out = "\"";
+  std::size_t shown = 0;
+  for (const char ch : s) {
+    if (shown++ == kMaxShown) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+namespace {
+
+std::string join_names(const std::vector<std::string_view>& names, std::string_view last_sep) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += (i + 1 == names.size()) ? last_sep : std::string_view(", ");
+    out += names[i];
+  }
+  return out;
+}
+
+constexpr std::string_view kDurationExpected = "a duration such as 5s, 1m30s or 500ms";
+
+}  // namespace
+
+std::string join(std::string_view parent, std::string_view key) {
+  std::string out(parent);
+  if (!out.empty()) out += '.';
+  out += key;
+  return out;
+}
+
+std::string describe(const YAML::Node& node) {
+  try {
+    switch (node.Type()) {
+      case YAML::NodeType::Map:
+        return "a map";
+      case YAML::NodeType::Sequence:
+        return "a list";
+      case YAML::NodeType::Scalar:
+        return quote(node.Scalar());
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        return "an empty value";
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return "an unreadable value";
+}
+
+void Reader::fail(const YAML::Node& at, std::string path, std::string message) {
+  YAML::Mark mark = YAML::Mark::null_mark();
+  try {
+    mark = at.Mark();  // throws for an invalid (zombie) node
+  } catch (const YAML::Exception&) {
+  }
+  fail_at(mark, std::move(path), std::move(message));
+}
+
+void Reader::fail_at(const YAML::Mark& mark, std::string path, std::string message) {
+  // YAML::Mark is 0-based; ours are 1-based with 0 for "unknown".
+  const int line = mark.is_null() ? 0 : mark.line + 1;
+  const int column = mark.is_null() ? 0 : mark.column + 1;
+  errors_.push_back({file_, line, column, std::move(path), std::move(message)});
+}
+
+const YAML::Node& Reader::Found::at() const { return value.IsNull() ? key : value; }
+
+bool Reader::only_keys(const YAML::Node& node, const std::string& path,
+                       std::initializer_list<std::string_view> allowed) {
+  try {
+    if (!node.IsDefined() || node.IsNull()) return true;
+    if (!node.IsMap()) {
+      fail(node, path, "expected a map, got " + describe(node));
+      return false;
+    }
+    const std::vector<std::string_view> names(allowed);
+    std::vector<std::pair<std::string, int>> seen;  // name, line of first occurrence
+    for (const auto& entry : node) {
+      // Copied: yaml-cpp iterators yield temporaries, and references into them dangle.
+      const YAML::Node key = entry.first;
+      if (!key.IsScalar()) {
+        fail(key, path, "expected a key name, got " + describe(key));
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      bool known = false;
+      for (const auto a : names) known = known || a == name;
+      if (!known) {
+        fail(key, path,
+             "unknown key " + quote(name) + "; expected one of: " + join_names(names, ", "));
+        continue;
+      }
+      const int line = key.Mark().line + 1;
+      bool duplicate = false;
+      for (const auto& [n, first_line] : seen) {
+        if (n == name) {
+          // yaml-cpp keeps both and lookups see only the first: a silent surprise otherwise.
+          fail(key, path,
+               "duplicate key " + quote(name) + " (first at line " + std::to_string(first_line) +
+                   ")");
+          duplicate = true;
+          break;
+        }
+      }
+      if (!duplicate) seen.emplace_back(name, line);
+    }
+    return true;
+  } catch (const YAML::Exception& e) {
+    fail(node, path, std::string("unreadable map: ") + e.what());
+    return false;
+  }
+}
+
+std::optional<Reader::Found> Reader::find(const YAML::Node& map, std::string_view key) const {
+  try {
+    if (!map.IsMap()) return std::nullopt;
+    for (const auto& entry : map) {
+      if (entry.first.IsScalar() && entry.first.Scalar() == key) {
+        return Found{entry.first, entry.second};
+      }
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return std::nullopt;
+}
+
+YAML::Node Reader::child(const YAML::Node& map, std::string_view key) const {
+  if (auto f = find(map, key)) return f->value;
+  return YAML::Node{};
+}
+
+std::optional<Reader::Found> Reader::scalar(const YAML::Node& map, const std::string& path,
+                                            std::string_view key, std::string_view expected) {
+  auto f = find(map, key);
+  if (!f) return std::nullopt;
+  if (!f->value.IsScalar()) {
+    fail(f->at(), join(path, key),
+         "expected " + std::string(expected) + ", got " + describe(f->value));
+    return std::nullopt;
+  }
+  return f;
+}
+
+void Reader::boolean(const YAML::Node& map, const std::string& path, std::string_view key,
+                     bool& out) {
+  constexpr std::string_view kExpected = "true or false";
+  const auto f = scalar(map, path, key, kExpected);
+  if (!f) return;
+  const std::string& text = f->value.Scalar();
+  // Only YAML 1.2's spellings: yaml-cpp would also take yes/no/on/off/y/n, which YAML 1.2 and
+  // Go's yaml.v3 read as strings, so a config meant for one would mean something else to another.
+  if (!is_quoted(f->value) && (text == "true" || text == "false")) {
+    out = text == "true";
+    return;
+  }
+  fail(f->value, join(path, key),
+       std::string("expected true or false, got ") +
+           (is_quoted(f->value) ? "a quoted string " : "") + describe(f->value));
+}
+
+std::optional<std::int64_t> Reader::integer_value(const YAML::Node& map, const std::string& path,
+                                                  std::string_view key, std::int64_t min,
+                                                  std::int64_t max) {
+  const std::string range = "between " + std::to_string(min) + " and " + std::to_string(max);
+  const auto f = scalar(map, path, key, "an integer " + range);
+  if (!f) return std::nullopt;
+  const std::string& text = f->value.Scalar();
+  const std::string p = join(path, key);
+  // Decimal only: "0x10", "1e3", "1_000" and "010" (octal in YAML 1.1) are all ambiguous.
+  bool decimal = !text.empty() && !is_quoted(f->value);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    decimal = decimal && ((c >= '0' && c <= '9') || (i == 0 && c == '-' && text.size() > 1));
+  }
+  if (decimal) {
+    const std::size_t digits = text.size() - (text[0] == '-' ? 1 : 0);
+    decimal = digits == 1 || text[text.size() - digits] != '0';
+  }
+  if (!decimal) {
+    fail(f->value, p,
+         "expected an integer " + range + ", got " +
+             (is_quoted(f->value) ? "a quoted string " : "") + describe(f->value));
+    return std::nullopt;
+  }
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) {
+    fail(f->value, p, "must be " + range + ", got " + text);
+    return std::nullopt;
+  }
+  return v;
+}
+
+void Reader::duration(const YAML::Node& map, const std::string& path, std::string_view key,
+                      core::Millis& out, core::Millis min) {
+  const auto f = scalar(map, path, key, kDurationExpected);
+  if (!f) return;
+  const std::string p = join(path, key);
+  core::Millis v{};
+  switch (parse_duration_checked(f->value.Scalar(), v)) {
+    case DurationParse::ok:
+      break;
+    case DurationParse::bad_syntax:
+      fail(f->value, p,
+           "expected " + std::string(kDurationExpected) + ", got " + describe(f->value));
+      return;
+    case DurationParse::overflow:
+      fail(f->value, p,
+           "duration out of range (the limit is about 292y), got " + describe(f->value));
+      return;
+  }
+  if (v < min) {
+    fail(f->value, p, "must be at least " + format_duration(min) + ", got " + format_duration(v));
+    return;
+  }
+  out = v;
+}
+
+void Reader::regex(const YAML::Node& map, const std::string& path, std::string_view key,
+                   std::string& out) {
+  const auto f = scalar(map, path, key, "a regular expression");
+  if (!f) return;
+  const std::string& text = f->value.Scalar();
+  // libstdc++'s regex compiler recurses once per term and per group, so a long enough pattern
+  // overflows the stack (about 20,000 characters under ASan); field-name patterns are short.
+  if (text.size() > kMaxRegexBytes) {
+    fail(f->value, join(path, key),
+         "regular expression longer than " + std::to_string(kMaxRegexBytes) + " bytes, got " +
+             std::to_string(text.size()));
+    return;
+  }
+  try {
+    const std::regex re(text, std::regex::ECMAScript);
+    out = text;
+  } catch (const std::exception& e) {  // regex_error, or bad_alloc from a huge repetition
+    fail(f->value, join(path, key),
+         "invalid regular expression " + describe(f->value) + ": " + e.what());
+  }
+}
+
+void Reader::path(const YAML::Node& map, const std::string& path, std::string_view key,
+                  std::filesystem::path& out) {
+  const auto f = scalar(map, path, key, "an absolute path");
+  if (!f) return;
+  const std::string& text = f->value.Scalar();
+  // Relative paths would depend on the daemon's working directory, which systemd sets to /.
+  if (text.empty() || text.front() != '/') {
+    fail(f->value, join(path, key), "must be an absolute path, got " + describe(f->value));
+    return;
+  }
+  out = text;
+}
+
+std::optional<std::size_t> Reader::choice_index(const YAML::Node& map, const std::string& path,
+                                                std::string_view key,
+                                                const std::vector<std::string_view>& names) {
+  const std::string expected = join_names(names, " or ");
+  const auto f = scalar(map, path, key, expected);
+  if (!f) return std::nullopt;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == f->value.Scalar()) return i;
+  }
+  fail(f->value, join(path, key), "expected " + expected + ", got " + describe(f->value));
+  return std::nullopt;
+}
+
+std::optional<Reader::Text> Reader::string(const YAML::Node& map, const std::string& path,
+                                           std::string_view key, std::string_view expected) {
+  const auto f = scalar(map, path, key, expected);
+  if (!f) return std::nullopt;
+  return Text{f->value.Scalar(), f->value};
+}
+
+}  // namespace sonde::config

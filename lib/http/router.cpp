@@ -1,0 +1,171 @@
+#include "http/router.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/exposition.hpp"
+
+namespace sonde::http {
+
+namespace {
+
+constexpr std::string_view kAllow = "GET, HEAD";
+
+enum class Route { none, index, metrics, health, ready };
+
+// Routing looks at the path only: Prometheus scrape configs may add params (collect[]=...) that
+// sonde does not interpret.
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find_first_of("?#"));
+}
+
+Route route_of(std::string_view path) {
+  if (path == "/") return Route::index;
+  if (path == "/metrics") return Route::metrics;
+  if (path == "/health") return Route::health;
+  if (path == "/ready") return Route::ready;
+  return Route::none;
+}
+
+Response text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+void append_html_escaped(std::string& out, std::string_view s) {
+  for (const char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+// Mirrors Board::ready(): what still holds /ready at 503.
+bool is_pending(const core::ComponentStatus& c) {
+  if (!c.counts_for_ready) return false;
+  if (c.kind == core::ComponentKind::collector) return c.attempts == 0;
+  return c.state == core::ComponentState::pending;
+}
+
+}  // namespace
+
+Router::Router(const core::Board& board, RouterInfo info) : board_(board), info_(std::move(info)) {}
+
+Response Router::handle(const Request& req) const {
+  const Route route = route_of(path_of(req.target));
+  if (route == Route::none) return text(404, "404 page not found\n");
+  if (req.method != "GET" && req.method != "HEAD") {
+    Response r = text(405, "405 method not allowed\n");
+    r.headers.emplace_back("Allow", kAllow);
+    return r;
+  }
+  switch (route) {
+    case Route::index:
+      return index();
+    case Route::metrics:
+      return metrics(req);
+    case Route::health:
+      return health();
+    case Route::ready:
+      return ready();
+    case Route::none:
+      break;
+  }
+  return text(404, "404 page not found\n");
+}
+
+Response Router::metrics(const Request& /*req*/) const {
+  Response r;
+  r.content_type = std::string(core::kTextContentType);
+  const std::vector<core::SnapshotPtr> snapshots = board_.gather();
+  core::write_text(snapshots, r.body);
+  return r;
+}
+
+Response Router::health() const {
+  using nlohmann::json;
+  bool degraded = false;
+  json components = json::array();
+  for (const core::ComponentStatus& c : board_.components()) {
+    degraded = degraded || c.state == core::ComponentState::failing;
+    components.push_back({
+        {"name", c.name},
+        {"kind", core::kind_name(c.kind)},
+        {"state", core::state_name(c.state)},
+        {"attempts", c.attempts},
+        {"last_duration_seconds", c.last_duration_seconds},
+        {"last_error", c.last_error},
+    });
+  }
+  const json doc = {
+      {"status", degraded ? "degraded" : "ok"},
+      {"version", info_.version},
+      {"revision", info_.revision},
+      {"components", std::move(components)},
+  };
+  Response r;
+  r.content_type = "application/json";
+  // An error message may quote bytes from /proc or a path that are not UTF-8; dump() would throw
+  // on them by default.
+  r.body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body += '\n';
+  return r;
+}
+
+Response Router::ready() const {
+  if (board_.ready()) return text(200, "ready\n");
+  std::string body = "not ready; waiting for:";
+  const char* sep = " ";
+  for (const core::ComponentStatus& c : board_.components()) {
+    if (!is_pending(c)) continue;
+    body += sep;
+    body += c.name;
+    sep = ", ";
+  }
+  body += '\n';
+  return text(503, std::move(body));
+}
+
+Response Router::index() const {
+  std::string page =
+      "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>sonde</title></head>\n"
+      "<body>\n<h1>sonde</h1>\n<p>version ";
+  append_html_escaped(page, info_.version);
+  page += ", revision ";
+  append_html_escaped(page, info_.revision);
+  page +=
+      "</p>\n<ul>\n"
+      "<li><a href=\"/metrics\">/metrics</a></li>\n"
+      "<li><a href=\"/health\">/health</a></li>\n"
+      "<li><a href=\"/ready\">/ready</a></li>\n"
+      "</ul>\n<h2>Enabled collectors</h2>\n<ul>\n";
+  for (const std::string& name : info_.enabled_collectors) {
+    page += "<li>";
+    append_html_escaped(page, name);
+    page += "</li>\n";
+  }
+  page += "</ul>\n</body>\n</html>\n";
+  Response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(page);
+  return r;
+}
+
+}  // namespace sonde::http

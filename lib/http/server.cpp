@@ -1,0 +1,470 @@
+// Modelled on Beast 1.74's example/http/server/async (listener + session, a strand per
+// connection, error_code everywhere) and example/advanced/server (timeouts, body limit,
+// shutdown). Beast is included here only: one Beast TU already takes ~16 s to compile.
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace sonde::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+// Routes take no request bodies; this only lets a small POST be read far enough to answer 405.
+constexpr std::uint64_t kBodyLimit = 64 * 1024;
+// A response must be written within this; bounds a scraper that stops reading.
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// After accept() fails (EMFILE, ENFILE, ENOBUFS persist for a while), wait before retrying
+// instead of spinning on the error.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+constexpr std::size_t kReadChunk = 4096;
+
+std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
+
+std::string format_endpoint(const tcp::endpoint& ep) {
+  const std::string port = std::to_string(ep.port());
+  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + port;
+  return ep.address().to_string() + ":" + port;
+}
+
+// Shutdown and peers going away are normal; anything else is only interesting when debugging.
+void log_failure(const beast::error_code& ec, const char* what) {
+  if (ec == asio::error::operation_aborted || ec == asio::error::eof ||
+      ec == bhttp::error::end_of_stream) {
+    return;
+  }
+  spdlog::debug("http: {}: {}", what, ec.message());
+}
+
+bool is_http_parse_error(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+struct ListenSpec {
+  std::string host;  // without brackets; empty: every interface
+  std::uint16_t port = 0;
+};
+
+core::Result<ListenSpec> parse_listen_address(std::string_view addr) {
+  const auto bad = [&](std::string_view why) {
+    return core::error("invalid listen address \"" + std::string(addr) + "\": " + std::string(why));
+  };
+  std::string_view host;
+  std::string_view port;
+  if (!addr.empty() && addr.front() == '[') {
+    const auto close = addr.find(']');
+    if (close == std::string_view::npos || close + 1 >= addr.size() || addr[close + 1] != ':') {
+      return bad("expected [IPV6]:PORT");
+    }
+    host = addr.substr(1, close - 1);
+    port = addr.substr(close + 2);
+  } else {
+    const auto colon = addr.rfind(':');
+    if (colon == std::string_view::npos) return bad("expected HOST:PORT");
+    host = addr.substr(0, colon);
+    port = addr.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return bad("an IPv6 address needs brackets, as in [::1]:9477");
+    }
+  }
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535) {
+    return bad("port must be a number from 0 to 65535");
+  }
+  return ListenSpec{std::string(host), static_cast<std::uint16_t>(value)};
+}
+
+class Session;
+
+/// Owns the acceptor and knows every open session. Shared by the Server and by every pending
+/// handler, so it outlives whichever goes first.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& io, core::WebOptions options, Server::Handler handler)
+      : io_(io),
+        options_(std::move(options)),
+        handler_(std::move(handler)),
+        acceptor_(asio::make_strand(io)),
+        retry_(acceptor_.get_executor()) {}
+
+  core::Status start();
+  void stop();
+
+  const core::WebOptions& options() const { return options_; }
+  const Server::Handler& handler() const { return handler_; }
+  bool stopping() const { return stopping_.load(); }
+  const std::string& local_address() const { return local_; }
+  std::uint64_t rejected() const { return rejected_.load(); }
+  std::size_t connections() const {
+    std::lock_guard lock(mu_);
+    return sessions_.size();
+  }
+
+  void add(const std::shared_ptr<Session>& s);
+  void remove(const Session* s) {
+    std::lock_guard lock(mu_);
+    sessions_.erase(s);
+  }
+
+ private:
+  core::Status open();
+  beast::error_code bind_to(const tcp::endpoint& ep);
+  core::Result<std::vector<tcp::endpoint>> endpoints(const ListenSpec& spec);
+  void accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  void close_all();
+
+  asio::io_context& io_;
+  const core::WebOptions options_;
+  const Server::Handler handler_;
+  tcp::acceptor acceptor_;  // on its own strand: accept handlers and close_all() never overlap
+  asio::steady_timer retry_;
+  std::string local_;
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> rejected_{0};
+  mutable std::mutex mu_;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
+};
+
+/// One connection: reads a request, answers it, and repeats while keep-alive holds. Everything
+/// runs on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<Listener> listener)
+      : stream_(std::move(socket)), listener_(std::move(listener)) {}
+  ~Session() { listener_->remove(this); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::wait_for_request, shared_from_this()));
+  }
+
+  /// Called once the server stops: an idle connection closes now; one that is reading or
+  /// answering a request finishes it and then closes (its response says Connection: close).
+  void stop() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_) self->close();
+    });
+  }
+
+ private:
+  void wait_for_request() {
+    if (listener_->stopping()) return close();
+    const auto& o = listener_->options();
+    parser_.emplace();
+    parser_->header_limit(o.max_header_bytes);
+    parser_->body_limit(kBodyLimit);
+    // A client that connects must send its request within read_timeout; between requests a
+    // keep-alive connection may sit idle for idle_timeout, and then has read_timeout again.
+    deadline_ = std::chrono::steady_clock::now() + o.read_timeout;
+    if (buffer_.size() > 0) return read_request();  // pipelined: the next request has begun
+    idle_ = true;
+    if (served_ > 0)
+      stream_.expires_after(o.idle_timeout);
+    else
+      stream_.expires_at(deadline_);
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
+  }
+
+  void on_first_bytes(beast::error_code ec, std::size_t n) {
+    idle_ = false;
+    if (ec) return fail(ec, "read");
+    buffer_.commit(n);
+    if (served_ > 0)
+      deadline_ = std::chrono::steady_clock::now() + listener_->options().read_timeout;
+    read_request();
+  }
+
+  void read_request() {
+    stream_.expires_at(deadline_);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec == bhttp::error::header_limit) {
+      return reply_and_close(bhttp::status::request_header_fields_too_large,
+                             "request header too large\n");
+    }
+    if (ec == bhttp::error::body_limit) {
+      return reply_and_close(bhttp::status::payload_too_large, "request body too large\n");
+    }
+    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
+      return close();  // the peer went away; nobody to answer
+    }
+    if (ec && is_http_parse_error(ec)) {
+      log_failure(ec, "parse");
+      return reply_and_close(bhttp::status::bad_request, "bad request\n");
+    }
+    if (ec) return fail(ec, "read");
+    respond();
+  }
+
+  void respond() {
+    const auto& req = parser_->get();
+    const Request request{to_std(req.method_string()), to_std(req.target()),
+                          to_std(req[bhttp::field::accept]),
+                          to_std(req[bhttp::field::accept_encoding])};
+    Response out;
+    try {
+      out = listener_->handler()(request);
+    } catch (const std::exception& e) {
+      spdlog::warn("http: handler for {} failed: {}", request.target, e.what());
+      out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
+    } catch (...) {
+      spdlog::warn("http: handler for {} failed", request.target);
+      out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
+    }
+    if (out.status < 100 || out.status > 999) out.status = 500;  // Beast throws on these
+
+    res_ = {};
+    res_.version(req.version());
+    res_.result(static_cast<unsigned>(out.status));
+    res_.set(bhttp::field::server, "sonde");
+    res_.set(bhttp::field::content_type, out.content_type);
+    for (const auto& [name, value] : out.headers) res_.set(name, value);
+    // HEAD: the GET's Content-Length and no body (RFC 9110 9.3.2).
+    res_.content_length(out.body.size());
+    if (req.method() != bhttp::verb::head) res_.body() = std::move(out.body);
+    const bool keep_alive = req.keep_alive() && !listener_->stopping();
+    res_.keep_alive(keep_alive);
+    served_++;
+    write(keep_alive);
+  }
+
+  void reply_and_close(bhttp::status status, std::string body) {
+    res_ = {};
+    res_.version(11);
+    res_.result(status);
+    res_.set(bhttp::field::server, "sonde");
+    res_.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    res_.body() = std::move(body);
+    res_.prepare_payload();
+    res_.keep_alive(false);
+    write(false);
+  }
+
+  void write(bool keep_alive) {
+    stream_.expires_after(kWriteTimeout);
+    bhttp::async_write(
+        stream_, res_,
+        beast::bind_front_handler(&Session::on_write, shared_from_this(), keep_alive));
+  }
+
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return fail(ec, "write");
+    if (!keep_alive) {
+      // Send FIN after the response; the socket closes when this session goes away.
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    wait_for_request();
+  }
+
+  void fail(const beast::error_code& ec, const char* what) {
+    log_failure(ec, what);
+    close();
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();  // pending operations complete with operation_aborted
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> res_;
+  std::shared_ptr<Listener> listener_;
+  std::chrono::steady_clock::time_point deadline_{};
+  std::uint64_t served_ = 0;  // responses written on this connection
+  bool idle_ = false;         // waiting for the first byte of a request
+  bool closed_ = false;
+};
+
+void Listener::add(const std::shared_ptr<Session>& s) {
+  std::lock_guard lock(mu_);
+  sessions_.emplace(s.get(), s);
+}
+
+core::Result<std::vector<tcp::endpoint>> Listener::endpoints(const ListenSpec& spec) {
+  if (spec.host.empty()) {
+    // Every interface: dual-stack IPv6 where the host has IPv6, else IPv4 only.
+    return std::vector<tcp::endpoint>{tcp::endpoint(tcp::v6(), spec.port),
+                                      tcp::endpoint(tcp::v4(), spec.port)};
+  }
+  beast::error_code ec;
+  const auto addr = asio::ip::make_address(spec.host, ec);
+  if (!ec) return std::vector<tcp::endpoint>{tcp::endpoint(addr, spec.port)};
+  tcp::resolver resolver(io_);
+  const auto results =
+      resolver.resolve(spec.host, std::to_string(spec.port), tcp::resolver::numeric_service, ec);
+  if (ec) {
+    return core::error("cannot resolve \"" + spec.host + "\" in listen address \"" +
+                       options_.listen_address + "\": " + ec.message());
+  }
+  std::vector<tcp::endpoint> out;
+  for (const auto& entry : results) out.push_back(entry.endpoint());
+  if (out.empty()) {
+    return core::error("cannot resolve \"" + spec.host + "\" in listen address \"" +
+                       options_.listen_address + "\": no addresses");
+  }
+  return out;
+}
+
+beast::error_code Listener::bind_to(const tcp::endpoint& ep) {
+  beast::error_code ec;
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && ep.address().is_v6() && ep.address().is_unspecified()) {
+    acceptor_.set_option(asio::ip::v6_only(false), ec);
+  }
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  }
+  return ec;
+}
+
+core::Status Listener::start() {
+  if (started_.exchange(true)) return core::error("HTTP server already started");
+  core::Status st = open();
+  if (!st.ok()) started_ = false;
+  return st;
+}
+
+core::Status Listener::open() {
+  auto spec = parse_listen_address(options_.listen_address);
+  if (!spec) return spec.status();
+  auto eps = endpoints(*spec);
+  if (!eps) return eps.status();
+  beast::error_code ec;
+  for (const tcp::endpoint& ep : *eps) {
+    ec = bind_to(ep);
+    if (!ec) break;
+  }
+  if (ec) return core::error("cannot listen on " + options_.listen_address + ": " + ec.message());
+  local_ = format_endpoint(acceptor_.local_endpoint(ec));
+  if (ec) return core::error("cannot listen on " + options_.listen_address + ": " + ec.message());
+  // Through the strand: stop() may already be running on another thread.
+  asio::dispatch(acceptor_.get_executor(),
+                 beast::bind_front_handler(&Listener::accept, shared_from_this()));
+  return core::ok();
+}
+
+void Listener::accept() {
+  if (stopping() || !acceptor_.is_open()) return;
+  // Each connection gets its own strand.
+  acceptor_.async_accept(asio::make_strand(io_),
+                         beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+}
+
+void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || stopping()) {
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  if (ec) {
+    log_failure(ec, "accept");
+    retry_.expires_after(kAcceptRetryDelay);
+    retry_.async_wait([self = shared_from_this()](const beast::error_code& wait_ec) {
+      if (!wait_ec) self->accept();
+    });
+    return;
+  }
+  if (connections() >= options_.max_connections) {
+    // Accept and close rather than leave it in the backlog: the client learns at once.
+    rejected_++;
+    beast::error_code ignored;
+    socket.close(ignored);
+  } else {
+    auto session = std::make_shared<Session>(std::move(socket), shared_from_this());
+    add(session);
+    session->run();
+  }
+  accept();
+}
+
+void Listener::stop() {
+  stopping_ = true;
+  asio::post(acceptor_.get_executor(),
+             beast::bind_front_handler(&Listener::close_all, shared_from_this()));
+}
+
+void Listener::close_all() {
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  retry_.cancel();
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [ptr, weak] : sessions_) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (const auto& s : live) s->stop();
+}
+
+}  // namespace
+
+struct Server::Impl {
+  std::shared_ptr<Listener> listener;
+};
+
+Server::Server(boost::asio::io_context& io, core::WebOptions options, Handler handler)
+    : impl_(std::make_shared<Impl>()) {
+  impl_->listener = std::make_shared<Listener>(io, std::move(options), std::move(handler));
+}
+
+// Pending handlers keep the Listener alive, so this is safe once the io_context has stopped.
+// Stopping here keeps an io_context that is still running from accepting new connections whose
+// handler may capture objects about to be destroyed.
+Server::~Server() { impl_->listener->stop(); }
+
+core::Status Server::start() { return impl_->listener->start(); }
+
+std::string Server::local_address() const { return impl_->listener->local_address(); }
+
+void Server::stop() { impl_->listener->stop(); }
+
+std::size_t Server::connections() const { return impl_->listener->connections(); }
+
+std::uint64_t Server::rejected_connections() const { return impl_->listener->rejected(); }
+
+}  // namespace sonde::http

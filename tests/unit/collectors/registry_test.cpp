@@ -1,0 +1,65 @@
+#include <string>
+#include <vector>
+
+#include "collector_test_util.hpp"
+
+namespace sonde::collectors {
+namespace {
+
+TEST_CASE("builtin_collectors lists every collector once, in order", "[collectors][registry]") {
+  std::vector<std::string> names;
+  for (const CollectorInfo& info : builtin_collectors()) names.emplace_back(info.name);
+  CHECK(names == std::vector<std::string>{"cpu", "meminfo", "loadavg", "stat", "vmstat", "uname",
+                                          "time", "self"});
+}
+
+TEST_CASE("builtin factories build collectors named after their entry", "[collectors][registry]") {
+  core::CollectorsOptions options;
+  const CollectorContext ctx{options, core::HostPaths::under(test::ne_fixture()),
+                             core::SystemClock::instance()};
+  for (const CollectorInfo& info : builtin_collectors()) {
+    INFO(info.name);
+    const auto c = info.make(ctx);
+    REQUIRE(c);
+    CHECK(c->name() == info.name);
+    test::RecordingSink sink;
+    CHECK(c->collect(sink).ok());
+    CHECK(sink.errors == 0);
+    // Only time computes a part when a reader asks.
+    CHECK(static_cast<bool>(c->live_source()) == (info.name == "time"));
+  }
+}
+
+TEST_CASE("builtin settings point at each collector's own options", "[collectors][registry]") {
+  core::CollectorsOptions options;
+  const core::CollectorOptions* expected[] = {
+      &options.cpu,    &options.meminfo, &options.loadavg, &options.stat,
+      &options.vmstat, &options.uname,   &options.time,    &options.self,
+  };
+  const auto list = builtin_collectors();
+  REQUIRE(list.size() == std::size(expected));
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    INFO(list[i].name);
+    CHECK(&list[i].settings(options) == expected[i]);
+  }
+}
+
+TEST_CASE("builtin factories pass the options through", "[collectors][registry]") {
+  core::CollectorsOptions options;
+  options.cpu.guest = false;
+  options.stat.softirq = true;
+  options.vmstat.fields = "^nr_free_pages$";
+  const CollectorContext ctx{options, core::HostPaths::under(test::ne_fixture()),
+                             core::SystemClock::instance()};
+  const auto list = builtin_collectors();
+  test::RecordingSink cpu, stat, vmstat;
+  REQUIRE(list[0].make(ctx)->collect(cpu).ok());
+  REQUIRE(list[3].make(ctx)->collect(stat).ok());
+  REQUIRE(list[4].make(ctx)->collect(vmstat).ok());
+  CHECK(cpu.count_family("node_cpu_guest_seconds_total") == 0);
+  CHECK(stat.count_family("node_softirqs_total") == 10);
+  CHECK(vmstat.samples.size() == 1);
+}
+
+}  // namespace
+}  // namespace sonde::collectors

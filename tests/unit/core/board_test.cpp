@@ -1,0 +1,99 @@
+#include "core/board.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "core/exposition.hpp"
+#include "support/exposition_parser.hpp"
+
+using namespace sonde;
+
+namespace {
+core::SnapshotPtr snap_with(const char* name, double v) {
+  core::SnapshotBuilder b;
+  b.gauge(name, "help", {}, v);
+  return std::make_shared<const core::Snapshot>(b.take());
+}
+test::ParsedExposition scrape(const core::Board& board) {
+  std::string out;
+  core::write_text(board.gather(), out);
+  return test::parse_exposition(out);
+}
+}  // namespace
+
+TEST_CASE("board is ready only after every collector's first attempt", "[core][board]") {
+  core::FakeClock clock;
+  core::Board board(clock);
+  board.declare("cpu", core::ComponentKind::collector);
+  board.declare("meminfo", core::ComponentKind::collector);
+  board.declare("optional", core::ComponentKind::collector, /*counts_for_ready=*/false);
+  int notified = 0;
+  board.on_ready([&] { ++notified; });
+  CHECK_FALSE(board.ready());
+  board.publish("cpu", snap_with("a", 1), 0.01, core::ok());
+  CHECK_FALSE(board.ready());
+  CHECK(notified == 0);
+  board.publish("meminfo", nullptr, 0.02, core::error("no such file"));  // failure counts
+  CHECK(board.ready());
+  CHECK(notified == 1);
+  board.publish("cpu", snap_with("a", 2), 0.01, core::ok());
+  CHECK(notified == 1);  // once
+  int late = 0;
+  board.on_ready([&] { ++late; });
+  CHECK(late == 1);
+}
+
+TEST_CASE("a listener holds readiness until marked ok", "[core][board]") {
+  core::Board board;
+  board.declare("udp", core::ComponentKind::listener);
+  CHECK_FALSE(board.ready());
+  board.set_state("udp", core::ComponentState::ok);
+  CHECK(board.ready());
+}
+
+TEST_CASE("a failed attempt drops the collector's series and reports success 0", "[core][board]") {
+  core::Board board;
+  board.declare("loadavg", core::ComponentKind::collector);
+  board.publish("loadavg", snap_with("node_load1", 0.5), 0.25, core::ok());
+  auto p = scrape(board);
+  CHECK(p.samples.at("node_load1{}") == 0.5);
+  CHECK(p.samples.at("node_scrape_collector_success{collector=\"loadavg\",}") == 1);
+  CHECK(p.samples.at("node_scrape_collector_duration_seconds{collector=\"loadavg\",}") == 0.25);
+
+  board.publish("loadavg", snap_with("node_load1", 9), 0.5, core::error("gone"));
+  p = scrape(board);
+  CHECK(p.samples.count("node_load1{}") == 0);  // never a frozen value
+  CHECK(p.samples.at("node_scrape_collector_success{collector=\"loadavg\",}") == 0);
+  const auto comps = board.components();
+  REQUIRE(comps.size() == 1);
+  CHECK(comps[0].state == core::ComponentState::failing);
+  CHECK(comps[0].last_error == "gone");
+  CHECK(comps[0].attempts == 2);
+}
+
+TEST_CASE("collectors that have not run yet have no scrape series", "[core][board]") {
+  core::Board board;
+  board.declare("cpu", core::ComponentKind::collector);
+  CHECK(scrape(board).samples.empty());
+}
+
+TEST_CASE("live sources are computed on every read", "[core][board]") {
+  core::Board board;
+  int calls = 0;
+  board.add_live("clock", [&](core::SnapshotBuilder& b) {
+    ++calls;
+    b.gauge("node_time_seconds", "t", {}, calls);
+  });
+  CHECK(scrape(board).samples.at("node_time_seconds{}") == 1);
+  CHECK(scrape(board).samples.at("node_time_seconds{}") == 2);
+  board.remove_live("clock");
+  CHECK(scrape(board).samples.empty());
+}
+
+TEST_CASE("publishing to a removed component is ignored", "[core][board]") {
+  core::Board board;
+  board.declare("x", core::ComponentKind::collector);
+  board.remove("x");
+  board.publish("x", snap_with("x_value", 1), 0, core::ok());
+  CHECK(scrape(board).samples.empty());
+  CHECK(board.ready());
+}

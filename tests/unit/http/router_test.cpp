@@ -1,0 +1,174 @@
+#include "http/router.hpp"
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/board.hpp"
+#include "core/exposition.hpp"
+#include "core/metrics.hpp"
+#include "core/result.hpp"
+
+namespace sonde::http {
+namespace {
+
+core::SnapshotPtr load_snapshot(double value) {
+  core::SnapshotBuilder b;
+  b.gauge("node_load1", "1m load average.", {}, value);
+  return std::make_shared<const core::Snapshot>(b.take());
+}
+
+std::string header(const Response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+struct Fixture {
+  core::Board board;
+  Router router{board, RouterInfo{"1.2.3", "abc<def>", {"loadavg", "meminfo", "x&<y>"}}};
+
+  Fixture() {
+    board.declare("loadavg", core::ComponentKind::collector);
+    board.declare("meminfo", core::ComponentKind::collector);
+  }
+  Response get(std::string_view target, std::string_view method = "GET") const {
+    return router.handle(Request{method, target, {}, {}});
+  }
+};
+
+TEST_CASE("GET /metrics writes the board in text format 0.0.4", "[http][router]") {
+  Fixture f;
+  f.board.publish("loadavg", load_snapshot(0.25), 0.001, core::ok());
+  const Response r = f.get("/metrics");
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(r.content_type == core::kTextContentType);
+  CHECK(r.body.find("# TYPE node_load1 gauge\n") != std::string::npos);
+  CHECK(r.body.find("node_load1 0.25\n") != std::string::npos);
+  CHECK(r.body.find("node_scrape_collector_success{collector=\"loadavg\"} 1\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("the query string does not affect routing", "[http][router]") {
+  Fixture f;
+  f.board.publish("loadavg", load_snapshot(0.5), 0.001, core::ok());
+  const Response r = f.get("/metrics?collect[]=cpu&x=y");
+  CHECK(r.status == 200);
+  CHECK(r.body == f.get("/metrics").body);
+  CHECK(f.get("/health?verbose=1").status == 200);
+  CHECK(f.get("/?a=b").content_type.rfind("text/html", 0) == 0);
+  CHECK(f.get("/nope?x=/metrics").status == 404);
+}
+
+TEST_CASE("/ready is 503 listing what is pending, then 200", "[http][router]") {
+  Fixture f;
+  Response r = f.get("/ready");
+  CHECK(r.status == 503);
+  CHECK(r.body.find("loadavg") != std::string::npos);
+  CHECK(r.body.find("meminfo") != std::string::npos);
+
+  f.board.publish("loadavg", load_snapshot(1), 0.001, core::ok());
+  r = f.get("/ready");
+  CHECK(r.status == 503);
+  CHECK(r.body.find("loadavg") == std::string::npos);
+  CHECK(r.body.find("meminfo") != std::string::npos);
+
+  // A failed first attempt still counts: readiness means "has run", not "has succeeded".
+  f.board.publish("meminfo", nullptr, 0.002, core::error("no /proc/meminfo"));
+  r = f.get("/ready");
+  CHECK(r.status == 200);
+  CHECK(r.body == "ready\n");
+}
+
+TEST_CASE("/health is JSON, 200 both when ok and when degraded", "[http][router]") {
+  Fixture f;
+  f.board.publish("loadavg", load_snapshot(1), 0.125, core::ok());
+  f.board.publish("meminfo", load_snapshot(1), 0.25, core::ok());
+  Response r = f.get("/health");
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "application/json");
+  auto doc = nlohmann::json::parse(r.body);
+  CHECK(doc["status"] == "ok");
+  CHECK(doc["version"] == "1.2.3");
+  CHECK(doc["revision"] == "abc<def>");
+  REQUIRE(doc["components"].size() == 2);
+  const auto& c0 = doc["components"][0];
+  CHECK(c0["name"] == "loadavg");
+  CHECK(c0["kind"] == "collector");
+  CHECK(c0["state"] == "ok");
+  CHECK(c0["attempts"] == 1);
+  CHECK(c0["last_duration_seconds"].get<double>() == Approx(0.125));
+  CHECK(c0["last_error"] == "");
+
+  // Not UTF-8: must not make dump() throw.
+  f.board.publish("meminfo", nullptr, 0.5, core::error("cannot read \xff/proc/meminfo"));
+  r = f.get("/health");
+  CHECK(r.status == 200);
+  doc = nlohmann::json::parse(r.body);
+  CHECK(doc["status"] == "degraded");
+  const auto& c1 = doc["components"][1];
+  CHECK(c1["name"] == "meminfo");
+  CHECK(c1["state"] == "failing");
+  CHECK(c1["attempts"] == 2);
+  CHECK(c1["last_error"].get<std::string>().find("/proc/meminfo") != std::string::npos);
+}
+
+TEST_CASE("/health shows pending components before their first attempt", "[http][router]") {
+  Fixture f;
+  const auto doc = nlohmann::json::parse(f.get("/health").body);
+  CHECK(doc["status"] == "ok");
+  CHECK(doc["components"][0]["state"] == "pending");
+  CHECK(doc["components"][0]["attempts"] == 0);
+}
+
+TEST_CASE("/ is an HTML page with links, build info and escaped collectors", "[http][router]") {
+  Fixture f;
+  const Response r = f.get("/");
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "text/html; charset=utf-8");
+  for (const char* link : {"href=\"/metrics\"", "href=\"/health\"", "href=\"/ready\""}) {
+    CHECK(r.body.find(link) != std::string::npos);
+  }
+  CHECK(r.body.find("1.2.3") != std::string::npos);
+  CHECK(r.body.find("abc&lt;def&gt;") != std::string::npos);
+  CHECK(r.body.find("<li>meminfo</li>") != std::string::npos);
+  CHECK(r.body.find("x&amp;&lt;y&gt;") != std::string::npos);
+  CHECK(r.body.find("x&<y>") == std::string::npos);
+}
+
+TEST_CASE("HEAD answers like GET (the server drops the body)", "[http][router]") {
+  Fixture f;
+  f.board.publish("loadavg", load_snapshot(1), 0.001, core::ok());
+  for (const char* path : {"/", "/metrics", "/health", "/ready"}) {
+    const Response get = f.get(path);
+    const Response head = f.get(path, "HEAD");
+    CHECK(head.status == get.status);
+    CHECK(head.content_type == get.content_type);
+    CHECK(head.body.size() == get.body.size());
+  }
+}
+
+TEST_CASE("other methods on a known path are 405 with Allow", "[http][router]") {
+  Fixture f;
+  for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "get"}) {
+    for (const char* path : {"/", "/metrics", "/health", "/ready?x=1"}) {
+      const Response r = f.get(path, method);
+      CHECK(r.status == 405);
+      CHECK(header(r, "Allow") == "GET, HEAD");
+    }
+  }
+}
+
+TEST_CASE("unknown paths are 404, whatever the method", "[http][router]") {
+  Fixture f;
+  for (const char* path : {"/nope", "/metrics/", "/metrics/x", "", "metrics", "//metrics"}) {
+    CHECK(f.get(path).status == 404);
+    CHECK(f.get(path, "POST").status == 404);
+  }
+}
+
+}  // namespace
+}  // namespace sonde::http
