@@ -25,20 +25,14 @@ struct BlockingPool::State : std::enable_shared_from_this<BlockingPool::State> {
   std::size_t max_workers = 1;
   std::chrono::milliseconds idle_exit{30'000};
 
-  // Finishes `call` with `outcome` and wakes its waiter; the caller holds no lock on `call`.
-  static void finish(Call& call, Outcome outcome, State* state) {
-    bool was_stuck = false;
+  // Finishes a call that never started (refused, or dropped at shutdown) and wakes its waiter.
+  static void refuse(Call& call, Outcome outcome) {
     {
       std::lock_guard lock(call.mu_);
       call.finished_ = true;
       call.outcome_ = outcome;
-      was_stuck = call.abandoned_;
     }
     call.cv_.notify_all();
-    if (was_stuck && state != nullptr) {
-      std::lock_guard lock(state->mu);
-      --state->stuck;
-    }
   }
 
   void worker() {
@@ -61,10 +55,18 @@ struct BlockingPool::State : std::enable_shared_from_this<BlockingPool::State> {
       // A call whose waiter gave up before it started is not worth starting late.
       if (!abandoned) task.fn();
       task.fn = nullptr;  // release captures before the key becomes free again
-      finish(*task.call, Outcome::done, this);
-      lock.lock();
-      busy_keys.erase(task.key);
-      ++idle;
+      {
+        // One step for the waiter and the pool: once wait_until() says done, the key is free
+        // and the call no longer counts as stuck. Lock order: call, then pool.
+        std::lock_guard call_lock(task.call->mu_);
+        task.call->finished_ = true;
+        task.call->outcome_ = Outcome::done;
+        lock.lock();
+        busy_keys.erase(task.key);
+        if (task.call->abandoned_) --stuck;
+        ++idle;
+      }
+      task.call->cv_.notify_all();
     }
     --idle;
     --threads;
@@ -93,7 +95,7 @@ BlockingPool::Outcome BlockingPool::Call::wait_until(
   if (!cv_.wait_until(lock, deadline, [this] { return finished_; })) {
     if (!abandoned_) {
       abandoned_ = true;
-      // Counted while the call's lock is held, so finish() (which reads abandoned_ under it)
+      // Counted while the call's lock is held, so the worker (which reads abandoned_ under it)
       // cannot decrement first. Lock order everywhere: call, then pool.
       if (auto pool = pool_.lock()) {
         std::lock_guard pool_lock(pool->mu);
@@ -120,7 +122,7 @@ BlockingPool::~BlockingPool() {
     for (const auto& t : dropped) state_->busy_keys.erase(t.key);
   }
   state_->cv.notify_all();
-  for (auto& t : dropped) State::finish(*t.call, Outcome::stopped, nullptr);
+  for (auto& t : dropped) State::refuse(*t.call, Outcome::stopped);
 }
 
 std::shared_ptr<BlockingPool::Call> BlockingPool::submit(std::string key,
@@ -149,7 +151,7 @@ std::shared_ptr<BlockingPool::Call> BlockingPool::submit(std::string key,
     }
   }
   if (refused != Outcome::done) {
-    State::finish(*call, refused, nullptr);
+    State::refuse(*call, refused);
     return call;
   }
   if (spawn) {

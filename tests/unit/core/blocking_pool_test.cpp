@@ -23,6 +23,20 @@ struct Gate {
   }
 };
 
+// Submits a call that blocks on `gate`, waits until a worker has really started it (a call
+// abandoned before it starts is skipped, and on a loaded machine a worker can start late), then
+// gives up on it: the call is stuck.
+Outcome submit_stuck(BlockingPool& pool, const std::string& key, const Gate& gate) {
+  auto started = std::make_shared<std::promise<void>>();
+  auto started_f = started->get_future();
+  auto call = pool.submit(key, [started, f = gate.opened] {
+    started->set_value();
+    f.wait();
+  });
+  if (started_f.wait_for(30s) != std::future_status::ready) return Outcome::pool_full;
+  return call->wait_until(std::chrono::steady_clock::now() + 10ms);
+}
+
 // Polls `pred` for a while: worker threads finish asynchronously. Not a timing assertion, a
 // deadline that catches a hang.
 template <class Pred>
@@ -49,7 +63,7 @@ TEST_CASE("a hung call times out, holds its key and one worker, and others still
           "[core][pool]") {
   BlockingPool pool(2);
   Gate gate;
-  CHECK(pool.run("mount:/nfs", gate.blocker(), 20ms) == Outcome::timed_out);
+  CHECK(submit_stuck(pool, "mount:/nfs", gate) == Outcome::timed_out);
   CHECK(pool.stuck() == 1);
   // The same key is not asked again while its call is stuck.
   CHECK(pool.run(
@@ -73,8 +87,8 @@ TEST_CASE("a hung call times out, holds its key and one worker, and others still
 TEST_CASE("when every worker is stuck, new calls are refused at once", "[core][pool]") {
   BlockingPool pool(2);
   Gate gate;
-  CHECK(pool.run("a", gate.blocker(), 10ms) == Outcome::timed_out);
-  CHECK(pool.run("b", gate.blocker(), 10ms) == Outcome::timed_out);
+  CHECK(submit_stuck(pool, "a", gate) == Outcome::timed_out);
+  CHECK(submit_stuck(pool, "b", gate) == Outcome::timed_out);
   CHECK(pool.stuck() == 2);
   CHECK(pool.run(
             "c", [] {}, 10s) == Outcome::pool_full);
@@ -104,7 +118,7 @@ TEST_CASE("destroying the pool never waits for a stuck call", "[core][pool]") {
   auto gate = std::make_shared<Gate>();
   {
     BlockingPool pool(1);
-    CHECK(pool.run("stuck", gate->blocker(), 10ms) == Outcome::timed_out);
+    CHECK(submit_stuck(pool, "stuck", *gate) == Outcome::timed_out);
     auto queued = pool.submit("other", [] {});
     (void)queued;
   }
