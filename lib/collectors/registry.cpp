@@ -2,8 +2,11 @@
 // the linker drops those from a static library when nothing references them.
 #include "collectors/collector.hpp"
 #include "collectors/cpu.hpp"
+#include "collectors/diskstats.hpp"
 #include "collectors/loadavg.hpp"
 #include "collectors/meminfo.hpp"
+#include "collectors/netdev.hpp"
+#include "collectors/pressure.hpp"
 #include "collectors/self.hpp"
 #include "collectors/stat.hpp"
 #include "collectors/time.hpp"
@@ -26,6 +29,9 @@ constexpr CollectorInfo kBuiltin[] = {
     {"uname", &make_uname, [](const Opts& o) -> Settings { return o.uname; }},
     {"time", &make_time, [](const Opts& o) -> Settings { return o.time; }},
     {"self", &make_self, [](const Opts& o) -> Settings { return o.self; }},
+    {"diskstats", &make_diskstats, [](const Opts& o) -> Settings { return o.diskstats; }},
+    {"netdev", &make_netdev, [](const Opts& o) -> Settings { return o.netdev; }},
+    {"pressure", &make_pressure, [](const Opts& o) -> Settings { return o.pressure; }},
 };
 
 }  // namespace
