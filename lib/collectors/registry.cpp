@@ -3,6 +3,7 @@
 #include "collectors/collector.hpp"
 #include "collectors/cpu.hpp"
 #include "collectors/diskstats.hpp"
+#include "collectors/filesystem.hpp"
 #include "collectors/loadavg.hpp"
 #include "collectors/meminfo.hpp"
 #include "collectors/netdev.hpp"
@@ -30,6 +31,7 @@ constexpr CollectorInfo kBuiltin[] = {
     {"time", &make_time, [](const Opts& o) -> Settings { return o.time; }},
     {"self", &make_self, [](const Opts& o) -> Settings { return o.self; }},
     {"diskstats", &make_diskstats, [](const Opts& o) -> Settings { return o.diskstats; }},
+    {"filesystem", &make_filesystem, [](const Opts& o) -> Settings { return o.filesystem; }},
     {"netdev", &make_netdev, [](const Opts& o) -> Settings { return o.netdev; }},
     {"pressure", &make_pressure, [](const Opts& o) -> Settings { return o.pressure; }},
 };

@@ -10,7 +10,8 @@ TEST_CASE("builtin_collectors lists every collector once, in order", "[collector
   std::vector<std::string> names;
   for (const CollectorInfo& info : builtin_collectors()) names.emplace_back(info.name);
   CHECK(names == std::vector<std::string>{"cpu", "meminfo", "loadavg", "stat", "vmstat", "uname",
-                                          "time", "self", "diskstats", "netdev", "pressure"});
+                                          "time", "self", "diskstats", "filesystem", "netdev",
+                                          "pressure"});
 }
 
 TEST_CASE("builtin factories build collectors named after their entry", "[collectors][registry]") {
@@ -34,9 +35,9 @@ TEST_CASE("builtin factories build collectors named after their entry", "[collec
 TEST_CASE("builtin settings point at each collector's own options", "[collectors][registry]") {
   core::CollectorsOptions options;
   const core::CollectorOptions* expected[] = {
-      &options.cpu,       &options.meminfo, &options.loadavg,  &options.stat,
-      &options.vmstat,    &options.uname,   &options.time,     &options.self,
-      &options.diskstats, &options.netdev,  &options.pressure,
+      &options.cpu,       &options.meminfo,    &options.loadavg, &options.stat,
+      &options.vmstat,    &options.uname,      &options.time,    &options.self,
+      &options.diskstats, &options.filesystem, &options.netdev,  &options.pressure,
   };
   const auto list = builtin_collectors();
   REQUIRE(list.size() == std::size(expected));
