@@ -195,7 +195,10 @@ class Daemon {
   void restart_collectors(const core::Config& next) {
     scheduler_.stop();
     for (const auto& c : collectors::builtin_collectors()) {
-      if (!c.settings(next.collectors).enabled) board_.remove(c.name);
+      if (!c.settings(next.collectors).enabled) {
+        board_.remove(c.name);
+        board_.remove_live(c.name);  // node_time_seconds is computed at scrape time
+      }
     }
     scheduler_.start(next.collectors, next.host);
     spdlog::debug("running collectors: {}", fmt::join(scheduler_.running(), ", "));
