@@ -1,10 +1,15 @@
 #include "collectors/filesystem.hpp"
 
+#include <prometheus/registry.h>
+
+#include <boost/asio/io_context.hpp>
 #include <future>
 #include <mutex>
 #include <thread>
 
 #include "collector_test_util.hpp"
+#include "collectors/scheduler.hpp"
+#include "core/board.hpp"
 
 namespace sonde::collectors {
 namespace {
@@ -231,6 +236,83 @@ TEST_CASE("filesystem collector fails without a mount table or with a bad regex"
     REQUIRE_FALSE(st.ok());
     CHECK_THAT(st.message(), Catch::Contains("filesystem.fs_types_exclude"));
   }
+}
+
+}  // namespace
+}  // namespace sonde::collectors
+
+namespace sonde::collectors {
+namespace {
+
+/// The text of every snapshot a scrape would see.
+std::string scrape(const core::Board& board) {
+  std::string text;
+  core::write_text(board.gather(), text);
+  return text;
+}
+
+TEST_CASE("a scrape is served while the filesystem collector waits on a hung mount",
+          "[collectors][filesystem]") {
+  test::ScratchRoot root;
+  std::filesystem::create_directories(root.root() / "proc" / "1");
+  {
+    std::ofstream m(root.root() / "proc" / "1" / "mounts");
+    m << "/dev/sda1 / ext4 rw 0 0\nserver:/export /mnt/nfs nfs4 rw 0 0\n";
+  }
+  // A statfs that says when the hung call has started, then blocks until the end of the test.
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::once_flag once;
+  StatfsFn fn = [&entered, &once, released](const std::string& path, FsStats& out) {
+    if (path == "/mnt/nfs") {
+      std::call_once(once, [&] { entered.set_value(); });
+      released.wait();
+      return EIO;
+    }
+    out = FsStats{10, 5, 4, 3, 2, 512};
+    return 0;
+  };
+  core::FilesystemOptions opts;
+  opts.statfs_timeout = 300ms;
+  auto pool = std::make_shared<core::BlockingPool>(4);
+
+  boost::asio::io_context io;
+  core::Board board;
+  prometheus::Registry registry;
+  Scheduler scheduler(io, board, core::SystemClock::instance(), registry);
+  scheduler.add(
+      std::make_unique<FilesystemCollector>(
+          core::HostPaths{root.root() / "proc", root.root() / "sys", "/"}, opts, pool, fn),
+      1s);
+  std::thread loop([&] { io.run(); });
+
+  // The collect is inside its wait (the hung statfs has started, nothing is published yet), and
+  // a scrape still gets an answer: the board never waits for a collector.
+  entered.get_future().wait();
+  const std::string during = scrape(board);
+  CHECK(board.components().at(0).attempts == 0);
+  CHECK(during.find("node_filesystem_") == std::string::npos);
+
+  // Once the deadline passes, the collector publishes: the hung mount as an error, the other
+  // mount with its figures; one stuck worker however many collects come.
+  std::string after;
+  for (int i = 0; i < 2000; ++i) {
+    after = scrape(board);
+    if (board.components().at(0).attempts >= 2) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  CHECK(board.components().at(0).attempts >= 2);
+  CHECK_THAT(after, Catch::Contains("node_filesystem_device_error{device=\"server:/export\","
+                                    "fstype=\"nfs4\",mountpoint=\"/mnt/nfs\"} 1"));
+  CHECK_THAT(after, Catch::Contains("node_filesystem_size_bytes{device=\"/dev/sda1\",fstype="
+                                    "\"ext4\",mountpoint=\"/\"} 5120"));
+  CHECK(pool->stuck() == 1);
+
+  scheduler.stop();
+  io.stop();
+  loop.join();  // at most one statfs_timeout: the stuck worker itself is never joined
+  release.set_value();
 }
 
 }  // namespace
