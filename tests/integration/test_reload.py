@@ -16,7 +16,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def config(port, netdev=True, loadavg_interval="1s", level="info", time=True):
+def config(port, netdev=True, loadavg_interval="1s", level="info", time=True, netdev_exclude=""):
     return f"""
 web:
   listen_address: 127.0.0.1:{port}
@@ -24,7 +24,7 @@ log:
   level: {level}
 collectors:
   loadavg: {{interval: {loadavg_interval}}}
-  netdev: {{enabled: {"true" if netdev else "false"}}}
+  netdev: {{enabled: {"true" if netdev else "false"}, device_exclude: '{netdev_exclude}'}}
   time: {{enabled: {"true" if time else "false"}}}
 """
 
@@ -116,13 +116,17 @@ class Reload(SondeTestCase):
                           "filesystem, pressure"])
         self.assertIn(f"listening on 127.0.0.1:{port2}", s.log())
 
-        # And back: netdev returns.
-        self.write(s, config(port2))
+        # And back: netdev returns, with a new filter.
+        self.write(s, config(port2, netdev_exclude="^lo$"))
         self.hup_and_wait(s, "configuration reloaded")
         deadline = time.monotonic() + DEADLINE
-        while "netdev" not in self.collectors(self.samples(s)):
+        while "netdev" not in self.collectors(samples := self.samples(s)):
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.05)
+        devices = {dict(l)["device"] for n, l in samples if n == "node_network_receive_bytes_total"}
+        self.assertTrue(devices)
+        self.assertNotIn("lo", devices)
+        self.assertIn(("node_network_receive_bytes_total", frozenset({("device", "lo")})), before)
         self.assertEqual(s.stop(), 0)
 
     def test_bad_reload_is_rejected_whole(self):
