@@ -46,28 +46,8 @@ std::optional<core::LogLevel> parse_level(std::string_view s) {
 
 void setup_logging(const core::LogOptions& opts) {
   // Logs go to stderr: systemd's journal and kubectl logs both read it.
-  auto logger = spdlog::stderr_logger_mt("sonde");
-  if (opts.format == core::LogFormat::json) {
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
-  } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-  }
-  switch (opts.level) {
-    case core::LogLevel::debug:
-      logger->set_level(spdlog::level::debug);
-      break;
-    case core::LogLevel::info:
-      logger->set_level(spdlog::level::info);
-      break;
-    case core::LogLevel::warn:
-      logger->set_level(spdlog::level::warn);
-      break;
-    case core::LogLevel::error:
-      logger->set_level(spdlog::level::err);
-      break;
-  }
-  logger->flush_on(spdlog::level::info);
-  spdlog::set_default_logger(logger);
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("sonde"));
+  daemon::apply_log_options(opts);
 }
 
 void print_errors(const std::vector<config::ConfigError>& errors) {
@@ -141,24 +121,30 @@ int main(int argc, char** argv) {
     if (!ok) return usage_error(arg + " needs a value");
   }
 
-  core::Config cfg;
-  if (flags.config) {
-    auto result = config::load_file(*flags.config);
-    if (!result.ok()) {
-      print_errors(result.errors);
-      std::cerr << "sonde: " << *flags.config << ": " << result.errors.size()
-                << (result.errors.size() == 1 ? " error" : " errors") << "; not starting\n";
-      return daemon::kExitConfig;
+  if (flags.log_level && !parse_level(*flags.log_level)) {
+    return usage_error("--log.level must be one of debug, info, warn, error");
+  }
+  // The file (if any) with the command-line overrides on top; SIGHUP runs this again.
+  const daemon::ConfigSource load = [flags] {
+    daemon::LoadedConfig out;
+    if (flags.config) {
+      auto result = config::load_file(*flags.config);
+      for (const auto& e : result.errors) out.errors.push_back(e.to_string());
+      if (!result.ok()) return out;
+      out.config = std::move(result.config);
     }
-    cfg = std::move(result.config);
+    if (flags.log_level) out.config.log.level = *parse_level(*flags.log_level);
+    if (flags.listen_address) out.config.web.listen_address = *flags.listen_address;
+    return out;
+  };
+  auto loaded = load();
+  if (!loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) std::cerr << e << '\n';
+    std::cerr << "sonde: " << *flags.config << ": " << loaded.errors.size()
+              << (loaded.errors.size() == 1 ? " error" : " errors") << "; not starting\n";
+    return daemon::kExitConfig;
   }
-  if (flags.log_level) {
-    auto level = parse_level(*flags.log_level);
-    if (!level) return usage_error("--log.level must be one of debug, info, warn, error");
-    cfg.log.level = *level;
-  }
-  if (flags.listen_address) cfg.web.listen_address = *flags.listen_address;
-
+  const core::Config& cfg = loaded.config;
   setup_logging(cfg.log);
-  return daemon::run(cfg);
+  return daemon::run(cfg, load);
 }

@@ -1,5 +1,7 @@
 #include "daemon/wiring.hpp"
 
+#include <fmt/ranges.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
@@ -7,8 +9,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <csignal>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -23,6 +27,30 @@ namespace sonde::daemon {
 
 namespace asio = boost::asio;
 
+void apply_log_options(const core::LogOptions& options) {
+  auto logger = spdlog::default_logger();
+  if (options.format == core::LogFormat::json) {
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  }
+  switch (options.level) {
+    case core::LogLevel::debug:
+      logger->set_level(spdlog::level::debug);
+      break;
+    case core::LogLevel::info:
+      logger->set_level(spdlog::level::info);
+      break;
+    case core::LogLevel::warn:
+      logger->set_level(spdlog::level::warn);
+      break;
+    case core::LogLevel::error:
+      logger->set_level(spdlog::level::err);
+      break;
+  }
+  logger->flush_on(spdlog::level::info);
+}
+
 namespace {
 // io_context threads: timers, HTTP and collectors. Two is enough for this daemon's work and
 // matches the small machines it runs on; nothing blocks these threads for long.
@@ -30,23 +58,42 @@ constexpr int kIoThreads = 2;
 // After SIGTERM, in-flight requests get this long before the loop is stopped regardless.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(1500);
 
+bool same_web(const core::WebOptions& a, const core::WebOptions& b) {
+  return a.listen_address == b.listen_address && a.max_connections == b.max_connections &&
+         a.max_header_bytes == b.max_header_bytes && a.read_timeout == b.read_timeout &&
+         a.idle_timeout == b.idle_timeout;
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 class Daemon {
  public:
-  explicit Daemon(const core::Config& config)
+  Daemon(const core::Config& config, ConfigSource source)
       : config_(config),
+        source_(std::move(source)),
         registry_(std::make_shared<prometheus::Registry>()),
         scheduler_(io_, board_, core::SystemClock::instance(), *registry_),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         grace_(io_),
-        poll_(io_) {
+        poll_(io_),
+        reload_ok_(prometheus::BuildGauge()
+                       .Name("sonde_config_last_reload_successful")
+                       .Help("Whether the last configuration reload attempt was successful.")
+                       .Register(*registry_)
+                       .Add({})),
+        reload_time_(prometheus::BuildGauge()
+                         .Name("sonde_config_last_reload_success_timestamp_seconds")
+                         .Help("Timestamp of the last successful configuration reload.")
+                         .Register(*registry_)
+                         .Add({})) {
     core::add_registry_source(board_, registry_);
-    http::RouterInfo info{core::build::kVersion, core::build::kRevision, {}};
-    for (const auto& c : collectors::builtin_collectors()) {
-      if (c.settings(config.collectors).enabled) info.enabled_collectors.emplace_back(c.name);
-    }
-    router_ = std::make_unique<http::Router>(board_, std::move(info));
-    server_ = std::make_unique<http::Server>(
-        io_, config.web, [r = router_.get()](const http::Request& req) { return r->handle(req); });
+    // As Prometheus: the configuration loaded at start counts as a successful load.
+    reload_ok_.Set(1);
+    reload_time_.Set(now_seconds());
+    set_router(config_);
+    server_ = make_server(config_.web);
   }
 
   int run() {
@@ -76,13 +123,117 @@ class Daemon {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
-        // Caught so that it does not kill the daemon (SIGHUP's default action).
-        spdlog::warn("SIGHUP received: configuration reload is not implemented yet; ignoring");
+        reload();
         wait_signal();
         return;
       }
       shutdown(sig);
     });
+  }
+
+  /// SIGHUP: build and validate a whole new configuration; apply all of it or none of it.
+  void reload() {
+    spdlog::info("SIGHUP received: reloading the configuration");
+    sd_notify(0, "RELOADING=1");
+    LoadedConfig next = source_ ? source_() : LoadedConfig{config_, {}};
+    core::Status applied = core::ok();
+    if (next.errors.empty()) applied = apply(next.config);
+    if (!next.errors.empty() || !applied.ok()) {
+      for (const auto& e : next.errors) spdlog::error("reload: {}", e);
+      if (!applied.ok()) spdlog::error("reload: {}", applied.message());
+      spdlog::error("configuration reload rejected; the running configuration stays");
+      reload_ok_.Set(0);
+    } else {
+      reload_ok_.Set(1);
+      reload_time_.Set(now_seconds());
+      spdlog::info("configuration reloaded");
+    }
+    sd_notify(0, "READY=1");
+  }
+
+  /// Applies a valid configuration. Everything that can fail (binding a new listen address) is
+  /// done first, so a failure leaves the running configuration untouched.
+  core::Status apply(const core::Config& next) {
+    std::unique_ptr<http::Server> server;
+    if (!same_web(next.web, config_.web)) {
+      if (next.web.listen_address == config_.web.listen_address) {
+        // Same address, other limits: the old listener must let go of the port first.
+        server_->stop();
+        retire(std::move(server_));
+        server_ = make_server(next.web);
+        if (auto st = server_->start(); !st.ok()) {
+          spdlog::error("cannot rebind {}: {}; serving with the previous web options",
+                        next.web.listen_address, st.message());
+          server_ = make_server(config_.web);
+          if (auto again = server_->start(); !again.ok()) {
+            spdlog::critical("cannot rebind {} at all: {}", config_.web.listen_address,
+                             again.message());
+          }
+          return st;
+        }
+      } else {
+        server = make_server(next.web);
+        if (auto st = server->start(); !st.ok()) return st;
+      }
+    }
+    // From here on nothing fails.
+    apply_log_options(next.log);
+    if (server) {
+      server_->stop();
+      retire(std::move(server_));
+      server_ = std::move(server);
+      spdlog::info("listening on {}", server_->local_address());
+    }
+    restart_collectors(next);
+    set_router(next);
+    config_ = next;
+    return core::ok();
+  }
+
+  /// Stops every collector and starts the enabled ones with the new options (intervals,
+  /// filters, paths). Collectors that are now disabled leave the board: their series disappear.
+  void restart_collectors(const core::Config& next) {
+    scheduler_.stop();
+    for (const auto& c : collectors::builtin_collectors()) {
+      if (!c.settings(next.collectors).enabled) {
+        board_.remove(c.name);
+        board_.remove_live(c.name);  // node_time_seconds is computed at scrape time
+      }
+    }
+    scheduler_.start(next.collectors, next.host);
+    spdlog::debug("running collectors: {}", fmt::join(scheduler_.running(), ", "));
+  }
+
+  std::unique_ptr<http::Server> make_server(const core::WebOptions& web) {
+    return std::make_unique<http::Server>(
+        io_, web, [this](const http::Request& req) { return router()->handle(req); });
+  }
+
+  void set_router(const core::Config& config) {
+    http::RouterInfo info{core::build::kVersion, core::build::kRevision, {}};
+    for (const auto& c : collectors::builtin_collectors()) {
+      if (c.settings(config.collectors).enabled) info.enabled_collectors.emplace_back(c.name);
+    }
+    auto r = std::make_shared<const http::Router>(board_, std::move(info));
+    std::lock_guard lock(router_mu_);
+    router_ = std::move(r);
+  }
+
+  std::shared_ptr<const http::Router> router() const {
+    std::lock_guard lock(router_mu_);
+    return router_;
+  }
+
+  /// A stopped server whose connections may still be answering; dropped once they are done.
+  void retire(std::unique_ptr<http::Server> old) {
+    std::erase_if(retired_, [](const auto& s) { return s->connections() == 0; });
+    retired_.push_back(std::move(old));
+  }
+
+  std::size_t open_connections() const {
+    std::size_t n = server_->connections();
+    for (const auto& s : retired_) n += s->connections();
+    return n;
   }
 
   void shutdown(int sig) {
@@ -102,7 +253,7 @@ class Daemon {
 
   // Stops as soon as the last in-flight request is answered rather than waiting out the grace.
   void poll_connections() {
-    if (server_->connections() == 0) {
+    if (open_connections() == 0) {
       grace_.cancel();
       poll_.cancel();
       io_.stop();
@@ -114,22 +265,27 @@ class Daemon {
     });
   }
 
-  const core::Config& config_;
+  core::Config config_;  // the running configuration
+  ConfigSource source_;
   asio::io_context io_;
   std::shared_ptr<prometheus::Registry> registry_;
   core::Board board_;
   collectors::Scheduler scheduler_;
-  std::unique_ptr<http::Router> router_;
+  mutable std::mutex router_mu_;
+  std::shared_ptr<const http::Router> router_;
   std::unique_ptr<http::Server> server_;
+  std::vector<std::unique_ptr<http::Server>> retired_;
   asio::signal_set signals_;
   asio::steady_timer grace_;
   asio::steady_timer poll_;
+  prometheus::Gauge& reload_ok_;
+  prometheus::Gauge& reload_time_;
 };
 
 }  // namespace
 
-int run(const core::Config& config) {
-  Daemon d(config);
+int run(const core::Config& config, ConfigSource reload) {
+  Daemon d(config, std::move(reload));
   return d.run();
 }
 

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/host_paths.hpp"
 #include "core/metrics.hpp"
@@ -35,6 +36,8 @@ struct CollectorContext {
   const core::CollectorsOptions& options;
   core::HostPaths paths;
   const core::Clock& clock;
+  /// For calls that can hang (statfs). Outlives reloads; null lets a collector make its own.
+  std::shared_ptr<core::BlockingPool> blocking = nullptr;
 };
 
 struct CollectorInfo {

@@ -2,8 +2,12 @@
 // the linker drops those from a static library when nothing references them.
 #include "collectors/collector.hpp"
 #include "collectors/cpu.hpp"
+#include "collectors/diskstats.hpp"
+#include "collectors/filesystem.hpp"
 #include "collectors/loadavg.hpp"
 #include "collectors/meminfo.hpp"
+#include "collectors/netdev.hpp"
+#include "collectors/pressure.hpp"
 #include "collectors/self.hpp"
 #include "collectors/stat.hpp"
 #include "collectors/time.hpp"
@@ -26,6 +30,10 @@ constexpr CollectorInfo kBuiltin[] = {
     {"uname", &make_uname, [](const Opts& o) -> Settings { return o.uname; }},
     {"time", &make_time, [](const Opts& o) -> Settings { return o.time; }},
     {"self", &make_self, [](const Opts& o) -> Settings { return o.self; }},
+    {"diskstats", &make_diskstats, [](const Opts& o) -> Settings { return o.diskstats; }},
+    {"filesystem", &make_filesystem, [](const Opts& o) -> Settings { return o.filesystem; }},
+    {"netdev", &make_netdev, [](const Opts& o) -> Settings { return o.netdev; }},
+    {"pressure", &make_pressure, [](const Opts& o) -> Settings { return o.pressure; }},
 };
 
 }  // namespace

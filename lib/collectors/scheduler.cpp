@@ -16,6 +16,12 @@ namespace sonde::collectors {
 
 namespace asio = boost::asio;
 
+namespace {
+// Workers for calls that can hang (statfs): each hung mount holds one until it returns, and
+// healthy calls need only one or two.
+constexpr std::size_t kBlockingWorkers = 8;
+}  // namespace
+
 struct Scheduler::Job : std::enable_shared_from_this<Scheduler::Job> {
   Job(asio::io_context& io, std::unique_ptr<Collector> c, core::Millis iv, core::Board& b,
       const core::Clock& clk, prometheus::Counter& errors)
@@ -96,12 +102,13 @@ Scheduler::Scheduler(asio::io_context& io, core::Board& board, const core::Clock
                         .Name("sonde_collector_parse_errors_total")
                         .Help("Lines or fields a collector skipped because it could not parse "
                               "them.")
-                        .Register(registry)) {}
+                        .Register(registry)),
+      blocking_(std::make_shared<core::BlockingPool>(kBlockingWorkers)) {}
 
 Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start(const core::CollectorsOptions& options, const core::HostPaths& paths) {
-  const CollectorContext ctx{options, paths, clock_};
+  const CollectorContext ctx{options, paths, clock_, blocking_};
   for (const CollectorInfo& info : builtin_collectors()) {
     const core::CollectorOptions& s = info.settings(options);
     if (!s.enabled) continue;

@@ -46,6 +46,9 @@ class Scheduler {
   core::Board& board_;
   const core::Clock& clock_;
   prometheus::Family<prometheus::Counter>& parse_errors_;
+  // Shared by every collector generation (start, stop, start again on reload), so that a hung
+  // mount holds one stuck worker for the life of the process, not one per reload.
+  std::shared_ptr<core::BlockingPool> blocking_;
   std::vector<std::shared_ptr<Job>> jobs_;
 };
 

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <utility>
 
+#include "config/host_section.hpp"
 #include "config/reader.hpp"
 
 namespace sonde::config {
@@ -98,7 +99,8 @@ void read_vmstat(Reader& r, const YAML::Node& n, const std::string& p, core::Vms
 void read_collectors(Reader& r, const YAML::Node& n, const std::string& p,
                      core::CollectorsOptions& out) {
   if (!r.only_keys(n, p,
-                   {"cpu", "meminfo", "loadavg", "stat", "vmstat", "uname", "time", "self"})) {
+                   {"cpu", "meminfo", "loadavg", "stat", "vmstat", "uname", "time", "self",
+                    "diskstats", "netdev", "filesystem", "pressure"})) {
     return;
   }
   const auto sub = [&](std::string_view name, auto read, auto& options) {
@@ -112,6 +114,7 @@ void read_collectors(Reader& r, const YAML::Node& n, const std::string& p,
   sub("uname", read_plain, out.uname);
   sub("time", read_plain, out.time);
   sub("self", read_plain, out.self);
+  read_host_collectors(r, n, p, out);
 }
 
 void read_config(Reader& r, const YAML::Node& root, core::Config& out) {

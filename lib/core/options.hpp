@@ -49,6 +49,12 @@ struct VmstatOptions : CollectorOptions {
   std::string fields = kVmstatDefaultFields;  // regex over /proc/vmstat field names
 };
 
+}  // namespace sonde::core
+
+#include "core/options_host.hpp"  // IWYU pragma: export (needs CollectorOptions above)
+
+namespace sonde::core {
+
 struct CollectorsOptions {
   CpuOptions cpu;
   CollectorOptions meminfo;
@@ -58,6 +64,10 @@ struct CollectorsOptions {
   CollectorOptions uname;
   CollectorOptions time;
   CollectorOptions self;  // process_* and sonde_build_info, read from this process's own /proc
+  DiskstatsOptions diskstats;
+  NetdevOptions netdev;
+  FilesystemOptions filesystem;
+  CollectorOptions pressure;
 };
 
 struct Config {

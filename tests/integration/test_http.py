@@ -35,7 +35,8 @@ class HttpRoutes(SondeTestCase):
                 self.assertEqual(value, 1, dict(labels))
         collectors = {dict(l)["collector"] for n, l in samples if n == "node_scrape_collector_success"}
         self.assertEqual(collectors, {"cpu", "meminfo", "loadavg", "stat", "vmstat", "uname",
-                                      "time", "self"})
+                                      "time", "self", "diskstats", "filesystem", "netdev",
+                                      "pressure"})
 
     def test_node_time_seconds_is_computed_at_scrape_time(self):
         before = time.time()

@@ -65,6 +65,15 @@ std::string dump(const core::Config& c) {
   col("uname", k.uname);
   col("time", k.time);
   col("self", k.self);
+  col("diskstats", k.diskstats);
+  o << "diskstats.device " << k.diskstats.device_include << ' ' << k.diskstats.device_exclude
+    << '\n';
+  col("netdev", k.netdev);
+  o << "netdev.device " << k.netdev.device_include << ' ' << k.netdev.device_exclude << '\n';
+  col("filesystem", k.filesystem);
+  o << "filesystem " << k.filesystem.mount_points_exclude << ' ' << k.filesystem.fs_types_exclude
+    << ' ' << k.filesystem.statfs_timeout.count() << '\n';
+  col("pressure", k.pressure);
   return o.str();
 }
 
@@ -127,8 +136,8 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
       }
       uncommented += line + '\n';
     }
-    // 4 web options; log, host, collectors and their 2 + 3 + 8 sub-keys; 19 collector options.
-    CHECK(options == 39);
+    // 4 web options; log, host, collectors and their 2 + 3 + 12 sub-keys; 32 collector options.
+    CHECK(options == 56);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(dump(all.config) == dump(expected));
@@ -164,6 +173,21 @@ TEST_CASE("every option is read into its field", "[config]") {
   CHECK(k.time.interval == 24h * 14);
   CHECK_FALSE(k.self.enabled);
   CHECK(k.self.interval == 24h * 365);
+  CHECK_FALSE(k.diskstats.enabled);
+  CHECK(k.diskstats.interval == 3s);
+  CHECK(k.diskstats.device_include == "^sd[a-z]$");
+  CHECK(k.diskstats.device_exclude.empty());  // device_include alone replaces the default
+  CHECK_FALSE(k.netdev.enabled);
+  CHECK(k.netdev.interval == 4s);
+  CHECK(k.netdev.device_include.empty());
+  CHECK(k.netdev.device_exclude == "^(lo|veth.*)$");
+  CHECK_FALSE(k.filesystem.enabled);
+  CHECK(k.filesystem.interval == 6s);
+  CHECK(k.filesystem.mount_points_exclude == "^/(dev|proc|sys)($|/)");
+  CHECK(k.filesystem.fs_types_exclude == "^(tmpfs|nfs4?)$");
+  CHECK(k.filesystem.statfs_timeout == 250ms);
+  CHECK_FALSE(k.pressure.enabled);
+  CHECK(k.pressure.interval == 7s);
 }
 
 TEST_CASE("empty and comment-only configs give the defaults", "[config]") {

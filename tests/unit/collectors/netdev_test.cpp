@@ -1,0 +1,90 @@
+#include "collectors/netdev.hpp"
+
+#include "collector_test_util.hpp"
+
+namespace sonde::collectors {
+namespace {
+
+using test::host;
+using test::RecordingSink;
+
+constexpr const char* kHeader =
+    "Inter-|   Receive                                                |  Transmit\n"
+    " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+    "drop fifo colls carrier compressed\n";
+
+TEST_CASE("parse_netdev reads every column", "[collectors][netdev]") {
+  const std::string text = std::string(kHeader) +
+                           "    lo: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
+                           "eth0:100 0 0 0 0 0 0 0 200 0 0 0 0 0 0 18446744073709551615\n";
+  const Netdev n = parse_netdev(text);
+  CHECK(n.errors == 0);
+  REQUIRE(n.devices.size() == 2);
+  CHECK(n.devices[0].name == "lo");
+  CHECK(n.devices[0].fields[0] == 1);
+  CHECK(n.devices[0].fields[15] == 16);
+  CHECK(n.devices[1].name == "eth0");  // no blank after the colon: counters can be that wide
+  CHECK(n.devices[1].fields[0] == 100);
+  CHECK(n.devices[1].fields[15] == 18446744073709551615u);
+}
+
+TEST_CASE("parse_netdev skips and counts malformed lines", "[collectors][netdev]") {
+  const char* bad[] = {
+      "eth1 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n",      // no colon
+      ": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n",         // no name
+      "eth1: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n",        // 15 columns
+      "eth1: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n",  // 17 columns
+      "eth1: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 -1\n",     // negative
+      "lo: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n",       // repeats lo
+  };
+  for (const char* line : bad) {
+    INFO(line);
+    const std::string text =
+        std::string(kHeader) + "lo: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n" + line;
+    const Netdev n = parse_netdev(text);
+    CHECK(n.errors == 1);
+    REQUIRE(n.devices.size() == 1);
+    CHECK(n.devices[0].name == "lo");
+  }
+}
+
+TEST_CASE("netdev collector matches node_exporter 1.5.0 on a captured host",
+          "[collectors][netdev]") {
+  NetdevCollector c{core::HostPaths::under(host("debian12-io")), core::NetdevOptions{}};
+  const auto out = test::collect_text(c);
+  REQUIRE(out.status.ok());
+  CHECK(out.parse_errors == 0);
+  test::require_same_families(
+      out.text, test::read_whole(host("debian12-io") / "node-exporter-1.5.0-output.txt"),
+      [](const std::string& f) { return test::starts_with(f, "node_network_"); });
+}
+
+TEST_CASE("netdev device filters", "[collectors][netdev]") {
+  core::NetdevOptions opts;
+  SECTION("exclude") {
+    opts.device_exclude = "^(lo|ifb\\d+)$";
+    NetdevCollector c{core::HostPaths::under(host("debian12-io")), opts};
+    RecordingSink sink;
+    REQUIRE(c.collect(sink).ok());
+    CHECK(sink.count_family("node_network_receive_bytes_total") == 1);
+    CHECK(sink.has(R"(node_network_receive_bytes_total{device="eth0"})"));
+  }
+  SECTION("include") {
+    opts.device_include = "^ifb";
+    NetdevCollector c{core::HostPaths::under(host("debian12-io")), opts};
+    RecordingSink sink;
+    REQUIRE(c.collect(sink).ok());
+    CHECK(sink.count_family("node_network_transmit_packets_total") == 2);
+    CHECK_FALSE(sink.has(R"(node_network_receive_bytes_total{device="eth0"})"));
+  }
+}
+
+TEST_CASE("netdev collector fails on a missing file", "[collectors][netdev]") {
+  NetdevCollector c{core::HostPaths::under(host("empty")), core::NetdevOptions{}};
+  RecordingSink sink;
+  CHECK_FALSE(c.collect(sink).ok());
+  CHECK(sink.samples.empty());
+}
+
+}  // namespace
+}  // namespace sonde::collectors
