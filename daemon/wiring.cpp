@@ -44,9 +44,10 @@ class Daemon {
     for (const auto& c : collectors::builtin_collectors()) {
       if (c.settings(config.collectors).enabled) info.enabled_collectors.emplace_back(c.name);
     }
-    router_ = std::make_unique<http::Router>(board_, std::move(info));
+    router_ = std::make_unique<http::Router>(board_, std::move(info), *registry_);
     server_ = std::make_unique<http::Server>(
-        io_, config.web, [r = router_.get()](const http::Request& req) { return r->handle(req); });
+        io_, config.web, [r = router_.get()](const http::Request& req) { return r->handle(req); },
+        *registry_);
   }
 
   int run() {
