@@ -1,13 +1,17 @@
 // sonde: command line, logging set-up and exit codes. Everything else is in daemon/wiring.cpp.
 //
 //   sonde [--config FILE] [--web.listen-address HOST:PORT] [--log.level LEVEL]
+//         [--log.format text|json]
 //   sonde config check FILE
 //   sonde --version | --help
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +28,7 @@ using namespace sonde;
 constexpr std::string_view kUsage =
     "usage: sonde [--config FILE] [--web.listen-address HOST:PORT] "
     "[--log.level debug|info|warn|error]\n"
+    "             [--log.format text|json]\n"
     "       sonde config check FILE\n"
     "       sonde --version\n"
     "\n"
@@ -34,6 +39,55 @@ struct Flags {
   std::optional<std::string> config;
   std::optional<std::string> listen_address;
   std::optional<std::string> log_level;
+  std::optional<std::string> log_format;
+};
+
+std::optional<core::LogFormat> parse_format(std::string_view s) {
+  if (s == "text") return core::LogFormat::text;
+  if (s == "json") return core::LogFormat::json;
+  return std::nullopt;
+}
+
+/// `%*` in a pattern: the message as the inside of a JSON string (RFC 8259 escapes), so that a
+/// message quoting a path, a peer's bytes or a newline still gives one valid JSON object a line.
+class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const auto put = [&dest](std::string_view s) { dest.append(s.data(), s.data() + s.size()); };
+    for (const char ch : msg.payload) {
+      const auto c = static_cast<unsigned char>(ch);
+      switch (c) {
+        case '"':
+          put("\\\"");
+          break;
+        case '\\':
+          put("\\\\");
+          break;
+        case '\n':
+          put("\\n");
+          break;
+        case '\r':
+          put("\\r");
+          break;
+        case '\t':
+          put("\\t");
+          break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+            dest.append(esc, esc + sizeof esc);
+          } else {
+            // Bytes >= 0x80 pass through: spdlog messages are UTF-8 text.
+            dest.push_back(ch);
+          }
+      }
+    }
+  }
+  std::unique_ptr<spdlog::custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
 };
 
 std::optional<core::LogLevel> parse_level(std::string_view s) {
@@ -48,7 +102,10 @@ void setup_logging(const core::LogOptions& opts) {
   // Logs go to stderr: systemd's journal and kubectl logs both read it.
   auto logger = spdlog::stderr_logger_mt("sonde");
   if (opts.format == core::LogFormat::json) {
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","logger":"%n","msg":"%*"})");
+    logger->set_formatter(std::move(formatter));
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   }
@@ -135,6 +192,8 @@ int main(int argc, char** argv) {
       ok = take(flags.listen_address);
     } else if (arg == "--log.level") {
       ok = take(flags.log_level);
+    } else if (arg == "--log.format") {
+      ok = take(flags.log_format);
     } else {
       return usage_error("unknown argument \"" + arg + "\"");
     }
@@ -156,6 +215,11 @@ int main(int argc, char** argv) {
     auto level = parse_level(*flags.log_level);
     if (!level) return usage_error("--log.level must be one of debug, info, warn, error");
     cfg.log.level = *level;
+  }
+  if (flags.log_format) {
+    auto format = parse_format(*flags.log_format);
+    if (!format) return usage_error("--log.format must be one of text, json");
+    cfg.log.format = *format;
   }
   if (flags.listen_address) cfg.web.listen_address = *flags.listen_address;
 
