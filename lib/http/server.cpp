@@ -118,8 +118,8 @@ constexpr std::size_t kRejectCount = std::size(kRejectNames);
 
 std::string_view reject_name(Reject r) { return kRejectNames[static_cast<std::size_t>(r)]; }
 
-/// sonde_http_rejected_total{reason}, every reason present from the start, and a rate-limited
-/// log line for each rejection.
+/// sonde_http_rejected_total{reason}, every reason present from the start, and rate-limited
+/// logging for rejections and handler failures.
 class Rejections {
  public:
   explicit Rejections(prometheus::Registry& registry) {
@@ -134,14 +134,18 @@ class Rejections {
 
   void count(Reject r, std::string_view peer, std::string_view detail) {
     counters_[static_cast<std::size_t>(r)]->Increment();
-    const std::string key(reject_name(r));
+    warn_limited(reject_name(r), fmt::format("http: {} from {}: {}", reject_name(r), peer, detail));
+  }
+
+  /// Logs at warn unless `key` has been logged 5 times in the last 10 s; the next line that
+  /// gets through says how many were held back.
+  void warn_limited(std::string_view key, const std::string& message) {
     std::uint64_t suppressed = 0;
-    if (!limiter_.allow(key, std::chrono::steady_clock::now(), suppressed)) return;
+    if (!limiter_.allow(std::string(key), std::chrono::steady_clock::now(), suppressed)) return;
     if (suppressed > 0) {
-      spdlog::warn("http: {} from {}: {} ({} more since the last such message)", key, peer, detail,
-                   suppressed);
+      spdlog::warn("{} ({} more since the last such message)", message, suppressed);
     } else {
-      spdlog::warn("http: {} from {}: {}", key, peer, detail);
+      spdlog::warn("{}", message);
     }
   }
 
@@ -319,10 +323,13 @@ class Session : public std::enable_shared_from_this<Session> {
     try {
       out = listener_->handler()(request);
     } catch (const std::exception& e) {
-      spdlog::warn("http: handler for {} failed: {}", request.target, e.what());
+      listener_->rejections().warn_limited(
+          "handler_error",
+          fmt::format("http: handler for {} failed: {}", request.target, e.what()));
       out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
     } catch (...) {
-      spdlog::warn("http: handler for {} failed", request.target);
+      listener_->rejections().warn_limited(
+          "handler_error", fmt::format("http: handler for {} failed", request.target));
       out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
     }
     if (out.status < 100 || out.status > 999) out.status = 500;  // Beast throws on these
