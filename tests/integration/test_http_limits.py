@@ -12,7 +12,7 @@ import unittest
 import urllib.parse
 import urllib.request
 
-from harness import DEADLINE, SondeTestCase, parse_exposition, require_tool
+from harness import DEADLINE, SondeTestCase, parse_exposition, require_tool, run_sonde
 
 # What Prometheus 2.42 sends when it scrapes (scrape/scrape.go).
 PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
@@ -301,6 +301,15 @@ class JsonLogs(SondeTestCase):
         self.assertTrue(any("header_too_large" in d["msg"] for d in docs))
         self.assertTrue(any(d["msg"].startswith("sonde ") and "listening on" in d["msg"]
                             for d in docs))
+
+    def test_json_log_escapes_quotes_backslashes_and_control_bytes(self):
+        bad = 'no"port\\here\tx'
+        r = run_sonde(["--log.format", "json", "--web.listen-address", bad])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        docs = [json.loads(l) for l in lines]
+        self.assertTrue(any(bad in d["msg"] for d in docs), r.stderr)
+        self.assertEqual(docs[-1]["level"], "error")
 
     def test_config_log_format_json_and_flag_override(self):
         s = self.sonde(config="log:\n  format: json\n", args=["--log.format", "text"])
