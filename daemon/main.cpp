@@ -1,13 +1,17 @@
 // sonde: command line, logging set-up and exit codes. Everything else is in daemon/wiring.cpp.
 //
 //   sonde [--config FILE] [--web.listen-address HOST:PORT] [--log.level LEVEL]
+//         [--log.format text|json]
 //   sonde config check FILE
 //   sonde --version | --help
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +28,7 @@ using namespace sonde;
 constexpr std::string_view kUsage =
     "usage: sonde [--config FILE] [--web.listen-address HOST:PORT] "
     "[--log.level debug|info|warn|error]\n"
+    "             [--log.format text|json]\n"
     "       sonde config check FILE\n"
     "       sonde --version\n"
     "\n"
@@ -34,7 +39,14 @@ struct Flags {
   std::optional<std::string> config;
   std::optional<std::string> listen_address;
   std::optional<std::string> log_level;
+  std::optional<std::string> log_format;
 };
+
+std::optional<core::LogFormat> parse_format(std::string_view s) {
+  if (s == "text") return core::LogFormat::text;
+  if (s == "json") return core::LogFormat::json;
+  return std::nullopt;
+}
 
 std::optional<core::LogLevel> parse_level(std::string_view s) {
   if (s == "debug") return core::LogLevel::debug;
@@ -115,6 +127,8 @@ int main(int argc, char** argv) {
       ok = take(flags.listen_address);
     } else if (arg == "--log.level") {
       ok = take(flags.log_level);
+    } else if (arg == "--log.format") {
+      ok = take(flags.log_format);
     } else {
       return usage_error("unknown argument \"" + arg + "\"");
     }
@@ -123,6 +137,9 @@ int main(int argc, char** argv) {
 
   if (flags.log_level && !parse_level(*flags.log_level)) {
     return usage_error("--log.level must be one of debug, info, warn, error");
+  }
+  if (flags.log_format && !parse_format(*flags.log_format)) {
+    return usage_error("--log.format must be one of text, json");
   }
   // The file (if any) with the command-line overrides on top; SIGHUP runs this again.
   const daemon::ConfigSource load = [flags] {
@@ -134,6 +151,7 @@ int main(int argc, char** argv) {
       out.config = std::move(result.config);
     }
     if (flags.log_level) out.config.log.level = *parse_level(*flags.log_level);
+    if (flags.log_format) out.config.log.format = *parse_format(*flags.log_format);
     if (flags.listen_address) out.config.web.listen_address = *flags.listen_address;
     return out;
   };

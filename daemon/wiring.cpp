@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
@@ -27,10 +28,59 @@ namespace sonde::daemon {
 
 namespace asio = boost::asio;
 
+namespace {
+
+/// `%*` in a pattern: the message as the inside of a JSON string (RFC 8259 escapes), so that a
+/// message quoting a path, a peer's bytes or a newline still gives one valid JSON object a line.
+class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const auto put = [&dest](std::string_view s) { dest.append(s.data(), s.data() + s.size()); };
+    for (const char ch : msg.payload) {
+      const auto c = static_cast<unsigned char>(ch);
+      switch (c) {
+        case '"':
+          put("\\\"");
+          break;
+        case '\\':
+          put("\\\\");
+          break;
+        case '\n':
+          put("\\n");
+          break;
+        case '\r':
+          put("\\r");
+          break;
+        case '\t':
+          put("\\t");
+          break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+            dest.append(esc, esc + sizeof esc);
+          } else {
+            // Bytes >= 0x80 pass through: spdlog messages are UTF-8 text.
+            dest.push_back(ch);
+          }
+      }
+    }
+  }
+  std::unique_ptr<spdlog::custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+}  // namespace
+
 void apply_log_options(const core::LogOptions& options) {
   auto logger = spdlog::default_logger();
   if (options.format == core::LogFormat::json) {
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","logger":"%n","msg":"%*"})");
+    logger->set_formatter(std::move(formatter));
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   }
@@ -206,7 +256,7 @@ class Daemon {
 
   std::unique_ptr<http::Server> make_server(const core::WebOptions& web) {
     return std::make_unique<http::Server>(
-        io_, web, [this](const http::Request& req) { return router()->handle(req); });
+        io_, web, [this](const http::Request& req) { return router()->handle(req); }, *registry_);
   }
 
   void set_router(const core::Config& config) {
@@ -214,7 +264,9 @@ class Daemon {
     for (const auto& c : collectors::builtin_collectors()) {
       if (c.settings(config.collectors).enabled) info.enabled_collectors.emplace_back(c.name);
     }
-    auto r = std::make_shared<const http::Router>(board_, std::move(info));
+    // The router's request counters live in the registry: a new router (after a reload) finds
+    // the same families and series there, so counts carry on.
+    auto r = std::make_shared<const http::Router>(board_, std::move(info), *registry_);
     std::lock_guard lock(router_mu_);
     router_ = std::move(r);
   }

@@ -33,9 +33,33 @@ void append_escaped_help(std::string& out, std::string_view help) {
   }
 }
 
-void write_text(std::span<const SnapshotPtr> snapshots, std::string& out) {
+namespace {
+
+constexpr std::string_view kTotal = "_total";
+
+bool ends_with_total(std::string_view name) {
+  return name.size() > kTotal.size() && name.substr(name.size() - kTotal.size()) == kTotal;
+}
+
+// OpenMetrics escapes `"` in HELP as well (its escaped-string rule).
+void append_escaped_om_help(std::string& out, std::string_view help) {
+  for (const char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+}
+
+std::vector<const Family*> sorted_families(std::span<const SnapshotPtr> snapshots,
+                                           std::size_t& bytes) {
   std::vector<const Family*> fams;
-  std::size_t bytes = 0;
+  bytes = 0;
   for (const auto& s : snapshots) {
     if (!s) continue;
     for (const auto& f : s->families) {
@@ -47,6 +71,21 @@ void write_text(std::span<const SnapshotPtr> snapshots, std::string& out) {
   }
   std::stable_sort(fams.begin(), fams.end(),
                    [](const Family* a, const Family* b) { return a->name < b->name; });
+  return fams;
+}
+
+void append_sample(std::string& out, std::string_view series, double value) {
+  out += series;
+  out += ' ';
+  append_value(out, value);
+  out += '\n';
+}
+
+}  // namespace
+
+void write_text(std::span<const SnapshotPtr> snapshots, std::string& out) {
+  std::size_t bytes = 0;
+  const std::vector<const Family*> fams = sorted_families(snapshots, bytes);
   out.reserve(out.size() + bytes);
   for (std::size_t i = 0; i < fams.size(); ++i) {
     const Family& f = *fams[i];
@@ -61,13 +100,46 @@ void write_text(std::span<const SnapshotPtr> snapshots, std::string& out) {
       out += type_name(f.type);
       out += '\n';
     }
-    for (const auto& smp : f.samples) {
-      out += smp.series;
+    for (const auto& smp : f.samples) append_sample(out, smp.series, smp.value);
+  }
+}
+
+void write_openmetrics(std::span<const SnapshotPtr> snapshots, std::string& out) {
+  std::size_t bytes = 0;
+  const std::vector<const Family*> fams = sorted_families(snapshots, bytes);
+  out.reserve(out.size() + bytes + 8);
+  for (std::size_t i = 0; i < fams.size(); ++i) {
+    const Family& f = *fams[i];
+    const bool counter = f.type == MetricType::counter;
+    const bool has_total = ends_with_total(f.name);
+    std::string_view family_name = f.name;
+    if (counter && has_total) family_name.remove_suffix(kTotal.size());
+    if (i == 0 || fams[i - 1]->name != f.name) {
+      out += "# HELP ";
+      out += family_name;
       out += ' ';
-      append_value(out, smp.value);
+      append_escaped_om_help(out, f.help);
+      out += "\n# TYPE ";
+      out += family_name;
+      out += ' ';
+      out += f.type == MetricType::untyped ? std::string_view("unknown") : type_name(f.type);
       out += '\n';
     }
+    for (const auto& smp : f.samples) {
+      const std::string_view series = smp.series;
+      // A counter named without `_total` (as prometheus-cpp allows) gets it on its samples, as
+      // client_golang's OpenMetrics encoder does.
+      if (counter && !has_total && series.substr(0, f.name.size()) == f.name &&
+          (series.size() == f.name.size() || series[f.name.size()] == '{')) {
+        out += f.name;
+        out += kTotal;
+        append_sample(out, series.substr(f.name.size()), smp.value);
+      } else {
+        append_sample(out, series, smp.value);
+      }
+    }
   }
+  out += "# EOF\n";
 }
 
 }  // namespace sonde::core

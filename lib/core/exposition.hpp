@@ -1,6 +1,6 @@
-// sonde's exposition writer: Prometheus text format 0.0.4 from snapshots whose series text is
-// already rendered. Families are emitted sorted by name; a family published by several sources
-// (node_scrape_collector_success, say) is written as one block.
+// sonde's exposition writers: Prometheus text format 0.0.4 and OpenMetrics 1.0 text, from
+// snapshots whose series text is already rendered. Families are emitted sorted by name; a family
+// published by several sources (node_scrape_collector_success, say) is written as one block.
 #pragma once
 
 #include <span>
@@ -12,6 +12,11 @@
 namespace sonde::core {
 
 inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kOpenMetricsContentType =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// What Prometheus before 2.42 asked for; the bytes are the same as 1.0.0's.
+inline constexpr std::string_view kOpenMetrics001ContentType =
+    "application/openmetrics-text; version=0.0.1; charset=utf-8";
 
 /// Appends a value as the text format spells it: shortest round-trip decimal, `+Inf`, `-Inf`,
 /// `NaN`.
@@ -22,5 +27,10 @@ void append_escaped_help(std::string& out, std::string_view help);
 
 /// Writes every family of every snapshot in text format 0.0.4.
 void write_text(std::span<const SnapshotPtr> snapshots, std::string& out);
+
+/// Writes the same families as OpenMetrics 1.0 text: a counter family's TYPE/HELP name has no
+/// `_total` and its samples do (added where the series lacks it), untyped is `unknown`, HELP also
+/// escapes double quotes, and the exposition ends with `# EOF`.
+void write_openmetrics(std::span<const SnapshotPtr> snapshots, std::string& out);
 
 }  // namespace sonde::core

@@ -1,8 +1,18 @@
 #include "http/router.hpp"
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/exposition.hpp"
+#include "http/gzip.hpp"
+#include "http/negotiate.hpp"
 
 namespace sonde::http {
 
@@ -16,6 +26,31 @@ enum class Route { none, index, metrics, health, ready };
 // sonde does not interpret.
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find_first_of("?#"));
+}
+
+// The `handler` label: one value per route, and one for everything else, so that scanning for
+// paths cannot grow the series count.
+std::string_view handler_label(Route r) {
+  switch (r) {
+    case Route::index:
+      return "/";
+    case Route::metrics:
+      return "/metrics";
+    case Route::health:
+      return "/health";
+    case Route::ready:
+      return "/ready";
+    case Route::none:
+      break;
+  }
+  return "other";
+}
+
+// Scrapes take 0.1-10 ms here; the default buckets (5 ms and up) would hide them.
+const prometheus::Histogram::BucketBoundaries& duration_buckets() {
+  static const prometheus::Histogram::BucketBoundaries b{
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  return b;
 }
 
 Route route_of(std::string_view path) {
@@ -66,10 +101,38 @@ bool is_pending(const core::ComponentStatus& c) {
 
 }  // namespace
 
-Router::Router(const core::Board& board, RouterInfo info) : board_(board), info_(std::move(info)) {}
+Router::Router(const core::Board& board, RouterInfo info, prometheus::Registry& registry)
+    : board_(board),
+      info_(std::move(info)),
+      requests_(prometheus::BuildCounter()
+                    .Name("sonde_http_requests_total")
+                    .Help("HTTP requests answered, by handler and status code.")
+                    .Register(registry)),
+      duration_(prometheus::BuildHistogram()
+                    .Name("sonde_http_request_duration_seconds")
+                    .Help("Time to build an HTTP response (rendering and compression), by "
+                          "handler.")
+                    .Register(registry)) {
+  // /metrics' series exist from the start, so that rate() sees the first scrape; the other
+  // handlers' appear on first use (15 histogram series each, mostly never used).
+  duration_.Add({{"handler", "/metrics"}}, duration_buckets());
+  requests_.Add({{"handler", "/metrics"}, {"code", "200"}});
+}
 
 Response Router::handle(const Request& req) const {
+  const auto start = std::chrono::steady_clock::now();
+  std::string_view handler;
+  Response r = route(req, handler);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  const std::string label(handler);
+  requests_.Add({{"handler", label}, {"code", std::to_string(r.status)}}).Increment();
+  duration_.Add({{"handler", label}}, duration_buckets()).Observe(took.count());
+  return r;
+}
+
+Response Router::route(const Request& req, std::string_view& handler) const {
   const Route route = route_of(path_of(req.target));
+  handler = handler_label(route);
   if (route == Route::none) return text(404, "404 page not found\n");
   if (req.method != "GET" && req.method != "HEAD") {
     Response r = text(405, "405 method not allowed\n");
@@ -91,11 +154,28 @@ Response Router::handle(const Request& req) const {
   return text(404, "404 page not found\n");
 }
 
-Response Router::metrics(const Request& /*req*/) const {
+Response Router::metrics(const Request& req) const {
   Response r;
-  r.content_type = std::string(core::kTextContentType);
+  const Format format = negotiate_format(req.accept);
+  r.content_type = std::string(content_type(format));
   const std::vector<core::SnapshotPtr> snapshots = board_.gather();
-  core::write_text(snapshots, r.body);
+  if (format == Format::text_0_0_4) {
+    core::write_text(snapshots, r.body);
+  } else {
+    core::write_openmetrics(snapshots, r.body);
+  }
+  // Caches must key on both: the same URL has four representations.
+  r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
+  if (accepts_gzip(req.accept_encoding)) {
+    auto compressed = gzip_compress(r.body);
+    if (compressed) {
+      r.body = std::move(*compressed);
+      r.headers.emplace_back("Content-Encoding", "gzip");
+    } else {
+      // Identity is always acceptable unless the client says otherwise; nobody does.
+      spdlog::warn("http: {}; answering uncompressed", compressed.message());
+    }
+  }
   return r;
 }
 

@@ -10,6 +10,14 @@
 
 #include "core/board.hpp"
 
+namespace prometheus {
+class Registry;
+template <typename T>
+class Family;
+class Counter;
+class Histogram;
+}  // namespace prometheus
+
 namespace sonde::http {
 
 struct Request {
@@ -33,14 +41,20 @@ struct RouterInfo {
   std::vector<std::string> enabled_collectors;
 };
 
+/// Routes: `/`, `/metrics` (text 0.0.4 or OpenMetrics by the Accept header, gzip by
+/// Accept-Encoding), `/health`, `/ready`. Counts every request it answers in
+/// sonde_http_requests_total{handler,code} and sonde_http_request_duration_seconds{handler}
+/// (time to build the response, compression included), registered in `registry`, which must
+/// outlive the router.
 class Router {
  public:
-  Router(const core::Board& board, RouterInfo info);
+  Router(const core::Board& board, RouterInfo info, prometheus::Registry& registry);
   /// Thread-safe. For HEAD the body is computed (its length is the Content-Length) and the
   /// server omits it.
   Response handle(const Request& req) const;
 
  private:
+  Response route(const Request& req, std::string_view& handler) const;
   Response metrics(const Request& req) const;
   Response health() const;
   Response ready() const;
@@ -48,6 +62,8 @@ class Router {
 
   const core::Board& board_;
   RouterInfo info_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& duration_;
 };
 
 }  // namespace sonde::http

@@ -3,6 +3,9 @@
 // shutdown). Beast is included here only: one Beast TU already takes ~16 s to compile.
 #include "http/server.hpp"
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -23,6 +26,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "core/rate_limit.hpp"
 
 namespace sonde::http {
 
@@ -98,16 +103,82 @@ core::Result<ListenSpec> parse_listen_address(std::string_view addr) {
   return ListenSpec{std::string(host), static_cast<std::uint16_t>(value)};
 }
 
+enum class Reject {
+  max_connections,
+  header_too_large,
+  body_too_large,
+  bad_request,
+  read_timeout,
+  write_timeout
+};
+constexpr std::string_view kRejectNames[] = {"max_connections", "header_too_large",
+                                             "body_too_large",  "bad_request",
+                                             "read_timeout",    "write_timeout"};
+constexpr std::size_t kRejectCount = std::size(kRejectNames);
+
+std::string_view reject_name(Reject r) { return kRejectNames[static_cast<std::size_t>(r)]; }
+
+/// sonde_http_rejected_total{reason}, every reason present from the start, and rate-limited
+/// logging for rejections and handler failures.
+class Rejections {
+ public:
+  explicit Rejections(prometheus::Registry& registry) {
+    auto& family = prometheus::BuildCounter()
+                       .Name("sonde_http_rejected_total")
+                       .Help("HTTP connections or requests refused or dropped, by reason.")
+                       .Register(registry);
+    for (std::size_t i = 0; i < kRejectCount; ++i) {
+      counters_[i] = &family.Add({{"reason", std::string(kRejectNames[i])}});
+    }
+  }
+
+  void count(Reject r, std::string_view peer, std::string_view detail) {
+    counters_[static_cast<std::size_t>(r)]->Increment();
+    warn_limited(reject_name(r), fmt::format("http: {} from {}: {}", reject_name(r), peer, detail));
+  }
+
+  /// Logs at warn unless `key` has been logged 5 times in the last 10 s; the next line that
+  /// gets through says how many were held back.
+  void warn_limited(std::string_view key, const std::string& message) {
+    std::uint64_t suppressed = 0;
+    if (!limiter_.allow(std::string(key), std::chrono::steady_clock::now(), suppressed)) return;
+    if (suppressed > 0) {
+      spdlog::warn("{} ({} more since the last such message)", message, suppressed);
+    } else {
+      spdlog::warn("{}", message);
+    }
+  }
+
+  std::uint64_t value(std::string_view reason) const {
+    for (std::size_t i = 0; i < kRejectCount; ++i) {
+      if (kRejectNames[i] == reason) return static_cast<std::uint64_t>(counters_[i]->Value());
+    }
+    return 0;
+  }
+
+ private:
+  prometheus::Counter* counters_[kRejectCount] = {};
+  core::LogRateLimiter limiter_;
+};
+
+std::string peer_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  return ec ? std::string("unknown peer") : format_endpoint(ep);
+}
+
 class Session;
 
 /// Owns the acceptor and knows every open session. Shared by the Server and by every pending
 /// handler, so it outlives whichever goes first.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& io, core::WebOptions options, Server::Handler handler)
+  Listener(asio::io_context& io, core::WebOptions options, Server::Handler handler,
+           prometheus::Registry& registry)
       : io_(io),
         options_(std::move(options)),
         handler_(std::move(handler)),
+        rejections_(registry),
         acceptor_(asio::make_strand(io)),
         retry_(acceptor_.get_executor()) {}
 
@@ -119,6 +190,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   bool stopping() const { return stopping_.load(); }
   const std::string& local_address() const { return local_; }
   std::uint64_t rejected() const { return rejected_.load(); }
+  Rejections& rejections() { return rejections_; }
   std::size_t connections() const {
     std::lock_guard lock(mu_);
     return sessions_.size();
@@ -141,6 +213,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   asio::io_context& io_;
   const core::WebOptions options_;
   const Server::Handler handler_;
+  Rejections rejections_;
   tcp::acceptor acceptor_;  // on its own strand: accept handlers and close_all() never overlap
   asio::steady_timer retry_;
   std::string local_;
@@ -156,7 +229,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<Listener> listener)
-      : stream_(std::move(socket)), listener_(std::move(listener)) {}
+      : peer_(peer_of(socket)), stream_(std::move(socket)), listener_(std::move(listener)) {}
   ~Session() { listener_->remove(this); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -197,6 +270,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_first_bytes(beast::error_code ec, std::size_t n) {
     idle_ = false;
+    // A keep-alive connection idle for idle_timeout is closed quietly; a new one that sends
+    // nothing within read_timeout holds a slot for nothing, and is counted.
+    if (ec == beast::error::timeout && served_ == 0) {
+      reject(Reject::read_timeout, "no request within web.read_timeout");
+      return close();
+    }
     if (ec) return fail(ec, "read");
     buffer_.commit(n);
     if (served_ > 0)
@@ -212,17 +291,23 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec == bhttp::error::header_limit) {
+      reject(Reject::header_too_large, "request header over web.max_header_bytes");
       return reply_and_close(bhttp::status::request_header_fields_too_large,
                              "request header too large\n");
     }
     if (ec == bhttp::error::body_limit) {
+      reject(Reject::body_too_large, "request body over the limit");
       return reply_and_close(bhttp::status::payload_too_large, "request body too large\n");
+    }
+    if (ec == beast::error::timeout) {
+      reject(Reject::read_timeout, "request not complete within web.read_timeout");
+      return close();
     }
     if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
       return close();  // the peer went away; nobody to answer
     }
     if (ec && is_http_parse_error(ec)) {
-      log_failure(ec, "parse");
+      reject(Reject::bad_request, ec.message());
       return reply_and_close(bhttp::status::bad_request, "bad request\n");
     }
     if (ec) return fail(ec, "read");
@@ -238,10 +323,13 @@ class Session : public std::enable_shared_from_this<Session> {
     try {
       out = listener_->handler()(request);
     } catch (const std::exception& e) {
-      spdlog::warn("http: handler for {} failed: {}", request.target, e.what());
+      listener_->rejections().warn_limited(
+          "handler_error",
+          fmt::format("http: handler for {} failed: {}", request.target, e.what()));
       out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
     } catch (...) {
-      spdlog::warn("http: handler for {} failed", request.target);
+      listener_->rejections().warn_limited(
+          "handler_error", fmt::format("http: handler for {} failed", request.target));
       out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
     }
     if (out.status < 100 || out.status > 999) out.status = 500;  // Beast throws on these
@@ -281,6 +369,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec == beast::error::timeout) {
+      reject(Reject::write_timeout, "response not taken within the write timeout");
+      return close();
+    }
     if (ec) return fail(ec, "write");
     if (!keep_alive) {
       // Send FIN after the response; the socket closes when this session goes away.
@@ -289,6 +381,10 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     wait_for_request();
+  }
+
+  void reject(Reject r, std::string_view detail) {
+    listener_->rejections().count(r, peer_, detail);
   }
 
   void fail(const beast::error_code& ec, const char* what) {
@@ -304,6 +400,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();  // pending operations complete with operation_aborted
   }
 
+  const std::string peer_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -411,6 +508,9 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (connections() >= options_.max_connections) {
     // Accept and close rather than leave it in the backlog: the client learns at once.
     rejected_++;
+    rejections_.count(
+        Reject::max_connections, peer_of(socket),
+        std::to_string(options_.max_connections) + " connections open (web.max_connections)");
     beast::error_code ignored;
     socket.close(ignored);
   } else {
@@ -447,9 +547,11 @@ struct Server::Impl {
   std::shared_ptr<Listener> listener;
 };
 
-Server::Server(boost::asio::io_context& io, core::WebOptions options, Handler handler)
+Server::Server(boost::asio::io_context& io, core::WebOptions options, Handler handler,
+               prometheus::Registry& registry)
     : impl_(std::make_shared<Impl>()) {
-  impl_->listener = std::make_shared<Listener>(io, std::move(options), std::move(handler));
+  impl_->listener =
+      std::make_shared<Listener>(io, std::move(options), std::move(handler), registry);
 }
 
 // Pending handlers keep the Listener alive, so this is safe once the io_context has stopped.
@@ -466,5 +568,9 @@ void Server::stop() { impl_->listener->stop(); }
 std::size_t Server::connections() const { return impl_->listener->connections(); }
 
 std::uint64_t Server::rejected_connections() const { return impl_->listener->rejected(); }
+
+std::uint64_t Server::rejected(std::string_view reason) const {
+  return impl_->listener->rejections().value(reason);
+}
 
 }  // namespace sonde::http

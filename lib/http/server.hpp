@@ -7,10 +7,15 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/options.hpp"
 #include "core/result.hpp"
 #include "http/router.hpp"
+
+namespace prometheus {
+class Registry;
+}  // namespace prometheus
 
 namespace sonde::http {
 
@@ -18,7 +23,11 @@ class Server {
  public:
   using Handler = std::function<Response(const Request&)>;
 
-  Server(boost::asio::io_context& io, core::WebOptions options, Handler handler);
+  /// `registry` receives sonde_http_rejected_total{reason} (reasons: max_connections,
+  /// header_too_large, body_too_large, bad_request, read_timeout, write_timeout); it must
+  /// outlive the server.
+  Server(boost::asio::io_context& io, core::WebOptions options, Handler handler,
+         prometheus::Registry& registry);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -34,6 +43,8 @@ class Server {
   std::size_t connections() const;
   /// Connections accepted and closed at once because max_connections were open.
   std::uint64_t rejected_connections() const;
+  /// Requests or connections refused or dropped for `reason` (as in sonde_http_rejected_total).
+  std::uint64_t rejected(std::string_view reason) const;
 
  private:
   struct Impl;

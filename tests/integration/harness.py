@@ -65,7 +65,7 @@ class Sonde:
         for line in self.proc.stdout:
             with self._lock:
                 self.lines.append(line)
-            m = re.search(r"listening on (\S+)", line)
+            m = re.search(r"listening on ([^\s\"]+)", line)  # text or JSON log line
             if m and not self._listening.is_set():
                 self.address = m.group(1)
                 self._listening.set()

@@ -10,6 +10,10 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "core/self_metrics.hpp"
 #include "support/exposition_parser.hpp"
@@ -123,4 +127,171 @@ TEST_CASE("sonde's writer and prometheus-cpp's TextSerializer agree on the same 
   }
   CHECK(p_ours.types == p_theirs.types);
   CHECK(p_ours.helps == p_theirs.helps);
+}
+
+namespace {
+
+std::string render_om(const core::Snapshot& s) {
+  std::vector<core::SnapshotPtr> v{std::make_shared<const core::Snapshot>(s)};
+  std::string out;
+  core::write_openmetrics(v, out);
+  return out;
+}
+
+/// Checks the OpenMetrics 1.0 rules sonde's writer must keep (not the full ABNF): ends with
+/// exactly one `# EOF`; every family has TYPE (and HELP) once, before its samples, and its samples
+/// are contiguous; sample names fit the family's type (counter: `_total`/`_created`; histogram:
+/// `_bucket`/`_sum`/`_count`/`_created`; summary: the name, `_sum`, `_count`; gauge and unknown:
+/// the name). Returns the problems found.
+std::vector<std::string> openmetrics_problems(const std::string& text) {
+  std::vector<std::string> problems;
+  const std::string eof = "# EOF\n";
+  if (text.size() < eof.size() || text.compare(text.size() - eof.size(), eof.size(), eof) != 0) {
+    problems.push_back("does not end with # EOF");
+  }
+  std::map<std::string, std::string> types;
+  std::set<std::string> finished;
+  std::string current;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) {
+      problems.push_back("last line has no newline");
+      break;
+    }
+    const std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line == "# EOF") {
+      if (pos != text.size()) problems.push_back("text after # EOF");
+      continue;
+    }
+    if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) {
+      const auto sp = line.find(' ', 7);
+      const std::string fam = line.substr(7, sp - 7);
+      if (fam != current) {
+        if (finished.count(fam) || types.count(fam)) problems.push_back("family again: " + fam);
+        if (!current.empty()) finished.insert(current);
+        current = fam;
+      }
+      if (line[2] == 'T') {
+        const std::string t = line.substr(sp + 1);
+        if (t != "counter" && t != "gauge" && t != "histogram" && t != "summary" &&
+            t != "unknown" && t != "info" && t != "stateset" && t != "gaugehistogram") {
+          problems.push_back("bad type: " + line);
+        }
+        types[fam] = t;
+      }
+      continue;
+    }
+    if (line.empty() || line[0] == '#') {
+      problems.push_back("unexpected line: " + line);
+      continue;
+    }
+    const std::string name = line.substr(0, line.find_first_of("{ "));
+    const std::string& t = types[current];
+    auto is = [&](const char* suffix) { return name == current + suffix; };
+    bool fits = false;
+    if (t == "counter") fits = is("_total") || is("_created");
+    if (t == "gauge" || t == "unknown") fits = is("");
+    if (t == "histogram") fits = is("_bucket") || is("_sum") || is("_count") || is("_created");
+    if (t == "summary") fits = is("") || is("_sum") || is("_count") || is("_created");
+    if (!fits)
+      problems.push_back("sample " + name + " does not fit family " + current + " (" + t + ")");
+  }
+  return problems;
+}
+
+/// OpenMetrics back to what text 0.0.4 says, so both parse to comparable results.
+std::string openmetrics_to_text_names(std::string om) {
+  om = om.substr(0, om.rfind("# EOF\n"));
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < om.size()) {
+    const std::size_t nl = om.find('\n', pos);
+    std::string line = om.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.rfind("# TYPE ", 0) == 0 && line.size() > 8 &&
+        line.compare(line.size() - 8, 8, " counter") == 0) {
+      const auto sp = line.find(' ', 7);
+      line = "# TYPE " + line.substr(7, sp - 7) + "_total counter";
+    } else if (line.rfind("# TYPE ", 0) == 0 && line.size() > 8 &&
+               line.compare(line.size() - 8, 8, " unknown") == 0) {
+      line = line.substr(0, line.size() - 8) + " untyped";
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("OpenMetrics: counters drop _total in TYPE/HELP, untyped is unknown, # EOF ends it",
+          "[core][exposition][openmetrics]") {
+  core::SnapshotBuilder b;
+  b.counter("node_context_switches_total", "Total number of context switches.", {}, 42);
+  b.counter("requests", "A counter named without _total.", {{"code", "200"}}, 7);
+  b.counter("requests", "A counter named without _total.", {{"code", "500"}}, 1);
+  b.gauge("node_load1", "1m \"load\" average.\\", {}, 0.5);
+  b.untyped("legacy", "An untyped one.", {}, 3);
+  const std::string om = render_om(b.take());
+  CHECK(om ==
+        "# HELP legacy An untyped one.\n# TYPE legacy unknown\nlegacy 3\n"
+        "# HELP node_context_switches Total number of context switches.\n"
+        "# TYPE node_context_switches counter\nnode_context_switches_total 42\n"
+        "# HELP node_load1 1m \\\"load\\\" average.\\\\\n# TYPE node_load1 gauge\nnode_load1 0.5\n"
+        "# HELP requests A counter named without _total.\n# TYPE requests counter\n"
+        "requests_total{code=\"200\"} 7\nrequests_total{code=\"500\"} 1\n"
+        "# EOF\n");
+  CHECK(openmetrics_problems(om).empty());
+}
+
+TEST_CASE("OpenMetrics of nothing is just # EOF", "[core][exposition][openmetrics]") {
+  CHECK(render_om(core::Snapshot{}) == "# EOF\n");
+}
+
+TEST_CASE("OpenMetrics output means what prometheus-cpp's text output means",
+          "[core][exposition][openmetrics]") {
+  prometheus::Registry reg;
+  auto& c =
+      prometheus::BuildCounter().Name("sonde_test_events_total").Help("Events.").Register(reg);
+  c.Add({{"reason", "malformed"}}).Increment(3);
+  c.Add({{"reason", "quote\"back\\slash\nnl"}}).Increment(1e15 + 0.5);
+  auto& g = prometheus::BuildGauge().Name("sonde_test_gauge").Help("A gauge.").Register(reg);
+  g.Add({}).Set(-0.000123456789);
+  g.Add({{"a", "1"}, {"b", "2"}}).Set(-std::numeric_limits<double>::infinity());
+  auto& h = prometheus::BuildHistogram().Name("sonde_test_seconds").Help("Latency.").Register(reg);
+  auto& hist = h.Add({{"handler", "metrics"}},
+                     prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 1, 10});
+  for (double v : {0.0005, 0.002, 0.05, 0.05, 3.0, 100.0}) hist.Observe(v);
+  auto& s = prometheus::BuildSummary().Name("sonde_test_summary").Help("Sizes.").Register(reg);
+  auto& sum = s.Add({}, prometheus::Summary::Quantiles{{0.5, 0.05}, {0.99, 0.001}});
+  for (int i = 1; i <= 100; ++i) sum.Observe(i);
+
+  const auto families = reg.Collect();
+  const std::string theirs = prometheus::TextSerializer().Serialize(families);
+  core::SnapshotBuilder b;
+  core::append_prometheus_families(families, b);
+  const std::string om = render_om(b.take());
+  CAPTURE(om);
+  CHECK(openmetrics_problems(om).empty());
+
+  const auto p_theirs = test::parse_exposition(theirs);
+  const auto p_ours = test::parse_exposition(openmetrics_to_text_names(om));
+  REQUIRE(p_ours.samples.size() == p_theirs.samples.size());
+  for (const auto& [series, value] : p_theirs.samples) {
+    CAPTURE(series);
+    REQUIRE(p_ours.samples.count(series) == 1);
+    CHECK(p_ours.samples.at(series) == Approx(value).epsilon(1e-15));
+  }
+  CHECK(p_ours.types == p_theirs.types);
+}
+
+TEST_CASE("OpenMetrics checker catches what it should", "[core][exposition][openmetrics]") {
+  CHECK_FALSE(openmetrics_problems("# TYPE a gauge\na 1\n").empty());  // no EOF
+  CHECK_FALSE(openmetrics_problems("# TYPE a_total counter\na_total 1\n# EOF\n").empty());
+  CHECK_FALSE(openmetrics_problems("# TYPE a untyped\na 1\n# EOF\n").empty());
+  CHECK_FALSE(openmetrics_problems("# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# TYPE a gauge\n"
+                                   "a 2\n# EOF\n")
+                  .empty());
+  CHECK(openmetrics_problems("# TYPE a counter\na_total 1\n# EOF\n").empty());
 }

@@ -1,5 +1,9 @@
 #include "http/router.hpp"
 
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -28,7 +32,8 @@ std::string header(const Response& r, const std::string& name) {
 
 struct Fixture {
   core::Board board;
-  Router router{board, RouterInfo{"1.2.3", "abc<def>", {"loadavg", "meminfo", "x&<y>"}}};
+  prometheus::Registry registry;
+  Router router{board, RouterInfo{"1.2.3", "abc<def>", {"loadavg", "meminfo", "x&<y>"}}, registry};
 
   Fixture() {
     board.declare("loadavg", core::ComponentKind::collector);
@@ -37,7 +42,34 @@ struct Fixture {
   Response get(std::string_view target, std::string_view method = "GET") const {
     return router.handle(Request{method, target, {}, {}});
   }
+  Response scrape(std::string_view accept, std::string_view encoding = {}) const {
+    return router.handle(Request{"GET", "/metrics", accept, encoding});
+  }
+  std::string self_metrics() const {
+    return prometheus::TextSerializer().Serialize(
+        const_cast<prometheus::Registry&>(registry).Collect());
+  }
 };
+
+std::string gunzip(const std::string& in) {
+  z_stream zs{};
+  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  std::string out;
+  char buf[16384];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  }
+  inflateEnd(&zs);
+  REQUIRE(rc == Z_STREAM_END);
+  REQUIRE(zs.avail_in == 0);  // one member, nothing after it
+  return out;
+}
 
 TEST_CASE("GET /metrics writes the board in text format 0.0.4", "[http][router]") {
   Fixture f;
@@ -50,6 +82,81 @@ TEST_CASE("GET /metrics writes the board in text format 0.0.4", "[http][router]"
   CHECK(r.body.find("node_load1 0.25\n") != std::string::npos);
   CHECK(r.body.find("node_scrape_collector_success{collector=\"loadavg\"} 1\n") !=
         std::string::npos);
+}
+
+constexpr const char* kPrometheus242Accept =
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+TEST_CASE("/metrics answers Prometheus 2.42's Accept with OpenMetrics 1.0", "[http][router]") {
+  Fixture f;
+  f.board.publish("loadavg", load_snapshot(0.25), 0.001, core::ok());
+  const Response r = f.scrape(kPrometheus242Accept);
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  CHECK(r.body.find("# TYPE node_load1 gauge\nnode_load1 0.25\n") != std::string::npos);
+  CHECK(r.body.size() >= 6);
+  CHECK(r.body.substr(r.body.size() - 6) == "# EOF\n");
+  CHECK(header(r, "Vary") == "Accept, Accept-Encoding");
+  CHECK(header(r, "Content-Encoding").empty());
+  // The same board as text 0.0.4 for a plain client.
+  const Response t = f.scrape("*/*");
+  CHECK(t.content_type == core::kTextContentType);
+  CHECK(t.body.find("# EOF") == std::string::npos);
+  CHECK(header(t, "Vary") == "Accept, Accept-Encoding");
+}
+
+TEST_CASE("/metrics is gzipped when Accept-Encoding allows it", "[http][router]") {
+  Fixture f;
+  f.board.publish("loadavg", load_snapshot(0.25), 0.001, core::ok());
+  const Response plain = f.scrape("");
+  for (const char* accept : {"", kPrometheus242Accept}) {
+    const Response want = f.scrape(accept);
+    const Response z = f.scrape(accept, "gzip");
+    CHECK(z.status == 200);
+    CHECK(header(z, "Content-Encoding") == "gzip");
+    CHECK(z.content_type == want.content_type);
+    CHECK(gunzip(z.body) == want.body);
+  }
+  const Response refused = f.scrape("", "gzip;q=0, identity");
+  CHECK(header(refused, "Content-Encoding").empty());
+  CHECK(refused.body == plain.body);
+  // Only /metrics is compressed.
+  const Response health = f.router.handle(Request{"GET", "/health", {}, "gzip"});
+  CHECK(header(health, "Content-Encoding").empty());
+}
+
+TEST_CASE("requests are counted by handler and code, and timed by handler", "[http][router]") {
+  Fixture f;
+  // Before any request, /metrics' series are there at 0.
+  const std::string before = f.self_metrics();
+  CHECK(before.find("sonde_http_requests_total{code=\"200\",handler=\"/metrics\"} 0") !=
+        std::string::npos);
+  CHECK(before.find("sonde_http_request_duration_seconds_count{handler=\"/metrics\"} 0") !=
+        std::string::npos);
+  f.board.publish("loadavg", load_snapshot(0.25), 0.001, core::ok());
+  (void)f.get("/metrics");
+  (void)f.get("/metrics", "HEAD");
+  (void)f.get("/ready");  // 503: meminfo is pending
+  (void)f.get("/metrics", "POST");
+  (void)f.get("/wp-admin");
+  (void)f.get("/etc/passwd");
+  const std::string m = f.self_metrics();
+  CAPTURE(m);
+  CHECK(m.find("sonde_http_requests_total{code=\"200\",handler=\"/metrics\"} 2") !=
+        std::string::npos);
+  CHECK(m.find("sonde_http_requests_total{code=\"503\",handler=\"/ready\"} 1") !=
+        std::string::npos);
+  CHECK(m.find("sonde_http_requests_total{code=\"405\",handler=\"/metrics\"} 1") !=
+        std::string::npos);
+  // Unknown paths share one label value: scanners cannot grow the series count.
+  CHECK(m.find("sonde_http_requests_total{code=\"404\",handler=\"other\"} 2") != std::string::npos);
+  CHECK(m.find("wp-admin") == std::string::npos);
+  CHECK(m.find("sonde_http_request_duration_seconds_count{handler=\"/metrics\"} 3") !=
+        std::string::npos);
+  CHECK(m.find("sonde_http_request_duration_seconds_count{handler=\"other\"} 2") !=
+        std::string::npos);
+  CHECK(m.find("handler=\"/health\"") == std::string::npos);  // never asked
 }
 
 TEST_CASE("the query string does not affect routing", "[http][router]") {

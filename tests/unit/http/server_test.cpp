@@ -3,6 +3,8 @@
 // something other than Beast itself.
 #include "http/server.hpp"
 
+#include <prometheus/registry.h>
+
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -217,7 +219,7 @@ core::WebOptions options() {
 class TestServer {
  public:
   explicit TestServer(core::WebOptions o, Server::Handler h = echo)
-      : server(io, std::move(o), std::move(h)) {}
+      : server(io, std::move(o), std::move(h), registry) {}
   ~TestServer() {
     server.stop();
     if (!wait_stopped()) io.stop();  // a failed test must not hang the binary
@@ -244,6 +246,7 @@ class TestServer {
   std::string address() const { return server.local_address(); }
 
   asio::io_context io;
+  prometheus::Registry registry;
   Server server;
 
  private:
@@ -273,7 +276,8 @@ TEST_CASE("server serves the router's /metrics, and HEAD without a body", "[http
   core::SnapshotBuilder b;
   b.gauge("node_load1", "1m load average.", {}, 0.5);
   board.publish("loadavg", std::make_shared<const core::Snapshot>(b.take()), 0.01, core::ok());
-  Router router(board, RouterInfo{"1.0", "abc", {"loadavg"}});
+  prometheus::Registry router_registry;
+  Router router(board, RouterInfo{"1.0", "abc", {"loadavg"}}, router_registry);
   TestServer s(options(), [&router](const Request& req) { return router.handle(req); });
   s.start();
 
@@ -384,6 +388,7 @@ TEST_CASE("malformed requests get 400 and a close", "[http][server]") {
   REQUIRE(r);
   CHECK(r->status == 400);
   CHECK(c.closed_by_server());
+  CHECK(s.server.rejected("bad_request") == 1);
 }
 
 TEST_CASE("a header larger than max_header_bytes gets 431 or a close", "[http][server]") {
@@ -398,6 +403,7 @@ TEST_CASE("a header larger than max_header_bytes gets 431 or a close", "[http][s
     CHECK_FALSE(r->keep_alive());
   }
   CHECK(c.closed_by_server());
+  CHECK(s.server.rejected("header_too_large") == 1);
 
   // Just under the limit is fine.
   Client ok(s.address());
@@ -413,6 +419,7 @@ TEST_CASE("a body over the limit gets 413 or a close", "[http][server]") {
   c.send("POST /x HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000\r\n\r\n");
   if (auto r = c.read()) CHECK(r->status == 413);
   CHECK(c.closed_by_server());
+  CHECK(s.server.rejected("body_too_large") == 1);
 }
 
 TEST_CASE("connections beyond max_connections are closed at once and counted", "[http][server]") {
@@ -430,6 +437,7 @@ TEST_CASE("connections beyond max_connections are closed at once and counted", "
   Client c3(s.address());
   CHECK(c3.closed_by_server());
   CHECK(s.server.rejected_connections() == 1);
+  CHECK(s.server.rejected("max_connections") == 1);
   CHECK(s.server.connections() == 2);
 
   // The others are unaffected; a closed one frees its slot.
@@ -455,6 +463,7 @@ TEST_CASE("a request that does not arrive within read_timeout is dropped", "[htt
   CHECK(half.closed_by_server());
   CHECK(silent.closed_by_server());
   CHECK(eventually([&] { return s.server.connections() == 0; }));
+  CHECK(s.server.rejected("read_timeout") == 2);
 }
 
 TEST_CASE("a request trickling in after an idle pause still gets read_timeout", "[http][server]") {
@@ -479,17 +488,20 @@ TEST_CASE("an idle keep-alive connection is closed after idle_timeout", "[http][
   Client c(s.address());
   REQUIRE(c.get("/once"));
   CHECK(c.closed_by_server());
+  CHECK(s.server.rejected("read_timeout") == 0);  // idle after a request is normal
 }
 
 TEST_CASE("start() fails with the address when the port is in use", "[http][server]") {
   asio::io_context io;
-  Server first(io, options(), echo);
+  prometheus::Registry first_registry;
+  Server first(io, options(), echo, first_registry);
   REQUIRE(first.start().ok());
   const std::string taken = first.local_address();
 
   auto o = options();
   o.listen_address = taken;
-  Server second(io, o, echo);
+  prometheus::Registry second_registry;
+  Server second(io, o, echo, second_registry);
   const core::Status st = second.start();
   REQUIRE_FALSE(st.ok());
   CHECK_THAT(st.message(), Contains(taken));
@@ -502,7 +514,8 @@ TEST_CASE("start() rejects malformed listen addresses", "[http][server]") {
                           "::1:9477", "[::1]9477", "[::1", "no-such-host.invalid:0"}) {
     auto o = options();
     o.listen_address = bad;
-    Server server(io, o, echo);
+    prometheus::Registry server_registry;
+    Server server(io, o, echo, server_registry);
     const core::Status st = server.start();
     CHECK_FALSE(st.ok());
     if (!st.ok()) CHECK_THAT(st.message(), Contains(bad));
@@ -602,7 +615,8 @@ TEST_CASE("stop() lets an in-flight request finish, then closes", "[http][server
 TEST_CASE("a Server destroyed without its io_context ever running is fine", "[http][server]") {
   asio::io_context io;
   {
-    Server server(io, options(), echo);
+    prometheus::Registry server_registry;
+    Server server(io, options(), echo, server_registry);
     REQUIRE(server.start().ok());
     Client c(server.local_address());
     CHECK(c.connected());  // in the backlog, never accepted

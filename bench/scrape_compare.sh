@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Runs sonde and prometheus-node-exporter side by side on this host and prints, for each and as
+# the ratio sonde/node_exporter:
+#   - kept-alive scrape latency (median, p90, p99) over N scrapes, plain text and as Prometheus
+#     2.42 asks (its Accept header, which prefers OpenMetrics, plus Accept-Encoding: gzip);
+#   - scrapes/s under `wrk -c4 -t2 -d10s` (plain text, as wrk sends no Accept-Encoding);
+#   - resident memory after IDLE seconds idle, after 1000 scrapes, and after wrk;
+#   - CPU-seconds (utime+stime) over CPU_SECONDS scraped once a second the way Prometheus does.
+# node_exporter runs with only the collectors sonde has (--collector.disable-defaults ...); sonde
+# runs every collector at a 1s interval, so both do the same work per second.
+#
+# Usage: bench/scrape_compare.sh [CPU_SECONDS=600] [IDLE=60] [N=500]
+# Needs: a release build (build/release: daemon/sonde and bench/scrape_client), wrk,
+# prometheus-node-exporter (tools/install-deps.sh). Run it on a quiet machine: the load average
+# is printed at the start and at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cpu_seconds="${1:-600}"
+idle="${2:-60}"
+n="${3:-500}"
+sonde=build/release/daemon/sonde
+client=build/release/bench/scrape_client
+for tool in "$sonde" "$client"; do
+  [[ -x $tool ]] || { echo "missing $tool: cmake --build --preset release" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "wrk missing: tools/install-deps.sh" >&2; exit 1; }
+command -v prometheus-node-exporter >/dev/null ||
+  { echo "prometheus-node-exporter missing: tools/install-deps.sh" >&2; exit 1; }
+
+prom_accept='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+sonde_port=$(free_port)
+ne_port=$(free_port)
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+{
+  echo "collectors:"
+  for c in cpu meminfo loadavg stat vmstat uname time self; do
+    printf '  %s:\n    interval: 1s\n' "$c"
+  done
+} >"$tmp/sonde.yaml"
+"$sonde" --config "$tmp/sonde.yaml" --web.listen-address "127.0.0.1:$sonde_port" \
+  --log.level warn 2>"$tmp/sonde.log" &
+pids+=($!); sonde_pid=$!
+prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" --collector.disable-defaults \
+  --collector.cpu --collector.meminfo --collector.loadavg --collector.stat --collector.vmstat \
+  --collector.uname --collector.time 2>"$tmp/ne.log" &
+pids+=($!); ne_pid=$!
+
+for port in "$sonde_port" "$ne_port"; do
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break
+    sleep 0.1
+  done
+done
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
+field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+hz=$(getconf CLK_TCK)
+
+echo "# machine: $(nproc) cores, $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
+echo "# sonde $("$sonde" --version | head -1 | cut -d' ' -f2-)"
+echo "# $(prometheus-node-exporter --version 2>&1 | head -1)"
+echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# series: sonde $(curl -s "http://127.0.0.1:$sonde_port/metrics" | grep -vc '^#'), node_exporter $(curl -s "http://127.0.0.1:$ne_port/metrics" | grep -vc '^#')"
+
+sleep "$idle"
+s_idle=$(rss_kb "$sonde_pid"); n_idle=$(rss_kb "$ne_pid")
+printf 'rss_after_%ss_idle_kb  sonde=%s node_exporter=%s ratio=%s\n' "$idle" "$s_idle" "$n_idle" "$(ratio "$s_idle" "$n_idle")"
+
+latency() {  # name, then scrape_client options
+  local label=$1; shift
+  local s ne
+  s=$("$client" "127.0.0.1:$sonde_port" -n "$n" "$@")
+  ne=$("$client" "127.0.0.1:$ne_port" -n "$n" "$@")
+  echo "latency_$label sonde: $s"
+  echo "latency_$label node_exporter: $ne"
+  printf 'latency_%s ratio median=%s p99=%s\n' "$label" \
+    "$(ratio "$(field "$s" median_ms)" "$(field "$ne" median_ms)")" \
+    "$(ratio "$(field "$s" p99_ms)" "$(field "$ne" p99_ms)")"
+}
+latency plain
+latency prometheus_gzip --accept "$prom_accept" --gzip
+# 2 x (20 warm-up + N) scrapes each so far; top up to at least 1000.
+extra=$((1000 - 2 * (n + 20)))
+if ((extra > 0)); then
+  "$client" "127.0.0.1:$sonde_port" -n "$extra" --warmup 0 >/dev/null
+  "$client" "127.0.0.1:$ne_port" -n "$extra" --warmup 0 >/dev/null
+fi
+s_rss=$(rss_kb "$sonde_pid"); n_rss=$(rss_kb "$ne_pid")
+printf 'rss_after_1000_scrapes_kb  sonde=%s node_exporter=%s ratio=%s\n' "$s_rss" "$n_rss" "$(ratio "$s_rss" "$n_rss")"
+
+wrk_rps() { wrk -c4 -t2 -d10s "http://127.0.0.1:$1/metrics" | awk '/^Requests\/sec/ {print $2}'; }
+s_rps=$(wrk_rps "$sonde_port"); n_rps=$(wrk_rps "$ne_port")
+printf 'wrk_c4_t2_10s_requests_per_s  sonde=%s node_exporter=%s ratio=%s\n' "$s_rps" "$n_rps" "$(ratio "$s_rps" "$n_rps")"
+s_rss=$(rss_kb "$sonde_pid"); n_rss=$(rss_kb "$ne_pid")
+printf 'rss_after_wrk_kb  sonde=%s node_exporter=%s ratio=%s\n' "$s_rss" "$n_rss" "$(ratio "$s_rss" "$n_rss")"
+
+# CPU: both scraped once a second, as Prometheus 2.42 would (OpenMetrics preferred, gzip).
+s0=$(cpu_ticks "$sonde_pid"); n0=$(cpu_ticks "$ne_pid")
+"$client" "127.0.0.1:$sonde_port" -n "$cpu_seconds" --warmup 0 --interval-ms 1000 \
+  --accept "$prom_accept" --gzip >/dev/null &
+c1=$!
+"$client" "127.0.0.1:$ne_port" -n "$cpu_seconds" --warmup 0 --interval-ms 1000 \
+  --accept "$prom_accept" --gzip >/dev/null &
+c2=$!
+wait "$c1" "$c2"
+s1=$(cpu_ticks "$sonde_pid"); n1=$(cpu_ticks "$ne_pid")
+s_cpu=$(python3 -c "print(($s1-$s0)/$hz)"); n_cpu=$(python3 -c "print(($n1-$n0)/$hz)")
+printf 'cpu_seconds_over_%ss_scraped_1_per_s  sonde=%s node_exporter=%s ratio=%s\n' "$cpu_seconds" "$s_cpu" "$n_cpu" "$(ratio "$s_cpu" "$n_cpu")"
+echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

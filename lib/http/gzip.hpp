@@ -1,0 +1,18 @@
+// gzip (RFC 1952) compression of a response body with zlib.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace sonde::http {
+
+/// zlib level for /metrics: 1 (Z_BEST_SPEED) already shrinks text exposition ~10x, at a fraction
+/// of the CPU of the default level 6 (see docs/performance.md).
+inline constexpr int kGzipLevel = 1;
+
+/// Compresses `in` as one gzip member. Fails only if zlib does (out of memory).
+core::Result<std::string> gzip_compress(std::string_view in, int level = kGzipLevel);
+
+}  // namespace sonde::http
