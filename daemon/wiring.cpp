@@ -18,6 +18,7 @@
 #include "core/self_metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "ingest/ingest.hpp"
 
 namespace sonde::daemon {
 
@@ -50,6 +51,16 @@ class Daemon {
   }
 
   int run() {
+    auto ingest = ingest::Ingest::create(config_.ingest);
+    if (!ingest.ok()) {
+      spdlog::error("{}", ingest.message());
+      return kExitConfig;
+    }
+    ingest_ = std::move(*ingest);
+    if (auto st = ingest_->start(board_); !st.ok()) {
+      spdlog::error("{}", st.message());
+      return kExitFailure;
+    }
     if (auto st = server_->start(); !st.ok()) {
       spdlog::error("{}", st.message());
       return kExitFailure;
@@ -90,6 +101,7 @@ class Daemon {
     sd_notify(0, "STOPPING=1");
     server_->stop();
     scheduler_.stop();
+    ingest_->stop();
     signals_.cancel();
     grace_.expires_after(kShutdownGrace);
     grace_.async_wait([this](const boost::system::error_code& ec) {
@@ -121,6 +133,7 @@ class Daemon {
   collectors::Scheduler scheduler_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<ingest::Ingest> ingest_;
   asio::signal_set signals_;
   asio::steady_timer grace_;
   asio::steady_timer poll_;
