@@ -25,8 +25,22 @@ void read_mode(Reader& r, const YAML::Node& n, const std::string& p, std::uint32
   out = v;
 }
 
+/// An absolute path, or a quoted "" for the default.
+void optional_path(Reader& r, const YAML::Node& n, const std::string& p, std::string_view key,
+                   std::filesystem::path& out) {
+  const YAML::Node& cn = n;
+  if (cn.IsMap()) {
+    const YAML::Node v = cn[std::string(key)];
+    if (v && v.IsScalar() && v.Scalar().empty() && v.Tag() == "!") {
+      out.clear();
+      return;
+    }
+  }
+  r.path(n, p, key, out);
+}
+
 void read_unix(Reader& r, const YAML::Node& n, const std::string& p, core::UnixSocketOptions& out) {
-  r.path(n, p, "path", out.path);
+  optional_path(r, n, p, "path", out.path);
   read_mode(r, n, p, out.mode);
   if (auto g = r.string(n, p, "group", "a group name or number")) out.group = g->value;
 }
@@ -111,7 +125,7 @@ void read_ingest(Reader& r, const YAML::Node& n, const std::string& p, core::Ing
       r.integer(s, sp, "receive_buffer_bytes", out.udp.receive_buffer_bytes, 4096, 1 << 30);
     }
   }
-  r.path(n, p, "mapping_file", out.mapping_file);
+  optional_path(r, n, p, "mapping_file", out.mapping_file);
   r.integer(n, p, "max_series", out.max_series, 1, 100'000'000);
   r.integer(n, p, "max_series_per_metric", out.max_series_per_metric, 1, 100'000'000);
   r.duration(n, p, "ttl", out.ttl, 0ms);
