@@ -358,7 +358,8 @@ class StreamListener final : public ListenerBase {
 
   /// Reads what is available; false when the connection is finished.
   bool read_some(Conn& c) {
-    for (;;) {
+    // A few reads per wake-up, so that one busy client cannot starve the others.
+    for (int reads = 0; reads < 16; ++reads) {
       const ssize_t n = ::read(c.fd.get(), c.buf.data() + c.used, c.buf.size() - c.used);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
@@ -375,6 +376,7 @@ class StreamListener final : public ListenerBase {
       c.used += static_cast<std::size_t>(n);
       length_prefixed() ? frames(c) : lines(c);
     }
+    return true;
   }
 
   void lines(Conn& c) {
