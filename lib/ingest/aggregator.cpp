@@ -437,11 +437,12 @@ std::shared_ptr<Series> Aggregator::resolve(Worker& w, const MetricLine& m, Drop
   Labels labels = canonical_labels(m.tags);
   if (mapped) {
     // Mapping labels win over tags of the same name, as in statsd_exporter.
-    for (auto& [k, v] : mapped->labels) {
+    for (const auto& label : mapped->labels) {
+      const std::string& k = label.first;
       auto it =
           std::find_if(labels.begin(), labels.end(), [&](const auto& l) { return l.first == k; });
       std::string value;
-      append_valid_utf8(value, v);
+      append_valid_utf8(value, label.second);
       if (it != labels.end()) {
         it->second = std::move(value);
       } else {
