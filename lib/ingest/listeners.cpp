@@ -58,6 +58,29 @@ core::Result<gid_t> lookup_group(const std::string& group) {
   return out->gr_gid;
 }
 
+/// The default runtime dir is created 0700 when missing; one that exists must be a real
+/// directory owned by this user (/tmp/sonde-$UID could have been made by someone else).
+core::Status check_runtime_dir() {
+  const std::filesystem::path dir = runtime_dir();
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT)
+      return core::error("cannot stat " + dir.string() + ": " + errno_text(errno));
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return core::error("cannot create directory " + dir.string() + ": " + errno_text(errno));
+    }
+    if (::lstat(dir.c_str(), &st) != 0) {
+      return core::error("cannot stat " + dir.string() + ": " + errno_text(errno));
+    }
+  }
+  if (!S_ISDIR(st.st_mode)) return core::error(dir.string() + " is not a directory");
+  if (st.st_uid != ::geteuid()) {
+    return core::error("runtime directory " + dir.string() + " belongs to uid " +
+                       std::to_string(st.st_uid) + ", not to this process; refusing to use it");
+  }
+  return core::ok();
+}
+
 /// Base of the three listeners: the thread, the wake-up eventfd, the aggregator worker.
 class ListenerBase : public Listener {
  public:
@@ -136,7 +159,10 @@ class DatagramListener final : public ListenerBase {
 
   core::Status bind_unixgram() {
     std::filesystem::path path = options_.unixgram.path;
-    if (path.empty()) path = runtime_dir() / "dsd.sock";
+    if (path.empty()) {
+      if (auto st = check_runtime_dir(); !st.ok()) return st;
+      path = runtime_dir() / "dsd.sock";
+    }
     auto fd = bind_unix(path, SOCK_DGRAM, options_.unixgram.mode, options_.unixgram.group);
     if (!fd.ok()) return fd.error();
     fd_.reset(*fd);
@@ -291,7 +317,10 @@ class StreamListener final : public ListenerBase {
 
   core::Status bind() override {
     std::filesystem::path path = options_.unixstream.path;
-    if (path.empty()) path = runtime_dir() / "dsd-stream.sock";
+    if (path.empty()) {
+      if (auto st = check_runtime_dir(); !st.ok()) return st;
+      path = runtime_dir() / "dsd-stream.sock";
+    }
     auto fd = bind_unix(path, SOCK_STREAM, options_.unixstream.mode, options_.unixstream.group);
     if (!fd.ok()) return fd.error();
     fd_.reset(*fd);

@@ -131,6 +131,16 @@ class Unixgram(IngestCase):
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
         self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode), 0o700)
 
+    def test_runtime_dir_falls_back_to_xdg_runtime_dir(self):
+        probe = self.sonde(start=False)
+        xdg = os.path.join(probe.tmp, "xdg")
+        os.mkdir(xdg)
+        s = self.sonde(env={"RUNTIME_DIRECTORY": "", "XDG_RUNTIME_DIR": xdg})
+        s.wait_ready()
+        path = os.path.join(xdg, "sonde", "dsd.sock")
+        self.assertTrue(stat.S_ISSOCK(os.stat(path).st_mode))
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode), 0o700)
+
     def test_sigterm_stops_promptly_with_listeners(self):
         s = self.start("ingest:\n  udp: {enabled: true, address: '127.0.0.1:0'}\n"
                        "  unixstream: {enabled: true}\n")
