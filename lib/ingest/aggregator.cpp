@@ -33,7 +33,9 @@ struct FamilyState {
   std::string name;
   std::string help;
   SeriesKind kind = SeriesKind::gauge;
-  std::vector<double> bounds;      // histogram upper bounds, without +Inf
+  // Histogram upper bounds, without +Inf; shared with the family's series, which a worker may
+  // still update after the family is gone (expired under it).
+  std::shared_ptr<const std::vector<double>> bounds;
   std::vector<double> quantiles;   // summary
   std::int64_t max_age_ns = 0;     // summary window
   std::vector<std::string> names;  // every name this family exposes (held in names_)
@@ -41,7 +43,8 @@ struct FamilyState {
 };
 
 struct Series {
-  FamilyState* family = nullptr;
+  FamilyState* family = nullptr;  // read only under the aggregator mutex (collect)
+  std::shared_ptr<const std::vector<double>> bounds;  // histograms
   SeriesKind kind = SeriesKind::gauge;
   double scale = 1;
   std::int64_t ttl_ns = 0;
@@ -326,7 +329,7 @@ bool Aggregator::apply(Worker& w, Series& s, const MetricLine& m) {
       });
       break;
     case SeriesKind::histogram: {
-      const auto& bounds = s.family->bounds;
+      const auto& bounds = *s.bounds;
       const std::size_t n = bounds.size();
       for_each_value(m.values, [&](std::string_view v) {
         double x = *parse_number(v);
@@ -509,7 +512,8 @@ std::shared_ptr<Series> Aggregator::register_series(const std::string& name, Ser
       if (d && (d->observer.*member)) return *(d->observer.*member);
       return fallback;
     };
-    fam->bounds = pick(&ObserverSettings::buckets, options_.histogram_buckets);
+    fam->bounds = std::make_shared<const std::vector<double>>(
+        pick(&ObserverSettings::buckets, options_.histogram_buckets));
     fam->quantiles = pick(&ObserverSettings::quantiles, options_.summary_quantiles);
     fam->max_age_ns =
         std::chrono::nanoseconds(pick(&ObserverSettings::max_age, options_.summary_max_age))
@@ -530,11 +534,12 @@ std::shared_ptr<Series> Aggregator::register_series(const std::string& name, Ser
   s->last_ns.store(now_ns, std::memory_order_relaxed);
   switch (kind) {
     case SeriesKind::histogram: {
-      const std::size_t n = f->bounds.size();
+      s->bounds = f->bounds;
+      const std::size_t n = f->bounds->size();
       s->cells = std::make_unique<std::atomic<double>[]>(n + 3);
       for (std::size_t i = 0; i < n + 3; ++i) s->cells[i].store(0, std::memory_order_relaxed);
       s->extra.reserve(n + 3);
-      for (double b : f->bounds)
+      for (double b : *f->bounds)
         s->extra.push_back(render(name + "_bucket", labels, "le", format_bound(b)));
       s->extra.push_back(render(name + "_bucket", labels, "le", "+Inf"));
       s->extra.push_back(render(name + "_sum", labels));
@@ -634,7 +639,7 @@ void Aggregator::collect(core::SnapshotBuilder& out) {
             out.add_raw(f.name, type, f.help, s.text, s.value.load(std::memory_order_relaxed));
             break;
           case SeriesKind::histogram: {
-            const std::size_t n = f.bounds.size();
+            const std::size_t n = f.bounds->size();
             double cumulative = 0;
             for (std::size_t i = 0; i <= n; ++i) {
               cumulative += s.cells[i].load(std::memory_order_relaxed);
