@@ -43,7 +43,6 @@ struct FamilyState {
 };
 
 struct Series {
-  FamilyState* family = nullptr;  // read only under the aggregator mutex (collect)
   std::shared_ptr<const std::vector<double>> bounds;  // histograms
   SeriesKind kind = SeriesKind::gauge;
   double scale = 1;
@@ -524,7 +523,6 @@ std::shared_ptr<Series> Aggregator::register_series(const std::string& name, Ser
     families_.emplace(name, std::move(fam));
   }
   auto s = std::make_shared<Series>();
-  s->family = f;
   s->kind = kind;
   if (rule && rule->scale) s->scale = *rule->scale;
   std::chrono::milliseconds ttl = options_.ttl;
