@@ -229,6 +229,10 @@ void Aggregator::count_too_long(Worker& w, std::string_view line) {
   reject(w, DropReason::line_too_long, line);
 }
 
+void Aggregator::count_malformed(Worker& w, std::string_view line) {
+  reject(w, DropReason::malformed, line);
+}
+
 void Aggregator::sweep(Worker& w) {
   w.epoch_ = epoch_.load(std::memory_order_relaxed);
   for (auto it = w.cache_.begin(); it != w.cache_.end();) {

@@ -117,6 +117,8 @@ class Aggregator {
   void ingest(Worker& w, std::string_view payload);
   /// Counts one line that the listener had to cut (truncated datagram, oversized frame).
   void count_too_long(Worker& w, std::string_view line);
+  /// Counts one line the listener found broken (a stream frame cut short by EOF).
+  void count_malformed(Worker& w, std::string_view line);
 
   /// The live source: every family and sonde_ingest_* counters. Expires series past their TTL.
   void collect(core::SnapshotBuilder& out);

@@ -394,10 +394,12 @@ class StreamListener final : public ListenerBase {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
       if (n <= 0) {
         // EOF: a last line without its '\n' still counts.
+        // An over-long line or frame being skipped was counted when it began; a frame cut
+        // short by the client closing is one malformed line.
         if (!length_prefixed() && c.used > 0 && !c.skipping) {
           agg_.ingest(*worker_, std::string_view(c.buf.data(), c.used));
-        } else if (c.used > 0 || c.skipping || c.frame_skip) {
-          agg_.count_too_long(*worker_, std::string_view(c.buf.data(), c.used));
+        } else if (length_prefixed() && c.used > 0 && c.frame_skip == 0) {
+          agg_.count_malformed(*worker_, std::string_view(c.buf.data(), c.used));
         }
         return false;
       }

@@ -222,6 +222,16 @@ class Unixstream(IngestCase):
         samples = self.wait_lines(s, "unixstream", 3)
         self.assertEqual(samples[series("f_total")], 3)
         self.assertEqual(samples[series("g")], 5)
+        # A frame longer than max_datagram_bytes is skipped (one line_too_long) and the next
+        # frame still counts; a frame cut short by the client closing is one malformed line.
+        c.sendall(struct.pack("<I", 70000) + b"x" * 70000 + struct.pack("<I", 5) + b"h:1|c")
+        c.sendall(struct.pack("<I", 100) + b"i:1|c")
+        c.close()
+        samples = self.wait_lines(s, "unixstream", 6)
+        self.assertEqual(samples[series("h_total")], 1)
+        self.assertNotIn(series("i_total"), samples)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="line_too_long")], 1)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="malformed")], 1)
 
 
 class Mapping(IngestCase):
