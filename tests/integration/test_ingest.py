@@ -273,6 +273,19 @@ class Mapping(IngestCase):
         self.assertEqual(r.returncode, 78, r.stdout + r.stderr)
         self.assertIn("mapping.yml:4:5: mappings[0].honor_labels: unknown key", r.stdout + r.stderr)
 
+    def test_config_check_validates_the_mapping_file(self):
+        s = self.sonde(start=False)
+        path = os.path.join(s.tmp, "mapping.yml")
+        with open(path, "w") as f:
+            f.write("mappings:\n  - match: a.*\n    nme: a\n")
+        r = run_sonde(["config", "check", self._write(s, f"ingest:\n  mapping_file: {path}\n")])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("mapping.yml:3:5: mappings[0].nme: unknown key", r.stderr)
+        good = os.path.join(CORPUS, "config.example.yml")
+        r = run_sonde(["config", "check", self._write(s, f"ingest:\n  mapping_file: {good}\n")])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("warning: mapping file: ignoring", r.stderr)
+
     def _write(self, s, text):
         path = os.path.join(s.tmp, "sonde.yaml")
         with open(path, "w") as f:
