@@ -10,6 +10,12 @@
 #include "core/clock.hpp"
 #include "ingest/aggregator.hpp"
 
+// The replacements below pair malloc with free on purpose; g++ 12 at -O2 cannot see that
+// through inlining and warns (-Wmismatched-new-delete).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<std::size_t> g_allocations{0};
