@@ -432,7 +432,7 @@ class StreamListener final : public ListenerBase {
       c.skipping = true;
       data = {};
     }
-    std::memmove(c.buf.data(), data.data(), data.size());
+    if (!data.empty()) std::memmove(c.buf.data(), data.data(), data.size());
     c.used = data.size();
   }
 

@@ -41,7 +41,7 @@ TEST_CASE("ingest section: every option", "[config][ingest]") {
   CHECK(i.udp.enabled);
   CHECK(i.udp.address == "[::1]:9125");
   CHECK(i.udp.receive_buffer_bytes == 1048576);
-  CHECK(i.mapping_file == "/etc/sonde/mapping.yml");
+  CHECK(i.mapping_file == "/dev/null");
   CHECK(i.max_series == 1000);
   CHECK(i.max_series_per_metric == 100);
   CHECK(i.ttl == 5min);
