@@ -20,6 +20,7 @@
 #include "config/loader.hpp"
 #include "core/build_info.hpp"
 #include "daemon/wiring.hpp"
+#include "ingest/mapper.hpp"
 
 namespace {
 
@@ -73,6 +74,16 @@ int config_check(const std::string& file) {
     std::cerr << file << ": " << result.errors.size()
               << (result.errors.size() == 1 ? " error\n" : " errors\n");
     return 1;
+  }
+  // The mapping file is part of the configuration: check it too.
+  if (const auto& mapping = result.config.ingest.mapping_file; !mapping.empty()) {
+    std::vector<std::string> warnings;
+    const auto m = ingest::Mapper::load_file(mapping, warnings);
+    for (const auto& w : warnings) std::cerr << "warning: " << w << '\n';
+    if (!m.ok()) {
+      std::cerr << m.message() << '\n';
+      return 1;
+    }
   }
   std::cout << file << ": ok\n";
   return 0;

@@ -23,6 +23,7 @@
 #include "core/self_metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "ingest/ingest.hpp"
 
 namespace sonde::daemon {
 
@@ -147,6 +148,16 @@ class Daemon {
   }
 
   int run() {
+    auto ingest = ingest::Ingest::create(config_.ingest);
+    if (!ingest.ok()) {
+      spdlog::error("{}", ingest.message());
+      return kExitConfig;
+    }
+    ingest_ = std::move(*ingest);
+    if (auto st = ingest_->start(board_); !st.ok()) {
+      spdlog::error("{}", st.message());
+      return kExitFailure;
+    }
     if (auto st = server_->start(); !st.ok()) {
       spdlog::error("{}", st.message());
       return kExitFailure;
@@ -293,6 +304,7 @@ class Daemon {
     sd_notify(0, "STOPPING=1");
     server_->stop();
     scheduler_.stop();
+    ingest_->stop();
     signals_.cancel();
     grace_.expires_after(kShutdownGrace);
     grace_.async_wait([this](const boost::system::error_code& ec) {
@@ -327,6 +339,7 @@ class Daemon {
   std::shared_ptr<const http::Router> router_;
   std::unique_ptr<http::Server> server_;
   std::vector<std::unique_ptr<http::Server>> retired_;
+  std::unique_ptr<ingest::Ingest> ingest_;
   asio::signal_set signals_;
   asio::steady_timer grace_;
   asio::steady_timer poll_;

@@ -12,6 +12,7 @@ test_pkgs=(
   prometheus            # promtool, and a real Prometheus for end-to-end tests
   prometheus-node-exporter
   curl python3 clang libclang-rt-14-dev libbenchmark-dev wrk
+  python3-statsd        # a real StatsD client for the ingest integration tests
 )
 
 want=("${build_pkgs[@]}")

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "config/host_section.hpp"
+#include "config/ingest_section.hpp"
 #include "config/reader.hpp"
 
 namespace sonde::config {
@@ -118,11 +119,12 @@ void read_collectors(Reader& r, const YAML::Node& n, const std::string& p,
 }
 
 void read_config(Reader& r, const YAML::Node& root, core::Config& out) {
-  if (!r.only_keys(root, "", {"web", "log", "host", "collectors"})) return;
+  if (!r.only_keys(root, "", {"web", "log", "host", "collectors", "ingest"})) return;
   read_web(r, r.child(root, "web"), "web", out.web);
   read_log(r, r.child(root, "log"), "log", out.log);
   read_host(r, r.child(root, "host"), "host", out.host);
   read_collectors(r, r.child(root, "collectors"), "collectors", out.collectors);
+  read_ingest(r, r.child(root, "ingest"), "ingest", out.ingest);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/host_paths.hpp"
+#include "core/options_ingest.hpp"
 
 namespace sonde::core {
 
@@ -75,6 +76,7 @@ struct Config {
   LogOptions log;
   HostPaths host;
   CollectorsOptions collectors;
+  IngestOptions ingest;
 };
 
 }  // namespace sonde::core

@@ -43,7 +43,9 @@ class Sonde:
             self.args = ["--config", path] + self.args
         if not any(a.startswith("--web.listen-address") for a in self.args):
             self.args += ["--web.listen-address", "127.0.0.1:0"]
-        self.env = dict(os.environ, **(env or {}))
+        # The DogStatsD socket (on by default) goes into the test's own directory.
+        self.env = dict(os.environ, RUNTIME_DIRECTORY=self.tmp)
+        self.env.update(env or {})
         self.proc = None
         self.address = None
         self.lines = []

@@ -1,0 +1,178 @@
+// Ingest load benchmark. Two receivers on a Unix datagram socket, each fed by the same sender
+// thread for a fixed time:
+//   bare:  recvmmsg in batches, counting '\n'-separated lines (the ceiling: the kernel path);
+//   sonde: sonde's unixgram listener thread (recvmmsg, parse, aggregate) into an Aggregator.
+// Prints lines/s for each and the ratio sonde/bare. Lines go to `series` distinct series
+// (counters, gauges, histograms with tags), all existing after the first round: the hot path.
+//
+//   ingest_load [seconds=5] [series=1000] [lines_per_datagram=40]
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ingest/aggregator.hpp"
+#include "ingest/listeners.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> make_datagrams(int series, int per_datagram) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < series; ++i) {
+    switch (i % 3) {
+      case 0:
+        lines.push_back("bench.requests:1|c|#route:/r" + std::to_string(i) + ",method:GET");
+        break;
+      case 1:
+        lines.push_back("bench.inflight:+1|g|#route:/r" + std::to_string(i));
+        break;
+      default:
+        lines.push_back("bench.latency:12.5|ms|#route:/r" + std::to_string(i));
+    }
+  }
+  std::vector<std::string> out;
+  std::string d;
+  int n = 0;
+  for (std::size_t i = 0; i < lines.size() * 4; ++i) {
+    if (n) d += '\n';
+    d += lines[i % lines.size()];
+    if (++n == per_datagram) {
+      out.push_back(d);
+      d.clear();
+      n = 0;
+    }
+  }
+  if (!d.empty()) out.push_back(d);
+  return out;
+}
+
+/// Sends datagrams round-robin until `stop`; returns lines sent.
+std::uint64_t send_for(const std::string& path, const std::vector<std::string>& datagrams,
+                       const std::atomic<bool>& stop) {
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  std::uint64_t lines = 0;
+  std::size_t i = 0;
+  while (!stop.load(std::memory_order_relaxed)) {
+    const auto& d = datagrams[i++ % datagrams.size()];
+    if (::sendto(fd, d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr) > 0) {
+      lines += static_cast<std::uint64_t>(std::count(d.begin(), d.end(), '\n') + 1);
+    }
+  }
+  ::close(fd);
+  return lines;
+}
+
+double bare(const std::string& path, const std::vector<std::string>& datagrams, double seconds) {
+  ::unlink(path.c_str());
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::exit(1);
+  timeval tv{0, 100'000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> received{0};
+  std::thread rx([&] {
+    constexpr std::size_t kBatch = 32, kSize = 65536;
+    std::vector<char> buf(kBatch * kSize);
+    std::vector<iovec> iov(kBatch);
+    std::vector<mmsghdr> msgs(kBatch);
+    while (!stop.load(std::memory_order_relaxed)) {
+      for (std::size_t i = 0; i < kBatch; ++i) {
+        iov[i] = {buf.data() + i * kSize, kSize};
+        msgs[i] = {};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_WAITFORONE, nullptr);
+      for (int i = 0; i < n; ++i) {
+        const char* p = buf.data() + static_cast<std::size_t>(i) * kSize;
+        const auto len = msgs[static_cast<std::size_t>(i)].msg_len;
+        received += static_cast<std::uint64_t>(std::count(p, p + len, '\n') + 1);
+      }
+    }
+  });
+  std::thread tx([&] { send_for(path, datagrams, stop); });
+  const auto t0 = Clock::now();
+  const std::uint64_t r0 = received.load();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const std::uint64_t r1 = received.load();
+  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  stop = true;
+  tx.join();
+  rx.join();
+  ::close(fd);
+  ::unlink(path.c_str());
+  return static_cast<double>(r1 - r0) / dt;
+}
+
+double with_sonde(const std::string& path, const std::vector<std::string>& datagrams,
+                  double seconds) {
+  sonde::core::IngestOptions o;
+  o.unixgram.path = path;
+  sonde::ingest::Aggregator agg(o, nullptr);
+  auto l = sonde::ingest::make_unixgram_listener(agg, o);
+  if (auto st = l->start(); !st.ok()) {
+    std::fprintf(stderr, "%s\n", st.message().c_str());
+    std::exit(1);
+  }
+  auto accepted = [&] {
+    sonde::core::SnapshotBuilder b;
+    agg.collect(b);
+    for (const auto& f : b.take().families) {
+      for (const auto& s : f.samples) {
+        if (s.series == "sonde_ingest_lines_total{listener=\"unixgram\",result=\"accepted\"}") {
+          return s.value;
+        }
+      }
+    }
+    return 0.0;
+  };
+  std::atomic<bool> stop{false};
+  std::thread tx([&] { send_for(path, datagrams, stop); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // every series registered
+  const auto t0 = Clock::now();
+  const double a0 = accepted();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const double a1 = accepted();
+  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  stop = true;
+  tx.join();
+  l->stop();
+  return (a1 - a0) / dt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double seconds = argc > 1 ? std::atof(argv[1]) : 5;
+  const int series = argc > 2 ? std::atoi(argv[2]) : 1000;
+  const int per = argc > 3 ? std::atoi(argv[3]) : 40;
+  const auto datagrams = make_datagrams(series, per);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("ingest-load-" + std::to_string(::getpid())))
+          .string();
+  const double b = bare(path, datagrams, seconds);
+  const double s = with_sonde(path, datagrams, seconds);
+  std::printf("lines_per_datagram=%d series=%d seconds=%.1f\n", per, series, seconds);
+  std::printf("bare recvmmsg receiver: %.0f lines/s\n", b);
+  std::printf("sonde unixgram+aggregator: %.0f lines/s\n", s);
+  std::printf("ratio sonde/bare: %.3f\n", s / b);
+  return 0;
+}

@@ -1,0 +1,167 @@
+// The aggregator: DogStatsD lines in, live aggregation cells out, cut into a snapshot when a
+// reader asks (it is a board live source).
+//
+// Hot path (a series already seen by this worker): parse in place, copy the raw name, type and
+// tag bytes into the worker's preallocated key buffer, find the series in the worker's own hash
+// map, update atomics. No allocation, no shared lock. First sight of a raw key takes the slow
+// path: mapping, label canonicalization (tags sorted, so tag order does not matter), reserved
+// names, type conflicts, cardinality limits, then registration under the registry mutex; the
+// worker remembers the raw key as an alias of the series.
+//
+// Threads: each listener thread owns one Worker. collect() may run on any thread at any time.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "core/options_ingest.hpp"
+#include "core/rate_limit.hpp"
+#include "ingest/dogstatsd.hpp"
+#include "ingest/mapper.hpp"
+
+namespace sonde::ingest {
+
+/// Why a line was not accepted: the `reason` of sonde_ingest_dropped_total.
+enum class DropReason : std::uint8_t {
+  malformed,
+  line_too_long,
+  too_many_tags,
+  negative_counter,
+  type_conflict,
+  reserved_name,
+  cardinality_limit,
+  mapping_drop,
+  set_limit,
+};
+inline constexpr std::size_t kDropReasons = 9;
+std::string_view reason_name(DropReason r);
+
+/// The `result` of sonde_ingest_lines_total.
+enum class LineResult : std::uint8_t { accepted, malformed, dropped };
+LineResult result_of(DropReason r);
+
+/// What a family aggregates (sets are gauges of distinct values).
+enum class SeriesKind : std::uint8_t { counter, gauge, histogram, summary, set };
+
+/// Tag problems that do not drop the line (sonde_ingest_tag_errors_total{reason}).
+enum class TagError : std::uint8_t { no_value, empty_name, duplicate_label };
+inline constexpr std::size_t kTagErrors = 3;
+
+/// Counters of one listener (sonde_ingest_*{listener}).
+struct ListenerStats {
+  explicit ListenerStats(std::string n) : name(std::move(n)) {}
+  const std::string name;
+  std::array<std::atomic<std::uint64_t>, 3> lines{};   // by LineResult
+  std::atomic<std::uint64_t> datagrams{0};             // datagrams, or stream frames/reads
+  std::atomic<std::uint64_t> kernel_dropped{0};        // SO_RXQ_OVFL (udp)
+  std::atomic<std::uint64_t> connections_rejected{0};  // beyond max_connections (unixstream)
+  bool reports_kernel_drops = false;
+  bool reports_connections = false;
+};
+
+class Aggregator;
+struct Series;
+struct FamilyState;
+
+/// A listener thread's handle on the aggregator. Not thread-safe: one per thread.
+class Worker {
+ public:
+  ListenerStats& stats() { return *stats_; }
+
+ private:
+  friend class Aggregator;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Eq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+  Worker(ListenerStats* stats, std::size_t key_capacity);
+
+  ListenerStats* stats_;
+  std::string key_;  // reserved once; the hot path only assigns into it
+  std::unordered_map<std::string, std::shared_ptr<Series>, Hash, Eq> cache_;
+  std::int64_t now_ns_ = 0;  // steady clock, refreshed per datagram
+  std::uint64_t epoch_ = 0;  // expiry epoch last swept at
+  ParsedLine parsed_;
+};
+
+class Aggregator {
+ public:
+  /// `mapper` may be empty (no mapping file).
+  Aggregator(core::IngestOptions options, std::shared_ptr<const Mapper> mapper,
+             const core::Clock& clock = core::SystemClock::instance());
+  ~Aggregator();
+  Aggregator(const Aggregator&) = delete;
+  Aggregator& operator=(const Aggregator&) = delete;
+
+  /// A worker for a listener named `listener` (the label of sonde_ingest_lines_total). The
+  /// aggregator owns it; it lives as long as the aggregator.
+  Worker& worker(const std::string& listener);
+
+  /// Feeds one datagram or stream chunk: lines split at '\n'; empty lines are skipped. Never
+  /// throws.
+  void ingest(Worker& w, std::string_view payload);
+  /// Counts one line that the listener had to cut (truncated datagram, oversized frame).
+  void count_too_long(Worker& w, std::string_view line);
+  /// Counts one line the listener found broken (a stream frame cut short by EOF).
+  void count_malformed(Worker& w, std::string_view line);
+
+  /// The live source: every family and sonde_ingest_* counters. Expires series past their TTL.
+  void collect(core::SnapshotBuilder& out);
+
+  std::size_t series_count() const;
+  std::uint64_t dropped(DropReason r) const { return dropped_[static_cast<std::size_t>(r)]; }
+  std::uint64_t tag_errors(TagError e) const { return tag_errors_[static_cast<std::size_t>(e)]; }
+  std::uint64_t expired_total() const { return expired_total_; }
+
+ private:
+  void ingest_line(Worker& w, std::string_view line);
+  void accept(Worker& w) { w.stats_->lines[0].fetch_add(1, std::memory_order_relaxed); }
+  void reject(Worker& w, DropReason r, std::string_view line);
+  void metric_line(Worker& w, const MetricLine& m, std::string_view line);
+  void event_line(Worker& w, const EventLine& e, std::string_view line);
+  void check_line(Worker& w, const ServiceCheckLine& c, std::string_view line);
+  /// Applies a line to a series; false with a reason when a set is full.
+  bool apply(Worker& w, Series& s, const MetricLine& m);
+  std::shared_ptr<Series> resolve(Worker& w, const MetricLine& m, DropReason& why);
+  std::shared_ptr<Series> register_series(const std::string& name, SeriesKind kind,
+                                          std::vector<std::pair<std::string, std::string>> labels,
+                                          const MappingRule* rule, bool internal,
+                                          std::int64_t now_ns, DropReason& why);
+  std::vector<std::pair<std::string, std::string>> canonical_labels(std::string_view tags);
+  void sweep(Worker& w);
+
+  const core::IngestOptions options_;
+  const std::shared_ptr<const Mapper> mapper_;
+  const core::Clock& clock_;
+  const ParseLimits limits_;
+
+  mutable std::mutex mu_;  // families_, names_, series_count_, workers_
+  std::map<std::string, std::unique_ptr<FamilyState>, std::less<>> families_;
+  std::unordered_map<std::string, FamilyState*> names_;  // every exposed name -> its family
+  std::size_t series_count_ = 0;
+  std::vector<std::unique_ptr<ListenerStats>> stats_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  std::atomic<std::uint64_t> epoch_{0};
+  std::array<std::atomic<std::uint64_t>, kDropReasons> dropped_{};
+  std::array<std::atomic<std::uint64_t>, kTagErrors> tag_errors_{};
+  std::atomic<std::uint64_t> expired_total_{0};
+  core::LogRateLimiter log_limit_;
+};
+
+}  // namespace sonde::ingest

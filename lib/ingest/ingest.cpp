@@ -1,0 +1,59 @@
+#include "ingest/ingest.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace sonde::ingest {
+
+core::Result<std::unique_ptr<Ingest>> Ingest::create(const core::IngestOptions& options,
+                                                     const core::Clock& clock) {
+  std::shared_ptr<const Mapper> mapper;
+  if (!options.mapping_file.empty()) {
+    std::vector<std::string> warnings;
+    auto m = Mapper::load_file(options.mapping_file, warnings);
+    if (!m.ok()) return m.error();
+    for (const auto& w : warnings) spdlog::warn("ingest: {}", w);
+    spdlog::info("ingest: {} mapping rules from {}", m->size(), options.mapping_file.string());
+    mapper = std::make_shared<const Mapper>(std::move(*m));
+  }
+  return std::unique_ptr<Ingest>(new Ingest(options, std::move(mapper), clock));
+}
+
+Ingest::Ingest(const core::IngestOptions& options, std::shared_ptr<const Mapper> mapper,
+               const core::Clock& clock)
+    : options_(options),
+      aggregator_(std::make_unique<Aggregator>(options, std::move(mapper), clock)) {}
+
+Ingest::~Ingest() { stop(); }
+
+core::Status Ingest::start(core::Board& board) {
+  board_ = &board;
+  if (options_.unixgram.enabled) {
+    listeners_.push_back(make_unixgram_listener(*aggregator_, options_));
+  }
+  if (options_.unixstream.enabled) {
+    listeners_.push_back(make_unixstream_listener(*aggregator_, options_));
+  }
+  if (options_.udp.enabled) listeners_.push_back(make_udp_listener(*aggregator_, options_));
+  for (auto& l : listeners_) board.declare(l->name(), core::ComponentKind::listener);
+  board.add_live("ingest",
+                 [a = aggregator_.get()](core::SnapshotBuilder& out) { a->collect(out); });
+  for (auto& l : listeners_) {
+    if (auto st = l->start(); !st.ok()) {
+      board.set_state(l->name(), core::ComponentState::failing, st.message());
+      const std::string message = "ingest: " + l->name() + ": " + st.message();
+      stop();
+      return core::error(message);
+    }
+    spdlog::info("ingest: {} bound to {}", l->name(), l->address());
+    board.set_state(l->name(), core::ComponentState::ok);
+  }
+  return core::ok();
+}
+
+void Ingest::stop() {
+  for (auto& l : listeners_) l->stop();
+  if (board_) board_->remove_live("ingest");
+  board_ = nullptr;
+}
+
+}  // namespace sonde::ingest

@@ -1,0 +1,43 @@
+// The ingest module's entry point for daemon/: loads the mapping file, owns the aggregator and
+// the enabled listeners, and publishes the aggregator as the board's live source "ingest".
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/board.hpp"
+#include "core/clock.hpp"
+#include "core/options_ingest.hpp"
+#include "core/result.hpp"
+#include "ingest/aggregator.hpp"
+#include "ingest/listeners.hpp"
+
+namespace sonde::ingest {
+
+class Ingest {
+ public:
+  /// Loads `options.mapping_file` (a bad one is an error naming file:line:column). Warnings go
+  /// to the log.
+  static core::Result<std::unique_ptr<Ingest>> create(
+      const core::IngestOptions& options, const core::Clock& clock = core::SystemClock::instance());
+  ~Ingest();
+
+  /// Declares each enabled listener on the board (ComponentKind::listener, so /ready waits for
+  /// it), binds it, marks it ok and starts its thread; adds the live source. Fails on the first
+  /// listener that cannot bind (the others are stopped).
+  core::Status start(core::Board& board);
+  /// Stops and joins every listener thread. Idempotent.
+  void stop();
+
+  Aggregator& aggregator() { return *aggregator_; }
+
+ private:
+  Ingest(const core::IngestOptions& options, std::shared_ptr<const Mapper> mapper,
+         const core::Clock& clock);
+  core::IngestOptions options_;
+  std::unique_ptr<Aggregator> aggregator_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  core::Board* board_ = nullptr;
+};
+
+}  // namespace sonde::ingest

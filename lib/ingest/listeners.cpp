@@ -1,0 +1,553 @@
+#include "ingest/listeners.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace sonde::ingest {
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+/// Owns a file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    reset(std::exchange(o.fd_, -1));
+    return *this;
+  }
+  ~Fd() { reset(); }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_ = -1;
+};
+
+core::Result<gid_t> lookup_group(const std::string& group) {
+  if (!group.empty() && group.find_first_not_of("0123456789") == std::string::npos &&
+      group.size() < 10) {
+    return static_cast<gid_t>(std::stoul(group));
+  }
+  std::vector<char> buf(16384);
+  struct group gr {};
+  struct group* out = nullptr;
+  const int rc = ::getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &out);
+  if (rc != 0 || !out) return core::error("unknown group \"" + group + "\"");
+  return out->gr_gid;
+}
+
+/// The default runtime dir is created 0700 when missing; one that exists must be a real
+/// directory owned by this user (/tmp/sonde-$UID could have been made by someone else).
+core::Status check_runtime_dir() {
+  const std::filesystem::path dir = runtime_dir();
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT)
+      return core::error("cannot stat " + dir.string() + ": " + errno_text(errno));
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return core::error("cannot create directory " + dir.string() + ": " + errno_text(errno));
+    }
+    if (::lstat(dir.c_str(), &st) != 0) {
+      return core::error("cannot stat " + dir.string() + ": " + errno_text(errno));
+    }
+  }
+  if (!S_ISDIR(st.st_mode)) return core::error(dir.string() + " is not a directory");
+  if (st.st_uid != ::geteuid()) {
+    return core::error("runtime directory " + dir.string() + " belongs to uid " +
+                       std::to_string(st.st_uid) + ", not to this process; refusing to use it");
+  }
+  return core::ok();
+}
+
+/// Base of the three listeners: the thread, the wake-up eventfd, the aggregator worker.
+class ListenerBase : public Listener {
+ public:
+  ListenerBase(Aggregator& agg, const core::IngestOptions& o, std::string name)
+      : agg_(agg), options_(o), name_(std::move(name)) {}
+  ~ListenerBase() override { stop(); }
+  const std::string& name() const override { return name_; }
+  std::string address() const override { return address_; }
+
+  core::Status start() override {
+    wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (wake_.get() < 0) return core::error("eventfd: " + errno_text(errno));
+    if (auto st = bind(); !st.ok()) return st;
+    worker_ = &agg_.worker(name_);
+    configure_stats(worker_->stats());
+    thread_ = std::thread([this] { run(); });
+    return core::ok();
+  }
+
+  void stop() override {
+    if (!thread_.joinable()) return;
+    stopping_.store(true);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
+    thread_.join();
+    fd_.reset();
+    if (!unlink_path_.empty()) ::unlink(unlink_path_.c_str());
+  }
+
+ protected:
+  virtual core::Status bind() = 0;
+  virtual void configure_stats(ListenerStats&) {}
+  virtual void run() = 0;
+
+  /// Waits until `fd` is readable or stop() is called; false when stopping.
+  bool wait_readable(int fd) {
+    pollfd p[2] = {{fd, POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+    for (;;) {
+      if (stopping_.load(std::memory_order_relaxed)) return false;
+      const int n = ::poll(p, 2, -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return false;
+      if (p[1].revents) return false;
+      return true;
+    }
+  }
+
+  void warn_limited(const std::string& what) {
+    std::uint64_t suppressed = 0;
+    if (log_limit_.allow(what, std::chrono::steady_clock::now(), suppressed)) {
+      spdlog::warn("ingest: {}: {}", name_, what);
+    }
+  }
+
+  Aggregator& agg_;
+  const core::IngestOptions& options_;
+  std::string name_;
+  std::string address_;
+  std::string unlink_path_;  // the Unix socket file this listener created
+  Fd fd_;
+  Fd wake_;
+  Worker* worker_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+  core::LogRateLimiter log_limit_;
+};
+
+/// unixgram and udp: recvmmsg batches.
+class DatagramListener final : public ListenerBase {
+ public:
+  DatagramListener(Aggregator& agg, const core::IngestOptions& o, bool udp)
+      : ListenerBase(agg, o, udp ? "udp" : "unixgram"), udp_(udp) {}
+
+ private:
+  core::Status bind() override { return udp_ ? bind_udp() : bind_unixgram(); }
+
+  core::Status bind_unixgram() {
+    std::filesystem::path path = options_.unixgram.path;
+    if (path.empty()) {
+      if (auto st = check_runtime_dir(); !st.ok()) return st;
+      path = runtime_dir() / "dsd.sock";
+    }
+    auto fd = bind_unix(path, SOCK_DGRAM, options_.unixgram.mode, options_.unixgram.group);
+    if (!fd.ok()) return fd.error();
+    fd_.reset(*fd);
+    address_ = path.string();
+    unlink_path_ = address_;
+    return core::ok();
+  }
+
+  core::Status bind_udp() {
+    const std::string& a = options_.udp.address;
+    const auto colon = a.rfind(':');
+    if (colon == std::string::npos) return core::error("udp address \"" + a + "\" has no port");
+    std::string host = a.substr(0, colon);
+    const std::string port = a.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* res = nullptr;
+    if (int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res);
+        rc != 0) {
+      return core::error("udp address \"" + a + "\": " + ::gai_strerror(rc));
+    }
+    std::string last_error = "no address";
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+      Fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0));
+      if (fd.get() < 0) {
+        last_error = errno_text(errno);
+        continue;
+      }
+      if (::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0) {
+        last_error = errno_text(errno);
+        continue;
+      }
+      fd_ = std::move(fd);
+      break;
+    }
+    ::freeaddrinfo(res);
+    if (fd_.get() < 0) return core::error("cannot bind udp " + a + ": " + last_error);
+
+    const int want = static_cast<int>(options_.udp.receive_buffer_bytes);
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &want, sizeof want);
+    int got = 0;
+    socklen_t len = sizeof got;
+    ::getsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &got, &len);
+    // The kernel doubles what it grants (bookkeeping overhead) and caps at net.core.rmem_max.
+    if (got / 2 < want) {
+      spdlog::warn(
+          "ingest: udp: receive buffer capped at {} bytes (asked for {}); raise "
+          "net.core.rmem_max to avoid kernel drops under bursts",
+          got / 2, want);
+    }
+    const int one = 1;
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+
+    sockaddr_storage ss{};
+    socklen_t sl = sizeof ss;
+    ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&ss), &sl);
+    char hostbuf[NI_MAXHOST], portbuf[NI_MAXSERV];
+    ::getnameinfo(reinterpret_cast<sockaddr*>(&ss), sl, hostbuf, sizeof hostbuf, portbuf,
+                  sizeof portbuf, NI_NUMERICHOST | NI_NUMERICSERV);
+    address_ = ss.ss_family == AF_INET6 ? "[" + std::string(hostbuf) + "]:" + portbuf
+                                        : std::string(hostbuf) + ":" + portbuf;
+    return core::ok();
+  }
+
+  void configure_stats(ListenerStats& s) override { s.reports_kernel_drops = udp_; }
+
+  void run() override {
+    const std::size_t batch = std::max<std::uint32_t>(1, options_.batch_size);
+    const std::size_t size = options_.max_datagram_bytes;
+    constexpr std::size_t kControl = CMSG_SPACE(sizeof(std::uint32_t));
+    std::vector<char> data(batch * size);
+    std::vector<char> control(batch * kControl);
+    std::vector<iovec> iov(batch);
+    std::vector<mmsghdr> msgs(batch);
+    std::uint32_t last_overflow = 0;
+    ListenerStats& stats = worker_->stats();
+    while (!stopping_.load(std::memory_order_relaxed)) {
+      for (std::size_t i = 0; i < batch; ++i) {
+        iov[i] = {data.data() + i * size, size};
+        msgs[i] = {};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        if (udp_) {
+          msgs[i].msg_hdr.msg_control = control.data() + i * kControl;
+          msgs[i].msg_hdr.msg_controllen = kControl;
+        }
+      }
+      const int n =
+          ::recvmmsg(fd_.get(), msgs.data(), static_cast<unsigned>(batch), MSG_DONTWAIT, nullptr);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          if (!wait_readable(fd_.get())) return;
+          continue;
+        }
+        if (errno == EINTR) continue;
+        warn_limited("recvmmsg: " + errno_text(errno));
+        if (!wait_readable(fd_.get())) return;
+        continue;
+      }
+      for (int i = 0; i < n; ++i) {
+        const auto& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
+        std::string_view payload(
+            static_cast<const char*>(h.msg_iov->iov_base),
+            std::min<std::size_t>(msgs[static_cast<std::size_t>(i)].msg_len, size));
+        stats.datagrams.fetch_add(1, std::memory_order_relaxed);
+        if (h.msg_flags & MSG_TRUNC) {
+          // Larger than max_datagram_bytes: the complete lines count, the cut one does not.
+          const auto nl = payload.rfind('\n');
+          const std::string_view cut =
+              nl == std::string_view::npos ? payload : payload.substr(nl + 1);
+          payload = nl == std::string_view::npos ? std::string_view{} : payload.substr(0, nl);
+          agg_.count_too_long(*worker_, cut);
+        }
+        agg_.ingest(*worker_, payload);
+        if (udp_) {
+          for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+              std::uint32_t total = 0;
+              std::memcpy(&total, CMSG_DATA(c), sizeof total);
+              // A cumulative count of drops on this socket.
+              stats.kernel_dropped.fetch_add(total - last_overflow, std::memory_order_relaxed);
+              last_overflow = total;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  bool udp_;
+};
+
+/// unixstream: newline or length-prefixed framing, bounded connections.
+class StreamListener final : public ListenerBase {
+ public:
+  StreamListener(Aggregator& agg, const core::IngestOptions& o)
+      : ListenerBase(agg, o, "unixstream") {}
+
+ private:
+  struct Conn {
+    Fd fd;
+    std::vector<char> buf;  // capacity fixed at accept
+    std::size_t used = 0;
+    bool skipping = false;       // newline: inside an over-long line, until the next '\n'
+    std::size_t frame_skip = 0;  // length-prefixed: bytes of an over-long frame still to skip
+  };
+
+  core::Status bind() override {
+    std::filesystem::path path = options_.unixstream.path;
+    if (path.empty()) {
+      if (auto st = check_runtime_dir(); !st.ok()) return st;
+      path = runtime_dir() / "dsd-stream.sock";
+    }
+    auto fd = bind_unix(path, SOCK_STREAM, options_.unixstream.mode, options_.unixstream.group);
+    if (!fd.ok()) return fd.error();
+    fd_.reset(*fd);
+    address_ = path.string();
+    unlink_path_ = address_;
+    return core::ok();
+  }
+
+  void configure_stats(ListenerStats& s) override { s.reports_connections = true; }
+
+  bool length_prefixed() const {
+    return options_.unixstream.framing == core::StreamFraming::length_prefixed;
+  }
+
+  /// Buffer of one connection: a line (newline), or the 4-byte length and one frame.
+  std::size_t buffer_size() const {
+    return length_prefixed() ? options_.max_datagram_bytes + 4 : options_.max_line_bytes + 1;
+  }
+
+  void run() override {
+    std::vector<Conn> conns;
+    std::vector<pollfd> fds;
+    while (!stopping_.load(std::memory_order_relaxed)) {
+      fds.clear();
+      fds.push_back({wake_.get(), POLLIN, 0});
+      fds.push_back({fd_.get(), POLLIN, 0});
+      for (const auto& c : conns) fds.push_back({c.fd.get(), POLLIN, 0});
+      const int n = ::poll(fds.data(), fds.size(), -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        warn_limited("poll: " + errno_text(errno));
+        return;
+      }
+      if (fds[0].revents) return;
+      // Connections first: their indices in fds match conns before any accept or close.
+      std::vector<bool> closed(conns.size(), false);
+      for (std::size_t i = 0; i < conns.size(); ++i) {
+        if (fds[i + 2].revents) closed[i] = !read_some(conns[i]);
+      }
+      for (std::size_t i = conns.size(); i-- > 0;) {
+        if (closed[i]) conns.erase(conns.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+      if (fds[1].revents & POLLIN) accept_one(conns);
+    }
+  }
+
+  void accept_one(std::vector<Conn>& conns) {
+    Fd fd(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (fd.get() < 0) {
+      if (errno != EAGAIN && errno != EINTR) warn_limited("accept: " + errno_text(errno));
+      return;
+    }
+    if (conns.size() >= options_.unixstream.max_connections) {
+      worker_->stats().connections_rejected.fetch_add(1, std::memory_order_relaxed);
+      warn_limited("max_connections (" + std::to_string(options_.unixstream.max_connections) +
+                   ") open; closing new connections");
+      return;  // fd closes here
+    }
+    Conn c;
+    c.fd = std::move(fd);
+    c.buf.resize(buffer_size());
+    conns.push_back(std::move(c));
+  }
+
+  /// Reads what is available; false when the connection is finished.
+  bool read_some(Conn& c) {
+    // A few reads per wake-up, so that one busy client cannot starve the others.
+    for (int reads = 0; reads < 16; ++reads) {
+      const ssize_t n = ::read(c.fd.get(), c.buf.data() + c.used, c.buf.size() - c.used);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      if (n <= 0) {
+        // EOF: a last line without its '\n' still counts.
+        // An over-long line or frame being skipped was counted when it began; a frame cut
+        // short by the client closing is one malformed line.
+        if (!length_prefixed() && c.used > 0 && !c.skipping) {
+          agg_.ingest(*worker_, std::string_view(c.buf.data(), c.used));
+        } else if (length_prefixed() && c.used > 0 && c.frame_skip == 0) {
+          agg_.count_malformed(*worker_, std::string_view(c.buf.data(), c.used));
+        }
+        return false;
+      }
+      worker_->stats().datagrams.fetch_add(1, std::memory_order_relaxed);
+      c.used += static_cast<std::size_t>(n);
+      length_prefixed() ? frames(c) : lines(c);
+    }
+    return true;
+  }
+
+  void lines(Conn& c) {
+    std::string_view data(c.buf.data(), c.used);
+    if (c.skipping) {
+      const auto nl = data.find('\n');
+      if (nl == std::string_view::npos) {
+        c.used = 0;
+        return;
+      }
+      c.skipping = false;
+      data.remove_prefix(nl + 1);
+    }
+    const auto last = data.rfind('\n');
+    if (last != std::string_view::npos) {
+      agg_.ingest(*worker_, data.substr(0, last));
+      data.remove_prefix(last + 1);
+    }
+    if (data.size() >= c.buf.size() - 1 && last == std::string_view::npos) {
+      // A full buffer with no '\n': the line is longer than max_line_bytes.
+      agg_.count_too_long(*worker_, data);
+      c.skipping = true;
+      data = {};
+    }
+    if (!data.empty()) std::memmove(c.buf.data(), data.data(), data.size());
+    c.used = data.size();
+  }
+
+  void frames(Conn& c) {
+    std::size_t pos = 0;
+    for (;;) {
+      if (c.frame_skip) {
+        const std::size_t k = std::min(c.frame_skip, c.used - pos);
+        pos += k;
+        c.frame_skip -= k;
+        if (c.frame_skip) break;
+      }
+      if (c.used - pos < 4) break;
+      const auto* p = reinterpret_cast<const unsigned char*>(c.buf.data() + pos);
+      const std::uint32_t len = p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t{p[3]} << 24);
+      if (len > options_.max_datagram_bytes) {
+        agg_.count_too_long(
+            *worker_,
+            std::string_view(c.buf.data() + pos + 4, std::min<std::size_t>(c.used - pos - 4, 64)));
+        pos += 4;
+        c.frame_skip = len;
+        continue;
+      }
+      if (c.used - pos - 4 < len) break;
+      agg_.ingest(*worker_, std::string_view(c.buf.data() + pos + 4, len));
+      pos += 4 + len;
+    }
+    std::memmove(c.buf.data(), c.buf.data() + pos, c.used - pos);
+    c.used -= pos;
+  }
+};
+
+}  // namespace
+
+std::filesystem::path runtime_dir() {
+  if (const char* d = std::getenv("RUNTIME_DIRECTORY"); d && *d) {
+    // systemd may list several, separated by ':'.
+    const std::string s(d);
+    return s.substr(0, s.find(':'));
+  }
+  if (const char* d = std::getenv("XDG_RUNTIME_DIR"); d && *d) {
+    return std::filesystem::path(d) / "sonde";
+  }
+  return "/tmp/sonde-" + std::to_string(::getuid());
+}
+
+core::Result<int> bind_unix(const std::filesystem::path& path, int type, std::uint32_t mode,
+                            const std::string& group) {
+  const std::string p = path.string();
+  sockaddr_un addr{};
+  if (p.empty() || p.size() >= sizeof addr.sun_path) {
+    return core::error("socket path \"" + p + "\" is empty or longer than " +
+                       std::to_string(sizeof addr.sun_path - 1) + " bytes");
+  }
+  const auto dir = path.parent_path();
+  struct stat st {};
+  if (!dir.empty() && ::stat(dir.c_str(), &st) != 0) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return core::error("cannot create directory " + dir.string() + ": " + errno_text(errno));
+    }
+  }
+  if (::lstat(p.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return core::error(p + " exists and is not a socket; not removing it");
+    }
+    // A socket file: in use if something still answers on it, else left by a previous run.
+    Fd probe(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
+    if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      return core::error(p + " is in use by another process");
+    }
+    if (::unlink(p.c_str()) != 0) {
+      return core::error("cannot remove stale socket " + p + ": " + errno_text(errno));
+    }
+  }
+  gid_t gid = static_cast<gid_t>(-1);
+  if (!group.empty()) {
+    auto g = lookup_group(group);
+    if (!g.ok()) return g.error();
+    gid = *g;
+  }
+  Fd fd(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) return core::error("socket: " + errno_text(errno));
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    return core::error("cannot bind " + p + ": " + errno_text(errno));
+  }
+  if (::chmod(p.c_str(), static_cast<mode_t>(mode)) != 0 ||
+      (gid != static_cast<gid_t>(-1) && ::chown(p.c_str(), static_cast<uid_t>(-1), gid) != 0)) {
+    const int err = errno;
+    ::unlink(p.c_str());
+    return core::error("cannot set mode/group of " + p + ": " + errno_text(err));
+  }
+  if (type == SOCK_STREAM && ::listen(fd.get(), 128) != 0) {
+    const int err = errno;
+    ::unlink(p.c_str());
+    return core::error("cannot listen on " + p + ": " + errno_text(err));
+  }
+  return fd.release();
+}
+
+std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
+                                                 const core::IngestOptions& options) {
+  return std::make_unique<DatagramListener>(agg, options, false);
+}
+
+std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const core::IngestOptions& options) {
+  return std::make_unique<DatagramListener>(agg, options, true);
+}
+
+std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
+                                                   const core::IngestOptions& options) {
+  return std::make_unique<StreamListener>(agg, options);
+}
+
+}  // namespace sonde::ingest

@@ -1,0 +1,48 @@
+// DogStatsD listeners: one thread each, reading sockets and handing bytes to the aggregator.
+// Datagram sockets (unixgram, udp) are read with recvmmsg in batches; a unix stream socket
+// serves a bounded number of connections with poll(), each with a bounded buffer.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/options_ingest.hpp"
+#include "core/result.hpp"
+#include "ingest/aggregator.hpp"
+
+namespace sonde::ingest {
+
+/// $RUNTIME_DIRECTORY, else $XDG_RUNTIME_DIR/sonde, else /tmp/sonde-$UID.
+std::filesystem::path runtime_dir();
+
+/// Creates a Unix socket (SOCK_DGRAM or SOCK_STREAM, listening) bound at `path`. The parent
+/// directory is created (0700) when missing. A socket file left by a process that is gone is
+/// replaced; a live one, or any other kind of file, is an error (never deleted). The socket file
+/// gets `mode` and, when given, `group` (a name or a number). Returns the descriptor.
+core::Result<int> bind_unix(const std::filesystem::path& path, int type, std::uint32_t mode,
+                            const std::string& group);
+
+class Listener {
+ public:
+  virtual ~Listener() = default;
+  /// "unixgram", "unixstream", "udp": the `listener` label and the board component name.
+  virtual const std::string& name() const = 0;
+  /// Where it listens, for the log ("/run/sonde/dsd.sock", "127.0.0.1:8125").
+  virtual std::string address() const = 0;
+  /// Binds (on the calling thread, so errors are immediate) and starts the thread.
+  virtual core::Status start() = 0;
+  /// Wakes the thread, joins it and closes the socket (removing a Unix socket file). Prompt:
+  /// the thread waits in poll() on the socket and a wake-up descriptor.
+  virtual void stop() = 0;
+};
+
+std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
+                                                 const core::IngestOptions& options);
+std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const core::IngestOptions& options);
+std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
+                                                   const core::IngestOptions& options);
+
+}  // namespace sonde::ingest

@@ -1,0 +1,297 @@
+"""DogStatsD ingest against the real daemon: every listener, raw datagrams, Debian's
+python3-statsd client, the mapping file, socket files, and exact values in /metrics."""
+import os
+import re
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import time
+import unittest
+
+from harness import DEADLINE, SOURCE_DIR, SondeTestCase, parse_exposition, run_sonde
+
+CORPUS = os.path.join(SOURCE_DIR, "..", "..", "shared", "corpus", "statsd_exporter")
+if not os.path.isdir(CORPUS):
+    CORPUS = "/work/shared/corpus/statsd_exporter"
+
+
+def series(name, **labels):
+    return (name, frozenset(labels.items()))
+
+
+class IngestCase(SondeTestCase):
+    def start(self, config=None):
+        s = self.sonde(config)
+        s.wait_ready()
+        return s
+
+    def wait_lines(self, s, listener, total):
+        """Waits until `total` lines of `listener` have been counted (any result)."""
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            samples, _, _ = parse_exposition(s.metrics())
+            n = sum(v for (name, labels), v in samples.items()
+                    if name == "sonde_ingest_lines_total" and dict(labels)["listener"] == listener)
+            if n >= total:
+                return samples
+            time.sleep(0.02)
+        raise AssertionError(f"{listener}: fewer than {total} lines counted:\n" + s.log())
+
+    def log_address(self, s, listener):
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            m = re.search(rf"ingest: {listener} bound to (\S+)", s.log())
+            if m:
+                return m.group(1)
+            time.sleep(0.02)
+        raise AssertionError(f"no address logged for {listener}:\n" + s.log())
+
+
+class Unixgram(IngestCase):
+    def test_raw_datagrams_give_exact_values(self):
+        s = self.start()
+        path = os.path.join(s.tmp, "dsd.sock")
+        self.assertTrue(stat.S_ISSOCK(os.stat(path).st_mode))
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o660)
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(c.close)
+        datagrams = [
+            b"api.requests:1|c|#route:/users,method:GET\napi.requests:2|c|@0.5|#method:GET,route:/users",
+            b"queue.depth:10|g\nqueue.depth:-3|g\nqueue.depth:+1.5|g",
+            b"api.latency:250|ms\napi.latency:1500|ms|#x:y\napi.size:300|h",
+            b"bad line\n|\nnode_fake_metric:5|g\nneg:-1|c\nok.after.bad:7|c",
+            b"users:alice|s\nusers:bob|s\nusers:alice|s",
+            b"_e{6,2}:deploy|ok|t:success|#env:prod\n_sc|db|2|d:1600000000|#env:prod",
+        ]
+        for d in datagrams:
+            c.sendto(d, path)
+        samples = self.wait_lines(s, "unixgram", 18)
+        self.assertEqual(samples[series("api_requests_total", method="GET", route="/users")], 5)
+        self.assertEqual(samples[series("queue_depth")], 8.5)
+        self.assertEqual(samples[series("api_latency_sum")], 0.25)
+        self.assertEqual(samples[series("api_latency_bucket", le="0.25")], 1)
+        self.assertEqual(samples[series("api_latency_bucket", le="0.1")], 0)
+        self.assertEqual(samples[series("api_latency_count", x="y")], 1)
+        self.assertEqual(samples[series("api_latency_bucket", x="y", le="2.5")], 1)
+        self.assertEqual(samples[series("api_size_sum")], 300)  # h: taken as sent
+        self.assertEqual(samples[series("api_size_bucket", le="+Inf")], 1)
+        self.assertEqual(samples[series("ok_after_bad_total")], 7)
+        self.assertEqual(samples[series("users")], 2)
+        self.assertEqual(samples[series("sonde_app_events_total", title="deploy",
+                                        alert_type="success", priority="normal", env="prod")], 1)
+        self.assertEqual(samples[series("sonde_app_service_check_status", check="db", env="prod")], 2)
+        self.assertEqual(samples[series("sonde_app_service_check_timestamp_seconds", check="db",
+                                        env="prod")], 1600000000)
+        lines = {dict(l)["result"]: v for (n, l), v in samples.items()
+                 if n == "sonde_ingest_lines_total"}
+        self.assertEqual(lines, {"accepted": 14, "malformed": 2, "dropped": 2})
+        dropped = {dict(l)["reason"]: v for (n, l), v in samples.items()
+                   if n == "sonde_ingest_dropped_total"}
+        self.assertEqual(dropped["malformed"], 2)
+        self.assertEqual(dropped["reserved_name"], 1)
+        self.assertEqual(dropped["negative_counter"], 1)
+        self.assertEqual(sum(dropped.values()), lines["malformed"] + lines["dropped"])
+        self.assertNotIn(series("node_fake_metric"), samples)
+        self.assertIn("dropped line (malformed)", s.log())
+
+    def test_stale_socket_is_replaced_and_removed_at_exit(self):
+        s = self.sonde(start=False)
+        path = os.path.join(s.tmp, "dsd.sock")
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        stale.bind(path)
+        stale.close()  # the file stays, nobody listens: stale
+        s.start()
+        s.wait_ready()
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(c.close)
+        c.sendto(b"x:1|c", path)
+        samples = self.wait_lines(s, "unixgram", 1)
+        self.assertEqual(samples[series("x_total")], 1)
+        self.assertEqual(s.stop(), 0)
+        self.assertFalse(os.path.exists(path))
+
+    def test_other_file_at_socket_path_is_an_error_and_kept(self):
+        s = self.sonde(start=False)
+        path = os.path.join(s.tmp, "dsd.sock")
+        with open(path, "w") as f:
+            f.write("precious")
+        s.start()
+        s.proc.wait(DEADLINE)
+        self.assertEqual(s.proc.returncode, 1)
+        self.assertIn("exists and is not a socket; not removing it", s.log())
+        with open(path) as f:
+            self.assertEqual(f.read(), "precious")
+
+    def test_configured_path_and_mode(self):
+        s = self.sonde(start=False)
+        path = os.path.join(s.tmp, "sub", "app.sock")
+        s = self.start(f"ingest:\n  unixgram:\n    path: {path}\n    mode: \"0600\"\n")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode), 0o700)
+
+    def test_runtime_dir_falls_back_to_xdg_runtime_dir(self):
+        probe = self.sonde(start=False)
+        xdg = os.path.join(probe.tmp, "xdg")
+        os.mkdir(xdg)
+        s = self.sonde(env={"RUNTIME_DIRECTORY": "", "XDG_RUNTIME_DIR": xdg})
+        s.wait_ready()
+        path = os.path.join(xdg, "sonde", "dsd.sock")
+        self.assertTrue(stat.S_ISSOCK(os.stat(path).st_mode))
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode), 0o700)
+
+    def test_sigterm_stops_promptly_with_listeners(self):
+        s = self.start("ingest:\n  udp: {enabled: true, address: '127.0.0.1:0'}\n"
+                       "  unixstream: {enabled: true}\n")
+        t0 = time.monotonic()
+        self.assertEqual(s.stop(), 0)
+        self.assertLess(time.monotonic() - t0, DEADLINE)
+
+
+class Udp(IngestCase):
+    def test_python3_statsd_client(self):
+        s = self.start("ingest:\n  udp: {enabled: true, address: '127.0.0.1:0'}\n")
+        host, port = self.log_address(s, "udp").rsplit(":", 1)
+        # Debian's python3-statsd, run by Debian's interpreter (the one its package targets).
+        script = f"""
+import statsd
+client = statsd.StatsClient({host!r}, {port}, prefix="app")
+client.incr("jobs.done")
+client.incr("jobs.done", 4)
+client.decr("jobs.inflight_gauge_like", 1)  # a counter decrement: negative_counter
+client.gauge("workers", 8)
+client.gauge("workers", -2, delta=True)
+client.timing("step", 320)
+client.set("visitors", "u1")
+client.set("visitors", "u2")
+with client.pipeline() as pipe:
+    pipe.incr("jobs.done", 5)
+    pipe.timing("step", 80)
+"""
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        r = subprocess.run([python, "-c", script], capture_output=True, text=True,
+                           timeout=DEADLINE)
+        self.assertEqual(r.returncode, 0, "python3-statsd (tools/install-deps.sh): " + r.stderr)
+        samples = self.wait_lines(s, "udp", 10)
+        self.assertEqual(samples[series("app_jobs_done_total")], 10)
+        self.assertEqual(samples[series("app_workers")], 6)
+        self.assertEqual(samples[series("app_step_count")], 2)
+        self.assertAlmostEqual(samples[series("app_step_sum")], 0.4)
+        self.assertEqual(samples[series("app_step_bucket", le="0.25")], 1)
+        self.assertEqual(samples[series("app_visitors")], 2)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="negative_counter")], 1)
+        self.assertEqual(samples[series("sonde_ingest_kernel_dropped_total", listener="udp")], 0)
+
+
+class Unixstream(IngestCase):
+    def test_newline_framing(self):
+        s = self.start("ingest:\n  unixstream: {enabled: true, max_connections: 2}\n")
+        path = os.path.join(s.tmp, "dsd-stream.sock")
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(c.close)
+        c.connect(path)
+        # Lines split across writes, and an over-long line that must not stop the others.
+        c.sendall(b"a:1|c\na:")
+        time.sleep(0.05)
+        c.sendall(b"2|c\n" + b"long:" + b"9" * 20000 + b"|c\nb:3|g\n")
+        samples = self.wait_lines(s, "unixstream", 4)
+        self.assertEqual(samples[series("a_total")], 3)
+        self.assertEqual(samples[series("b")], 3)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="line_too_long")], 1)
+        # A third connection beyond max_connections is closed and counted.
+        c2 = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c3 = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(c2.close)
+        self.addCleanup(c3.close)
+        c2.connect(path)
+        c3.connect(path)
+        c3.settimeout(DEADLINE)
+        self.assertEqual(c3.recv(1), b"")  # closed by sonde
+        samples, _, _ = parse_exposition(s.metrics())
+        self.assertEqual(
+            samples[series("sonde_ingest_connections_rejected_total", listener="unixstream")], 1)
+
+    def test_length_prefixed_framing(self):
+        s = self.start("ingest:\n  unixstream: {enabled: true, framing: length-prefixed}\n")
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(c.close)
+        c.connect(os.path.join(s.tmp, "dsd-stream.sock"))
+        frames = [b"f:1|c\nf:2|c", b"g:5|g"]
+        c.sendall(b"".join(struct.pack("<I", len(f)) + f for f in frames))
+        samples = self.wait_lines(s, "unixstream", 3)
+        self.assertEqual(samples[series("f_total")], 3)
+        self.assertEqual(samples[series("g")], 5)
+        # A frame longer than max_datagram_bytes is skipped (one line_too_long) and the next
+        # frame still counts; a frame cut short by the client closing is one malformed line.
+        c.sendall(struct.pack("<I", 70000) + b"x" * 70000 + struct.pack("<I", 5) + b"h:1|c")
+        c.sendall(struct.pack("<I", 100) + b"i:1|c")
+        c.close()
+        samples = self.wait_lines(s, "unixstream", 6)
+        self.assertEqual(samples[series("h_total")], 1)
+        self.assertNotIn(series("i_total"), samples)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="line_too_long")], 1)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="malformed")], 1)
+
+
+class Mapping(IngestCase):
+    def test_statsd_exporter_example_config_maps_its_three_examples(self):
+        mapping = os.path.join(CORPUS, "config.example.yml")
+        s = self.start(f"ingest:\n  mapping_file: {mapping}\n")
+        self.assertRegex(s.log(), r"mapping file: ignoring .*native_histogram_bucket_factor")
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(c.close)
+        c.sendto(b"test.timing.api.aws.success:20|ms\n"
+                 b"consistent_app.timing.api.gcp.error:15|ms\n"
+                 b"other.distribution.api.azure.ok:7|d\n"
+                 b"unmapped.thing:1|c", os.path.join(s.tmp, "dsd.sock"))
+        samples = self.wait_lines(s, "unixgram", 4)
+        _, types, helps = parse_exposition(s.metrics())
+        labels = dict(provider="aws", outcome="success", job="api_server")
+        self.assertEqual(samples[series("my_timer_bucket", le="0.025", **labels)], 1)
+        self.assertEqual(samples[series("my_timer_bucket", le="0.01", **labels)], 0)
+        self.assertEqual(samples[series("my_timer_sum", **labels)], 0.02)
+        self.assertEqual(types["my_timer"], "histogram")
+        self.assertEqual(helps["my_timer"], "Latency of the application")
+        labels = dict(provider="gcp", outcome="error", job="api_server")
+        self.assertEqual(samples[series("my_consistent_timer_bucket", le="0.015", **labels)], 1)
+        self.assertEqual(samples[series("my_consistent_timer_bucket", le="0.014", **labels)], 0)
+        labels = dict(provider="azure", outcome="ok", job="api_server_other")
+        self.assertEqual(types["other_distribution"], "summary")
+        for q in ("0.99", "0.95", "0.9", "0.5"):
+            self.assertEqual(samples[series("other_distribution", quantile=q, **labels)], 7)
+        self.assertEqual(samples[series("unmapped_thing_total")], 1)
+
+    def test_bad_mapping_file_stops_startup_with_position(self):
+        s = self.sonde(start=False)
+        path = os.path.join(s.tmp, "mapping.yml")
+        with open(path, "w") as f:
+            f.write("mappings:\n  - match: a.*\n    name: a\n    honor_labels: true\n")
+        r = run_sonde(["--config", self._write(s, f"ingest:\n  mapping_file: {path}\n"),
+                       "--web.listen-address", "127.0.0.1:0"],
+                      )
+        self.assertEqual(r.returncode, 78, r.stdout + r.stderr)
+        self.assertIn("mapping.yml:4:5: mappings[0].honor_labels: unknown key", r.stdout + r.stderr)
+
+    def test_config_check_validates_the_mapping_file(self):
+        s = self.sonde(start=False)
+        path = os.path.join(s.tmp, "mapping.yml")
+        with open(path, "w") as f:
+            f.write("mappings:\n  - match: a.*\n    nme: a\n")
+        r = run_sonde(["config", "check", self._write(s, f"ingest:\n  mapping_file: {path}\n")])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("mapping.yml:3:5: mappings[0].nme: unknown key", r.stderr)
+        good = os.path.join(CORPUS, "config.example.yml")
+        r = run_sonde(["config", "check", self._write(s, f"ingest:\n  mapping_file: {good}\n")])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("warning: mapping file: ignoring", r.stderr)
+
+    def _write(self, s, text):
+        path = os.path.join(s.tmp, "sonde.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+
+if __name__ == "__main__":
+    unittest.main()

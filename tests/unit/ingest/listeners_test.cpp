@@ -1,0 +1,144 @@
+#include "ingest/listeners.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace sonde;
+using namespace sonde::ingest;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/sonde-ut-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+double accepted(Aggregator& agg, const std::string& listener) {
+  core::SnapshotBuilder b;
+  agg.collect(b);
+  for (const auto& f : b.take().families) {
+    for (const auto& s : f.samples) {
+      if (s.series ==
+          "sonde_ingest_lines_total{listener=\"" + listener + "\",result=\"accepted\"}") {
+        return s.value;
+      }
+    }
+  }
+  return 0;
+}
+
+bool wait_accepted(Aggregator& agg, const std::string& listener, double n) {
+  for (int i = 0; i < 1000; ++i) {  // a deadline that only catches a hang
+    if (accepted(agg, listener) >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("bind_unix: a live socket is in use, a stale one replaced, a file kept",
+          "[ingest][listeners]") {
+  TempDir dir;
+  const fs::path path = dir.path / "sub" / "s.sock";
+  auto a = bind_unix(path, SOCK_DGRAM, 0640, "");
+  REQUIRE(a.ok());
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0640);
+  REQUIRE(::stat(path.parent_path().c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+
+  auto b = bind_unix(path, SOCK_DGRAM, 0640, "");
+  REQUIRE(!b.ok());
+  CHECK(b.message() == path.string() + " is in use by another process");
+
+  ::close(*a);  // the file stays: stale
+  auto c = bind_unix(path, SOCK_DGRAM, 0660, "0");
+  REQUIRE(c.ok());
+  ::close(*c);
+
+  const fs::path file = dir.path / "plain";
+  std::ofstream(file) << "keep";
+  auto d = bind_unix(file, SOCK_DGRAM, 0660, "");
+  REQUIRE(!d.ok());
+  CHECK(d.message() == file.string() + " exists and is not a socket; not removing it");
+  CHECK(fs::file_size(file) == 4);
+
+  auto e = bind_unix(dir.path / "g.sock", SOCK_DGRAM, 0660, "no-such-group-here");
+  REQUIRE(!e.ok());
+  CHECK(e.message() == "unknown group \"no-such-group-here\"");
+  auto f = bind_unix(dir.path / std::string(120, 'x'), SOCK_DGRAM, 0660, "");
+  CHECK(!f.ok());
+}
+
+TEST_CASE("unixgram listener receives, truncates oversized datagrams, stops promptly",
+          "[ingest][listeners]") {
+  TempDir dir;
+  core::IngestOptions o;
+  o.unixgram.path = dir.path / "dsd.sock";
+  o.max_datagram_bytes = 512;
+  Aggregator agg(o, nullptr);
+  auto l = make_unixgram_listener(agg, o);
+  REQUIRE(l->start().ok());
+  CHECK(l->address() == o.unixgram.path.string());
+
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, o.unixgram.path.c_str());
+  const std::string small = "a:1|c\nb:2|g";
+  REQUIRE(::sendto(fd, small.data(), small.size(), 0, reinterpret_cast<sockaddr*>(&addr),
+                   sizeof addr) > 0);
+  // 600 bytes: the first line is whole, the second is cut at 512 bytes.
+  const std::string big = "c:1|c\nd:1|c|#t:" + std::string(600, 'x');
+  REQUIRE(::sendto(fd, big.data(), big.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr) >
+          0);
+  ::close(fd);
+  CHECK(wait_accepted(agg, "unixgram", 3));
+  CHECK(agg.dropped(DropReason::line_too_long) == 1);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  l->stop();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  CHECK(!fs::exists(o.unixgram.path));  // removed at stop
+}
+
+TEST_CASE("udp listener binds port 0 and counts lines", "[ingest][listeners]") {
+  core::IngestOptions o;
+  o.udp.address = "127.0.0.1:0";
+  o.udp.receive_buffer_bytes = 65536;
+  Aggregator agg(o, nullptr);
+  auto l = make_udp_listener(agg, o);
+  REQUIRE(l->start().ok());
+  const std::string a = l->address();
+  const auto port = static_cast<std::uint16_t>(std::stoi(a.substr(a.rfind(':') + 1)));
+  CHECK(port != 0);
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string msg = "x:1|c\ny:2|ms";
+  REQUIRE(::sendto(fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&sin), sizeof sin) >
+          0);
+  ::close(fd);
+  CHECK(wait_accepted(agg, "udp", 2));
+  l->stop();
+}
