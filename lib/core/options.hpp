@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/host_paths.hpp"
+#include "core/options_gpu.hpp"
 
 namespace sonde::core {
 
@@ -65,6 +66,7 @@ struct Config {
   LogOptions log;
   HostPaths host;
   CollectorsOptions collectors;
+  GpuOptions gpu;
 };
 
 }  // namespace sonde::core

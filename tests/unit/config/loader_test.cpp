@@ -65,6 +65,10 @@ std::string dump(const core::Config& c) {
   col("uname", k.uname);
   col("time", k.time);
   col("self", k.self);
+  const auto& g = c.gpu;
+  o << "gpu " << g.enabled << ' ' << g.interval.count() << ' ' << g.nvml_library << ' '
+    << g.hostname_label << ' ' << g.max_processes << ' ' << g.call_timeout.count() << ' '
+    << g.fields << '\n';
   return o.str();
 }
 
@@ -127,8 +131,9 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
       }
       uncommented += line + '\n';
     }
-    // 4 web options; log, host, collectors and their 2 + 3 + 8 sub-keys; 19 collector options.
-    CHECK(options == 39);
+    // 4 web options; log, host, collectors and their 2 + 3 + 8 sub-keys; 19 collector options;
+    // gpu and its 7 options.
+    CHECK(options == 47);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(dump(all.config) == dump(expected));
