@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <regex>
+#include <thread>
 
 #include "core/read_file.hpp"
 #include "gpu/cgroup.hpp"
@@ -366,6 +368,25 @@ std::string read_line(const std::filesystem::path& p) {
   return s;
 }
 
+// Waits for `call`. BlockingPool frees a key just after the waiter of the key's previous call
+// has been woken, so a call submitted right after another one returned can be refused as
+// key_busy for an instant: unless the previous call is really stuck, submit again until the
+// deadline.
+core::BlockingPool::Outcome wait_fresh(core::BlockingPool& pool, const std::string& key,
+                                       const std::function<void()>& fn,
+                                       std::shared_ptr<core::BlockingPool::Call>& call,
+                                       std::chrono::steady_clock::time_point deadline,
+                                       bool previous_stuck) {
+  auto outcome = call->wait_until(deadline);
+  while (outcome == core::BlockingPool::Outcome::key_busy && !previous_stuck &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    call = pool.submit(key, fn);
+    outcome = call->wait_until(deadline);
+  }
+  return outcome;
+}
+
 }  // namespace
 
 GpuCollector::GpuCollector(std::shared_ptr<const NvmlApi> api, const core::GpuOptions& options,
@@ -503,21 +524,23 @@ void GpuCollector::poll_events() {
   auto polled = std::make_shared<Polled>();
   auto a = api_;
   auto set = events_;
-  const auto outcome = pool_->run(
-      "gpu:events",
-      [polled, a, set] {
-        for (unsigned i = 0; i < kMaxEventsPerSample; ++i) {
-          nvml::EventData data{};
-          ++polled->calls;
-          const nvml::Return rc = a->event_set_wait(set, &data, 0);  // 0 ms: never blocks
-          polled->last = rc;
-          if (rc != nvml::kSuccess) return;
-          if (data.eventType & nvml::kEventTypeXidCriticalError) {
-            polled->xids.emplace_back(data.device, data.eventData);
-          }
-        }
-      },
-      options_.call_timeout);
+  std::function<void()> fn = [polled, a, set] {
+    for (unsigned i = 0; i < kMaxEventsPerSample; ++i) {
+      nvml::EventData data{};
+      ++polled->calls;
+      const nvml::Return rc = a->event_set_wait(set, &data, 0);  // 0 ms: never blocks
+      polled->last = rc;
+      if (rc != nvml::kSuccess) return;
+      if (data.eventType & nvml::kEventTypeXidCriticalError) {
+        polled->xids.emplace_back(data.device, data.eventData);
+      }
+    }
+  };
+  auto call = pool_->submit("gpu:events", fn);
+  const auto outcome =
+      wait_fresh(*pool_, "gpu:events", fn, call,
+                 std::chrono::steady_clock::now() + options_.call_timeout, events_stuck_);
+  events_stuck_ = outcome != core::BlockingPool::Outcome::done;
   if (outcome != core::BlockingPool::Outcome::done) {
     count_error("", outcome == core::BlockingPool::Outcome::timed_out ? "timeout" : "busy");
     return;
@@ -537,6 +560,7 @@ core::Status GpuCollector::collect() {
   last_calls_ = 0;
   struct Job {
     std::shared_ptr<Reading> reading;
+    std::function<void()> fn;
     std::shared_ptr<core::BlockingPool::Call> call;
   };
   std::vector<Job> jobs(devices_.size());
@@ -551,9 +575,8 @@ core::Status GpuCollector::collect() {
     auto reading = std::make_shared<Reading>();
     auto a = api_;
     jobs[i].reading = reading;
-    jobs[i].call = pool_->submit("gpu:" + d.index_text, [a, h = d.handle, plan, reading] {
-      read_device(*a, h, plan, *reading);
-    });
+    jobs[i].fn = [a, h = d.handle, plan, reading] { read_device(*a, h, plan, *reading); };
+    jobs[i].call = pool_->submit("gpu:" + d.index_text, jobs[i].fn);
   }
   poll_events();
   core::SnapshotBuilder out;
@@ -562,7 +585,9 @@ core::Status GpuCollector::collect() {
   for (std::size_t i = 0; i < devices_.size(); ++i) {
     Device& d = devices_[i];
     if (!jobs[i].call) continue;
-    const auto outcome = jobs[i].call->wait_until(deadline);
+    const auto outcome =
+        wait_fresh(*pool_, "gpu:" + d.index_text, jobs[i].fn, jobs[i].call, deadline, d.stuck);
+    d.stuck = outcome != core::BlockingPool::Outcome::done;
     if (outcome != core::BlockingPool::Outcome::done) {
       // Timed out, or still stuck from an earlier sample: drop this GPU's series.
       const bool timed_out = outcome == core::BlockingPool::Outcome::timed_out;

@@ -105,6 +105,7 @@ class GpuCollector {
     std::string index_text, device, uuid, model, pci_bus_id;
     bool have_static = false;
     bool xid_registered = false;
+    bool stuck = false;  // its last call did not return in time (and may still be running)
     unsigned long long last_xid = 0;
   };
 
@@ -125,6 +126,7 @@ class GpuCollector {
   std::string driver_version_, nvml_version_, cuda_driver_version_;
   std::vector<Device> devices_;
   nvml::EventSet events_ = nullptr;
+  bool events_stuck_ = false;
   std::unique_ptr<core::BlockingPool> pool_;
   std::uint64_t last_calls_ = 0;
 

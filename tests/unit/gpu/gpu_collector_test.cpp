@@ -13,6 +13,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "gpu/cgroup.hpp"
 #include "gpu/nvml_loader.hpp"
@@ -390,4 +391,12 @@ TEST_CASE("MIG profile names", "[gpu]") {
   CHECK(sonde::gpu::mig_profile_name(3, 19968) == "3g.20gb");
   CHECK(sonde::gpu::mig_profile_name(7, 40320) == "7g.40gb");
   CHECK(sonde::gpu::mig_profile_name(1, 9728) == "1g.10gb");
+}
+
+TEST_CASE("back-to-back samples are never refused as busy", "[gpu]") {
+  FakeLib f(base_fixture());
+  auto c = open(f, options_for(f));
+  for (int i = 0; i < 200; ++i) REQUIRE(c->collect().ok());
+  const Exposition e = render(*c);
+  CHECK(e.count_prefix("sonde_gpu_errors_total") == 0);
 }
