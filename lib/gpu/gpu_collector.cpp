@@ -103,8 +103,8 @@ struct Reading {
 
   // True on success. NOT_SUPPORTED and FUNCTION_NOT_FOUND mean "this device or driver cannot
   // say": the field is absent and nothing is counted. GPU_IS_LOST drops the whole GPU.
-  bool ok(nvml::Return r) {
-    ++calls;
+  bool ok(nvml::Return r, bool is_call = true) {
+    if (is_call) ++calls;
     if (r == nvml::kSuccess) return true;
     if (r == nvml::kErrorNotSupported || r == nvml::kErrorFunctionNotFound) return false;
     if (r == nvml::kErrorGpuIsLost || r == nvml::kErrorUninitialized ||
@@ -243,8 +243,8 @@ void read_device(const NvmlApi& api, nvml::Device h, const ReadPlan& plan, Readi
   if (api.field_values && on(plan, Field::memory_temp)) {
     nvml::FieldValue fv{};
     fv.fieldId = nvml::kFieldMemoryTemp;
-    if (r.ok(api.field_values(h, 1, &fv)) && r.ok(fv.nvmlReturn)) {
-      --r.calls;  // the per-field result is not a second call
+    // The per-field result is not a second call.
+    if (r.ok(api.field_values(h, 1, &fv)) && r.ok(fv.nvmlReturn, /*is_call=*/false)) {
       switch (fv.valueType) {
         case nvml::kValueTypeDouble:
           r.set(Field::memory_temp, fv.value.dVal);
