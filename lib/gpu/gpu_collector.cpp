@@ -135,9 +135,12 @@ void read_memory(const NvmlApi& api, nvml::Device h, Reading& r, std::optional<d
     nvml::MemoryV2 m{};
     m.version = nvml::kMemoryV2Version;
     if (r.ok(api.memory_v2(h, &m))) {
-      // dcgm: integer MiB (bytes / 2^20, truncated).
+      // nvml.h: "The nvmlMemory_v2_t.used amount also includes the nvmlMemory_v2_t.reserved
+      // amount". DCGM_FI_DEV_FB_USED excludes it (an idle T4 shows FB_USED 0, FB_RESERVED 447,
+      // FB_FREE 14912 of 15360 MiB), so used + free + reserved = total. Integer MiB, truncated.
+      const unsigned long long used = m.used > m.reserved ? m.used - m.reserved : 0;
       free_mib = static_cast<double>(m.free / (1024 * 1024));
-      used_mib = static_cast<double>(m.used / (1024 * 1024));
+      used_mib = static_cast<double>(used / (1024 * 1024));
       reserved_mib = static_cast<double>(m.reserved / (1024 * 1024));
       return;
     }
@@ -145,6 +148,8 @@ void read_memory(const NvmlApi& api, nvml::Device h, Reading& r, std::optional<d
   }
   if (api.memory_v1) {
     nvml::Memory m{};
+    // v1 (old drivers): used is "Sum of Reserved and Allocated device memory" and the reserved
+    // part is unknown, so FB_USED includes it and FB_RESERVED is absent.
     if (r.ok(api.memory_v1(h, &m))) {
       free_mib = static_cast<double>(m.free / (1024 * 1024));
       used_mib = static_cast<double>(m.used / (1024 * 1024));

@@ -29,7 +29,8 @@ def key(name, labels):
 
 def expected_gpu_series():
     """Every GPU series sonde must publish for tests/fixtures/gpu/fake_nvml.json, converted by
-    hand from NVML's units (bytes, mW, mJ, KB/s) to dcgm-exporter's (MiB, W, mJ, B/s)."""
+    hand from NVML's units (bytes, mW, mJ, KB/s) to dcgm-exporter's (MiB, W, mJ, B/s).
+    FB_USED is NVML's used minus reserved (NVML's used includes the reserved part)."""
     e = {}
     g0 = {"DCGM_FI_DEV_SM_CLOCK": 1410, "DCGM_FI_DEV_MEM_CLOCK": 1215,
           "DCGM_FI_DEV_MEMORY_TEMP": 61, "DCGM_FI_DEV_GPU_TEMP": 54,
@@ -51,7 +52,7 @@ def expected_gpu_series():
           "DCGM_FI_DEV_POWER_USAGE": 27.5, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION": 123456789,
           "DCGM_FI_DEV_PCIE_REPLAY_COUNTER": 0, "DCGM_FI_DEV_GPU_UTIL": 12,
           "DCGM_FI_DEV_MEM_COPY_UTIL": 3, "DCGM_FI_DEV_DEC_UTIL": 0,
-          "DCGM_FI_DEV_FB_FREE": 13351, "DCGM_FI_DEV_FB_USED": 2008,
+          "DCGM_FI_DEV_FB_FREE": 13351, "DCGM_FI_DEV_FB_USED": 1748,
           "DCGM_FI_DEV_FB_RESERVED": 260, "DCGM_FI_DEV_CLOCKS_EVENT_REASONS": 1,
           "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL": 0, "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL": 0,
           "DCGM_FI_DEV_POWER_MGMT_LIMIT": 70, "DCGM_FI_PROF_PCIE_TX_BYTES": 10240,
@@ -177,7 +178,7 @@ class GpuWithFakeNvml(SondeTestCase):
         g0 = dict(G0, pci_bus_id="")  # nvmlDeviceGetPciInfo_v3 is missing
         samples, _, _ = self.wait_for(s, lambda x: key("DCGM_FI_DEV_GPU_UTIL", g0) in x,
                                       "GPU series from the old-symbol library")
-        self.assertEqual(samples[key("DCGM_FI_DEV_FB_USED", g0)], 11809)
+        self.assertEqual(samples[key("DCGM_FI_DEV_FB_USED", g0)], 12349)  # v1: incl. reserved
         self.assertEqual(samples[key("DCGM_FI_DEV_XID_ERRORS", g0)], 79)
         for absent in ("DCGM_FI_DEV_FB_RESERVED", "DCGM_FI_DEV_MEMORY_TEMP",
                        "DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS"):

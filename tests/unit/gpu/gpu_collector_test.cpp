@@ -209,7 +209,7 @@ TEST_CASE("fields in dcgm-exporter's names, units and labels", "[gpu]") {
 
   // GPU 1: NOT_SUPPORTED fields are absent, never zero.
   CHECK(e.at("DCGM_FI_DEV_GPU_UTIL{" + kG1 + "}") == 12);
-  CHECK(e.at("DCGM_FI_DEV_FB_USED{" + kG1 + "}") == 2008);
+  CHECK(e.at("DCGM_FI_DEV_FB_USED{" + kG1 + "}") == 1748);  // (used - reserved) / MiB
   CHECK(e.at("DCGM_FI_DEV_POWER_USAGE{" + kG1 + "}") == Approx(27.5));
   CHECK(e.at("DCGM_FI_PROF_PCIE_RX_BYTES{" + kG1 + "}") == 20480);
   for (const char* absent :
@@ -268,7 +268,7 @@ TEST_CASE("gpu.max_processes bounds the process series and counts the rest", "[g
   CHECK(e.at("sonde_gpu_process_series_dropped_total") == 6);
 }
 
-TEST_CASE("the old-symbol fake works; fields whose symbols are missing are absent", "[gpu]") {
+TEST_CASE("the old-symbol fake works, and fields whose symbols are missing are absent", "[gpu]") {
   FakeLib f(base_fixture(), /*old=*/true);
   auto c = open(f, options_for(f));
   REQUIRE(c->collect().ok());
@@ -277,7 +277,7 @@ TEST_CASE("the old-symbol fake works; fields whose symbols are missing are absen
   const std::string g0 = R"(gpu="0",UUID="GPU-5fa3a0c4-1e2b-4f0a-9d3c-7b1e2a3c4d5e",pci_bus_id="",)"
                          R"(device="nvidia0",modelName="NVIDIA A100-SXM4-40GB",hostname="node-a")";
   CHECK(e.at("DCGM_FI_DEV_GPU_UTIL{" + g0 + "}") == 87);
-  CHECK(e.at("DCGM_FI_DEV_FB_USED{" + g0 + "}") == 11809);           // v1 struct
+  CHECK(e.at("DCGM_FI_DEV_FB_USED{" + g0 + "}") == 12349);           // v1: reserved included
   CHECK(e.at("DCGM_FI_DEV_CLOCKS_EVENT_REASONS{" + g0 + "}") == 4);  // ...ThrottleReasons
   CHECK(e.at("DCGM_FI_DEV_XID_ERRORS{" + g0 + "}") == 79);           // nvmlEventSetWait
   CHECK_FALSE(e.has("DCGM_FI_DEV_FB_RESERVED{" + g0 + "}"));
@@ -291,7 +291,7 @@ TEST_CASE("the old-symbol fake works; fields whose symbols are missing are absen
       2147483648.0);
 }
 
-TEST_CASE("a GPU lost mid-run is dropped and counted; the other keeps reporting", "[gpu]") {
+TEST_CASE("a GPU lost mid-run is dropped and counted while the other keeps reporting", "[gpu]") {
   json j = base_fixture();
   j["devices"][1]["lost_after_samples"] = 1;
   FakeLib f(j);
