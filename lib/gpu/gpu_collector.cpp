@@ -514,8 +514,17 @@ core::Result<std::shared_ptr<GpuCollector>> GpuCollector::open(const core::GpuOp
 }
 
 void GpuCollector::count_error(const std::string& gpu, std::string_view reason, std::uint64_t n) {
-  std::lock_guard lock(mu_);
-  errors_[{gpu, std::string(reason)}] += n;
+  {
+    std::lock_guard lock(mu_);
+    errors_[{gpu, std::string(reason)}] += n;
+  }
+  // A lost or hung GPU fails every sample: log a few lines per GPU and reason, then a count.
+  std::string key = gpu + ":" + std::string(reason);
+  std::uint64_t suppressed = 0;
+  if (log_limit_.allow(key, std::chrono::steady_clock::now(), suppressed)) {
+    spdlog::warn("gpu {}: NVML call failed: {} ({} similar lines suppressed)",
+                 gpu.empty() ? "events" : gpu, reason, suppressed);
+  }
 }
 
 void GpuCollector::poll_events() {

@@ -22,6 +22,7 @@
 #include "core/host_paths.hpp"
 #include "core/metrics.hpp"
 #include "core/options_gpu.hpp"
+#include "core/rate_limit.hpp"
 #include "core/result.hpp"
 #include "gpu/nvml_loader.hpp"
 
@@ -129,6 +130,7 @@ class GpuCollector {
   bool events_stuck_ = false;
   std::unique_ptr<core::BlockingPool> pool_;
   std::uint64_t last_calls_ = 0;
+  core::LogRateLimiter log_limit_{std::chrono::minutes(1), 3, 256};
 
   mutable std::mutex mu_;  // guards what render_live reads
   core::SnapshotPtr latest_;
