@@ -62,7 +62,6 @@ constexpr FieldInfo kFields[kFieldCount] = {
 
 constexpr std::string_view kProcessFamily = "sonde_gpu_process_memory_used_bytes";
 constexpr std::string_view kInfoFamily = "sonde_gpu_info";
-constexpr double kMiB = 1024.0 * 1024.0;
 // Bounds on what one NVML answer may make sonde allocate.
 constexpr unsigned kMaxProcessesPerCall = 4096;
 constexpr unsigned kMaxEventsPerSample = 64;
