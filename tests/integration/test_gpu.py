@@ -201,6 +201,23 @@ class GpuWithFakeNvml(SondeTestCase):
         self.assertEqual(s.log().count("gpu collector unavailable"), 1)
         self.assertIn("/nonexistent/libnvidia-ml.so.1", s.log())
 
+    def test_no_driver_and_no_gpu_are_unavailable_too(self):
+        for name, overrides in (("no driver", {"init_error": 9}), ("no GPU", {"devices": []})):
+            with self.subTest(name):
+                with open(os.path.join(GPU_FIXTURES, "fake_nvml.json")) as f:
+                    doc = json.load(f)
+                doc.update(overrides)
+                path = os.path.join(self.tmp, "fixture-%d.json" % len(name))
+                with open(path, "w") as f:
+                    json.dump(doc, f)
+                s = self.start(path)
+                self.assertEqual(s.get("/ready")[0], 200)
+                samples, _, _ = parse_exposition(s.metrics())
+                self.assertEqual(samples[key("sonde_gpu_available", {})], 0)
+                self.assertFalse([k for k in samples if k[0].startswith("DCGM_")])
+                self.assertEqual(s.log().count("gpu collector unavailable"), 1, s.log())
+                s.stop()
+
     def test_disabled_loads_nothing(self):
         s = self.start(self.fixture(), extra="  enabled: false\n")
         samples, _, _ = parse_exposition(s.metrics())
