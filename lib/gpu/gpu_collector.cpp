@@ -526,7 +526,7 @@ void GpuCollector::count_error(const std::string& gpu, std::string_view reason, 
   }
 }
 
-void GpuCollector::poll_events() {
+void GpuCollector::poll_events(std::chrono::steady_clock::time_point deadline) {
   // Runs inside collect(), concurrently with the device reads, on its own pool key.
   if (!events_) return;
   struct Polled {
@@ -550,9 +550,7 @@ void GpuCollector::poll_events() {
     }
   };
   auto call = pool_->submit("gpu:events", fn);
-  const auto outcome =
-      wait_fresh(*pool_, "gpu:events", fn, call,
-                 std::chrono::steady_clock::now() + options_.call_timeout, events_stuck_);
+  const auto outcome = wait_fresh(*pool_, "gpu:events", fn, call, deadline, events_stuck_);
   events_stuck_ = outcome != core::BlockingPool::Outcome::done;
   if (outcome != core::BlockingPool::Outcome::done) {
     count_error("", outcome == core::BlockingPool::Outcome::timed_out ? "timeout" : "busy");
@@ -591,7 +589,7 @@ core::Status GpuCollector::collect() {
     jobs[i].fn = [a, h = d.handle, plan, reading] { read_device(*a, h, plan, *reading); };
     jobs[i].call = pool_->submit("gpu:" + d.index_text, jobs[i].fn);
   }
-  poll_events();
+  poll_events(deadline);  // shares the GPUs' deadline: a sample never waits twice
   core::SnapshotBuilder out;
   std::uint32_t processes_left = options_.max_processes;
   std::vector<std::string> stuck;

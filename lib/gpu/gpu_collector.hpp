@@ -9,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -113,7 +114,7 @@ class GpuCollector {
   GpuCollector(std::shared_ptr<const NvmlApi> api, const core::GpuOptions& options,
                const core::HostPaths& paths, std::string hostname);
   void count_error(const std::string& gpu, std::string_view reason, std::uint64_t n = 1);
-  void poll_events();
+  void poll_events(std::chrono::steady_clock::time_point deadline);
   void emit(const Device& d, const Reading& r, core::SnapshotBuilder& out,
             std::uint32_t& processes_left);
 
