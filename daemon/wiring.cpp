@@ -6,6 +6,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -21,6 +22,7 @@
 #include "core/board.hpp"
 #include "core/build_info.hpp"
 #include "core/self_metrics.hpp"
+#include "gpu/gpu_collector.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "ingest/ingest.hpp"
@@ -119,6 +121,40 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// lib/gpu depends only on core; this adapts its collector to the scheduler's interface. Its
+// series are a live source, so one stuck GPU fails the attempt without hiding the others.
+class GpuCollectorAdapter final : public collectors::Collector {
+ public:
+  explicit GpuCollectorAdapter(std::shared_ptr<gpu::GpuCollector> c) : c_(std::move(c)) {}
+  std::string_view name() const override { return c_->name(); }
+  core::Status collect(core::SampleSink&) override { return c_->collect(); }
+  std::function<void(core::SnapshotBuilder&)> live_source() override {
+    return [c = c_](core::SnapshotBuilder& b) { c->render_live(b); };
+  }
+
+ private:
+  std::shared_ptr<gpu::GpuCollector> c_;
+};
+
+// No library, driver or GPU: "unavailable" on the board (not failing, not counted for /ready),
+// one info line, and only sonde_gpu_available 0.
+void start_gpu(const core::Config& config, core::Board& board, collectors::Scheduler& scheduler) {
+  if (!config.gpu.enabled) return;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  auto c = gpu::GpuCollector::open(config.gpu, config.host, host);
+  if (!c) {
+    spdlog::info("gpu collector unavailable: {}", c.message());
+    board.declare("gpu", core::ComponentKind::collector, /*counts_for_ready=*/false);
+    board.set_state("gpu", core::ComponentState::unavailable, c.message());
+    board.add_live("gpu", [](core::SnapshotBuilder& b) { gpu::render_unavailable(b); });
+    return;
+  }
+  spdlog::info("gpu collector: {} GPU(s) through {} ({})", (*c)->device_count(),
+               config.gpu.nvml_library, (*c)->api().resolved_init);
+  scheduler.add(std::make_unique<GpuCollectorAdapter>(std::move(*c)), config.gpu.interval);
+}
+
 class Daemon {
  public:
   Daemon(const core::Config& config, ConfigSource source)
@@ -169,6 +205,7 @@ class Daemon {
       sd_notify(0, "READY=1");
     });
     scheduler_.start(config_.collectors, config_.host);
+    start_gpu(config_, board_, scheduler_);
     wait_signal();
 
     std::vector<std::thread> threads;
@@ -262,6 +299,11 @@ class Daemon {
       }
     }
     scheduler_.start(next.collectors, next.host);
+    // The GPU collector is not in the built-in list: it is probed again (a driver installed
+    // since the last start or reload is found), or forgotten when disabled.
+    board_.remove("gpu");
+    board_.remove_live("gpu");
+    start_gpu(next, board_, scheduler_);
     spdlog::debug("running collectors: {}", fmt::join(scheduler_.running(), ", "));
   }
 

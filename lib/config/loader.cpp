@@ -16,6 +16,7 @@
 #include <sstream>
 #include <utility>
 
+#include "config/gpu_section.hpp"
 #include "config/host_section.hpp"
 #include "config/ingest_section.hpp"
 #include "config/reader.hpp"
@@ -119,12 +120,13 @@ void read_collectors(Reader& r, const YAML::Node& n, const std::string& p,
 }
 
 void read_config(Reader& r, const YAML::Node& root, core::Config& out) {
-  if (!r.only_keys(root, "", {"web", "log", "host", "collectors", "ingest"})) return;
+  if (!r.only_keys(root, "", {"web", "log", "host", "collectors", "ingest", "gpu"})) return;
   read_web(r, r.child(root, "web"), "web", out.web);
   read_log(r, r.child(root, "log"), "log", out.log);
   read_host(r, r.child(root, "host"), "host", out.host);
   read_collectors(r, r.child(root, "collectors"), "collectors", out.collectors);
   read_ingest(r, r.child(root, "ingest"), "ingest", out.ingest);
+  read_gpu(r, r.child(root, "gpu"), "gpu", out.gpu);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/host_paths.hpp"
+#include "core/options_gpu.hpp"
 #include "core/options_ingest.hpp"
 
 namespace sonde::core {
@@ -77,6 +78,7 @@ struct Config {
   HostPaths host;
   CollectorsOptions collectors;
   IngestOptions ingest;
+  GpuOptions gpu;
 };
 
 }  // namespace sonde::core

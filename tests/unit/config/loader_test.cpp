@@ -74,6 +74,10 @@ std::string dump(const core::Config& c) {
   o << "filesystem " << k.filesystem.mount_points_exclude << ' ' << k.filesystem.fs_types_exclude
     << ' ' << k.filesystem.statfs_timeout.count() << '\n';
   col("pressure", k.pressure);
+  const auto& g = c.gpu;
+  o << "gpu " << g.enabled << ' ' << g.interval.count() << ' ' << g.nvml_library << ' '
+    << g.hostname_label << ' ' << g.max_processes << ' ' << g.call_timeout.count() << ' '
+    << g.fields << '\n';
   return o.str();
 }
 
@@ -137,8 +141,9 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
       uncommented += line + '\n';
     }
     // 4 web options; log, host, collectors and their 2 + 3 + 12 sub-keys; 32 collector options
-    // (56); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options (32).
-    CHECK(options == 56 + 32);
+    // (56); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
+    // (32); gpu and its 7 options (8).
+    CHECK(options == 56 + 32 + 8);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(dump(all.config) == dump(expected));

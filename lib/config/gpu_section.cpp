@@ -1,0 +1,47 @@
+#include "config/gpu_section.hpp"
+
+#include <chrono>
+#include <regex>
+
+namespace sonde::config {
+
+namespace {
+// The label name grammar of the Prometheus data model.
+bool valid_label_name(const std::string& s) {
+  static const std::regex re("^[a-zA-Z_][a-zA-Z0-9_]*$");
+  return std::regex_match(s, re) && s.rfind("__", 0) != 0;
+}
+}  // namespace
+
+void read_gpu(Reader& r, const YAML::Node& n, const std::string& p, core::GpuOptions& out) {
+  using namespace std::chrono_literals;
+  if (!r.only_keys(n, p,
+                   {"enabled", "interval", "nvml_library", "hostname_label", "max_processes",
+                    "call_timeout", "fields"})) {
+    return;
+  }
+  r.boolean(n, p, "enabled", out.enabled);
+  r.duration(n, p, "interval", out.interval, 1s);
+  if (auto lib = r.string(n, p, "nvml_library", "a library name or path")) {
+    if (lib->value.empty()) {
+      r.fail(lib->node, join(p, "nvml_library"), "must not be empty");
+    } else {
+      out.nvml_library = lib->value;
+    }
+  }
+  if (auto label = r.string(n, p, "hostname_label", "a label name")) {
+    if (!valid_label_name(label->value)) {
+      r.fail(label->node, join(p, "hostname_label"),
+             "expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __), "
+             "got " +
+                 describe(label->node));
+    } else {
+      out.hostname_label = label->value;
+    }
+  }
+  r.integer(n, p, "max_processes", out.max_processes, 0, 100'000);
+  r.duration(n, p, "call_timeout", out.call_timeout, 10ms);
+  r.regex(n, p, "fields", out.fields);
+}
+
+}  // namespace sonde::config
