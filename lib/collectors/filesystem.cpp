@@ -7,7 +7,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <thread>
+#include <map>
+#include <set>
 #include <tuple>
 
 #include "collectors/text_fields.hpp"
@@ -164,6 +165,7 @@ core::Status FilesystemCollector::collect(core::SampleSink& out) {
   };
   std::vector<Pending> pending;
   std::set<std::tuple<std::string, std::string, std::string>> seen;
+  std::map<std::string, std::size_t> by_path;  // mount point -> first pending entry for it
   for (const MountEntry& m : mounts.entries) {
     MountEntry e = m;
     e.mount_point = strip_rootfs(paths_.root, e.mount_point);
@@ -174,8 +176,17 @@ core::Status FilesystemCollector::collect(core::SampleSink& out) {
     if (*skip_mount || *skip_type) continue;
     // The same filesystem mounted twice at one place (bind mounts, over-mounts) is one series.
     if (!seen.emplace(e.device, e.mount_point, e.fs_type).second) continue;
-    Pending p{std::move(e), std::make_shared<Slot>(), nullptr};
-    p.call = submit(p.mount.mount_point, p.slot);
+    Pending p{std::move(e), nullptr, nullptr};
+    // statfs(2) on a path answers for whatever is mounted on top there, so mounts stacked at one
+    // path (rootfs under /, over-mounts) share one call: one key, one stuck worker at most.
+    if (auto it = by_path.find(p.mount.mount_point); it != by_path.end()) {
+      p.slot = pending[it->second].slot;
+      p.call = pending[it->second].call;
+    } else {
+      p.slot = std::make_shared<Slot>();
+      p.call = submit(p.mount.mount_point, p.slot);
+      by_path.emplace(p.mount.mount_point, pending.size());
+    }
     pending.push_back(std::move(p));
   }
 
@@ -183,17 +194,6 @@ core::Status FilesystemCollector::collect(core::SampleSink& out) {
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   for (Pending& p : pending) {
     p.outcome = p.call->wait_until(deadline);
-    // BlockingPool wakes a call's waiter just before it frees the call's key, so a mount whose
-    // previous statfs has only just returned can read as key_busy for a moment. Retry a mount that
-    // is not known to be stuck; one that is stays refused (at most one stuck worker per mount).
-    while (p.outcome == core::BlockingPool::Outcome::key_busy &&
-           unresponsive_.count(p.mount.mount_point) == 0 &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      p.slot = std::make_shared<Slot>();
-      p.call = submit(p.mount.mount_point, p.slot);
-      p.outcome = p.call->wait_until(deadline);
-    }
   }
 
   for (const Pending& p : pending) {

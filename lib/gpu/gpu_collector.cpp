@@ -372,25 +372,6 @@ std::string read_line(const std::filesystem::path& p) {
   return s;
 }
 
-// Waits for `call`. BlockingPool frees a key just after the waiter of the key's previous call
-// has been woken, so a call submitted right after another one returned can be refused as
-// key_busy for an instant: unless the previous call is really stuck, submit again until the
-// deadline.
-core::BlockingPool::Outcome wait_fresh(core::BlockingPool& pool, const std::string& key,
-                                       const std::function<void()>& fn,
-                                       std::shared_ptr<core::BlockingPool::Call>& call,
-                                       std::chrono::steady_clock::time_point deadline,
-                                       bool previous_stuck) {
-  auto outcome = call->wait_until(deadline);
-  while (outcome == core::BlockingPool::Outcome::key_busy && !previous_stuck &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-    call = pool.submit(key, fn);
-    outcome = call->wait_until(deadline);
-  }
-  return outcome;
-}
-
 }  // namespace
 
 GpuCollector::GpuCollector(std::shared_ptr<const NvmlApi> api, const core::GpuOptions& options,
@@ -550,7 +531,7 @@ void GpuCollector::poll_events(std::chrono::steady_clock::time_point deadline) {
     }
   };
   auto call = pool_->submit("gpu:events", fn);
-  const auto outcome = wait_fresh(*pool_, "gpu:events", fn, call, deadline, events_stuck_);
+  const auto outcome = call->wait_until(deadline);
   events_stuck_ = outcome != core::BlockingPool::Outcome::done;
   if (outcome != core::BlockingPool::Outcome::done) {
     count_error("", outcome == core::BlockingPool::Outcome::timed_out ? "timeout" : "busy");
@@ -596,8 +577,7 @@ core::Status GpuCollector::collect() {
   for (std::size_t i = 0; i < devices_.size(); ++i) {
     Device& d = devices_[i];
     if (!jobs[i].call) continue;
-    const auto outcome =
-        wait_fresh(*pool_, "gpu:" + d.index_text, jobs[i].fn, jobs[i].call, deadline, d.stuck);
+    const auto outcome = jobs[i].call->wait_until(deadline);
     d.stuck = outcome != core::BlockingPool::Outcome::done;
     if (outcome != core::BlockingPool::Outcome::done) {
       // Timed out, or still stuck from an earlier sample: drop this GPU's series.
