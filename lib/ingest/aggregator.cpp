@@ -150,6 +150,13 @@ SeriesKind kind_for(MetricKind k, core::ObserverType observer) {
 
 void add_atomic(std::atomic<double>& a, double v) { a.fetch_add(v, std::memory_order_relaxed); }
 
+/// Calls f(value, text) for each value of a numeric line; a single value was parsed already.
+template <class F>
+void each_number(const MetricLine& m, F&& f) {
+  if (!m.multi_value) return f(m.first_value, m.values);
+  for_each_value(m.values, [&](std::string_view v) { f(*parse_number(v), v); });
+}
+
 }  // namespace
 
 std::string_view reason_name(DropReason r) {
@@ -281,7 +288,7 @@ void Aggregator::reject(Worker& w, DropReason r, std::string_view line) {
 void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view line) {
   if (m.kind == MetricKind::counter) {
     bool negative = false;
-    for_each_value(m.values, [&](std::string_view v) { negative |= *parse_number(v) < 0; });
+    each_number(m, [&](double x, std::string_view) { negative |= x < 0; });
     if (negative) return reject(w, DropReason::negative_counter, line);
   }
   w.key_.assign(m.name);
@@ -317,13 +324,13 @@ bool Aggregator::apply(Worker& w, Series& s, const MetricLine& m) {
   switch (s.kind) {
     case SeriesKind::counter: {
       double total = 0;
-      for_each_value(m.values, [&](std::string_view v) { total += *parse_number(v); });
+      each_number(m, [&](double x, std::string_view) { total += x; });
       add_atomic(s.value, total * s.scale * weight);
       break;
     }
     case SeriesKind::gauge:
-      for_each_value(m.values, [&](std::string_view v) {
-        const double x = *parse_number(v) * s.scale;
+      each_number(m, [&](double value, std::string_view v) {
+        const double x = value * s.scale;
         if (v[0] == '+' || v[0] == '-') {
           add_atomic(s.value, x);  // DogStatsD gauge delta
         } else {
@@ -334,8 +341,7 @@ bool Aggregator::apply(Worker& w, Series& s, const MetricLine& m) {
     case SeriesKind::histogram: {
       const auto& bounds = *s.bounds;
       const std::size_t n = bounds.size();
-      for_each_value(m.values, [&](std::string_view v) {
-        double x = *parse_number(v);
+      each_number(m, [&](double x, std::string_view) {
         if (m.kind == MetricKind::timer) x /= 1000;  // ms -> seconds; h and d as sent
         x *= s.scale;
         const std::size_t i =
@@ -350,8 +356,7 @@ bool Aggregator::apply(Worker& w, Series& s, const MetricLine& m) {
     case SeriesKind::summary: {
       std::lock_guard lock(s.summary->mu);
       auto& st = *s.summary;
-      for_each_value(m.values, [&](std::string_view v) {
-        double x = *parse_number(v);
+      each_number(m, [&](double x, std::string_view) {
         if (m.kind == MetricKind::timer) x /= 1000;
         x *= s.scale;
         st.window.push_back({w.now_ns_, x, weight});

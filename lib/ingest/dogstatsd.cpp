@@ -60,13 +60,18 @@ ParseError parse_metric(std::string_view line, const ParseLimits& limits, Metric
     return ParseError::malformed;
   }
   // Every value must be present; numeric ones must parse (sets take any non-empty text).
-  bool bad = false;
+  bool bad = false, first = true;
   for_each_value(m.values, [&](std::string_view v) {
     if (v.empty()) {
       bad = true;
-    } else if (m.kind != MetricKind::set && !parse_number(v)) {
-      bad = true;  // the sign is checked later: a negative counter has its own reason
+    } else if (m.kind != MetricKind::set) {
+      // The sign is checked later: a negative counter has its own reason.
+      const auto x = parse_number(v);
+      if (!x) bad = true;
+      if (x && first) m.first_value = *x;
     }
+    m.multi_value = !first;
+    first = false;
   });
   if (bad) return ParseError::malformed;
   bool seen_rate = false, seen_tags = false;

@@ -36,6 +36,8 @@ struct MetricLine {
   double sample_rate = 1;  // in (0, 1]
   std::string_view tags;   // the text after '#', comma-separated; may be empty
   std::uint32_t tag_count = 0;
+  double first_value = 0;    // the first value, parsed (numeric kinds)
+  bool multi_value = false;  // values holds more than one value
 };
 
 struct EventLine {
