@@ -21,6 +21,7 @@
 #include "collectors/scheduler.hpp"
 #include "core/board.hpp"
 #include "core/build_info.hpp"
+#include "core/read_file.hpp"
 #include "core/self_metrics.hpp"
 #include "gpu/gpu_collector.hpp"
 #include "http/router.hpp"
@@ -117,6 +118,14 @@ bool same_web(const core::WebOptions& a, const core::WebOptions& b) {
          a.idle_timeout == b.idle_timeout;
 }
 
+// The mapping file's bytes (empty when there is none or it cannot be read: Ingest::create then
+// says why), so that a reload notices an edited mapping file, as statsd_exporter does.
+std::string mapping_text(const core::IngestOptions& options) {
+  if (options.mapping_file.empty()) return {};
+  auto text = core::read_text(options.mapping_file, 16u << 20);
+  return text.ok() ? std::move(*text) : std::string();
+}
+
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -190,6 +199,7 @@ class Daemon {
       return kExitConfig;
     }
     ingest_ = std::move(*ingest);
+    mapping_text_ = mapping_text(config_.ingest);
     if (auto st = ingest_->start(board_); !st.ok()) {
       spdlog::error("{}", st.message());
       return kExitFailure;
@@ -252,6 +262,14 @@ class Daemon {
   /// Applies a valid configuration. Everything that can fail (binding a new listen address) is
   /// done first, so a failure leaves the running configuration untouched.
   core::Status apply(const core::Config& next) {
+    // Ingest first: a mapping file that does not load rejects the reload before anything moves.
+    std::unique_ptr<ingest::Ingest> ingest;
+    const std::string mapping = mapping_text(next.ingest);
+    if (!(next.ingest == config_.ingest) || mapping != mapping_text_) {
+      auto created = ingest::Ingest::create(next.ingest);
+      if (!created.ok()) return created.status();
+      ingest = std::move(*created);
+    }
     std::unique_ptr<http::Server> server;
     if (!same_web(next.web, config_.web)) {
       if (next.web.listen_address == config_.web.listen_address) {
@@ -273,6 +291,26 @@ class Daemon {
         server = make_server(next.web);
         if (auto st = server->start(); !st.ok()) return st;
       }
+    }
+    if (ingest) {
+      // The sockets' paths and addresses may be the same: the old listeners let go first. Their
+      // aggregated series start afresh (a counter reset, which rate() handles), as after a
+      // restart.
+      ingest_->stop();
+      if (auto st = ingest->start(board_); !st.ok()) {
+        spdlog::error("ingest: cannot start the new listeners: {}; restarting the previous ones",
+                      st.message());
+        if (auto old = ingest::Ingest::create(config_.ingest); old.ok()) {
+          ingest_ = std::move(*old);
+          if (auto again = ingest_->start(board_); !again.ok()) {
+            spdlog::critical("ingest: cannot restart the previous listeners: {}", again.message());
+          }
+        }
+        return st;
+      }
+      ingest_ = std::move(ingest);
+      mapping_text_ = mapping;
+      spdlog::info("ingest: listeners and mapping reloaded");
     }
     // From here on nothing fails.
     apply_log_options(next.log);
@@ -382,6 +420,7 @@ class Daemon {
   std::unique_ptr<http::Server> server_;
   std::vector<std::unique_ptr<http::Server>> retired_;
   std::unique_ptr<ingest::Ingest> ingest_;
+  std::string mapping_text_;  // the mapping file as last loaded: a reload reloads it if it changed
   asio::signal_set signals_;
   asio::steady_timer grace_;
   asio::steady_timer poll_;

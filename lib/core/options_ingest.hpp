@@ -23,16 +23,19 @@ struct UnixSocketOptions {
   std::filesystem::path path;
   std::uint32_t mode = 0660;  // permission bits of the socket file
   std::string group;          // empty: the process's group; else a group name or number
+  bool operator==(const UnixSocketOptions&) const = default;
 };
 
 struct UnixgramOptions : UnixSocketOptions {
   bool enabled = true;
+  bool operator==(const UnixgramOptions&) const = default;
 };
 
 struct UnixstreamOptions : UnixSocketOptions {
   bool enabled = false;
   StreamFraming framing = StreamFraming::newline;
   std::uint32_t max_connections = 64;
+  bool operator==(const UnixstreamOptions&) const = default;
 };
 
 struct UdpOptions {
@@ -40,6 +43,7 @@ struct UdpOptions {
   std::string address = "127.0.0.1:8125";
   /// SO_RCVBUF asked for; the kernel caps it at net.core.rmem_max (a warning says so).
   std::uint32_t receive_buffer_bytes = 8u << 20;
+  bool operator==(const UdpOptions&) const = default;
 };
 
 /// Prometheus' default buckets: request latencies in seconds.
@@ -72,6 +76,7 @@ struct IngestOptions {
   std::uint32_t max_datagram_bytes = 65536;  // receive buffer per datagram
   std::uint32_t max_tags = 64;               // tags per line; more: too_many_tags
   std::uint32_t batch_size = 32;             // datagrams per recvmmsg
+  bool operator==(const IngestOptions&) const = default;
 };
 
 }  // namespace sonde::core

@@ -21,7 +21,7 @@ core::Result<std::unique_ptr<Ingest>> Ingest::create(const core::IngestOptions& 
 Ingest::Ingest(const core::IngestOptions& options, std::shared_ptr<const Mapper> mapper,
                const core::Clock& clock)
     : options_(options),
-      aggregator_(std::make_unique<Aggregator>(options, std::move(mapper), clock)) {}
+      aggregator_(std::make_shared<Aggregator>(options, std::move(mapper), clock)) {}
 
 Ingest::~Ingest() { stop(); }
 
@@ -36,7 +36,9 @@ core::Status Ingest::start(core::Board& board) {
   if (options_.udp.enabled) listeners_.push_back(make_udp_listener(*aggregator_, options_));
   for (auto& l : listeners_) board.declare(l->name(), core::ComponentKind::listener);
   board.add_live("ingest",
-                 [a = aggregator_.get()](core::SnapshotBuilder& out) { a->collect(out); });
+                 // A scrape may still be running this after stop() (the board runs live sources
+                 // outside its lock): it keeps the aggregator alive until it is done.
+                 [a = aggregator_](core::SnapshotBuilder& out) { a->collect(out); });
   for (auto& l : listeners_) {
     if (auto st = l->start(); !st.ok()) {
       board.set_state(l->name(), core::ComponentState::failing, st.message());
@@ -52,7 +54,11 @@ core::Status Ingest::start(core::Board& board) {
 
 void Ingest::stop() {
   for (auto& l : listeners_) l->stop();
-  if (board_) board_->remove_live("ingest");
+  if (board_) {
+    board_->remove_live("ingest");
+    // A reload may start other listeners: these must not hold /ready or show in /health.
+    for (auto& l : listeners_) board_->remove(l->name());
+  }
   board_ = nullptr;
 }
 

@@ -35,7 +35,7 @@ class Ingest {
   Ingest(const core::IngestOptions& options, std::shared_ptr<const Mapper> mapper,
          const core::Clock& clock);
   core::IngestOptions options_;
-  std::unique_ptr<Aggregator> aggregator_;
+  std::shared_ptr<Aggregator> aggregator_;  // shared with the board's live source
   std::vector<std::unique_ptr<Listener>> listeners_;
   core::Board* board_ = nullptr;
 };

@@ -168,6 +168,50 @@ class Reload(SondeTestCase):
         self.assertNotIn("netdev", self.collectors(samples))
         self.assertEqual(s.stop(), 0)
 
+    def test_reload_applies_ingest_mapping_and_rejects_a_bad_one(self):
+        port = free_port()
+        base = config(port)
+        s = self.start(base)
+        sock = os.path.join(s.tmp, "dsd.sock")  # the harness's RUNTIME_DIRECTORY
+        mapping = os.path.join(s.tmp, "mapping.yml")
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(c.close)
+
+        def value(name, labels=frozenset(), want=None):
+            deadline = time.monotonic() + DEADLINE
+            while True:
+                c.sendto(b"app.jobs.done:1|c", sock)
+                got = self.samples(s).get((name, labels))
+                if got is not None and (want is None or got >= want):
+                    return got
+                self.assertLess(time.monotonic(), deadline, f"no {name}:\n" + s.log())
+                time.sleep(0.05)
+
+        value("app_jobs_done_total")
+        # A mapping file added by a reload renames the series.
+        with open(mapping, "w") as f:
+            f.write('mappings:\n- match: "app.jobs.*"\n  name: "jobs_total"\n'
+                    '  labels:\n    state: "$1"\n')
+        self.write(s, base + f"ingest:\n  mapping_file: {mapping}\n")
+        self.hup_and_wait(s, "configuration reloaded")
+        value("jobs_total", frozenset({("state", "done")}))
+        self.assertIn("ingest: listeners and mapping reloaded", s.log())
+
+        # The same path with edited content is reloaded too (as statsd_exporter does on SIGHUP).
+        with open(mapping, "w") as f:
+            f.write('mappings:\n- match: "app.jobs.*"\n  name: "work_total"\n')
+        self.hup_and_wait(s, "configuration reloaded")
+        value("work_total")
+
+        # A mapping that does not load rejects the whole reload; the running mapping stays.
+        with open(mapping, "w") as f:
+            f.write('mappings:\n- match: "app.jobs.*"\n  nmae: "x"\n')
+        self.hup_and_wait(s, "configuration reload rejected")
+        self.assertEqual(self.samples(s)[("sonde_config_last_reload_successful", frozenset())], 0)
+        before = value("work_total")
+        value("work_total", want=before + 1)
+        self.assertEqual(s.stop(), 0)
+
     def test_many_reloads_leak_nothing(self):
         port = free_port()
         configs = [config(port), config(port, netdev=False, loadavg_interval="3s")]
