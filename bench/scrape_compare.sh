@@ -42,16 +42,19 @@ trap cleanup EXIT
 
 {
   echo "collectors:"
-  for c in cpu meminfo loadavg stat vmstat uname time self; do
+  for c in cpu meminfo loadavg stat vmstat uname time diskstats netdev filesystem pressure self; do
     printf '  %s:\n    interval: 1s\n' "$c"
   done
 } >"$tmp/sonde.yaml"
-"$sonde" --config "$tmp/sonde.yaml" --web.listen-address "127.0.0.1:$sonde_port" \
-  --log.level warn 2>"$tmp/sonde.log" &
+# The default configuration otherwise: the DogStatsD socket on (under $tmp), the GPU collector
+# looking for NVML (none here).
+RUNTIME_DIRECTORY="$tmp" "$sonde" --config "$tmp/sonde.yaml" \
+  --web.listen-address "127.0.0.1:$sonde_port" --log.level warn 2>"$tmp/sonde.log" &
 pids+=($!); sonde_pid=$!
 prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" --collector.disable-defaults \
   --collector.cpu --collector.meminfo --collector.loadavg --collector.stat --collector.vmstat \
-  --collector.uname --collector.time 2>"$tmp/ne.log" &
+  --collector.uname --collector.time --collector.diskstats --collector.netdev \
+  --collector.filesystem --collector.pressure 2>"$tmp/ne.log" &
 pids+=($!); ne_pid=$!
 
 for port in "$sonde_port" "$ne_port"; do

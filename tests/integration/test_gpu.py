@@ -218,6 +218,35 @@ class GpuWithFakeNvml(SondeTestCase):
                 self.assertEqual(s.log().count("gpu collector unavailable"), 1, s.log())
                 s.stop()
 
+    def test_reload_probes_nvml_again(self):
+        fixture = self.fixture()
+        s = self.start(fixture, library="/nonexistent/libnvidia-ml.so.1")
+        samples, _, _ = parse_exposition(s.metrics())
+        self.assertEqual(samples[key("sonde_gpu_available", {})], 0)
+        config = os.path.join(s.tmp, "sonde.yaml")
+
+        def reload(text, marker="configuration reloaded"):
+            with open(config, "w") as f:
+                f.write(f"host:\n  procfs: {GPU_FIXTURES}/host/proc\n{text}")
+            before = s.log().count(marker)
+            s.proc.send_signal(__import__("signal").SIGHUP)
+            deadline = time.monotonic() + DEADLINE
+            while s.log().count(marker) <= before:
+                self.assertLess(time.monotonic(), deadline, s.log())
+                time.sleep(0.02)
+
+        # A driver installed after start is found by a reload.
+        reload(f"gpu:\n  nvml_library: {FAKE}\n  interval: 1s\n")
+        self.wait_for(s, lambda x: key("DCGM_FI_DEV_GPU_UTIL", G0) in x and
+                      x.get(key("sonde_gpu_available", {})) == 1, "GPU series after reload")
+        status, _, body = s.get("/health")
+        gpu = [c for c in json.loads(body)["components"] if c["name"] == "gpu"][0]
+        self.assertNotEqual(gpu["state"], "unavailable")
+        # Turned off by a reload: every GPU series goes.
+        reload("gpu:\n  enabled: false\n")
+        self.wait_for(s, lambda x: not [k for k in x if is_gpu_series(k[0])], "no GPU series")
+        self.assertEqual(s.stop(), 0)
+
     def test_disabled_loads_nothing(self):
         s = self.start(self.fixture(), extra="  enabled: false\n")
         samples, _, _ = parse_exposition(s.metrics())
