@@ -5,7 +5,6 @@
 #include <prometheus/registry.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -22,6 +21,7 @@
 #include "core/board.hpp"
 #include "core/build_info.hpp"
 #include "core/read_file.hpp"
+#include "core/sd_notify.hpp"
 #include "core/self_metrics.hpp"
 #include "gpu/gpu_collector.hpp"
 #include "http/router.hpp"
@@ -33,6 +33,11 @@ namespace sonde::daemon {
 namespace asio = boost::asio;
 
 namespace {
+
+/// A notification systemd did not get is worth a warning, never a failure: sonde still serves.
+void notify(const core::Status& sent) {
+  if (!sent.ok()) spdlog::warn("{}", sent.message());
+}
 
 /// `%*` in a pattern: the message as the inside of a JSON string (RFC 8259 escapes), so that a
 /// message quoting a path, a peer's bytes or a newline still gives one valid JSON object a line.
@@ -193,6 +198,8 @@ class Daemon {
   }
 
   int run() {
+    // Not ready (READY=1, /ready 200) before every component has been declared.
+    board_.hold_ready();
     auto ingest = ingest::Ingest::create(config_.ingest);
     if (!ingest.ok()) {
       spdlog::error("{}", ingest.message());
@@ -212,10 +219,11 @@ class Daemon {
                  core::build::kRevision, server_->local_address());
     board_.on_ready([] {
       spdlog::info("ready: every collector has finished its first attempt");
-      sd_notify(0, "READY=1");
+      notify(core::sd_notify("READY=1"));
     });
     scheduler_.start(config_.collectors, config_.host);
     start_gpu(config_, board_, scheduler_);
+    board_.release_ready();
     wait_signal();
 
     std::vector<std::thread> threads;
@@ -242,7 +250,7 @@ class Daemon {
   /// SIGHUP: build and validate a whole new configuration; apply all of it or none of it.
   void reload() {
     spdlog::info("SIGHUP received: reloading the configuration");
-    sd_notify(0, "RELOADING=1");
+    notify(core::sd_notify_reloading());
     LoadedConfig next = source_ ? source_() : LoadedConfig{config_, {}};
     core::Status applied = core::ok();
     if (next.errors.empty()) applied = apply(next.config);
@@ -256,7 +264,7 @@ class Daemon {
       reload_time_.Set(now_seconds());
       spdlog::info("configuration reloaded");
     }
-    sd_notify(0, "READY=1");
+    notify(core::sd_notify("READY=1"));
   }
 
   /// Applies a valid configuration. Everything that can fail (binding a new listen address) is
@@ -381,7 +389,7 @@ class Daemon {
 
   void shutdown(int sig) {
     spdlog::info("signal {} received, shutting down", sig);
-    sd_notify(0, "STOPPING=1");
+    notify(core::sd_notify("STOPPING=1"));
     server_->stop();
     scheduler_.stop();
     ingest_->stop();

@@ -113,7 +113,19 @@ std::vector<SnapshotPtr> Board::gather() const {
   return out;
 }
 
+void Board::hold_ready() {
+  std::lock_guard lock(mu_);
+  ++holds_;
+}
+
+void Board::release_ready() {
+  std::unique_lock lock(mu_);
+  if (holds_ > 0) --holds_;
+  check_ready_and_notify(lock);
+}
+
 bool Board::ready_locked() const {
+  if (holds_ > 0) return false;
   for (const auto& [name, e] : entries_) {
     if (!e.status.counts_for_ready) continue;
     if (e.status.kind == ComponentKind::collector) {

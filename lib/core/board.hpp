@@ -63,6 +63,12 @@ class Board {
   /// live sources.
   std::vector<SnapshotPtr> gather() const;
 
+  /// While held (start-up declares its components one by one, and a collector may finish before
+  /// the next is declared), the board is not ready. Holds nest; the last release may complete
+  /// readiness.
+  void hold_ready();
+  void release_ready();
+
   bool ready() const;
   /// f runs once, on the thread that completes readiness (or at once if already ready).
   void on_ready(std::function<void()> f);
@@ -84,6 +90,7 @@ class Board {
       live_;
   std::vector<std::function<void()>> ready_callbacks_;
   bool was_ready_ = false;
+  int holds_ = 0;
 };
 
 }  // namespace sonde::core

@@ -42,6 +42,40 @@ TEST_CASE("board is ready only after every collector's first attempt", "[core][b
   CHECK(late == 1);
 }
 
+TEST_CASE("a hold keeps the board unready while components are still being declared",
+          "[core][board]") {
+  core::Board board;
+  int notified = 0;
+  board.on_ready([&] { ++notified; });
+  board.hold_ready();
+  board.hold_ready();  // holds nest
+  board.declare("cpu", core::ComponentKind::collector);
+  board.publish("cpu", snap_with("a", 1), 0.01, core::ok());  // finished before gpu is declared
+  CHECK_FALSE(board.ready());
+  board.declare("gpu", core::ComponentKind::collector);
+  board.release_ready();
+  CHECK_FALSE(board.ready());
+  board.release_ready();
+  CHECK_FALSE(board.ready());  // gpu has not run
+  CHECK(notified == 0);
+  board.publish("gpu", nullptr, 0.01, core::ok());
+  CHECK(board.ready());
+  CHECK(notified == 1);
+}
+
+TEST_CASE("releasing the last hold completes readiness", "[core][board]") {
+  core::Board board;
+  int notified = 0;
+  board.on_ready([&] { ++notified; });
+  board.hold_ready();
+  board.declare("cpu", core::ComponentKind::collector);
+  board.publish("cpu", snap_with("a", 1), 0.01, core::ok());
+  CHECK(notified == 0);
+  board.release_ready();
+  CHECK(board.ready());
+  CHECK(notified == 1);
+}
+
 TEST_CASE("a listener holds readiness until marked ok", "[core][board]") {
   core::Board board;
   board.declare("udp", core::ComponentKind::listener);
