@@ -120,7 +120,7 @@ constexpr auto kShutdownGrace = std::chrono::milliseconds(1500);
 bool same_web(const core::WebOptions& a, const core::WebOptions& b) {
   return a.listen_address == b.listen_address && a.max_connections == b.max_connections &&
          a.max_header_bytes == b.max_header_bytes && a.read_timeout == b.read_timeout &&
-         a.idle_timeout == b.idle_timeout;
+         a.idle_timeout == b.idle_timeout && a.write_timeout == b.write_timeout;
 }
 
 // The mapping file's bytes (empty when there is none or it cannot be read: Ingest::create then

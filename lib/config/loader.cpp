@@ -33,7 +33,7 @@ constexpr core::Millis kMinCollectorInterval = 1s;
 void read_web(Reader& r, const YAML::Node& n, const std::string& p, core::WebOptions& out) {
   if (!r.only_keys(n, p,
                    {"listen_address", "max_connections", "max_header_bytes", "read_timeout",
-                    "idle_timeout"})) {
+                    "idle_timeout", "write_timeout"})) {
     return;
   }
   if (auto a = r.string(n, p, "listen_address", "HOST:PORT")) {
@@ -48,6 +48,7 @@ void read_web(Reader& r, const YAML::Node& n, const std::string& p, core::WebOpt
   r.integer(n, p, "max_header_bytes", out.max_header_bytes, 1024, 1 << 20);
   r.duration(n, p, "read_timeout", out.read_timeout, 100ms);
   r.duration(n, p, "idle_timeout", out.idle_timeout, 1s);
+  r.duration(n, p, "write_timeout", out.write_timeout, 100ms);
 }
 
 void read_log(Reader& r, const YAML::Node& n, const std::string& p, core::LogOptions& out) {

@@ -18,8 +18,9 @@ struct WebOptions {
   std::string listen_address = "127.0.0.1:9477";  // HOST:PORT; [v6]:PORT; port 0 = ephemeral
   std::uint32_t max_connections = 64;
   std::uint32_t max_header_bytes = 8192;
-  Millis read_timeout{10'000};  // whole request must arrive within this
-  Millis idle_timeout{60'000};  // keep-alive: idle connection closed after this
+  Millis read_timeout{10'000};   // whole request must arrive within this
+  Millis idle_timeout{60'000};   // keep-alive: idle connection closed after this
+  Millis write_timeout{30'000};  // a response not taken by the client within this: dropped
 };
 
 enum class LogLevel { debug, info, warn, error };

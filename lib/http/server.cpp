@@ -40,8 +40,6 @@ using tcp = asio::ip::tcp;
 
 // Routes take no request bodies; this only lets a small POST be read far enough to answer 405.
 constexpr std::uint64_t kBodyLimit = 64 * 1024;
-// A response must be written within this; bounds a scraper that stops reading.
-constexpr auto kWriteTimeout = std::chrono::seconds(30);
 // After accept() fails (EMFILE, ENFILE, ENOBUFS persist for a while), wait before retrying
 // instead of spinning on the error.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
@@ -362,7 +360,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(bool keep_alive) {
-    stream_.expires_after(kWriteTimeout);
+    stream_.expires_after(listener_->options().write_timeout);
     bhttp::async_write(
         stream_, res_,
         beast::bind_front_handler(&Session::on_write, shared_from_this(), keep_alive));
@@ -370,7 +368,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
     if (ec == beast::error::timeout) {
-      reject(Reject::write_timeout, "response not taken within the write timeout");
+      reject(Reject::write_timeout, "response not taken within web.write_timeout");
       return close();
     }
     if (ec) return fail(ec, "write");

@@ -253,6 +253,27 @@ class Limits(SondeTestCase):
         self.assertEqual(read_until_closed(sock), b"")
         self.assertEqual(wait_rejected(s, "read_timeout", 1), 1)
 
+    def test_client_that_stops_reading_is_dropped_after_write_timeout(self):
+        s = self.sonde(config="web:\n  write_timeout: 500ms\n")
+        s.wait_ready()
+        host, port = s.host_port()
+        sock = socket.socket()
+        self.addCleanup(sock.close)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: small window
+        sock.settimeout(DEADLINE)
+        sock.connect((host, port))
+        # 200 pipelined scrapes, answered one by one; never read: far more than the socket
+        # buffers on both sides hold, so a write stalls.
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n" * 200)
+        self.assertEqual(wait_rejected(s, "write_timeout", 1), 1)
+        # The connection is gone: what was sent ends in a close, far short of 200 responses.
+        data = read_until_closed(sock)
+        self.assertLess(data.count(b"HTTP/1.1 200 OK"), 200)
+        self.assertIn("write_timeout", s.log())
+        # The server still answers others.
+        status, _, _ = s.request("/ready")
+        self.assertEqual(status, 200)
+
     def test_oversize_headers_get_431_and_a_close(self):
         s = self.sonde()  # default max_header_bytes: 8192
         s.wait_ready()

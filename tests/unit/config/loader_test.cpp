@@ -47,7 +47,7 @@ std::string dump(const core::Config& c) {
   std::ostringstream o;
   o << "web " << c.web.listen_address << ' ' << c.web.max_connections << ' '
     << c.web.max_header_bytes << ' ' << c.web.read_timeout.count() << ' '
-    << c.web.idle_timeout.count() << '\n';
+    << c.web.idle_timeout.count() << ' ' << c.web.write_timeout.count() << '\n';
   o << "log " << config::to_string(c.log.level) << ' ' << config::to_string(c.log.format) << '\n';
   o << "host " << c.host.proc << ' ' << c.host.sys << ' ' << c.host.root << '\n';
   const auto& k = c.collectors;
@@ -140,10 +140,10 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
       }
       uncommented += line + '\n';
     }
-    // 4 web options; log, host, collectors and their 2 + 3 + 12 sub-keys; 32 collector options
-    // (56); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
+    // 5 web options; log, host, collectors and their 2 + 3 + 12 sub-keys; 32 collector options
+    // (57); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
     // (32); gpu and its 7 options (8).
-    CHECK(options == 56 + 32 + 8);
+    CHECK(options == 57 + 32 + 8);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(dump(all.config) == dump(expected));
@@ -159,6 +159,7 @@ TEST_CASE("every option is read into its field", "[config]") {
   CHECK(c.web.max_header_bytes == 1048576);
   CHECK(c.web.read_timeout == 100ms);
   CHECK(c.web.idle_timeout == 90min);
+  CHECK(c.web.write_timeout == 2s);
   CHECK(c.log.level == core::LogLevel::debug);
   CHECK(c.log.format == core::LogFormat::json);
   CHECK(c.host.proc == "/host/proc");
@@ -274,7 +275,7 @@ TEST_CASE("errors come in document order", "[config]") {
         std::vector<std::string>{
             "s.yaml:2:20: web.max_connections: must be between 1 and 100000, got 0",
             "s.yaml:3:3: web: unknown key \"bogus\"; expected one of: listen_address, "
-            "max_connections, max_header_bytes, read_timeout, idle_timeout"});
+            "max_connections, max_header_bytes, read_timeout, idle_timeout, write_timeout"});
 }
 
 TEST_CASE("the loader survives hostile YAML", "[config]") {
