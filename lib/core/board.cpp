@@ -30,6 +30,12 @@ std::string_view state_name(ComponentState s) {
 
 void Board::declare(std::string name, ComponentKind kind, bool counts_for_ready) {
   std::unique_lock lock(mu_);
+  if (auto it = entries_.find(name); it != entries_.end() && it->second.status.kind == kind) {
+    // Declared again by a reload: its last snapshot and attempts stay until the next attempt
+    // replaces them, so a reload neither drops series for a moment nor turns /ready to 503.
+    it->second.status.counts_for_ready = counts_for_ready;
+    return;
+  }
   Entry e;
   e.status.name = name;
   e.status.kind = kind;

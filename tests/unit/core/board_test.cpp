@@ -76,6 +76,20 @@ TEST_CASE("releasing the last hold completes readiness", "[core][board]") {
   CHECK(notified == 1);
 }
 
+TEST_CASE("declaring a collector again (a reload) keeps its snapshot and readiness",
+          "[core][board]") {
+  core::Board board;
+  board.declare("cpu", core::ComponentKind::collector);
+  board.publish("cpu", snap_with("a", 1), 0.01, core::ok());
+  REQUIRE(board.ready());
+  board.declare("cpu", core::ComponentKind::collector);
+  CHECK(board.ready());
+  CHECK(scrape(board).samples.count("a{}") == 1);
+  board.declare("cpu", core::ComponentKind::listener);  // another kind: a new component
+  CHECK_FALSE(board.ready());
+  CHECK(scrape(board).samples.count("a{}") == 0);
+}
+
 TEST_CASE("a listener holds readiness until marked ok", "[core][board]") {
   core::Board board;
   board.declare("udp", core::ComponentKind::listener);
