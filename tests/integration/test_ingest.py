@@ -184,6 +184,45 @@ with client.pipeline() as pipe:
         self.assertEqual(samples[series("sonde_ingest_kernel_dropped_total", listener="udp")], 0)
 
 
+    def test_udp_kernel_drops_are_counted_exactly(self):
+        # The smallest receive buffer sonde accepts holds a handful of datagrams: a burst
+        # overflows it, and the kernel's drop count (SO_RXQ_OVFL) accounts for every datagram
+        # that was sent and not received.
+        s = self.start("ingest:\n  udp: {enabled: true, address: '127.0.0.1:0', "
+                       "receive_buffer_bytes: 4096}\n")
+        host, port = self.log_address(s, "udp").rsplit(":", 1)
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(sender.close)
+        target = (host, int(port))
+        sent = flushes_sent = 0
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            for _ in range(20000):
+                sender.sendto(b"burst:1|c", target)
+            sent += 20000
+            # Drops are reported with the next datagram received after them: once the buffer
+            # has drained, a flush datagram that gets through brings the count up to date.
+            samples, _, _ = parse_exposition(s.metrics())
+            flushed = samples.get(series("flush_total"), 0)
+            while samples.get(series("flush_total"), 0) == flushed:
+                self.assertLess(time.monotonic(), deadline, s.log())
+                time.sleep(0.05)
+                sender.sendto(b"flush:1|c", target)
+                flushes_sent += 1
+                time.sleep(0.05)
+                samples, _, _ = parse_exposition(s.metrics())
+            dropped = samples[series("sonde_ingest_kernel_dropped_total", listener="udp")]
+            if dropped > 0:
+                break
+            self.assertLess(time.monotonic(), deadline, "no burst ever overflowed 4 KiB")
+        received = samples.get(series("burst_total"), 0)
+        self.assertGreater(received, 0)
+        # Every burst datagram was received or counted as dropped by the kernel; the count may
+        # also include flush datagrams that were dropped, never more.
+        self.assertGreaterEqual(received + dropped, sent)
+        self.assertLessEqual(received + dropped, sent + flushes_sent)
+
+
 class Unixstream(IngestCase):
     def test_newline_framing(self):
         s = self.start("ingest:\n  unixstream: {enabled: true, max_connections: 2}\n")
