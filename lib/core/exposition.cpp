@@ -21,6 +21,22 @@ void append_value(std::string& out, double v) {
   out.append(buf, r.ptr);
 }
 
+void append_label_number(std::string& out, double v) {
+  if (std::isnan(v) || std::isinf(v)) return append_value(out, v);
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  const std::string_view sci(buf, static_cast<std::size_t>(r.ptr - buf));
+  int exp = 0;
+  const auto e = sci.find('e');
+  std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exp);
+  if (exp < -4 || exp >= 6) {
+    out += sci;
+    return;
+  }
+  r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  out.append(buf, r.ptr);
+}
+
 void append_escaped_help(std::string& out, std::string_view help) {
   for (const char c : help) {
     if (c == '\\') {
@@ -81,6 +97,46 @@ void append_sample(std::string& out, std::string_view series, double value) {
   out += '\n';
 }
 
+/// Where the value of the series' last label starts, if that label is `label` and its value is a
+/// plain number (sonde renders `le` and `quantile` last); npos otherwise.
+std::size_t last_number_label(std::string_view series, std::string_view label) {
+  if (series.size() < 2 || series.substr(series.size() - 2) != "\"}") return std::string_view::npos;
+  std::size_t start = series.size() - 2;
+  while (start > 0 &&
+         std::string_view("0123456789.e+-").find(series[start - 1]) != std::string_view::npos) {
+    --start;
+  }
+  if (start == series.size() - 2 || start < label.size() + 3) return std::string_view::npos;
+  const std::size_t name_at = start - 2 - label.size();
+  if (series.substr(name_at, label.size()) != label || series[start - 2] != '=' ||
+      series[start - 1] != '"' || (series[name_at - 1] != '{' && series[name_at - 1] != ',')) {
+    return std::string_view::npos;
+  }
+  return start;
+}
+
+/// OpenMetrics: `le="1"` becomes `le="1.0"` (a number with neither '.' nor an exponent gets
+/// ".0"); `+Inf` and numbers that already have either stay.
+void append_om_sample(std::string& out, std::string_view series, double value,
+                      std::string_view number_label) {
+  if (!number_label.empty()) {
+    const std::size_t at = last_number_label(series, number_label);
+    if (at != std::string_view::npos) {
+      const std::string_view number = series.substr(at, series.size() - 2 - at);
+      if (number.find_first_of(".e") == std::string_view::npos) {
+        out += series.substr(0, series.size() - 2);
+        out += ".0";
+        out += series.substr(series.size() - 2);
+        out += ' ';
+        append_value(out, value);
+        out += '\n';
+        return;
+      }
+    }
+  }
+  append_sample(out, series, value);
+}
+
 }  // namespace
 
 void write_text(std::span<const SnapshotPtr> snapshots, std::string& out) {
@@ -125,6 +181,9 @@ void write_openmetrics(std::span<const SnapshotPtr> snapshots, std::string& out)
       out += f.type == MetricType::untyped ? std::string_view("unknown") : type_name(f.type);
       out += '\n';
     }
+    const std::string_view number_label = f.type == MetricType::histogram ? "le"
+                                          : f.type == MetricType::summary ? "quantile"
+                                                                          : "";
     for (const auto& smp : f.samples) {
       const std::string_view series = smp.series;
       // A counter named without `_total` (as prometheus-cpp allows) gets it on its samples, as
@@ -135,7 +194,7 @@ void write_openmetrics(std::span<const SnapshotPtr> snapshots, std::string& out)
         out += kTotal;
         append_sample(out, series.substr(f.name.size()), smp.value);
       } else {
-        append_sample(out, series, smp.value);
+        append_om_sample(out, series, smp.value, number_label);
       }
     }
   }

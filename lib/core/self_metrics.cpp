@@ -41,7 +41,7 @@ std::string series(std::string_view name, const std::vector<prometheus::ClientMe
     if (!first) s += ',';
     s += extra_name;
     s += "=\"";
-    append_value(s, extra_value);
+    append_label_number(s, extra_value);
     s += '"';
   }
   s += '}';

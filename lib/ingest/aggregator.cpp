@@ -109,7 +109,7 @@ std::string render(std::string_view name, const Labels& labels, std::string_view
 
 std::string format_bound(double v) {
   std::string s;
-  core::append_value(s, v);
+  core::append_label_number(s, v);
   return s;
 }
 

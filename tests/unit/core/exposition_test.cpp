@@ -245,6 +245,71 @@ TEST_CASE("OpenMetrics: counters drop _total in TYPE/HELP, untyped is unknown, #
   CHECK(openmetrics_problems(om).empty());
 }
 
+TEST_CASE("le and quantile label values are spelled as client_golang spells them",
+          "[core][exposition]") {
+  const std::pair<double, const char*> cases[] = {
+      {0.0, "0"},
+      {1.0, "1"},
+      {0.005, "0.005"},
+      {2.5, "2.5"},
+      {-1.0, "-1"},
+      {10.0, "10"},
+      {100000.0, "100000"},
+      {999999.0, "999999"},
+      {1e6, "1e+06"},
+      {1234567, "1.234567e+06"},
+      {2.5e7, "2.5e+07"},
+      {0.0001, "0.0001"},
+      {0.00015, "0.00015"},
+      {0.00001, "1e-05"},
+      {1.5e-7, "1.5e-07"},
+      {1e100, "1e+100"},
+      {0.1 + 0.2, "0.30000000000000004"},
+      {std::numeric_limits<double>::infinity(), "+Inf"},
+  };
+  for (const auto& [v, want] : cases) {
+    std::string s;
+    core::append_label_number(s, v);
+    CAPTURE(v);
+    CHECK(s == want);
+    CHECK(test::parse_prom_value(s) == v);  // exact
+  }
+}
+
+TEST_CASE("OpenMetrics: le and quantile are canonical numbers; text format keeps Go's spelling",
+          "[core][exposition][openmetrics]") {
+  core::Snapshot snap;
+  snap.families.push_back(core::Family{"lat", "Latency.", core::MetricType::histogram, {}});
+  auto& h = snap.families.back().samples;
+  h.push_back({"lat_bucket{path=\"/a\",le=\"0.5\"}", 1});
+  h.push_back({"lat_bucket{path=\"/a\",le=\"1\"}", 2});
+  h.push_back({"lat_bucket{path=\"/a\",le=\"100000\"}", 3});
+  h.push_back({"lat_bucket{path=\"/a\",le=\"1e+06\"}", 4});
+  h.push_back({"lat_bucket{path=\"/a\",le=\"+Inf\"}", 5});
+  h.push_back({"lat_sum{path=\"/a\"}", 9});
+  h.push_back({"lat_count{path=\"1\"}", 5});
+  snap.families.push_back(core::Family{"q", "Quantiles.", core::MetricType::summary, {}});
+  snap.families.back().samples.push_back({"q{quantile=\"0\"}", 1});
+  snap.families.back().samples.push_back({"q{quantile=\"0.99\"}", 2});
+  snap.families.back().samples.push_back({"q{quantile=\"1\"}", 3});
+  snap.families.push_back(
+      core::Family{"g", "A gauge with an le label.", core::MetricType::gauge, {}});
+  snap.families.back().samples.push_back({"g{le=\"1\"}", 1});
+  const std::string om = render_om(snap);
+  CHECK(om ==
+        "# HELP g A gauge with an le label.\n# TYPE g gauge\ng{le=\"1\"} 1\n"
+        "# HELP lat Latency.\n# TYPE lat histogram\n"
+        "lat_bucket{path=\"/a\",le=\"0.5\"} 1\nlat_bucket{path=\"/a\",le=\"1.0\"} 2\n"
+        "lat_bucket{path=\"/a\",le=\"100000.0\"} 3\nlat_bucket{path=\"/a\",le=\"1e+06\"} 4\n"
+        "lat_bucket{path=\"/a\",le=\"+Inf\"} 5\nlat_sum{path=\"/a\"} 9\nlat_count{path=\"1\"} 5\n"
+        "# HELP q Quantiles.\n# TYPE q summary\n"
+        "q{quantile=\"0.0\"} 1\nq{quantile=\"0.99\"} 2\nq{quantile=\"1.0\"} 3\n# EOF\n");
+  CHECK(openmetrics_problems(om).empty());
+  const std::string text = render(snap);
+  CHECK(text.find("lat_bucket{path=\"/a\",le=\"1\"} 2\n") != std::string::npos);
+  CHECK(text.find("q{quantile=\"1\"} 3\n") != std::string::npos);
+}
+
 TEST_CASE("OpenMetrics of nothing is just # EOF", "[core][exposition][openmetrics]") {
   CHECK(render_om(core::Snapshot{}) == "# EOF\n");
 }
