@@ -274,9 +274,14 @@ class Daemon {
     std::unique_ptr<ingest::Ingest> ingest;
     const std::string mapping = mapping_text(next.ingest);
     if (!(next.ingest == config_.ingest) || mapping != mapping_text_) {
-      auto created = ingest::Ingest::create(next.ingest);
-      if (!created.ok()) return created.status();
-      ingest = std::move(*created);
+      if (mapping == mapping_text_ && ingest::same_aggregation(next.ingest, config_.ingest)) {
+        // Only the listeners change: the aggregated series and counters carry on.
+        ingest = ingest::Ingest::with_aggregator(next.ingest, ingest_->shared_aggregator());
+      } else {
+        auto created = ingest::Ingest::create(next.ingest);
+        if (!created.ok()) return created.status();
+        ingest = std::move(*created);
+      }
     }
     std::unique_ptr<http::Server> server;
     if (!same_web(next.web, config_.web)) {
@@ -301,18 +306,16 @@ class Daemon {
       }
     }
     if (ingest) {
-      // The sockets' paths and addresses may be the same: the old listeners let go first. Their
-      // aggregated series start afresh (a counter reset, which rate() handles), as after a
-      // restart.
+      // The sockets' paths and addresses may be the same: the old listeners let go first.
+      // When the aggregation changed (mapping, buckets, limits...) the aggregated series start
+      // afresh (a counter reset, which rate() handles), as after a restart.
       ingest_->stop();
       if (auto st = ingest->start(board_); !st.ok()) {
         spdlog::error("ingest: cannot start the new listeners: {}; restarting the previous ones",
                       st.message());
-        if (auto old = ingest::Ingest::create(config_.ingest); old.ok()) {
-          ingest_ = std::move(*old);
-          if (auto again = ingest_->start(board_); !again.ok()) {
-            spdlog::critical("ingest: cannot restart the previous listeners: {}", again.message());
-          }
+        ingest_ = ingest::Ingest::with_aggregator(config_.ingest, ingest_->shared_aggregator());
+        if (auto again = ingest_->start(board_); !again.ok()) {
+          spdlog::critical("ingest: cannot restart the previous listeners: {}", again.message());
         }
         return st;
       }

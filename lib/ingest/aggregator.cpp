@@ -215,6 +215,11 @@ Worker& Aggregator::worker(const std::string& listener) {
     if (s->name == listener) stats = s.get();
   }
   if (!stats) stats = stats_.emplace_back(std::make_unique<ListenerStats>(listener)).get();
+  // A listener started again (a reload that kept this aggregator) takes its predecessor's
+  // worker: one listener of a name runs at a time, and the workers do not pile up.
+  for (auto& w : workers_) {
+    if (w->stats_ == stats) return *w;
+  }
   // The key holds name|type|tags of one line, so never more than the line.
   workers_.push_back(
       std::unique_ptr<Worker>(new Worker(stats, std::size_t{options_.max_line_bytes} + 8)));

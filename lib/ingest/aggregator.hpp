@@ -108,8 +108,9 @@ class Aggregator {
   Aggregator(const Aggregator&) = delete;
   Aggregator& operator=(const Aggregator&) = delete;
 
-  /// A worker for a listener named `listener` (the label of sonde_ingest_lines_total). The
-  /// aggregator owns it; it lives as long as the aggregator.
+  /// The worker for the listener named `listener` (the label of sonde_ingest_lines_total),
+  /// created on first use. The aggregator owns it; it lives as long as the aggregator. At most
+  /// one thread may use a listener's worker at a time.
   Worker& worker(const std::string& listener);
 
   /// Feeds one datagram or stream chunk: lines split at '\n'; empty lines are skipped. Never

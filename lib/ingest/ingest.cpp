@@ -15,13 +15,28 @@ core::Result<std::unique_ptr<Ingest>> Ingest::create(const core::IngestOptions& 
     spdlog::info("ingest: {} mapping rules from {}", m->size(), options.mapping_file.string());
     mapper = std::make_shared<const Mapper>(std::move(*m));
   }
-  return std::unique_ptr<Ingest>(new Ingest(options, std::move(mapper), clock));
+  return std::unique_ptr<Ingest>(
+      new Ingest(options, std::make_shared<Aggregator>(options, std::move(mapper), clock)));
 }
 
-Ingest::Ingest(const core::IngestOptions& options, std::shared_ptr<const Mapper> mapper,
-               const core::Clock& clock)
-    : options_(options),
-      aggregator_(std::make_shared<Aggregator>(options, std::move(mapper), clock)) {}
+std::unique_ptr<Ingest> Ingest::with_aggregator(const core::IngestOptions& options,
+                                                std::shared_ptr<Aggregator> aggregator) {
+  return std::unique_ptr<Ingest>(new Ingest(options, std::move(aggregator)));
+}
+
+bool same_aggregation(const core::IngestOptions& a, const core::IngestOptions& b) {
+  const auto aggregation_only = [](core::IngestOptions o) {
+    const core::IngestOptions defaults;
+    o.unixgram = defaults.unixgram;
+    o.unixstream = defaults.unixstream;
+    o.udp = defaults.udp;
+    o.max_datagram_bytes = defaults.max_datagram_bytes;
+    o.batch_size = defaults.batch_size;
+    o.mapping_file = defaults.mapping_file;  // its contents are compared by the caller
+    return o;
+  };
+  return aggregation_only(a) == aggregation_only(b);
+}
 
 Ingest::~Ingest() { stop(); }
 

@@ -20,6 +20,10 @@ class Ingest {
   /// to the log.
   static core::Result<std::unique_ptr<Ingest>> create(
       const core::IngestOptions& options, const core::Clock& clock = core::SystemClock::instance());
+  /// New listeners for `options` on an existing aggregator: its series, values and counters
+  /// carry on. For a reload that changes only listener options (see same_aggregation).
+  static std::unique_ptr<Ingest> with_aggregator(const core::IngestOptions& options,
+                                                 std::shared_ptr<Aggregator> aggregator);
   ~Ingest();
 
   /// Declares each enabled listener on the board (ComponentKind::listener, so /ready waits for
@@ -30,14 +34,19 @@ class Ingest {
   void stop();
 
   Aggregator& aggregator() { return *aggregator_; }
+  std::shared_ptr<Aggregator> shared_aggregator() const { return aggregator_; }
 
  private:
-  Ingest(const core::IngestOptions& options, std::shared_ptr<const Mapper> mapper,
-         const core::Clock& clock);
+  Ingest(const core::IngestOptions& options, std::shared_ptr<Aggregator> aggregator)
+      : options_(options), aggregator_(std::move(aggregator)) {}
   core::IngestOptions options_;
   std::shared_ptr<Aggregator> aggregator_;  // shared with the board's live source
   std::vector<std::unique_ptr<Listener>> listeners_;
   core::Board* board_ = nullptr;
 };
+
+/// True when `a` and `b` differ at most in listener options (which sockets, their paths,
+/// addresses and buffers): an aggregator built for one serves the other unchanged.
+bool same_aggregation(const core::IngestOptions& a, const core::IngestOptions& b);
 
 }  // namespace sonde::ingest

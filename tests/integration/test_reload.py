@@ -212,6 +212,45 @@ class Reload(SondeTestCase):
         value("work_total", want=before + 1)
         self.assertEqual(s.stop(), 0)
 
+    def test_listener_only_reload_keeps_aggregated_series(self):
+        port = free_port()
+        base = config(port)
+        s = self.start(base)
+        sock = os.path.join(s.tmp, "dsd.sock")
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(c.close)
+        c.sendto(b"app.jobs:5|c\napp.workers:8|g", sock)
+
+        def wait_for(name, want, labels=frozenset()):
+            deadline = time.monotonic() + DEADLINE
+            while (got := self.samples(s).get((name, labels))) != want:
+                self.assertLess(time.monotonic(), deadline, f"{name}={got}, want {want}")
+                time.sleep(0.02)
+
+        wait_for("app_jobs_total", 5)
+        wait_for("sonde_ingest_lines_total", 2,
+                 frozenset({("listener", "unixgram"), ("result", "accepted")}))
+        # A reload that only adds a listener (UDP) and changes nothing about aggregation: the
+        # counter, the gauge and the per-listener counts carry on; the unixgram socket is new.
+        self.write(s, base + "ingest:\n  udp: {enabled: true, address: '127.0.0.1:0'}\n")
+        self.hup_and_wait(s, "configuration reloaded")
+        self.assertIn("ingest: listeners and mapping reloaded", s.log())
+        samples = self.samples(s)
+        self.assertEqual(samples[("app_jobs_total", frozenset())], 5)
+        self.assertEqual(samples[("app_workers", frozenset())], 8)
+        c.sendto(b"app.jobs:3|c", sock)
+        wait_for("app_jobs_total", 8)
+        wait_for("sonde_ingest_lines_total", 3,
+                 frozenset({("listener", "unixgram"), ("result", "accepted")}))
+        # A reload that changes aggregation (the default buckets) starts the series afresh.
+        self.write(s, base + "ingest:\n  udp: {enabled: true, address: '127.0.0.1:0'}\n"
+                   "  histogram_buckets: [0.1, 1]\n")
+        self.hup_and_wait(s, "configuration reloaded")
+        self.assertNotIn(("app_jobs_total", frozenset()), self.samples(s))
+        c.sendto(b"app.jobs:1|c", sock)
+        wait_for("app_jobs_total", 1)
+        self.assertEqual(s.stop(), 0)
+
     def test_many_reloads_leak_nothing(self):
         port = free_port()
         configs = [config(port), config(port, netdev=False, loadavg_interval="3s")]
