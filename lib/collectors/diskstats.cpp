@@ -66,6 +66,28 @@ constexpr FieldDesc kFields[kDiskstatsMaxFields] = {
 // all).
 constexpr std::size_t kMinFields = 11;
 
+// A udev database file is a few KB; anything far larger is not one.
+constexpr std::size_t kMaxUdevFileBytes = 1u << 20;
+
+std::string_view property(const UdevProperties& p, std::string_view key) {
+  const auto it = p.find(key);
+  return it == p.end() ? std::string_view() : std::string_view(it->second);
+}
+
+// node_exporter 1.5.0's ATA families: emitted when ID_ATA is set, each when its property is.
+struct AtaDesc {
+  const char* property;
+  const char* name;
+  const char* help;
+};
+constexpr AtaDesc kAta[] = {
+    {"ID_ATA_ROTATION_RATE_RPM", "node_disk_ata_rotation_rate_rpm",
+     "ATA disk rotation rate in RPMs (0 for SSDs)."},
+    {"ID_ATA_WRITE_CACHE", "node_disk_ata_write_cache", "ATA disk has a write cache."},
+    {"ID_ATA_WRITE_CACHE_ENABLED", "node_disk_ata_write_cache_enabled",
+     "ATA disk has its write cache enabled."},
+};
+
 }  // namespace
 
 // Format (Documentation/admin-guide/iostats.rst, "/proc/diskstats"): major, minor, device name,
@@ -104,6 +126,18 @@ Diskstats parse_diskstats(std::string_view text) {
   return out;
 }
 
+UdevProperties parse_udev_properties(std::string_view text) {
+  UdevProperties out;
+  core::for_each_line(text, [&](std::string_view line) {
+    if (line.substr(0, 2) != "E:") return;
+    line.remove_prefix(2);
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) return;
+    out.insert_or_assign(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
+  });
+  return out;
+}
+
 DiskstatsCollector::DiskstatsCollector(core::HostPaths paths, const core::DiskstatsOptions& options)
     : paths_(std::move(paths)),
       filter_("diskstats", options.device_include, options.device_exclude) {}
@@ -126,8 +160,65 @@ core::Status DiskstatsCollector::collect(core::SampleSink& out) {
       if (f.scale == Scale::ticks) v *= kSecondsPerTick;
       out.add(f.name, f.type, f.help, labels, v);
     }
+    add_udev_families(d, out);
   }
   return core::ok();
+}
+
+void DiskstatsCollector::add_udev_families(const DiskstatsDevice& d, core::SampleSink& out) {
+  // A device udev knows nothing about (no file, as in many containers) still gets node_disk_info
+  // with empty labels, as node_exporter does.
+  UdevProperties p;
+  const std::string file = "b" + std::to_string(d.major) + ":" + std::to_string(d.minor);
+  if (auto text = core::read_text(paths_.udev_data / file, kMaxUdevFileBytes); text.ok()) {
+    p = parse_udev_properties(*text);
+  }
+  // The serial printed on the disk's label; else ID_SERIAL_SHORT (node_exporter 1.5.0 stops
+  // there; later versions also fall back to ID_SERIAL).
+  std::string_view serial = property(p, "SCSI_IDENT_SERIAL");
+  if (serial.empty()) serial = property(p, "ID_SERIAL_SHORT");
+  const std::string major = std::to_string(d.major);
+  const std::string minor = std::to_string(d.minor);
+  out.gauge("node_disk_info", "Info of /sys/block/<block_device>.",
+            {{"device", d.name},
+             {"major", major},
+             {"minor", minor},
+             {"model", property(p, "ID_MODEL")},
+             {"path", property(p, "ID_PATH")},
+             {"revision", property(p, "ID_REVISION")},
+             {"serial", serial},
+             {"wwn", property(p, "ID_WWN")}},
+            1);
+  if (const auto type = property(p, "ID_FS_TYPE"); !type.empty()) {
+    out.gauge("node_disk_filesystem_info", "Info about disk filesystem.",
+              {{"device", d.name},
+               {"type", type},
+               {"usage", property(p, "ID_FS_USAGE")},
+               {"uuid", property(p, "ID_FS_UUID")},
+               {"version", property(p, "ID_FS_VERSION")}},
+              1);
+  }
+  if (const auto name = property(p, "DM_NAME"); !name.empty()) {
+    out.gauge("node_disk_device_mapper_info", "Info about disk device mapper.",
+              {{"device", d.name},
+               {"lv_layer", property(p, "DM_LV_LAYER")},
+               {"lv_name", property(p, "DM_LV_NAME")},
+               {"name", name},
+               {"uuid", property(p, "DM_UUID")},
+               {"vg_name", property(p, "DM_VG_NAME")}},
+              1);
+  }
+  if (!property(p, "ID_ATA").empty()) {
+    for (const AtaDesc& a : kAta) {
+      const auto it = p.find(std::string_view(a.property));
+      if (it == p.end()) continue;
+      if (const auto v = text::parse_double(it->second)) {
+        out.gauge(a.name, a.help, {{"device", d.name}}, *v);
+      } else {
+        out.parse_errors(1);  // node_exporter logs "Failed to parse ATA value" and skips it
+      }
+    }
+  }
 }
 
 std::unique_ptr<Collector> make_diskstats(const CollectorContext& ctx) {

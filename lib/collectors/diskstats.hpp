@@ -1,13 +1,15 @@
 // The diskstats collector: node_exporter 1.5.0's node_disk_* series derived from
 // /proc/diskstats (reads, writes, discards and flushes: completed, merged, bytes or sectors,
-// time; I/Os in progress, I/O time, weighted I/O time), for devices that pass the filter.
-// node_exporter's udev- and sysfs-derived families (node_disk_info, *_filesystem_info,
-// node_disk_ata_*) are not produced.
+// time; I/Os in progress, I/O time, weighted I/O time), for devices that pass the filter; and,
+// from udev's database (<host.udev_data>/b<major>:<minor>), node_disk_info,
+// node_disk_filesystem_info, node_disk_device_mapper_info and node_disk_ata_*, as 1.5.0 has them.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +38,11 @@ struct Diskstats {
 /// The result refers to `text`, which must outlive it.
 Diskstats parse_diskstats(std::string_view text);
 
+/// The device properties of one udev database file: its `E:KEY=VALUE` lines (udevadm(8)); other
+/// lines (S:, I:, G:, ...) and E: lines without '=' are skipped. A later key replaces an earlier.
+using UdevProperties = std::map<std::string, std::string, std::less<>>;
+UdevProperties parse_udev_properties(std::string_view text);
+
 class DiskstatsCollector final : public Collector {
  public:
   DiskstatsCollector(core::HostPaths paths, const core::DiskstatsOptions& options);
@@ -43,6 +50,7 @@ class DiskstatsCollector final : public Collector {
   core::Status collect(core::SampleSink& out) override;
 
  private:
+  void add_udev_families(const DiskstatsDevice& d, core::SampleSink& out);
   core::HostPaths paths_;
   DeviceFilter filter_;
 };

@@ -36,6 +36,17 @@ constexpr Column kColumns[kNetdevFields] = {
     {"node_network_transmit_compressed_total", "Network device statistic transmit_compressed."},
 };
 
+// Not a /proc/net/dev column: node_exporter 1.5.0 reads it over netlink (its default,
+// rtnl_link_stats64.rx_nohandler); sysfs has the same counter per device.
+constexpr Column kNohandler = {"node_network_receive_nohandler_total",
+                               "Network device statistic receive_nohandler."};
+
+// A device name is a single path component (dev_valid_name in net/core/dev.c); a fixture or a
+// bind mount could still put anything in /proc/net/dev.
+bool valid_device_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
+}
+
 }  // namespace
 
 // Format (Documentation/filesystems/proc.rst, "1.3 Networking info in /proc/net"; written by
@@ -89,6 +100,16 @@ core::Status NetdevCollector::collect(core::SampleSink& out) {
     const core::Label labels[] = {{"device", d.name}};
     for (std::size_t i = 0; i < kNetdevFields; ++i) {
       out.counter(kColumns[i].name, kColumns[i].help, labels, static_cast<double>(d.fields[i]));
+    }
+    // Absent (no sysfs, or a kernel before 4.6): no series, as node_exporter without netlink.
+    if (!valid_device_name(d.name)) continue;
+    auto nohandler = core::read_text(
+        paths_.sys / "class" / "net" / std::string(d.name) / "statistics" / "rx_nohandler", 64);
+    if (!nohandler) continue;
+    if (const auto v = text::parse_u64(text::trim(*nohandler))) {
+      out.counter(kNohandler.name, kNohandler.help, labels, static_cast<double>(*v));
+    } else {
+      out.parse_errors(1);
     }
   }
   return core::ok();

@@ -1,5 +1,6 @@
 // The netdev collector: node_exporter 1.5.0's node_network_{receive,transmit}_*_total{device}
-// for every column of /proc/net/dev, for devices that pass the filter.
+// for every column of /proc/net/dev, and node_network_receive_nohandler_total from
+// <sysfs>/class/net/<device>/statistics/rx_nohandler, for devices that pass the filter.
 #pragma once
 
 #include <array>

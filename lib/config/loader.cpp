@@ -63,10 +63,11 @@ void read_log(Reader& r, const YAML::Node& n, const std::string& p, core::LogOpt
 }
 
 void read_host(Reader& r, const YAML::Node& n, const std::string& p, core::HostPaths& out) {
-  if (!r.only_keys(n, p, {"procfs", "sysfs", "rootfs"})) return;
+  if (!r.only_keys(n, p, {"procfs", "sysfs", "rootfs", "udev_data"})) return;
   r.path(n, p, "procfs", out.proc);
   r.path(n, p, "sysfs", out.sys);
   r.path(n, p, "rootfs", out.root);
+  r.path(n, p, "udev_data", out.udev_data);
 }
 
 /// The options every collector has; the caller has checked the keys.

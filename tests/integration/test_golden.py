@@ -1,7 +1,7 @@
 """Golden test: sonde on node_exporter 1.5.0's own fixture tree must reproduce, sample for sample,
 the values node_exporter wrote for the same tree (tests/fixtures/node-exporter-1.5.0/e2e-output.txt)
-for every family this release's collectors take from /proc (cpu, meminfo, loadavg, stat, vmstat,
-diskstats, pressure)."""
+for every family this release's collectors take from /proc and udev's database (cpu, meminfo,
+loadavg, stat, vmstat, diskstats, pressure)."""
 import os
 import re
 import unittest
@@ -18,15 +18,16 @@ EXACT_FAMILIES = {
     "node_boot_time_seconds", "node_context_switches_total", "node_forks_total",
     "node_intr_total", "node_procs_running", "node_procs_blocked", "node_softirqs_total",
 }
-# diskstats: the node_disk_* series derived from /proc/diskstats (not the udev/sysfs info and ATA
-# families); pressure: every node_pressure_* family.
+# diskstats: every node_disk_* family, from /proc/diskstats and from udev's database (info,
+# filesystem_info, device_mapper_info, ata_*); pressure: every node_pressure_* family.
 FAMILY_PATTERNS = [re.compile(r"^node_memory_(?!numa_)"), re.compile(r"^node_vmstat_"),
-                   re.compile(r"^node_disk_(?!(.*_)?info$)(?!ata_)"), re.compile(r"^node_pressure_")]
+                   re.compile(r"^node_disk_"), re.compile(r"^node_pressure_")]
 
 CONFIG = f"""
 host:
   procfs: {TREE}/proc
   sysfs: {TREE}/sys
+  udev_data: {TREE}/run/udev/data
 collectors:
   stat:
     softirq: true
@@ -66,8 +67,9 @@ class Golden(SondeTestCase):
         self.assertEqual(wrong, [], "values that differ")
         # The scope is not empty by accident: 148 samples (8 CPUs x 10 modes, 42 meminfo fields,
         # 6 vmstat fields, 10 softirq vectors, ...), 175 diskstats samples (15 devices, 11 to 17
-        # fields each) and 5 pressure samples.
-        self.assertGreaterEqual(checked, 148 + 175 + 5)
+        # fields each), 40 udev-derived ones (15 node_disk_info, 10 filesystem_info, 6
+        # device_mapper_info, 9 ata_*) and 5 pressure samples.
+        self.assertGreaterEqual(checked, 148 + 175 + 40 + 5)
 
         families = {n for n, _ in want if in_scope(n)}
         for fam in families:

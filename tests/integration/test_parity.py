@@ -41,6 +41,10 @@ NEWER_FAMILIES = {"node_pressure_cpu_stalled_seconds_total"}
 # Gauges whose value does not change while the test runs: equal, exactly.
 STATIC = {
     "node_boot_time_seconds", "node_uname_info",
+    # From udev's database, which both read at /run/udev/data.
+    "node_disk_info", "node_disk_filesystem_info", "node_disk_device_mapper_info",
+    "node_disk_ata_write_cache", "node_disk_ata_write_cache_enabled",
+    "node_disk_ata_rotation_rate_rpm",
     "node_filesystem_size_bytes", "node_filesystem_files", "node_filesystem_readonly",
     "node_filesystem_device_error",
     "node_memory_MemTotal_bytes", "node_memory_SwapTotal_bytes", "node_memory_CommitLimit_bytes",
@@ -199,13 +203,11 @@ class Parity(SondeTestCase):
         self.assertEqual(wrong_type, [])
         self.assertEqual(wrong_labels, [])
         # And node_exporter has no family of these collectors that sonde lacks, except those
-        # that come from udev, sysfs or netlink (info series, ATA, netdev over netlink).
-        not_ours = {"node_exporter_build_info", "node_disk_info", "node_network_receive_nohandler_total",
-                    "node_network_transmit_queue_length", "node_time_clocksource_available_info",
+        # that come from sysfs or netlink (clocksources).
+        not_ours = {"node_exporter_build_info", "node_network_transmit_queue_length", "node_time_clocksource_available_info",
                     "node_time_clocksource_current_info"}
         lacking = sorted(f for f in ne_types
-                         if f.startswith("node_") and f not in ours and f not in not_ours
-                         and not re.match(r"^node_disk_(ata_|.*_info$)", f))
+                         if f.startswith("node_") and f not in ours and f not in not_ours)
         self.assertEqual(lacking, [], "node_exporter families sonde lacks")
 
         # Values.

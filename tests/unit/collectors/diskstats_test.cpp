@@ -1,5 +1,7 @@
 #include "collectors/diskstats.hpp"
 
+#include <unistd.h>
+
 #include "collector_test_util.hpp"
 
 namespace sonde::collectors {
@@ -8,11 +10,7 @@ namespace {
 using test::host;
 using test::RecordingSink;
 
-const auto is_disk = [](const std::string& f) {
-  // node_exporter's udev/sysfs-derived families are out of scope.
-  return test::starts_with(f, "node_disk_") && f != "node_disk_info" &&
-         f.find("_ata_") == std::string::npos && f.find("_info") == std::string::npos;
-};
+const auto is_disk = [](const std::string& f) { return test::starts_with(f, "node_disk_"); };
 
 TEST_CASE("parse_diskstats reads 11, 15 and 17 stat fields", "[collectors][diskstats]") {
   const Diskstats d = parse_diskstats(
@@ -127,6 +125,69 @@ TEST_CASE("diskstats collector fails on a missing file", "[collectors][diskstats
   RecordingSink sink;
   CHECK_FALSE(c.collect(sink).ok());
   CHECK(sink.samples.empty());
+}
+
+TEST_CASE("parse_udev_properties keeps E: lines only", "[collectors][diskstats]") {
+  const UdevProperties p = parse_udev_properties(
+      "S:disk/by-id/wwn-0x1\n"
+      "I:123\n"
+      "E:ID_MODEL=Some Disk\n"
+      "E:ID_FS_TYPE=\n"
+      "E:DM_UUID=a=b=c\n"
+      "E:NO_EQUALS\n"
+      "E:ID_MODEL=Replaced\n"
+      "G:systemd\n"
+      "Q:E:ID_PATH=not-a-property\n");
+  CHECK(p.size() == 3);
+  CHECK(p.at("ID_MODEL") == "Replaced");
+  CHECK(p.at("ID_FS_TYPE").empty());
+  CHECK(p.at("DM_UUID") == "a=b=c");
+  CHECK(p.count("ID_PATH") == 0);
+  CHECK(parse_udev_properties("").empty());
+}
+
+TEST_CASE("diskstats udev families", "[collectors][diskstats]") {
+  const auto root =
+      std::filesystem::temp_directory_path() / ("sonde-udev-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(root / "proc");
+  std::filesystem::create_directories(root / "run" / "udev" / "data");
+  const auto write = [](const std::filesystem::path& p, const std::string& text) {
+    std::ofstream(p) << text;
+  };
+  write(root / "proc" / "diskstats",
+        "   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n"
+        "   8      16 sdb 1 2 3 4 5 6 7 8 9 10 11\n"
+        " 254       0 vda 1 2 3 4 5 6 7 8 9 10 11\n");
+  write(root / "run" / "udev" / "data" / "b8:0",
+        "E:ID_ATA=1\nE:ID_ATA_WRITE_CACHE=1\nE:ID_ATA_ROTATION_RATE_RPM=fast\n"
+        "E:SCSI_IDENT_SERIAL=LABEL1\nE:ID_SERIAL_SHORT=SHORT1\nE:ID_MODEL=Disk \"A\"\n");
+  write(root / "run" / "udev" / "data" / "b8:16",
+        "E:ID_SERIAL=ONLY_LONG\nE:ID_FS_TYPE=ext4\nE:DM_NAME=\n");
+  DiskstatsCollector c{core::HostPaths::under(root), core::DiskstatsOptions{}};
+  RecordingSink sink;
+  REQUIRE(c.collect(sink).ok());
+  std::filesystem::remove_all(root);
+
+  // SCSI_IDENT_SERIAL wins; a model with a quote is escaped like any label value.
+  CHECK(sink.has(R"(node_disk_info{device="sda",major="8",minor="0",model="Disk \"A\"",)"
+                 R"(path="",revision="",serial="LABEL1",wwn=""})"));
+  // ID_SERIAL alone is not a serial for node_exporter 1.5.0.
+  CHECK(sink.has(R"(node_disk_info{device="sdb",major="8",minor="16",model="",path="",)"
+                 R"(revision="",serial="",wwn=""})"));
+  // No udev file: the info series still exists, with empty labels.
+  CHECK(sink.has(R"(node_disk_info{device="vda",major="254",minor="0",model="",path="",)"
+                 R"(revision="",serial="",wwn=""})"));
+  CHECK(sink.value(R"(node_disk_ata_write_cache{device="sda"})") == 1);
+  // An ATA value that is not a number is skipped and counted; an absent one is just absent.
+  CHECK(sink.count_family("node_disk_ata_rotation_rate_rpm") == 0);
+  CHECK(sink.count_family("node_disk_ata_write_cache_enabled") == 0);
+  CHECK(sink.errors == 1);
+  // Without ID_ATA there are no ATA series; an empty DM_NAME is no device mapper.
+  CHECK(sink.value(
+            R"(node_disk_filesystem_info{device="sdb",type="ext4",usage="",uuid="",version=""})") ==
+        1);
+  CHECK(sink.count_family("node_disk_filesystem_info") == 1);
+  CHECK(sink.count_family("node_disk_device_mapper_info") == 0);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "collectors/netdev.hpp"
 
+#include <unistd.h>
+
 #include "collector_test_util.hpp"
 
 namespace sonde::collectors {
@@ -77,6 +79,35 @@ TEST_CASE("netdev device filters", "[collectors][netdev]") {
     CHECK(sink.count_family("node_network_transmit_packets_total") == 2);
     CHECK_FALSE(sink.has(R"(node_network_receive_bytes_total{device="eth0"})"));
   }
+}
+
+TEST_CASE("netdev receive_nohandler comes from sysfs", "[collectors][netdev]") {
+  const auto root =
+      std::filesystem::temp_directory_path() / ("sonde-netdev-test-" + std::to_string(::getpid()));
+  const auto stats = [&](const char* dev) {
+    const auto dir = root / "sys" / "class" / "net" / dev / "statistics";
+    std::filesystem::create_directories(dir);
+    return dir / "rx_nohandler";
+  };
+  std::filesystem::create_directories(root / "proc" / "net");
+  std::ofstream(root / "proc" / "net" / "dev")
+      << kHeader << "    lo: 1 2 0 0 0 0 0 0 1 2 0 0 0 0 0 0\n"
+      << "  eth0: 3 4 0 0 0 0 0 0 3 4 0 0 0 0 0 0\n"
+      << "  ifb0: 5 6 0 0 0 0 0 0 5 6 0 0 0 0 0 0\n"
+      << "    ..: 5 6 0 0 0 0 0 0 5 6 0 0 0 0 0 0\n";
+  std::ofstream(stats("eth0")) << "17\n";
+  std::ofstream(stats("lo")) << "lots\n";
+  std::ofstream(root / "sys" / "class" / "net" / "rx_nohandler") << "99\n";  // not a device's
+  NetdevCollector c{core::HostPaths::under(root), core::NetdevOptions{}};
+  RecordingSink sink;
+  REQUIRE(c.collect(sink).ok());
+  std::filesystem::remove_all(root);
+  CHECK(sink.value(R"(node_network_receive_nohandler_total{device="eth0"})") == 17);
+  CHECK(sink.samples.at(R"(node_network_receive_nohandler_total{device="eth0"})").type ==
+        core::MetricType::counter);
+  CHECK(sink.count_family("node_network_receive_nohandler_total") == 1);  // ifb0: no file
+  CHECK(sink.errors == 1);                                                // lo: not a number
+  CHECK(sink.has(R"(node_network_receive_bytes_total{device=".."})"));    // /proc/net/dev's
 }
 
 TEST_CASE("netdev collector fails on a missing file", "[collectors][netdev]") {

@@ -49,7 +49,8 @@ std::string dump(const core::Config& c) {
     << c.web.max_header_bytes << ' ' << c.web.read_timeout.count() << ' '
     << c.web.idle_timeout.count() << ' ' << c.web.write_timeout.count() << '\n';
   o << "log " << config::to_string(c.log.level) << ' ' << config::to_string(c.log.format) << '\n';
-  o << "host " << c.host.proc << ' ' << c.host.sys << ' ' << c.host.root << '\n';
+  o << "host " << c.host.proc << ' ' << c.host.sys << ' ' << c.host.root << ' ' << c.host.udev_data
+    << '\n';
   const auto& k = c.collectors;
   auto col = [&](const char* name, const core::CollectorOptions& x) {
     o << name << ' ' << x.enabled << ' ' << x.interval.count() << '\n';
@@ -140,10 +141,10 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
       }
       uncommented += line + '\n';
     }
-    // 5 web options; log, host, collectors and their 2 + 3 + 12 sub-keys; 32 collector options
-    // (57); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
+    // 5 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 32 collector options
+    // (58); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
     // (32); gpu and its 7 options (8).
-    CHECK(options == 57 + 32 + 8);
+    CHECK(options == 58 + 32 + 8);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(dump(all.config) == dump(expected));
@@ -164,6 +165,7 @@ TEST_CASE("every option is read into its field", "[config]") {
   CHECK(c.log.format == core::LogFormat::json);
   CHECK(c.host.proc == "/host/proc");
   CHECK(c.host.sys == "/host/sys");
+  CHECK(c.host.udev_data == "/host/run/udev/data");
   CHECK(c.host.root == "/host");
   const auto& k = c.collectors;
   CHECK_FALSE(k.cpu.enabled);
