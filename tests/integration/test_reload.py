@@ -251,6 +251,38 @@ class Reload(SondeTestCase):
         wait_for("app_jobs_total", 1)
         self.assertEqual(s.stop(), 0)
 
+    def test_listener_that_cannot_bind_rejects_the_reload_and_keeps_the_old_ones(self):
+        port = free_port()
+        base = config(port)
+        s = self.start(base)
+        sock = os.path.join(s.tmp, "dsd.sock")
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(c.close)
+        taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the UDP port is in use
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        busy = taken.getsockname()[1]
+        c.sendto(b"app.jobs:2|c", sock)
+        deadline = time.monotonic() + DEADLINE
+        while self.samples(s).get(("app_jobs_total", frozenset())) != 2:
+            self.assertLess(time.monotonic(), deadline, s.log())
+            time.sleep(0.02)
+
+        self.write(s, base + f"ingest:\n  udp: {{enabled: true, address: '127.0.0.1:{busy}'}}\n")
+        self.hup_and_wait(s, "configuration reload rejected")
+        self.assertIn("cannot start the new listeners", s.log())
+        samples = self.samples(s)
+        self.assertEqual(samples[("sonde_config_last_reload_successful", frozenset())], 0)
+        # The previous listeners are back (the unixgram socket answers), with the same series.
+        self.assertEqual(samples[("app_jobs_total", frozenset())], 2)
+        c.sendto(b"app.jobs:1|c", sock)
+        while self.samples(s).get(("app_jobs_total", frozenset())) != 3:
+            self.assertLess(time.monotonic(), deadline, s.log())
+            time.sleep(0.02)
+        status, _, _ = s.request("/ready")
+        self.assertEqual(status, 200)
+        self.assertEqual(s.stop(), 0)
+
     def test_many_reloads_leak_nothing(self):
         port = free_port()
         configs = [config(port), config(port, netdev=False, loadavg_interval="3s")]
