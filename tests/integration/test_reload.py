@@ -87,6 +87,20 @@ class Reload(SondeTestCase):
     def samples(self, s):
         return parse_exposition(s.metrics())[0]
 
+    def app_sender(self, s):
+        """Sends datagrams to sonde's DogStatsD unixgram socket (in the harness's
+        RUNTIME_DIRECTORY) by path each time: a reload may replace the socket behind it."""
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(c.close)
+        path = os.path.join(s.tmp, "dsd.sock")
+        return lambda payload: c.sendto(payload, path)
+
+    def wait_sample(self, s, name, want, labels=frozenset()):
+        deadline = time.monotonic() + DEADLINE
+        while (got := self.samples(s).get((name, labels))) != want:
+            self.assertLess(time.monotonic(), deadline, f"{name}={got}, want {want}:\n" + s.log())
+            time.sleep(0.02)
+
     def collectors(self, samples):
         return {dict(l)["collector"] for n, l in samples if n == "node_scrape_collector_success"}
 
@@ -216,19 +230,10 @@ class Reload(SondeTestCase):
         port = free_port()
         base = config(port)
         s = self.start(base)
-        sock = os.path.join(s.tmp, "dsd.sock")
-        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.addCleanup(c.close)
-        c.sendto(b"app.jobs:5|c\napp.workers:8|g", sock)
-
-        def wait_for(name, want, labels=frozenset()):
-            deadline = time.monotonic() + DEADLINE
-            while (got := self.samples(s).get((name, labels))) != want:
-                self.assertLess(time.monotonic(), deadline, f"{name}={got}, want {want}")
-                time.sleep(0.02)
-
-        wait_for("app_jobs_total", 5)
-        wait_for("sonde_ingest_lines_total", 2,
+        send = self.app_sender(s)
+        send(b"app.jobs:5|c\napp.workers:8|g")
+        self.wait_sample(s, "app_jobs_total", 5)
+        self.wait_sample(s, "sonde_ingest_lines_total", 2,
                  frozenset({("listener", "unixgram"), ("result", "accepted")}))
         # A reload that only adds a listener (UDP) and changes nothing about aggregation: the
         # counter, the gauge and the per-listener counts carry on; the unixgram socket is new.
@@ -238,35 +243,30 @@ class Reload(SondeTestCase):
         samples = self.samples(s)
         self.assertEqual(samples[("app_jobs_total", frozenset())], 5)
         self.assertEqual(samples[("app_workers", frozenset())], 8)
-        c.sendto(b"app.jobs:3|c", sock)
-        wait_for("app_jobs_total", 8)
-        wait_for("sonde_ingest_lines_total", 3,
+        send(b"app.jobs:3|c")
+        self.wait_sample(s, "app_jobs_total", 8)
+        self.wait_sample(s, "sonde_ingest_lines_total", 3,
                  frozenset({("listener", "unixgram"), ("result", "accepted")}))
         # A reload that changes aggregation (the default buckets) starts the series afresh.
         self.write(s, base + "ingest:\n  udp: {enabled: true, address: '127.0.0.1:0'}\n"
                    "  histogram_buckets: [0.1, 1]\n")
         self.hup_and_wait(s, "configuration reloaded")
         self.assertNotIn(("app_jobs_total", frozenset()), self.samples(s))
-        c.sendto(b"app.jobs:1|c", sock)
-        wait_for("app_jobs_total", 1)
+        send(b"app.jobs:1|c")
+        self.wait_sample(s, "app_jobs_total", 1)
         self.assertEqual(s.stop(), 0)
 
     def test_listener_that_cannot_bind_rejects_the_reload_and_keeps_the_old_ones(self):
         port = free_port()
         base = config(port)
         s = self.start(base)
-        sock = os.path.join(s.tmp, "dsd.sock")
-        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.addCleanup(c.close)
+        send = self.app_sender(s)
         taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the UDP port is in use
         self.addCleanup(taken.close)
         taken.bind(("127.0.0.1", 0))
         busy = taken.getsockname()[1]
-        c.sendto(b"app.jobs:2|c", sock)
-        deadline = time.monotonic() + DEADLINE
-        while self.samples(s).get(("app_jobs_total", frozenset())) != 2:
-            self.assertLess(time.monotonic(), deadline, s.log())
-            time.sleep(0.02)
+        send(b"app.jobs:2|c")
+        self.wait_sample(s, "app_jobs_total", 2)
 
         self.write(s, base + f"ingest:\n  udp: {{enabled: true, address: '127.0.0.1:{busy}'}}\n")
         self.hup_and_wait(s, "configuration reload rejected")
@@ -275,10 +275,8 @@ class Reload(SondeTestCase):
         self.assertEqual(samples[("sonde_config_last_reload_successful", frozenset())], 0)
         # The previous listeners are back (the unixgram socket answers), with the same series.
         self.assertEqual(samples[("app_jobs_total", frozenset())], 2)
-        c.sendto(b"app.jobs:1|c", sock)
-        while self.samples(s).get(("app_jobs_total", frozenset())) != 3:
-            self.assertLess(time.monotonic(), deadline, s.log())
-            time.sleep(0.02)
+        send(b"app.jobs:1|c")
+        self.wait_sample(s, "app_jobs_total", 3)
         status, _, _ = s.request("/ready")
         self.assertEqual(status, 200)
         self.assertEqual(s.stop(), 0)

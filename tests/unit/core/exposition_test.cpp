@@ -87,8 +87,16 @@ TEST_CASE("empty families are not written", "[core][exposition]") {
   CHECK(render(s).empty());
 }
 
-TEST_CASE("sonde's writer and prometheus-cpp's TextSerializer agree on the same families",
-          "[core][exposition]") {
+namespace {
+
+/// The same counter, gauge, histogram and summary families through prometheus-cpp, and its
+/// TextSerializer output for them: the reference sonde's writers are compared with.
+struct PrometheusCppFamilies {
+  std::vector<prometheus::MetricFamily> families;
+  std::string text;
+};
+
+PrometheusCppFamilies prometheus_cpp_families(double labelled_gauge) {
   prometheus::Registry reg;
   auto& c =
       prometheus::BuildCounter().Name("sonde_test_events_total").Help("Events.").Register(reg);
@@ -96,7 +104,7 @@ TEST_CASE("sonde's writer and prometheus-cpp's TextSerializer agree on the same 
   c.Add({{"reason", "quote\"back\\slash\nnl"}}).Increment(1e15 + 0.5);
   auto& g = prometheus::BuildGauge().Name("sonde_test_gauge").Help("A gauge.").Register(reg);
   g.Add({}).Set(-0.000123456789);
-  g.Add({{"a", "1"}, {"b", "2"}}).Set(std::numeric_limits<double>::infinity());
+  g.Add({{"a", "1"}, {"b", "2"}}).Set(labelled_gauge);
   auto& h = prometheus::BuildHistogram().Name("sonde_test_seconds").Help("Latency.").Register(reg);
   auto& hist = h.Add({{"handler", "metrics"}},
                      prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 1, 10});
@@ -106,7 +114,17 @@ TEST_CASE("sonde's writer and prometheus-cpp's TextSerializer agree on the same 
   for (int i = 1; i <= 100; ++i) sum.Observe(i);
 
   const auto families = reg.Collect();
-  const std::string theirs = prometheus::TextSerializer().Serialize(families);
+  return {families, prometheus::TextSerializer().Serialize(families)};
+}
+
+}  // namespace
+
+TEST_CASE("sonde's writer and prometheus-cpp's TextSerializer agree on the same families",
+          "[core][exposition]") {
+  const PrometheusCppFamilies fams =
+      prometheus_cpp_families(std::numeric_limits<double>::infinity());
+  const auto& families = fams.families;
+  const std::string& theirs = fams.text;
   core::SnapshotBuilder b;
   core::append_prometheus_families(families, b);
   const std::string ours = render(b.take());
@@ -316,24 +334,10 @@ TEST_CASE("OpenMetrics of nothing is just # EOF", "[core][exposition][openmetric
 
 TEST_CASE("OpenMetrics output means what prometheus-cpp's text output means",
           "[core][exposition][openmetrics]") {
-  prometheus::Registry reg;
-  auto& c =
-      prometheus::BuildCounter().Name("sonde_test_events_total").Help("Events.").Register(reg);
-  c.Add({{"reason", "malformed"}}).Increment(3);
-  c.Add({{"reason", "quote\"back\\slash\nnl"}}).Increment(1e15 + 0.5);
-  auto& g = prometheus::BuildGauge().Name("sonde_test_gauge").Help("A gauge.").Register(reg);
-  g.Add({}).Set(-0.000123456789);
-  g.Add({{"a", "1"}, {"b", "2"}}).Set(-std::numeric_limits<double>::infinity());
-  auto& h = prometheus::BuildHistogram().Name("sonde_test_seconds").Help("Latency.").Register(reg);
-  auto& hist = h.Add({{"handler", "metrics"}},
-                     prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 1, 10});
-  for (double v : {0.0005, 0.002, 0.05, 0.05, 3.0, 100.0}) hist.Observe(v);
-  auto& s = prometheus::BuildSummary().Name("sonde_test_summary").Help("Sizes.").Register(reg);
-  auto& sum = s.Add({}, prometheus::Summary::Quantiles{{0.5, 0.05}, {0.99, 0.001}});
-  for (int i = 1; i <= 100; ++i) sum.Observe(i);
-
-  const auto families = reg.Collect();
-  const std::string theirs = prometheus::TextSerializer().Serialize(families);
+  const PrometheusCppFamilies fams =
+      prometheus_cpp_families(-std::numeric_limits<double>::infinity());
+  const auto& families = fams.families;
+  const std::string& theirs = fams.text;
   core::SnapshotBuilder b;
   core::append_prometheus_families(families, b);
   const std::string om = render_om(b.take());
