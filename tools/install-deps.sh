@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake ninja-build pkg-config git
   prometheus-cpp-dev libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  catch2 zlib1g-dev libssl-dev nlohmann-json3-dev
+  catch2 zlib1g-dev libssl-dev nlohmann-json3-dev libre2-dev ccache
 )
 test_pkgs=(
   prometheus            # promtool, and a real Prometheus for end-to-end tests
