@@ -85,7 +85,7 @@ core::Status check_runtime_dir() {
 /// Base of the three listeners: the thread, the wake-up eventfd, the aggregator worker.
 class ListenerBase : public Listener {
  public:
-  ListenerBase(Aggregator& agg, const core::IngestOptions& o, std::string name)
+  ListenerBase(Aggregator& agg, const ingest::IngestOptions& o, std::string name)
       : agg_(agg), options_(o), name_(std::move(name)) {}
   ~ListenerBase() override { stop(); }
   const std::string& name() const override { return name_; }
@@ -137,7 +137,7 @@ class ListenerBase : public Listener {
   }
 
   Aggregator& agg_;
-  const core::IngestOptions& options_;
+  const ingest::IngestOptions& options_;
   std::string name_;
   std::string address_;
   std::string unlink_path_;  // the Unix socket file this listener created
@@ -152,7 +152,7 @@ class ListenerBase : public Listener {
 /// unixgram and udp: recvmmsg batches.
 class DatagramListener final : public ListenerBase {
  public:
-  DatagramListener(Aggregator& agg, const core::IngestOptions& o, bool udp)
+  DatagramListener(Aggregator& agg, const ingest::IngestOptions& o, bool udp)
       : ListenerBase(agg, o, udp ? "udp" : "unixgram"), udp_(udp) {}
 
  private:
@@ -307,7 +307,7 @@ class DatagramListener final : public ListenerBase {
 /// unixstream: newline or length-prefixed framing, bounded connections.
 class StreamListener final : public ListenerBase {
  public:
-  StreamListener(Aggregator& agg, const core::IngestOptions& o)
+  StreamListener(Aggregator& agg, const ingest::IngestOptions& o)
       : ListenerBase(agg, o, "unixstream") {}
 
  private:
@@ -336,7 +336,7 @@ class StreamListener final : public ListenerBase {
   void configure_stats(ListenerStats& s) override { s.reports_connections = true; }
 
   bool length_prefixed() const {
-    return options_.unixstream.framing == core::StreamFraming::length_prefixed;
+    return options_.unixstream.framing == ingest::StreamFraming::length_prefixed;
   }
 
   /// Buffer of one connection: a line (newline), or the 4-byte length and one frame.
@@ -541,16 +541,16 @@ core::Result<int> bind_unix(const std::filesystem::path& path, int type, std::ui
 }
 
 std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
-                                                 const core::IngestOptions& options) {
+                                                 const ingest::IngestOptions& options) {
   return std::make_unique<DatagramListener>(agg, options, false);
 }
 
-std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const core::IngestOptions& options) {
+std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const ingest::IngestOptions& options) {
   return std::make_unique<DatagramListener>(agg, options, true);
 }
 
 std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
-                                                   const core::IngestOptions& options) {
+                                                   const ingest::IngestOptions& options) {
   return std::make_unique<StreamListener>(agg, options);
 }
 

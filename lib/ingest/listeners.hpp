@@ -9,9 +9,9 @@
 #include <string>
 #include <thread>
 
-#include "core/options_ingest.hpp"
 #include "core/result.hpp"
 #include "ingest/aggregator.hpp"
+#include "ingest/options.hpp"
 
 namespace sonde::ingest {
 
@@ -40,9 +40,9 @@ class Listener {
 };
 
 std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
-                                                 const core::IngestOptions& options);
-std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const core::IngestOptions& options);
+                                                 const ingest::IngestOptions& options);
+std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const ingest::IngestOptions& options);
 std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
-                                                   const core::IngestOptions& options);
+                                                   const ingest::IngestOptions& options);
 
 }  // namespace sonde::ingest
