@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -37,6 +38,8 @@ core::Result<std::string, core::Diagnostic> read_config_file(const std::filesyst
   struct stat st {};
   if (::stat(name.c_str(), &st) != 0)
     return fail(std::string("cannot open: ") + std::strerror(errno));
+  // Linux's /dev/null (character device 1:3), the conventional empty file, cannot block.
+  if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3) return std::string();
   if (!S_ISREG(st.st_mode)) return fail(not_regular(st.st_mode));
   if (static_cast<std::uintmax_t>(st.st_size) > kMaxConfigBytes) {
     return fail("larger than " + std::to_string(kMaxConfigBytes) + " bytes; not a config file?");

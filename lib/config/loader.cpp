@@ -89,28 +89,41 @@ class DocumentScanner final : public YAML::EventHandler {
     at_root_ = true;
   }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override { at_root_ = false; }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { content(); }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    content();
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    count(mark);
+    at_root_ = false;
   }
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { content(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    content(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
-    content();
+    content(mark);
   }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                   YAML::EmitterStyle::value) override {
-    content();
+    content(mark);
   }
   void OnMapEnd() override {}
 
+  /// Thrown out of the parser at the node past kMaxYamlNodes.
+  struct TooManyNodes {
+    YAML::Mark mark;
+  };
+
  private:
-  void content() {
+  void count(const YAML::Mark& mark) {
+    if (++nodes_ > kMaxYamlNodes) throw TooManyNodes{mark};
+  }
+  void content(const YAML::Mark& mark) {
+    count(mark);
     if (at_root_) empty = false;
     at_root_ = false;
   }
+  std::size_t nodes_ = 0;
   bool at_root_ = false;
 };
 
@@ -121,10 +134,8 @@ class DocumentScanner final : public YAML::EventHandler {
 /// This replaces YAML::LoadAll, which in yaml-cpp 0.7 loops forever, allocating, on a document
 /// whose first token it cannot consume (a lone ",": jbeder/yaml-cpp#1040, fixed upstream by
 /// #1319): a document that starts where the previous one did means the parser is stuck there.
-bool check_documents(Reader& r, const std::string& text) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  DocumentScanner scan;
+bool scan_documents(Reader& r, const std::string& text, YAML::Parser& parser,
+                    DocumentScanner& scan) {
   std::optional<int> last_start;
   std::optional<YAML::Mark> second;
   std::size_t documents = 0;
@@ -143,6 +154,22 @@ bool check_documents(Reader& r, const std::string& text) {
     r.fail_at(*second, "", "expected one YAML document, got " + std::to_string(documents));
   }
   return true;
+}
+
+bool check_documents(Reader& r, const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentScanner scan;
+  try {
+    return scan_documents(r, text, parser, scan);
+  } catch (const DocumentScanner::TooManyNodes& e) {
+    // yaml-cpp's tree costs about 400 bytes and a few microseconds a node: a hostile file of a
+    // million nodes would cost seconds and hundreds of MB before the first key is checked.
+    r.fail_at(e.mark, "",
+              "more than " + std::to_string(kMaxYamlNodes) +
+                  " YAML nodes (a configuration has a few hundred); not a configuration file?");
+    return false;
+  }
 }
 
 }  // namespace

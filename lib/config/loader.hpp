@@ -24,9 +24,13 @@ struct LoadResult {
 /// Config files larger than this are refused: a config is a few KiB, and a mistaken path (a log,
 /// /dev/zero) must not be read without bound.
 inline constexpr std::size_t kMaxConfigBytes = 4u << 20;
+/// Documents with more YAML nodes than this are refused before their tree is built (the tree
+/// costs about 400 bytes a node): sonde.yaml has about 150, a large mapping file a few thousand.
+inline constexpr std::size_t kMaxYamlNodes = 100'000;
 
 /// Loads a file. A missing or unreadable file, or one that is not a regular file (checked before
-/// it is opened, so a FIFO cannot block), is one error naming the file. Never throws.
+/// it is opened, so a FIFO cannot block; /dev/null reads as empty), is one error naming the file.
+/// Never throws.
 LoadResult load_file(const std::filesystem::path& path);
 /// Loads YAML text; `name` is used as the file in error messages. An empty document (or one with
 /// only comments) gives the defaults. Errors are sorted by position. Never throws.

@@ -342,8 +342,10 @@ TEST_CASE("load_file refuses what is not a regular file, before opening it", "[c
   const auto good = config::load_file(dir / "good.yaml");
   CHECK(good.ok());
   CHECK(good.config.log.level == core::LogLevel::debug);
-  CHECK(error_lines(config::load_file("/dev/null")) ==
-        std::vector<std::string>{"/dev/null: not a regular file (a character device)"});
+  CHECK(error_lines(config::load_file("/dev/zero")) ==
+        std::vector<std::string>{"/dev/zero: not a regular file (a character device)"});
+  // The conventional empty file cannot block: it reads as empty, as an empty file would.
+  CHECK(config::load_file("/dev/null").ok());
   fs::remove_all(dir);
 }
 
@@ -359,6 +361,16 @@ TEST_CASE("errors stop at core::Errors::kMax, then a count", "[config]") {
   CHECK(lines.front() ==
         "s.yaml:1:1: unknown key \"k0\"; expected one of: web, log, host, collectors, ingest, gpu");
   CHECK(lines.back() == "... and 901 more errors");
+}
+
+TEST_CASE("a document of more than kMaxYamlNodes nodes is refused before its tree is built",
+          "[config]") {
+  std::string text;
+  for (std::size_t i = 0; i < config::kMaxYamlNodes; ++i) text += "k" + std::to_string(i) + ": 1\n";
+  const auto r = config::load_string(text, "s.yaml");
+  CHECK(error_lines(r) ==
+        std::vector<std::string>{"s.yaml:50000:9: more than 100000 YAML nodes (a configuration has "
+                                 "a few hundred); not a configuration file?"});
 }
 
 TEST_CASE("accepted_keys lists sections and options as dotted paths", "[config]") {
