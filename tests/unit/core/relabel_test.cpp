@@ -179,6 +179,9 @@ TEST_CASE("relabel: replace details of 2.42", "[core][relabel]") {
   // 2.42 deletes the label named by target_label as written when the expansion is invalid.
   CHECK(run({{"a", "x-1"}, {"${2}", "kept?"}}, {{"a"}, "(.*)-(.*)", "${2}", "v"}) ==
         LabelSet{{"a", "x-1"}});
+  // ... and so does an empty result: the expanded target "b" keeps its value.
+  CHECK(run({{"a", "b-"}, {"b", "old"}}, {{"a"}, "(.*)-(.*)", "${1}", "${2}"}) ==
+        LabelSet{{"a", "b-"}, {"b", "old"}});
   // Named groups, $$, and a malformed reference kept as text.
   CHECK(run({{"a", "k=v"}}, {{"a"}, "(?P<key>[a-z]+)=(?P<val>[a-z]+)", "$key", "${val}$$-$-${"}) ==
         LabelSet{{"a", "k=v"}, {"k", "v$-$-${"}});
