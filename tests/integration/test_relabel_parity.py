@@ -8,14 +8,13 @@ the result in /api/v1/targets. sonde's relabelling runs on exactly those discove
 
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import time
 import unittest
 import urllib.request
 
-from harness import DEADLINE, require_tool
+from harness import DEADLINE, require_tool, start_prometheus
 
 RELABEL_TOOL = os.environ.get("SONDE_RELABEL_TOOL", "")
 
@@ -86,12 +85,6 @@ CASES = [
 ]
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run_tool(cases):
     if not RELABEL_TOOL or not os.access(RELABEL_TOOL, os.X_OK):
         raise AssertionError("SONDE_RELABEL_TOOL is not set to the built sonde_relabel_tool")
@@ -103,7 +96,6 @@ def run_tool(cases):
 
 class RelabelParity(unittest.TestCase):
     def test_target_labels_match_prometheus(self):
-        prometheus = require_tool("prometheus")
         tmp = tempfile.mkdtemp(prefix="sonde-relabel-")
         self.addCleanup(subprocess.run, ["rm", "-rf", tmp])
         jobs = []
@@ -118,20 +110,7 @@ class RelabelParity(unittest.TestCase):
         check = subprocess.run([require_tool("promtool"), "check", "config", cfg],
                                capture_output=True, text=True, timeout=DEADLINE)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
-        port = free_port()
-        proc = subprocess.Popen([prometheus, f"--config.file={cfg}",
-                                 f"--storage.tsdb.path={tmp}/data",
-                                 f"--web.listen-address=127.0.0.1:{port}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(DEADLINE)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.addCleanup(stop)
+        port = start_prometheus(self, cfg, f"{tmp}/data")
 
         deadline = time.monotonic() + 2 * DEADLINE
         active, dropped = [], []
