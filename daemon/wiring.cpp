@@ -171,8 +171,9 @@ void start_gpu(const core::Config& config, core::Board& board, collectors::Sched
 
 class Daemon {
  public:
-  Daemon(const core::Config& config, ConfigSource source)
+  Daemon(const core::Config& config, Directories dirs, ConfigSource source)
       : config_(config),
+        dirs_(std::move(dirs)),
         source_(std::move(source)),
         registry_(std::make_shared<prometheus::Registry>()),
         scheduler_(io_, board_, core::SystemClock::instance(), *registry_),
@@ -200,7 +201,7 @@ class Daemon {
   int run() {
     // Not ready (READY=1, /ready 200) before every component has been declared.
     board_.hold_ready();
-    auto ingest = ingest::Ingest::create(config_.ingest);
+    auto ingest = ingest::Ingest::create(config_.ingest, dirs_.runtime);
     if (!ingest.ok()) {
       spdlog::error("{}", ingest.message());
       return kExitConfig;
@@ -276,9 +277,10 @@ class Daemon {
     if (!(next.ingest == config_.ingest) || mapping != mapping_text_) {
       if (mapping == mapping_text_ && ingest::same_aggregation(next.ingest, config_.ingest)) {
         // Only the listeners change: the aggregated series and counters carry on.
-        ingest = ingest::Ingest::with_aggregator(next.ingest, ingest_->shared_aggregator());
+        ingest = ingest::Ingest::with_aggregator(next.ingest, dirs_.runtime,
+                                                 ingest_->shared_aggregator());
       } else {
-        auto created = ingest::Ingest::create(next.ingest);
+        auto created = ingest::Ingest::create(next.ingest, dirs_.runtime);
         if (!created.ok()) return created.status();
         ingest = std::move(*created);
       }
@@ -313,7 +315,8 @@ class Daemon {
       if (auto st = ingest->start(board_); !st.ok()) {
         spdlog::error("ingest: cannot start the new listeners: {}; restarting the previous ones",
                       st.message());
-        ingest_ = ingest::Ingest::with_aggregator(config_.ingest, ingest_->shared_aggregator());
+        ingest_ = ingest::Ingest::with_aggregator(config_.ingest, dirs_.runtime,
+                                                  ingest_->shared_aggregator());
         if (auto again = ingest_->start(board_); !again.ok()) {
           spdlog::critical("ingest: cannot restart the previous listeners: {}", again.message());
         }
@@ -421,6 +424,8 @@ class Daemon {
   }
 
   core::Config config_;  // the running configuration
+  // Resolved once at start. `state` is for alert state and the remote-write buffer (not used yet).
+  Directories dirs_;
   ConfigSource source_;
   asio::io_context io_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -441,8 +446,8 @@ class Daemon {
 
 }  // namespace
 
-int run(const core::Config& config, ConfigSource reload) {
-  Daemon d(config, std::move(reload));
+int run(const core::Config& config, const Directories& dirs, ConfigSource reload) {
+  Daemon d(config, dirs, std::move(reload));
   return d.run();
 }
 

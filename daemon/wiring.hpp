@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/options.hpp"
+#include "daemon/directories.hpp"
 
 namespace sonde::daemon {
 
@@ -28,7 +29,7 @@ using ConfigSource = std::function<LoadedConfig()>;
 void apply_log_options(const core::LogOptions& options);
 
 /// Runs the daemon; returns the process exit code. `reload` is called on SIGHUP; without one,
-/// SIGHUP re-applies `config`.
-int run(const core::Config& config, ConfigSource reload = {});
+/// SIGHUP re-applies `config`. `dirs` were resolved once at start (main.cpp).
+int run(const core::Config& config, const Directories& dirs, ConfigSource reload = {});
 
 }  // namespace sonde::daemon

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <filesystem>
@@ -90,6 +91,13 @@ class Reader {
     std::vector<std::string_view> names;
     for (const auto& o : options) names.push_back(o.first);
     if (auto i = choice_index(map, path, key, names)) out = (options.begin() + *i)->second;
+  }
+  template <class E, std::size_t N>
+  void choice(const YAML::Node& map, const std::string& path, std::string_view key, E& out,
+              const std::array<std::pair<std::string_view, E>, N>& options) {
+    std::vector<std::string_view> names;
+    for (const auto& o : options) names.push_back(o.first);
+    if (auto i = choice_index(map, path, key, names)) out = options[*i].second;
   }
 
   /// A scalar's text and its node (for errors about the text).

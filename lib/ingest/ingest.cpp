@@ -5,6 +5,7 @@
 namespace sonde::ingest {
 
 core::Result<std::unique_ptr<Ingest>> Ingest::create(const core::IngestOptions& options,
+                                                     const std::filesystem::path& runtime_dir,
                                                      const core::Clock& clock) {
   std::shared_ptr<const Mapper> mapper;
   if (!options.mapping_file.empty()) {
@@ -15,13 +16,14 @@ core::Result<std::unique_ptr<Ingest>> Ingest::create(const core::IngestOptions& 
     spdlog::info("ingest: {} mapping rules from {}", m->size(), options.mapping_file.string());
     mapper = std::make_shared<const Mapper>(std::move(*m));
   }
-  return std::unique_ptr<Ingest>(
-      new Ingest(options, std::make_shared<Aggregator>(options, std::move(mapper), clock)));
+  return std::unique_ptr<Ingest>(new Ingest(
+      options, runtime_dir, std::make_shared<Aggregator>(options, std::move(mapper), clock)));
 }
 
 std::unique_ptr<Ingest> Ingest::with_aggregator(const core::IngestOptions& options,
+                                                const std::filesystem::path& runtime_dir,
                                                 std::shared_ptr<Aggregator> aggregator) {
-  return std::unique_ptr<Ingest>(new Ingest(options, std::move(aggregator)));
+  return std::unique_ptr<Ingest>(new Ingest(options, runtime_dir, std::move(aggregator)));
 }
 
 bool same_aggregation(const core::IngestOptions& a, const core::IngestOptions& b) {
@@ -43,10 +45,10 @@ Ingest::~Ingest() { stop(); }
 core::Status Ingest::start(core::Board& board) {
   board_ = &board;
   if (options_.unixgram.enabled) {
-    listeners_.push_back(make_unixgram_listener(*aggregator_, options_));
+    listeners_.push_back(make_unixgram_listener(*aggregator_, options_, runtime_dir_));
   }
   if (options_.unixstream.enabled) {
-    listeners_.push_back(make_unixstream_listener(*aggregator_, options_));
+    listeners_.push_back(make_unixstream_listener(*aggregator_, options_, runtime_dir_));
   }
   if (options_.udp.enabled) listeners_.push_back(make_udp_listener(*aggregator_, options_));
   for (auto& l : listeners_) board.declare(l->name(), core::ComponentKind::listener);

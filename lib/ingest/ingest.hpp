@@ -2,6 +2,7 @@
 // the enabled listeners, and publishes the aggregator as the board's live source "ingest".
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -17,12 +18,15 @@ namespace sonde::ingest {
 class Ingest {
  public:
   /// Loads `options.mapping_file` (a bad one is an error naming file:line:column). Warnings go
-  /// to the log.
+  /// to the log. `runtime_dir` (resolved by daemon/) holds the Unix sockets that have no
+  /// configured path.
   static core::Result<std::unique_ptr<Ingest>> create(
-      const core::IngestOptions& options, const core::Clock& clock = core::SystemClock::instance());
+      const core::IngestOptions& options, const std::filesystem::path& runtime_dir,
+      const core::Clock& clock = core::SystemClock::instance());
   /// New listeners for `options` on an existing aggregator: its series, values and counters
   /// carry on. For a reload that changes only listener options (see same_aggregation).
   static std::unique_ptr<Ingest> with_aggregator(const core::IngestOptions& options,
+                                                 const std::filesystem::path& runtime_dir,
                                                  std::shared_ptr<Aggregator> aggregator);
   ~Ingest();
 
@@ -37,9 +41,13 @@ class Ingest {
   std::shared_ptr<Aggregator> shared_aggregator() const { return aggregator_; }
 
  private:
-  Ingest(const core::IngestOptions& options, std::shared_ptr<Aggregator> aggregator)
-      : options_(options), aggregator_(std::move(aggregator)) {}
+  Ingest(const core::IngestOptions& options, std::filesystem::path runtime_dir,
+         std::shared_ptr<Aggregator> aggregator)
+      : options_(options),
+        runtime_dir_(std::move(runtime_dir)),
+        aggregator_(std::move(aggregator)) {}
   core::IngestOptions options_;
+  std::filesystem::path runtime_dir_;
   std::shared_ptr<Aggregator> aggregator_;  // shared with the board's live source
   std::vector<std::unique_ptr<Listener>> listeners_;
   core::Board* board_ = nullptr;

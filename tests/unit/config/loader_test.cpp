@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log_names.hpp"
 #include "support/test_support.hpp"
 
 using namespace sonde;
@@ -48,7 +49,7 @@ std::string dump(const core::Config& c) {
   o << "web " << c.web.listen_address << ' ' << c.web.max_connections << ' '
     << c.web.max_header_bytes << ' ' << c.web.read_timeout.count() << ' '
     << c.web.idle_timeout.count() << ' ' << c.web.write_timeout.count() << '\n';
-  o << "log " << config::to_string(c.log.level) << ' ' << config::to_string(c.log.format) << '\n';
+  o << "log " << core::to_string(c.log.level) << ' ' << core::to_string(c.log.format) << '\n';
   o << "host " << c.host.proc << ' ' << c.host.sys << ' ' << c.host.root << ' ' << c.host.udev_data
     << '\n';
   const auto& k = c.collectors;
@@ -295,17 +296,4 @@ TEST_CASE("the loader survives hostile YAML", "[config]") {
   CHECK(many.errors.size() == 26);  // unknown keys a..z
   // NUL bytes and invalid UTF-8.
   CHECK_FALSE(config::load_string(std::string("web:\0\xff\xfe", 7)).ok());
-}
-
-TEST_CASE("log level and format names", "[config]") {
-  for (auto l :
-       {core::LogLevel::debug, core::LogLevel::info, core::LogLevel::warn, core::LogLevel::error}) {
-    CHECK(config::parse_log_level(config::to_string(l)) == l);
-  }
-  for (auto f : {core::LogFormat::text, core::LogFormat::json}) {
-    CHECK(config::parse_log_format(config::to_string(f)) == f);
-  }
-  CHECK_FALSE(config::parse_log_level("warning"));
-  CHECK_FALSE(config::parse_log_level("INFO"));
-  CHECK_FALSE(config::parse_log_format("logfmt"));
 }
