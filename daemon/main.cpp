@@ -19,6 +19,8 @@
 
 #include "config/loader.hpp"
 #include "core/build_info.hpp"
+#include "core/log_names.hpp"
+#include "daemon/directories.hpp"
 #include "daemon/wiring.hpp"
 
 namespace {
@@ -41,20 +43,6 @@ struct Flags {
   std::optional<std::string> log_level;
   std::optional<std::string> log_format;
 };
-
-std::optional<core::LogFormat> parse_format(std::string_view s) {
-  if (s == "text") return core::LogFormat::text;
-  if (s == "json") return core::LogFormat::json;
-  return std::nullopt;
-}
-
-std::optional<core::LogLevel> parse_level(std::string_view s) {
-  if (s == "debug") return core::LogLevel::debug;
-  if (s == "info") return core::LogLevel::info;
-  if (s == "warn") return core::LogLevel::warn;
-  if (s == "error") return core::LogLevel::error;
-  return std::nullopt;
-}
 
 void setup_logging(const core::LogOptions& opts) {
   // Logs go to stderr: systemd's journal and kubectl logs both read it.
@@ -144,11 +132,11 @@ int main(int argc, char** argv) {
     if (!ok) return usage_error(arg + " needs a value");
   }
 
-  if (flags.log_level && !parse_level(*flags.log_level)) {
-    return usage_error("--log.level must be one of debug, info, warn, error");
+  if (flags.log_level && !core::parse_log_level(*flags.log_level)) {
+    return usage_error("--log.level must be one of " + std::string(core::log_level_list()));
   }
-  if (flags.log_format && !parse_format(*flags.log_format)) {
-    return usage_error("--log.format must be one of text, json");
+  if (flags.log_format && !core::parse_log_format(*flags.log_format)) {
+    return usage_error("--log.format must be one of " + std::string(core::log_format_list()));
   }
   // The file (if any) with the command-line overrides on top; SIGHUP runs this again.
   const daemon::ConfigSource load = [flags] {
@@ -159,8 +147,8 @@ int main(int argc, char** argv) {
       if (!out.errors.empty()) return out;
       out.config = std::move(result.config);
     }
-    if (flags.log_level) out.config.log.level = *parse_level(*flags.log_level);
-    if (flags.log_format) out.config.log.format = *parse_format(*flags.log_format);
+    if (flags.log_level) out.config.log.level = *core::parse_log_level(*flags.log_level);
+    if (flags.log_format) out.config.log.format = *core::parse_log_format(*flags.log_format);
     if (flags.listen_address) out.config.web.listen_address = *flags.listen_address;
     daemon::load_mapping(out);
     return out;
@@ -174,5 +162,9 @@ int main(int argc, char** argv) {
     return daemon::kExitConfig;
   }
   setup_logging(loaded.config.log);
-  return daemon::run(loaded, load);
+  // The only place that reads the environment for paths; modules are given these.
+  const daemon::Directories dirs = daemon::process_directories();
+  spdlog::debug("runtime directory {}, state directory {}", dirs.runtime.string(),
+                dirs.state.empty() ? std::string("(none)") : dirs.state.string());
+  return daemon::run(loaded, dirs, load);
 }

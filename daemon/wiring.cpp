@@ -177,9 +177,10 @@ void log_mapping(const config::Config& config, const std::shared_ptr<const inges
 
 class Daemon {
  public:
-  Daemon(const LoadedConfig& initial, ConfigSource source)
+  Daemon(const LoadedConfig& initial, Directories dirs, ConfigSource source)
       : config_(initial.config),
         mapper_(initial.mapper),
+        dirs_(std::move(dirs)),
         source_(std::move(source)),
         registry_(std::make_shared<prometheus::Registry>()),
         scheduler_(io_, board_, core::SystemClock::instance(), *registry_),
@@ -208,7 +209,7 @@ class Daemon {
     // Not ready (READY=1, /ready 200) before every component has been declared.
     board_.hold_ready();
     log_mapping(config_, mapper_);
-    ingest_ = ingest::Ingest::create(config_.ingest, mapper_);
+    ingest_ = ingest::Ingest::create(config_.ingest, mapper_, dirs_.runtime);
     if (auto st = ingest_->start(board_); !st.ok()) {
       spdlog::error("{}", st.message());
       return kExitFailure;
@@ -280,10 +281,11 @@ class Daemon {
     if (!(next.ingest == config_.ingest) || !mapping_same) {
       if (mapping_same && ingest::same_aggregation(next.ingest, config_.ingest)) {
         // Only the listeners change: the aggregated series and counters carry on.
-        ingest = ingest::Ingest::with_aggregator(next.ingest, ingest_->shared_aggregator());
+        ingest = ingest::Ingest::with_aggregator(next.ingest, dirs_.runtime,
+                                                 ingest_->shared_aggregator());
       } else {
         log_mapping(next, next_mapper);
-        ingest = ingest::Ingest::create(next.ingest, next_mapper);
+        ingest = ingest::Ingest::create(next.ingest, next_mapper, dirs_.runtime);
       }
     }
     std::unique_ptr<http::Server> server;
@@ -316,7 +318,8 @@ class Daemon {
       if (auto st = ingest->start(board_); !st.ok()) {
         spdlog::error("ingest: cannot start the new listeners: {}; restarting the previous ones",
                       st.message());
-        ingest_ = ingest::Ingest::with_aggregator(config_.ingest, ingest_->shared_aggregator());
+        ingest_ = ingest::Ingest::with_aggregator(config_.ingest, dirs_.runtime,
+                                                  ingest_->shared_aggregator());
         if (auto again = ingest_->start(board_); !again.ok()) {
           spdlog::critical("ingest: cannot restart the previous listeners: {}", again.message());
         }
@@ -425,6 +428,8 @@ class Daemon {
 
   config::Config config_;                         // the running configuration
   std::shared_ptr<const ingest::Mapper> mapper_;  // its compiled mapping file (null: none)
+  // Resolved once at start. `state` is for alert state and the remote-write buffer (not used yet).
+  Directories dirs_;
   ConfigSource source_;
   asio::io_context io_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -461,8 +466,8 @@ void load_mapping(LoadedConfig& out) {
   out.mapper = std::make_shared<const ingest::Mapper>(std::move(*mapper));
 }
 
-int run(const LoadedConfig& initial, ConfigSource reload) {
-  Daemon d(initial, std::move(reload));
+int run(const LoadedConfig& initial, const Directories& dirs, ConfigSource reload) {
+  Daemon d(initial, dirs, std::move(reload));
   return d.run();
 }
 

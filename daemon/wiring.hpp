@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "core/result.hpp"
+#include "daemon/directories.hpp"
 #include "ingest/mapper.hpp"
 
 namespace sonde::daemon {
@@ -38,7 +39,8 @@ void load_mapping(LoadedConfig& out);
 void apply_log_options(const core::LogOptions& options);
 
 /// Runs the daemon on a valid `initial` configuration; returns the process exit code. `reload` is
-/// called on SIGHUP; without one, SIGHUP re-applies `initial`.
-int run(const LoadedConfig& initial, ConfigSource reload = {});
+/// called on SIGHUP; without one, SIGHUP re-applies `initial`. `dirs` were resolved once at start
+/// (main.cpp).
+int run(const LoadedConfig& initial, const Directories& dirs, ConfigSource reload = {});
 
 }  // namespace sonde::daemon

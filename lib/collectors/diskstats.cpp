@@ -150,9 +150,7 @@ core::Status DiskstatsCollector::collect(core::SampleSink& out) {
   const Diskstats ds = parse_diskstats(*text);
   if (ds.errors > 0) out.parse_errors(ds.errors);
   for (const DiskstatsDevice& d : ds.devices) {
-    auto ignored = filter_.ignored(d.name);
-    if (!ignored) return ignored.status();
-    if (*ignored) continue;
+    if (filter_.ignored(d.name)) continue;
     const core::Label labels[] = {{"device", d.name}};
     for (std::size_t i = 0; i < d.count; ++i) {
       const FieldDesc& f = kFields[i];

@@ -145,7 +145,7 @@ std::shared_ptr<core::BlockingPool::Call> FilesystemCollector::submit(
 
 core::Status FilesystemCollector::collect(core::SampleSink& out) {
   for (const Pattern* p : {&mount_points_exclude_, &fs_types_exclude_}) {
-    if (!p->error().empty()) return core::error(p->error());
+    if (auto st = p->valid(); !st.ok()) return st;
   }
   // node_exporter reads PID 1's mount table (the host's, from inside a container with the host's
   // PID namespace) and falls back to the reader's own where hidepid hides PID 1.
@@ -169,11 +169,9 @@ core::Status FilesystemCollector::collect(core::SampleSink& out) {
   for (const MountEntry& m : mounts.entries) {
     MountEntry e = m;
     e.mount_point = strip_rootfs(paths_.root, e.mount_point);
-    auto skip_mount = mount_points_exclude_.search(e.mount_point);
-    if (!skip_mount) return skip_mount.status();
-    auto skip_type = fs_types_exclude_.search(e.fs_type);
-    if (!skip_type) return skip_type.status();
-    if (*skip_mount || *skip_type) continue;
+    if (mount_points_exclude_.search(e.mount_point) || fs_types_exclude_.search(e.fs_type)) {
+      continue;
+    }
     // The same filesystem mounted twice at one place (bind mounts, over-mounts) is one series.
     if (!seen.emplace(e.device, e.mount_point, e.fs_type).second) continue;
     Pending p{std::move(e), nullptr, nullptr};

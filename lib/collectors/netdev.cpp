@@ -94,9 +94,7 @@ core::Status NetdevCollector::collect(core::SampleSink& out) {
   const Netdev nd = parse_netdev(*text);
   if (nd.errors > 0) out.parse_errors(nd.errors);
   for (const NetdevDevice& d : nd.devices) {
-    auto ignored = filter_.ignored(d.name);
-    if (!ignored) return ignored.status();
-    if (*ignored) continue;
+    if (filter_.ignored(d.name)) continue;
     const core::Label labels[] = {{"device", d.name}};
     for (std::size_t i = 0; i < kNetdevFields; ++i) {
       out.counter(kColumns[i].name, kColumns[i].help, labels, static_cast<double>(d.fields[i]));

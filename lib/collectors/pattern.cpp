@@ -4,23 +4,19 @@
 
 namespace sonde::collectors {
 
-Pattern::Pattern(std::string what, const std::string& text) : what_(std::move(what)) {
+Pattern::Pattern(std::string what, const std::string& text) {
   if (text.empty()) return;
-  try {
-    re_.emplace(text, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::exception& e) {  // regex_error, or bad_alloc on a huge repetition
-    error_ = what_ + ": invalid regular expression \"" + text + "\": " + e.what();
+  auto re = core::Regex::compile(text, core::Regex::Anchor::none);
+  if (re) {
+    re_.emplace(std::move(*re));
+  } else {
+    error_ = what + ": " + re.message();
   }
 }
 
-core::Result<bool> Pattern::search(std::string_view s) const {
+core::Status Pattern::valid() const {
   if (!error_.empty()) return core::error(error_);
-  if (!re_) return false;
-  try {
-    return std::regex_search(s.begin(), s.end(), *re_);
-  } catch (const std::regex_error& e) {
-    return core::error(what_ + ": regular expression failed: " + e.what());
-  }
+  return core::ok();
 }
 
 DeviceFilter::DeviceFilter(std::string_view collector, const std::string& include,
@@ -29,17 +25,12 @@ DeviceFilter::DeviceFilter(std::string_view collector, const std::string& includ
       exclude_(std::string(collector) + ".device_exclude", exclude) {}
 
 core::Status DeviceFilter::valid() const {
-  if (!include_.error().empty()) return core::error(include_.error());
-  if (!exclude_.error().empty()) return core::error(exclude_.error());
-  return core::ok();
+  if (auto st = include_.valid(); !st.ok()) return st;
+  return exclude_.valid();
 }
 
-core::Result<bool> DeviceFilter::ignored(std::string_view device) const {
-  if (!include_.empty()) {
-    auto m = include_.search(device);
-    if (!m) return m;
-    return !*m;
-  }
+bool DeviceFilter::ignored(std::string_view device) const {
+  if (!include_.empty()) return !include_.search(device);
   return exclude_.search(device);
 }
 

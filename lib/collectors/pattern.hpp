@@ -1,18 +1,19 @@
-// Regex options of the collectors (device include/exclude, mount point and fs type exclusion),
-// compiled once. The config loader rejects a bad pattern; one that gets here anyway (a test, a
+// Regex options of the collectors (device include/exclude, mount point and fs type exclusion,
+// vmstat fields), compiled once with core::Regex (RE2, searched unanchored as node_exporter's Go
+// MatchString). The config loader rejects a bad pattern; one that gets here anyway (a test, a
 // caller that skipped the loader) makes every collect fail with its error instead of throwing.
 #pragma once
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 
+#include "core/regex.hpp"
 #include "core/result.hpp"
 
 namespace sonde::collectors {
 
-/// An optional ECMAScript regex, searched unanchored as Go's MatchString (node_exporter's filters).
+/// An optional regex (RE2 syntax), matched anywhere in the subject as Go's MatchString.
 class Pattern {
  public:
   /// An empty pattern text means "no pattern": empty() is true and search() is never true.
@@ -22,13 +23,14 @@ class Pattern {
   bool empty() const { return !re_ && error_.empty(); }
   /// Non-empty when the text did not compile.
   const std::string& error() const { return error_; }
-  /// Whether the regex matches somewhere in `s`. Fails if it did not compile, or on libstdc++'s
-  /// error_complexity / error_stack for a pathological pattern.
-  core::Result<bool> search(std::string_view s) const;
+  /// Compile error (with the option's name), or ok.
+  core::Status valid() const;
+  /// Whether the regex matches somewhere in `s` (false for no pattern, or one that did not
+  /// compile: check valid() first). RE2 runs in linear time and cannot fail at match time.
+  bool search(std::string_view s) const { return re_ && re_->matches(s); }
 
  private:
-  std::string what_;
-  std::optional<std::regex> re_;
+  std::optional<core::Regex> re_;
   std::string error_;
 };
 
@@ -40,7 +42,7 @@ class DeviceFilter {
   DeviceFilter(std::string_view collector, const std::string& include, const std::string& exclude);
   /// Compile errors of either pattern, or empty.
   core::Status valid() const;
-  core::Result<bool> ignored(std::string_view device) const;
+  bool ignored(std::string_view device) const;
 
  private:
   Pattern include_;

@@ -29,16 +29,10 @@ Vmstat parse_vmstat(std::string_view text) {
 }
 
 VmstatCollector::VmstatCollector(core::HostPaths paths, const std::string& fields)
-    : paths_(std::move(paths)) {
-  try {
-    fields_.emplace(fields, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error& e) {
-    regex_error_ = "vmstat: invalid fields regex \"" + fields + "\": " + e.what();
-  }
-}
+    : paths_(std::move(paths)), fields_("vmstat.fields", fields) {}
 
 core::Status VmstatCollector::collect(core::SampleSink& out) {
-  if (!fields_) return core::error(regex_error_);
+  if (auto st = fields_.valid(); !st.ok()) return st;
   auto text = core::read_text(paths_.proc / "vmstat");
   if (!text) return text.status();
   const Vmstat vm = parse_vmstat(*text);
@@ -46,13 +40,8 @@ core::Status VmstatCollector::collect(core::SampleSink& out) {
   std::string metric;
   std::string help;
   for (const VmstatField& f : vm.fields) {
-    bool match = false;
-    try {
-      match = std::regex_search(f.name.begin(), f.name.end(), *fields_);
-    } catch (const std::regex_error& e) {  // error_complexity / error_stack on a pathological regex
-      return core::error(std::string("vmstat: fields regex failed: ") + e.what());
-    }
-    if (!match) continue;
+    // An empty regex matches every field, as Go's regexp "" does for node_exporter.
+    if (!fields_.empty() && !fields_.search(f.name)) continue;
     metric.assign("node_vmstat_").append(f.name);
     help.assign("/proc/vmstat information field ").append(f.name).append(".");
     out.untyped(metric, help, {}, f.value);

@@ -3,14 +3,13 @@
 #pragma once
 
 #include <memory>
-#include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "collectors/collector.hpp"
+#include "collectors/pattern.hpp"
 
 namespace sonde::collectors {
 
@@ -29,7 +28,7 @@ Vmstat parse_vmstat(std::string_view text);
 
 class VmstatCollector final : public Collector {
  public:
-  /// `fields` is an ECMAScript regex searched in each field name (unanchored, as Go's
+  /// `fields` is a regex (RE2 syntax) searched in each field name (unanchored, as Go's
   /// MatchString). The config loader rejects a bad one; if one gets here anyway, every collect
   /// fails with the regex error instead of the constructor throwing.
   VmstatCollector(core::HostPaths paths, const std::string& fields);
@@ -38,8 +37,7 @@ class VmstatCollector final : public Collector {
 
  private:
   core::HostPaths paths_;
-  std::optional<std::regex> fields_;
-  std::string regex_error_;
+  Pattern fields_;
 };
 
 std::unique_ptr<Collector> make_vmstat(const CollectorContext& ctx);

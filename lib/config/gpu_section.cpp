@@ -1,5 +1,7 @@
 #include "config/gpu_section.hpp"
 
+#include "core/relabel.hpp"
+
 #include <chrono>
 
 namespace sonde::config {
@@ -21,7 +23,7 @@ void read_gpu(Reader& r, const YAML::Node& n, const std::string& p, gpu::GpuOpti
     }
   }
   if (auto label = r.string(n, p, "hostname_label", "a label name")) {
-    if (!is_label_name(label->value) || label->value.rfind("__", 0) == 0) {
+    if (!core::is_label_name(label->value) || label->value.rfind("__", 0) == 0) {
       r.fail(label->node, join(p, "hostname_label"),
              "expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __), "
              "got " +

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/listen_address.hpp"
+
 namespace sonde::config {
 namespace {
 
@@ -116,7 +118,7 @@ void read_ingest(Reader& r, const YAML::Node& n, const std::string& p, ingest::I
     if (r.only_keys(s, sp, {"enabled", "address", "receive_buffer_bytes"})) {
       r.boolean(s, sp, "enabled", out.udp.enabled);
       if (auto a = r.string(s, sp, "address", "HOST:PORT")) {
-        if (auto parsed = parse_listen_address(a->value); parsed.ok()) {
+        if (auto parsed = core::parse_listen_address(a->value); parsed.ok()) {
           out.udp.address = a->value;
         } else {
           r.fail(a->node, join(sp, "address"),

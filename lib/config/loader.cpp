@@ -17,6 +17,8 @@
 #include "config/gpu_section.hpp"
 #include "config/ingest_section.hpp"
 #include "config/reader.hpp"
+#include "core/listen_address.hpp"
+#include "core/log_names.hpp"
 
 namespace sonde::config {
 namespace {
@@ -30,7 +32,7 @@ void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOpt
     return;
   }
   if (auto a = r.string(n, p, "listen_address", "HOST:PORT")) {
-    if (auto parsed = parse_listen_address(a->value); parsed.ok()) {
+    if (auto parsed = core::parse_listen_address(a->value); parsed.ok()) {
       out.listen_address = a->value;
     } else {
       r.fail(a->node, join(p, "listen_address"),
@@ -46,13 +48,8 @@ void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOpt
 
 void read_log(Reader& r, const YAML::Node& n, const std::string& p, core::LogOptions& out) {
   if (!r.only_keys(n, p, {"level", "format"})) return;
-  r.choice(n, p, "level", out.level,
-           {{"debug", core::LogLevel::debug},
-            {"info", core::LogLevel::info},
-            {"warn", core::LogLevel::warn},
-            {"error", core::LogLevel::error}});
-  r.choice(n, p, "format", out.format,
-           {{"text", core::LogFormat::text}, {"json", core::LogFormat::json}});
+  r.choice(n, p, "level", out.level, core::kLogLevelNames);
+  r.choice(n, p, "format", out.format, core::kLogFormatNames);
 }
 
 void read_host(Reader& r, const YAML::Node& n, const std::string& p, core::HostPaths& out) {

@@ -49,23 +49,4 @@ bool parse_duration(std::string_view text, core::Millis& out);
 /// weeks only when they divide the duration exactly ("90d", not "12w6d").
 std::string format_duration(core::Millis d);
 
-/// Parses a log level name: debug, info, warn, error.
-std::optional<core::LogLevel> parse_log_level(std::string_view text);
-std::string_view to_string(core::LogLevel level);
-/// Parses a log format name: text, json.
-std::optional<core::LogFormat> parse_log_format(std::string_view text);
-std::string_view to_string(core::LogFormat format);
-
-/// A listen address split into its parts. `host` is empty for "all interfaces" (":9477") and
-/// holds an IPv6 address without its brackets.
-struct ListenAddress {
-  std::string host;
-  std::uint16_t port = 0;
-};
-
-/// Parses HOST:PORT, [IPv6]:PORT or :PORT. HOST is empty, a host name (RFC 1123), an IPv4
-/// address, or (in brackets) an IPv6 address with an optional %zone. The error says what is wrong,
-/// e.g. `port must be a number from 0 to 65535`.
-core::Result<ListenAddress> parse_listen_address(std::string_view text);
-
 }  // namespace sonde::config

@@ -7,6 +7,7 @@
 
 #include "config/file.hpp"
 #include "config/reader.hpp"
+#include "core/relabel.hpp"
 
 namespace sonde::config {
 namespace {
@@ -242,7 +243,7 @@ class MappingReader {
           const YAML::Node key = kv.first;
           const std::string k = key.IsScalar() ? key.Scalar() : std::string();
           const std::string lp = join(join(p, "labels"), k);
-          if (!is_label_name(k)) {
+          if (!core::is_label_name(k)) {
             r_.fail(key, lp, "invalid label name " + quote(k));
             continue;
           }

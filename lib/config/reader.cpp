@@ -5,6 +5,8 @@
 
 #include "core/regex.hpp"
 
+#include "core/quote.hpp"
+
 namespace sonde::config {
 namespace {
 
@@ -17,35 +19,7 @@ bool is_quoted(const YAML::Node& node) {
 
 }  // namespace
 
-std::string quote(std::string_view s) {
-  constexpr std::size_t kMaxShown = 60;  // a pasted blob must not flood the terminal
-  std::string out = "\"";
-  std::size_t shown = 0;
-  for (const char ch : s) {
-    if (shown++ == kMaxShown) {
-      out += "...";
-      break;
-    }
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-  return out;
-}
+std::string quote(std::string_view s) { return core::quote(s); }
 
 namespace {
 

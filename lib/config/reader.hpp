@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <filesystem>
@@ -36,9 +37,6 @@ DurationParse parse_duration_checked(std::string_view text, core::Millis& out);
 /// Parses a Go duration, as statsd_exporter's mapping file has them ("5m", "1h30m", "250ms",
 /// "1.5s", "0"); nullopt on bad syntax.
 std::optional<core::Millis> parse_go_duration(std::string_view s);
-
-/// A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*.
-bool is_label_name(std::string_view s);
 
 /// Why `pattern` is not a regular expression core::Regex (RE2) compiles, or nullopt.
 std::optional<std::string> regex_error(std::string_view pattern);
@@ -121,6 +119,13 @@ class Reader {
     std::vector<std::string_view> names;
     for (const auto& o : options) names.push_back(o.first);
     if (auto i = choice_index(map, path, key, names)) out = (options.begin() + *i)->second;
+  }
+  template <class E, std::size_t N>
+  void choice(const YAML::Node& map, const std::string& path, std::string_view key, E& out,
+              const std::array<std::pair<std::string_view, E>, N>& options) {
+    std::vector<std::string_view> names;
+    for (const auto& o : options) names.push_back(o.first);
+    if (auto i = choice_index(map, path, key, names)) out = options[*i].second;
   }
 
   /// A scalar's text and its node (for errors about the text).

@@ -3,15 +3,16 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstring>
 #include <functional>
 #include <optional>
-#include <regex>
 #include <thread>
 
+#include "core/cgroup.hpp"
 #include "core/read_file.hpp"
-#include "gpu/cgroup.hpp"
+#include "core/regex.hpp"
 
 namespace sonde::gpu {
 
@@ -381,18 +382,14 @@ GpuCollector::GpuCollector(std::shared_ptr<const NvmlApi> api, const gpu::GpuOpt
       paths_(paths),
       hostname_(std::move(hostname)),
       pool_(std::make_unique<core::BlockingPool>(kPoolWorkers)) {
-  // The config loader has already checked that the expression compiles.
-  std::regex re;
-  try {
-    re = std::regex(options_.fields, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error&) {
-    re = std::regex(".*");
-  }
-  for (std::size_t i = 0; i < kFieldCount; ++i) {
-    enabled_[i] = std::regex_search(std::string(kFields[i].name), re);
-  }
-  processes_enabled_ = std::regex_search(std::string(kProcessFamily), re);
-  info_enabled_ = std::regex_search(std::string(kInfoFamily), re);
+  // gpu.fields is searched unanchored (as node_exporter's filters). The config loader has already
+  // checked that it compiles: a pattern that does not is a broken invariant, not a fallback.
+  auto compiled = core::Regex::compile(options_.fields, core::Regex::Anchor::none);
+  assert(compiled.ok() && "gpu.fields was validated by the config loader");
+  const core::Regex& re = *compiled;
+  for (std::size_t i = 0; i < kFieldCount; ++i) enabled_[i] = re.matches(kFields[i].name);
+  processes_enabled_ = re.matches(kProcessFamily);
+  info_enabled_ = re.matches(kInfoFamily);
 }
 
 GpuCollector::~GpuCollector() {
@@ -499,12 +496,9 @@ void GpuCollector::count_error(const std::string& gpu, std::string_view reason, 
     errors_[{gpu, std::string(reason)}] += n;
   }
   // A lost or hung GPU fails every sample: log a few lines per GPU and reason, then a count.
-  std::string key = gpu + ":" + std::string(reason);
-  std::uint64_t suppressed = 0;
-  if (log_limit_.allow(key, std::chrono::steady_clock::now(), suppressed)) {
-    spdlog::warn("gpu {}: NVML call failed: {} ({} similar lines suppressed)",
-                 gpu.empty() ? "events" : gpu, reason, suppressed);
-  }
+  log_.warn(gpu + ":" + std::string(reason), [&] {
+    return fmt::format("gpu {}: NVML call failed: {}", gpu.empty() ? "events" : gpu, reason);
+  });
 }
 
 void GpuCollector::poll_events(std::chrono::steady_clock::time_point deadline) {
@@ -663,8 +657,8 @@ void GpuCollector::emit(const Device& d, const Reading& r, core::SnapshotBuilder
     const std::string pid = std::to_string(p.pid);
     const auto dir = paths_.proc / pid;
     const std::string comm = read_line(dir / "comm");
-    ContainerRef ref;
-    if (auto cg = core::read_text(dir / "cgroup", 64 * 1024)) ref = parse_cgroup(*cg);
+    core::ContainerRef ref;
+    if (auto cg = core::read_text(dir / "cgroup", 64 * 1024)) ref = core::parse_cgroup(*cg);
     const core::Label pl[] = {{"gpu", d.index_text},
                               {"UUID", d.uuid},
                               {"pid", pid},

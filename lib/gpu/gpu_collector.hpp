@@ -131,7 +131,7 @@ class GpuCollector {
   bool events_stuck_ = false;
   std::unique_ptr<core::BlockingPool> pool_;
   std::uint64_t last_calls_ = 0;
-  core::LogRateLimiter log_limit_{std::chrono::minutes(1), 3, 256};
+  core::RateLimitedLog log_{std::chrono::minutes(1), 3, 256};
 
   mutable std::mutex mu_;  // guards what render_live reads
   core::SnapshotPtr latest_;

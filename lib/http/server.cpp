@@ -17,7 +17,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 #include <chrono>
 #include <exception>
 #include <mutex>
@@ -27,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/listen_address.hpp"
 #include "core/rate_limit.hpp"
 
 namespace sonde::http {
@@ -66,39 +66,15 @@ bool is_http_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
 }
 
-struct ListenSpec {
-  std::string host;  // without brackets; empty: every interface
-  std::uint16_t port = 0;
-};
-
-core::Result<ListenSpec> parse_listen_address(std::string_view addr) {
-  const auto bad = [&](std::string_view why) {
-    return core::error("invalid listen address \"" + std::string(addr) + "\": " + std::string(why));
-  };
-  std::string_view host;
-  std::string_view port;
-  if (!addr.empty() && addr.front() == '[') {
-    const auto close = addr.find(']');
-    if (close == std::string_view::npos || close + 1 >= addr.size() || addr[close + 1] != ':') {
-      return bad("expected [IPV6]:PORT");
-    }
-    host = addr.substr(1, close - 1);
-    port = addr.substr(close + 2);
-  } else {
-    const auto colon = addr.rfind(':');
-    if (colon == std::string_view::npos) return bad("expected HOST:PORT");
-    host = addr.substr(0, colon);
-    port = addr.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) {
-      return bad("an IPv6 address needs brackets, as in [::1]:9477");
-    }
+/// The listen address parsed by core (the config loader has already checked it; a command-line
+/// flag has not).
+core::Result<core::ListenAddress> parse_listen_address(std::string_view addr) {
+  auto parsed = core::parse_listen_address(addr);
+  if (!parsed) {
+    // The text as given (the JSON log escapes it), so the user finds exactly what they typed.
+    return core::error("invalid listen address \"" + std::string(addr) + "\": " + parsed.message());
   }
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535) {
-    return bad("port must be a number from 0 to 65535");
-  }
-  return ListenSpec{std::string(host), static_cast<std::uint16_t>(value)};
+  return parsed;
 }
 
 enum class Reject {
@@ -137,15 +113,7 @@ class Rejections {
 
   /// Logs at warn unless `key` has been logged 5 times in the last 10 s; the next line that
   /// gets through says how many were held back.
-  void warn_limited(std::string_view key, const std::string& message) {
-    std::uint64_t suppressed = 0;
-    if (!limiter_.allow(std::string(key), std::chrono::steady_clock::now(), suppressed)) return;
-    if (suppressed > 0) {
-      spdlog::warn("{} ({} more since the last such message)", message, suppressed);
-    } else {
-      spdlog::warn("{}", message);
-    }
-  }
+  void warn_limited(std::string_view key, const std::string& message) { log_.warn(key, message); }
 
   std::uint64_t value(std::string_view reason) const {
     for (std::size_t i = 0; i < kRejectCount; ++i) {
@@ -156,7 +124,7 @@ class Rejections {
 
  private:
   prometheus::Counter* counters_[kRejectCount] = {};
-  core::LogRateLimiter limiter_;
+  core::RateLimitedLog log_;
 };
 
 std::string peer_of(const tcp::socket& socket) {
@@ -203,7 +171,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   core::Status open();
   beast::error_code bind_to(const tcp::endpoint& ep);
-  core::Result<std::vector<tcp::endpoint>> endpoints(const ListenSpec& spec);
+  core::Result<std::vector<tcp::endpoint>> endpoints(const core::ListenAddress& spec);
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void close_all();
@@ -415,7 +383,7 @@ void Listener::add(const std::shared_ptr<Session>& s) {
   sessions_.emplace(s.get(), s);
 }
 
-core::Result<std::vector<tcp::endpoint>> Listener::endpoints(const ListenSpec& spec) {
+core::Result<std::vector<tcp::endpoint>> Listener::endpoints(const core::ListenAddress& spec) {
   if (spec.host.empty()) {
     // Every interface: dual-stack IPv6 where the host has IPv6, else IPv4 only.
     return std::vector<tcp::endpoint>{tcp::endpoint(tcp::v6(), spec.port),

@@ -282,12 +282,13 @@ void Aggregator::ingest_line(Worker& w, std::string_view line) {
 void Aggregator::reject(Worker& w, DropReason r, std::string_view line) {
   dropped_[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
   w.stats_->lines[static_cast<std::size_t>(result_of(r))].fetch_add(1, std::memory_order_relaxed);
-  std::uint64_t suppressed = 0;
-  if (log_limit_.allow(std::string(reason_name(r)), clock_.steady_now(), suppressed)) {
-    spdlog::warn("ingest: {}: dropped line ({}): \"{}\"{}", w.stats_->name, reason_name(r),
-                 printable(line),
-                 suppressed ? fmt::format(" ({} more like it not logged)", suppressed) : "");
-  }
+  log_.warn(
+      reason_name(r),
+      [&] {
+        return fmt::format("ingest: {}: dropped line ({}): \"{}\"", w.stats_->name, reason_name(r),
+                           printable(line));
+      },
+      clock_.steady_now());
 }
 
 void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view line) {

@@ -162,7 +162,7 @@ class Aggregator {
   std::array<std::atomic<std::uint64_t>, kDropReasons> dropped_{};
   std::array<std::atomic<std::uint64_t>, kTagErrors> tag_errors_{};
   std::atomic<std::uint64_t> expired_total_{0};
-  core::LogRateLimiter log_limit_;
+  core::RateLimitedLog log_;
 };
 
 }  // namespace sonde::ingest

@@ -6,14 +6,16 @@ namespace sonde::ingest {
 
 std::unique_ptr<Ingest> Ingest::create(const IngestOptions& options,
                                        std::shared_ptr<const Mapper> mapper,
+                                       const std::filesystem::path& runtime_dir,
                                        const core::Clock& clock) {
-  return std::unique_ptr<Ingest>(
-      new Ingest(options, std::make_shared<Aggregator>(options, std::move(mapper), clock)));
+  return std::unique_ptr<Ingest>(new Ingest(
+      options, runtime_dir, std::make_shared<Aggregator>(options, std::move(mapper), clock)));
 }
 
-std::unique_ptr<Ingest> Ingest::with_aggregator(const ingest::IngestOptions& options,
+std::unique_ptr<Ingest> Ingest::with_aggregator(const IngestOptions& options,
+                                                const std::filesystem::path& runtime_dir,
                                                 std::shared_ptr<Aggregator> aggregator) {
-  return std::unique_ptr<Ingest>(new Ingest(options, std::move(aggregator)));
+  return std::unique_ptr<Ingest>(new Ingest(options, runtime_dir, std::move(aggregator)));
 }
 
 bool same_aggregation(const ingest::IngestOptions& a, const ingest::IngestOptions& b) {
@@ -35,10 +37,10 @@ Ingest::~Ingest() { stop(); }
 core::Status Ingest::start(core::Board& board) {
   board_ = &board;
   if (options_.unixgram.enabled) {
-    listeners_.push_back(make_unixgram_listener(*aggregator_, options_));
+    listeners_.push_back(make_unixgram_listener(*aggregator_, options_, runtime_dir_));
   }
   if (options_.unixstream.enabled) {
-    listeners_.push_back(make_unixstream_listener(*aggregator_, options_));
+    listeners_.push_back(make_unixstream_listener(*aggregator_, options_, runtime_dir_));
   }
   if (options_.udp.enabled) listeners_.push_back(make_udp_listener(*aggregator_, options_));
   for (auto& l : listeners_) board.declare(l->name(), core::ComponentKind::listener);

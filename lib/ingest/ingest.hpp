@@ -3,6 +3,7 @@
 // source "ingest".
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -18,13 +19,16 @@ namespace sonde::ingest {
 
 class Ingest {
  public:
-  /// `mapper` is the compiled `options.mapping_file`, or null for none.
+  /// `mapper` is the compiled `options.mapping_file`, or null for none. `runtime_dir` (resolved
+  /// by daemon/) holds the Unix sockets that have no configured path.
   static std::unique_ptr<Ingest> create(const IngestOptions& options,
                                         std::shared_ptr<const Mapper> mapper,
+                                        const std::filesystem::path& runtime_dir,
                                         const core::Clock& clock = core::SystemClock::instance());
   /// New listeners for `options` on an existing aggregator: its series, values and counters
   /// carry on. For a reload that changes only listener options (see same_aggregation).
-  static std::unique_ptr<Ingest> with_aggregator(const ingest::IngestOptions& options,
+  static std::unique_ptr<Ingest> with_aggregator(const IngestOptions& options,
+                                                 const std::filesystem::path& runtime_dir,
                                                  std::shared_ptr<Aggregator> aggregator);
   ~Ingest();
 
@@ -39,9 +43,13 @@ class Ingest {
   std::shared_ptr<Aggregator> shared_aggregator() const { return aggregator_; }
 
  private:
-  Ingest(const ingest::IngestOptions& options, std::shared_ptr<Aggregator> aggregator)
-      : options_(options), aggregator_(std::move(aggregator)) {}
+  Ingest(const ingest::IngestOptions& options, std::filesystem::path runtime_dir,
+         std::shared_ptr<Aggregator> aggregator)
+      : options_(options),
+        runtime_dir_(std::move(runtime_dir)),
+        aggregator_(std::move(aggregator)) {}
   ingest::IngestOptions options_;
+  std::filesystem::path runtime_dir_;
   std::shared_ptr<Aggregator> aggregator_;  // shared with the board's live source
   std::vector<std::unique_ptr<Listener>> listeners_;
   core::Board* board_ = nullptr;

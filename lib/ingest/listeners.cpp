@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
+
+#include "core/listen_address.hpp"
+#include "core/quote.hpp"
 
 namespace sonde::ingest {
 namespace {
@@ -61,8 +63,8 @@ core::Result<gid_t> lookup_group(const std::string& group) {
 
 /// The default runtime dir is created 0700 when missing; one that exists must be a real
 /// directory owned by this user (/tmp/sonde-$UID could have been made by someone else).
-core::Status check_runtime_dir() {
-  const std::filesystem::path dir = runtime_dir();
+core::Status check_runtime_dir(const std::filesystem::path& dir) {
+  if (dir.empty()) return core::error("no socket path and no runtime directory to put it in");
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0) {
     if (errno != ENOENT)
@@ -85,8 +87,9 @@ core::Status check_runtime_dir() {
 /// Base of the three listeners: the thread, the wake-up eventfd, the aggregator worker.
 class ListenerBase : public Listener {
  public:
-  ListenerBase(Aggregator& agg, const ingest::IngestOptions& o, std::string name)
-      : agg_(agg), options_(o), name_(std::move(name)) {}
+  ListenerBase(Aggregator& agg, const ingest::IngestOptions& o, std::string name,
+               std::filesystem::path runtime_dir)
+      : agg_(agg), options_(o), name_(std::move(name)), runtime_dir_(std::move(runtime_dir)) {}
   ~ListenerBase() override { stop(); }
   const std::string& name() const override { return name_; }
   std::string address() const override { return address_; }
@@ -130,15 +133,13 @@ class ListenerBase : public Listener {
   }
 
   void warn_limited(const std::string& what) {
-    std::uint64_t suppressed = 0;
-    if (log_limit_.allow(what, std::chrono::steady_clock::now(), suppressed)) {
-      spdlog::warn("ingest: {}: {}", name_, what);
-    }
+    log_.warn(what, [&] { return "ingest: " + name_ + ": " + what; });
   }
 
   Aggregator& agg_;
   const ingest::IngestOptions& options_;
   std::string name_;
+  std::filesystem::path runtime_dir_;  // for a socket without a configured path
   std::string address_;
   std::string unlink_path_;  // the Unix socket file this listener created
   Fd fd_;
@@ -146,14 +147,15 @@ class ListenerBase : public Listener {
   Worker* worker_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
-  core::LogRateLimiter log_limit_;
+  core::RateLimitedLog log_;
 };
 
 /// unixgram and udp: recvmmsg batches.
 class DatagramListener final : public ListenerBase {
  public:
-  DatagramListener(Aggregator& agg, const ingest::IngestOptions& o, bool udp)
-      : ListenerBase(agg, o, udp ? "udp" : "unixgram"), udp_(udp) {}
+  DatagramListener(Aggregator& agg, const ingest::IngestOptions& o, bool udp,
+                   std::filesystem::path runtime_dir)
+      : ListenerBase(agg, o, udp ? "udp" : "unixgram", std::move(runtime_dir)), udp_(udp) {}
 
  private:
   core::Status bind() override { return udp_ ? bind_udp() : bind_unixgram(); }
@@ -161,8 +163,8 @@ class DatagramListener final : public ListenerBase {
   core::Status bind_unixgram() {
     std::filesystem::path path = options_.unixgram.path;
     if (path.empty()) {
-      if (auto st = check_runtime_dir(); !st.ok()) return st;
-      path = runtime_dir() / "dsd.sock";
+      if (auto st = check_runtime_dir(runtime_dir_); !st.ok()) return st;
+      path = runtime_dir_ / "dsd.sock";
     }
     auto fd = bind_unix(path, SOCK_DGRAM, options_.unixgram.mode, options_.unixgram.group);
     if (!fd.ok()) return fd.error();
@@ -174,13 +176,10 @@ class DatagramListener final : public ListenerBase {
 
   core::Status bind_udp() {
     const std::string& a = options_.udp.address;
-    const auto colon = a.rfind(':');
-    if (colon == std::string::npos) return core::error("udp address \"" + a + "\" has no port");
-    std::string host = a.substr(0, colon);
-    const std::string port = a.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-      host = host.substr(1, host.size() - 2);
-    }
+    auto parsed = core::parse_listen_address(a);
+    if (!parsed) return core::error("udp address " + core::quote(a) + ": " + parsed.message());
+    const std::string& host = parsed->host;
+    const std::string port = std::to_string(parsed->port);
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
@@ -307,8 +306,8 @@ class DatagramListener final : public ListenerBase {
 /// unixstream: newline or length-prefixed framing, bounded connections.
 class StreamListener final : public ListenerBase {
  public:
-  StreamListener(Aggregator& agg, const ingest::IngestOptions& o)
-      : ListenerBase(agg, o, "unixstream") {}
+  StreamListener(Aggregator& agg, const ingest::IngestOptions& o, std::filesystem::path runtime_dir)
+      : ListenerBase(agg, o, "unixstream", std::move(runtime_dir)) {}
 
  private:
   struct Conn {
@@ -322,8 +321,8 @@ class StreamListener final : public ListenerBase {
   core::Status bind() override {
     std::filesystem::path path = options_.unixstream.path;
     if (path.empty()) {
-      if (auto st = check_runtime_dir(); !st.ok()) return st;
-      path = runtime_dir() / "dsd-stream.sock";
+      if (auto st = check_runtime_dir(runtime_dir_); !st.ok()) return st;
+      path = runtime_dir_ / "dsd-stream.sock";
     }
     auto fd = bind_unix(path, SOCK_STREAM, options_.unixstream.mode, options_.unixstream.group);
     if (!fd.ok()) return fd.error();
@@ -471,18 +470,6 @@ class StreamListener final : public ListenerBase {
 
 }  // namespace
 
-std::filesystem::path runtime_dir() {
-  if (const char* d = std::getenv("RUNTIME_DIRECTORY"); d && *d) {
-    // systemd may list several, separated by ':'.
-    const std::string s(d);
-    return s.substr(0, s.find(':'));
-  }
-  if (const char* d = std::getenv("XDG_RUNTIME_DIR"); d && *d) {
-    return std::filesystem::path(d) / "sonde";
-  }
-  return "/tmp/sonde-" + std::to_string(::getuid());
-}
-
 core::Result<int> bind_unix(const std::filesystem::path& path, int type, std::uint32_t mode,
                             const std::string& group) {
   const std::string p = path.string();
@@ -541,17 +528,19 @@ core::Result<int> bind_unix(const std::filesystem::path& path, int type, std::ui
 }
 
 std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
-                                                 const ingest::IngestOptions& options) {
-  return std::make_unique<DatagramListener>(agg, options, false);
+                                                 const ingest::IngestOptions& options,
+                                                 const std::filesystem::path& runtime_dir) {
+  return std::make_unique<DatagramListener>(agg, options, false, runtime_dir);
 }
 
 std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const ingest::IngestOptions& options) {
-  return std::make_unique<DatagramListener>(agg, options, true);
+  return std::make_unique<DatagramListener>(agg, options, true, std::filesystem::path());
 }
 
 std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
-                                                   const ingest::IngestOptions& options) {
-  return std::make_unique<StreamListener>(agg, options);
+                                                   const ingest::IngestOptions& options,
+                                                   const std::filesystem::path& runtime_dir) {
+  return std::make_unique<StreamListener>(agg, options, runtime_dir);
 }
 
 }  // namespace sonde::ingest

@@ -15,9 +15,6 @@
 
 namespace sonde::ingest {
 
-/// $RUNTIME_DIRECTORY, else $XDG_RUNTIME_DIR/sonde, else /tmp/sonde-$UID.
-std::filesystem::path runtime_dir();
-
 /// Creates a Unix socket (SOCK_DGRAM or SOCK_STREAM, listening) bound at `path`. The parent
 /// directory is created (0700) when missing. A socket file left by a process that is gone is
 /// replaced; a live one, or any other kind of file, is an error (never deleted). The socket file
@@ -39,10 +36,14 @@ class Listener {
   virtual void stop() = 0;
 };
 
+/// `runtime_dir` (resolved by daemon/) holds the socket when the options give no path; it is
+/// created 0700 when missing and must belong to this user. Unused when the options name a path.
 std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
-                                                 const ingest::IngestOptions& options);
+                                                 const ingest::IngestOptions& options,
+                                                 const std::filesystem::path& runtime_dir = {});
 std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const ingest::IngestOptions& options);
 std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
-                                                   const ingest::IngestOptions& options);
+                                                   const ingest::IngestOptions& options,
+                                                   const std::filesystem::path& runtime_dir = {});
 
 }  // namespace sonde::ingest

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -145,6 +146,33 @@ def run_sonde(args, timeout=DEADLINE):
     """Runs sonde to completion (config check, --version, a bad config)."""
     return subprocess.run([SONDE_BIN] + list(args), stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago (for peers that cannot take port 0)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_prometheus(test, config_file, data_dir):
+    """Starts the real Prometheus on `config_file`, stopped when `test` ends; returns its port."""
+    prometheus = require_tool("prometheus")
+    port = free_port()
+    proc = subprocess.Popen([prometheus, f"--config.file={config_file}",
+                             f"--storage.tsdb.path={data_dir}",
+                             f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop():
+        proc.terminate()
+        try:
+            proc.wait(DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    test.addCleanup(stop)
+    return port
 
 
 def _parse_value(s):

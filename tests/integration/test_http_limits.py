@@ -12,7 +12,7 @@ import unittest
 import urllib.parse
 import urllib.request
 
-from harness import DEADLINE, SondeTestCase, parse_exposition, require_tool, run_sonde
+from harness import DEADLINE, SondeTestCase, parse_exposition, run_sonde, start_prometheus
 
 # What Prometheus 2.42 sends when it scrapes (scrape/scrape.go).
 PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
@@ -349,17 +349,10 @@ class JsonLogs(SondeTestCase):
         self.assertFalse(s.log().lstrip().startswith("{"), s.log())
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class RealPrometheus(SondeTestCase):
     """Prometheus 2.42 scrapes sonde with its own Accept header (OpenMetrics first) and gzip."""
 
     def test_prometheus_scrapes_openmetrics_and_gzip_and_gets_every_series(self):
-        prometheus = require_tool("prometheus")
         s = self.sonde()
         s.wait_ready()
         tmp = tempfile.mkdtemp(prefix="sonde-prom-")
@@ -369,21 +362,7 @@ class RealPrometheus(SondeTestCase):
             f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                     "scrape_configs:\n  - job_name: sonde\n    static_configs:\n"
                     f"      - targets: ['{s.address}']\n")
-        port = free_port()
-        proc = subprocess.Popen([prometheus, f"--config.file={cfg}",
-                                 f"--storage.tsdb.path={tmp}/data",
-                                 f"--web.listen-address=127.0.0.1:{port}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(DEADLINE)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stderr.close()
-        self.addCleanup(stop)
+        port = start_prometheus(self, cfg, f"{tmp}/data")
 
         def query(expr):
             url = f"http://127.0.0.1:{port}/api/v1/query?query=" + urllib.parse.quote(expr)

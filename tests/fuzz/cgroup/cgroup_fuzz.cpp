@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include "gpu/cgroup.hpp"
+#include "core/cgroup.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const auto ref = sonde::gpu::parse_cgroup(text);
+  const auto ref = sonde::core::parse_cgroup(text);
   if (!ref.container_id.empty()) {
     if (ref.container_id.size() != 64) __builtin_trap();
     for (char c : ref.container_id) {

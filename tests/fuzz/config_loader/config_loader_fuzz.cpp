@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "config/loader.hpp"
+#include "core/listen_address.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -20,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& c = result.config;
     if (!sonde::config::parse_duration(sonde::config::format_duration(c.web.read_timeout), back) ||
         back != c.web.read_timeout ||
-        !sonde::config::parse_listen_address(c.web.listen_address).ok()) {
+        !sonde::core::parse_listen_address(c.web.listen_address).ok()) {
       __builtin_trap();
     }
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log_names.hpp"
 #include "support/test_support.hpp"
 
 using namespace sonde;
@@ -306,20 +307,6 @@ TEST_CASE("the loader survives hostile YAML", "[config]") {
   // NUL bytes and invalid UTF-8.
   CHECK_FALSE(config::load_string(std::string("web:\0\xff\xfe", 7)).ok());
 }
-
-TEST_CASE("log level and format names", "[config]") {
-  for (auto l :
-       {core::LogLevel::debug, core::LogLevel::info, core::LogLevel::warn, core::LogLevel::error}) {
-    CHECK(config::parse_log_level(config::to_string(l)) == l);
-  }
-  for (auto f : {core::LogFormat::text, core::LogFormat::json}) {
-    CHECK(config::parse_log_format(config::to_string(f)) == f);
-  }
-  CHECK_FALSE(config::parse_log_level("warning"));
-  CHECK_FALSE(config::parse_log_level("INFO"));
-  CHECK_FALSE(config::parse_log_format("logfmt"));
-}
-
 TEST_CASE("load_file refuses what is not a regular file, before opening it", "[config]") {
   const fs::path dir =
       fs::temp_directory_path() / ("sonde_config_fifo_" + std::to_string(::getpid()));

@@ -142,3 +142,29 @@ TEST_CASE("udp listener binds port 0 and counts lines", "[ingest][listeners]") {
   CHECK(wait_accepted(agg, "udp", 2));
   l->stop();
 }
+
+TEST_CASE("unix listeners without a path bind in the runtime directory they are given",
+          "[ingest][listeners]") {
+  TempDir dir;
+  const fs::path runtime = dir.path / "run";  // missing: created 0700
+  ingest::IngestOptions o;
+  Aggregator agg(o, nullptr);
+  auto gram = make_unixgram_listener(agg, o, runtime);
+  REQUIRE(gram->start().ok());
+  CHECK(gram->address() == (runtime / "dsd.sock").string());
+  struct stat st {};
+  REQUIRE(::stat(runtime.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  auto stream = make_unixstream_listener(agg, o, runtime);
+  REQUIRE(stream->start().ok());
+  CHECK(stream->address() == (runtime / "dsd-stream.sock").string());
+  gram->stop();
+  stream->stop();
+  CHECK_FALSE(fs::exists(runtime / "dsd.sock"));
+
+  // No configured path and no runtime directory: an error, never a guess.
+  auto none = make_unixgram_listener(agg, o);
+  const auto st2 = none->start();
+  REQUIRE_FALSE(st2.ok());
+  CHECK(st2.message() == "no socket path and no runtime directory to put it in");
+}

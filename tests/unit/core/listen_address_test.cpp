@@ -1,10 +1,10 @@
+#include "core/listen_address.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "config/loader.hpp"
+using sonde::core::parse_listen_address;
 
-using sonde::config::parse_listen_address;
-
-TEST_CASE("parse_listen_address accepts HOST:PORT, [IPv6]:PORT and :PORT", "[config][listen]") {
+TEST_CASE("parse_listen_address accepts HOST:PORT, [IPv6]:PORT and :PORT", "[core][listen]") {
   struct Case {
     const char* text;
     const char* host;
@@ -31,7 +31,7 @@ TEST_CASE("parse_listen_address accepts HOST:PORT, [IPv6]:PORT and :PORT", "[con
   }
 }
 
-TEST_CASE("parse_listen_address says what is wrong", "[config][listen]") {
+TEST_CASE("parse_listen_address says what is wrong", "[core][listen]") {
   struct Case {
     const char* text;
     const char* error;

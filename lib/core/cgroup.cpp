@@ -1,8 +1,8 @@
-#include "gpu/cgroup.hpp"
+#include "core/cgroup.hpp"
 
 #include <cctype>
 
-namespace sonde::gpu {
+namespace sonde::core {
 namespace {
 
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
@@ -71,4 +71,4 @@ ContainerRef parse_cgroup(std::string_view text) {
   return out;
 }
 
-}  // namespace sonde::gpu
+}  // namespace sonde::core

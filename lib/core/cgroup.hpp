@@ -1,10 +1,11 @@
 // Which container and Kubernetes pod a process belongs to, from the text of /proc/<pid>/cgroup.
+// In core: the GPU collector labels processes with it, and ingest origin detection will too.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace sonde::gpu {
+namespace sonde::core {
 
 struct ContainerRef {
   std::string container_id;  // 64 hex digits, or empty
@@ -18,4 +19,4 @@ struct ContainerRef {
 /// `docker-<id>.scope`, `crio-<id>.scope`, `libpod-<id>.scope`. Pure; never throws.
 ContainerRef parse_cgroup(std::string_view text);
 
-}  // namespace sonde::gpu
+}  // namespace sonde::core
