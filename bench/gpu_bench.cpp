@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   std::ofstream(tmp / "fixture.json") << doc.dump();
   setenv("SONDE_FAKE_NVML_FIXTURE", (tmp / "fixture.json").c_str(), 1);
 
-  sonde::core::GpuOptions o;
+  sonde::gpu::GpuOptions o;
   o.nvml_library = argv[1];
   auto c =
       sonde::gpu::GpuCollector::open(o, sonde::core::HostPaths::under(fixtures / "host"), "bench");

@@ -22,7 +22,6 @@
 #include "core/log_names.hpp"
 #include "daemon/directories.hpp"
 #include "daemon/wiring.hpp"
-#include "ingest/mapper.hpp"
 
 namespace {
 
@@ -51,27 +50,26 @@ void setup_logging(const core::LogOptions& opts) {
   daemon::apply_log_options(opts);
 }
 
-void print_errors(const std::vector<config::ConfigError>& errors) {
-  for (const auto& e : errors) std::cerr << e.to_string() << '\n';
+void print_errors(const std::string& file, const std::vector<std::string>& lines,
+                  std::size_t count) {
+  for (const auto& line : lines) std::cerr << line << '\n';
+  std::cerr << file << ": " << count << (count == 1 ? " error\n" : " errors\n");
 }
 
 int config_check(const std::string& file) {
   const auto result = config::load_file(file);
   if (!result.ok()) {
-    print_errors(result.errors);
-    std::cerr << file << ": " << result.errors.size()
-              << (result.errors.size() == 1 ? " error\n" : " errors\n");
+    print_errors(file, result.errors.lines(), result.errors.size());
     return 1;
   }
   // The mapping file is part of the configuration: check it too.
-  if (const auto& mapping = result.config.ingest.mapping_file; !mapping.empty()) {
-    std::vector<std::string> warnings;
-    const auto m = ingest::Mapper::load_file(mapping, warnings);
-    for (const auto& w : warnings) std::cerr << "warning: " << w << '\n';
-    if (!m.ok()) {
-      std::cerr << m.message() << '\n';
-      return 1;
-    }
+  daemon::LoadedConfig loaded{result.config, {}, {}, {}};
+  daemon::load_mapping(loaded);
+  for (const auto& w : loaded.warnings) std::cerr << "warning: " << w << '\n';
+  if (!loaded.errors.empty()) {
+    print_errors(loaded.config.ingest.mapping_file.string(), loaded.errors.lines(),
+                 loaded.errors.size());
+    return 1;
   }
   std::cout << file << ": ok\n";
   return 0;
@@ -145,27 +143,28 @@ int main(int argc, char** argv) {
     daemon::LoadedConfig out;
     if (flags.config) {
       auto result = config::load_file(*flags.config);
-      for (const auto& e : result.errors) out.errors.push_back(e.to_string());
-      if (!result.ok()) return out;
+      out.errors = std::move(result.errors);
+      if (!out.errors.empty()) return out;
       out.config = std::move(result.config);
     }
     if (flags.log_level) out.config.log.level = *core::parse_log_level(*flags.log_level);
     if (flags.log_format) out.config.log.format = *core::parse_log_format(*flags.log_format);
     if (flags.listen_address) out.config.web.listen_address = *flags.listen_address;
+    daemon::load_mapping(out);
     return out;
   };
   auto loaded = load();
   if (!loaded.errors.empty()) {
-    for (const auto& e : loaded.errors) std::cerr << e << '\n';
-    std::cerr << "sonde: " << *flags.config << ": " << loaded.errors.size()
-              << (loaded.errors.size() == 1 ? " error" : " errors") << "; not starting\n";
+    for (const auto& e : loaded.errors.lines()) std::cerr << e << '\n';
+    const std::size_t n = loaded.errors.size();
+    std::cerr << "sonde: " << (flags.config ? *flags.config : std::string("configuration")) << ": "
+              << n << (n == 1 ? " error" : " errors") << "; not starting\n";
     return daemon::kExitConfig;
   }
-  const core::Config& cfg = loaded.config;
-  setup_logging(cfg.log);
+  setup_logging(loaded.config.log);
   // The only place that reads the environment for paths; modules are given these.
   const daemon::Directories dirs = daemon::process_directories();
   spdlog::debug("runtime directory {}, state directory {}", dirs.runtime.string(),
                 dirs.state.empty() ? std::string("(none)") : dirs.state.string());
-  return daemon::run(cfg, dirs, load);
+  return daemon::run(loaded, dirs, load);
 }

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "collectors/scheduler.hpp"
+#include "config/mapping.hpp"
 #include "core/board.hpp"
 #include "core/build_info.hpp"
-#include "core/read_file.hpp"
 #include "core/sd_notify.hpp"
 #include "core/self_metrics.hpp"
 #include "gpu/gpu_collector.hpp"
@@ -117,18 +117,17 @@ constexpr int kIoThreads = 2;
 // After SIGTERM, in-flight requests get this long before the loop is stopped regardless.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(1500);
 
-bool same_web(const core::WebOptions& a, const core::WebOptions& b) {
+bool same_web(const http::WebOptions& a, const http::WebOptions& b) {
   return a.listen_address == b.listen_address && a.max_connections == b.max_connections &&
          a.max_header_bytes == b.max_header_bytes && a.read_timeout == b.read_timeout &&
          a.idle_timeout == b.idle_timeout && a.write_timeout == b.write_timeout;
 }
 
-// The mapping file's bytes (empty when there is none or it cannot be read: Ingest::create then
-// says why), so that a reload notices an edited mapping file, as statsd_exporter does.
-std::string mapping_text(const core::IngestOptions& options) {
-  if (options.mapping_file.empty()) return {};
-  auto text = core::read_text(options.mapping_file, 16u << 20);
-  return text.ok() ? std::move(*text) : std::string();
+/// Two mappings map every name alike (both absent, or compiled from equal specs).
+bool same_mapping(const std::shared_ptr<const ingest::Mapper>& a,
+                  const std::shared_ptr<const ingest::Mapper>& b) {
+  if (!a || !b) return !a && !b;
+  return a->spec() == b->spec();
 }
 
 double now_seconds() {
@@ -152,7 +151,7 @@ class GpuCollectorAdapter final : public collectors::Collector {
 
 // No library, driver or GPU: "unavailable" on the board (not failing, not counted for /ready),
 // one info line, and only sonde_gpu_available 0.
-void start_gpu(const core::Config& config, core::Board& board, collectors::Scheduler& scheduler) {
+void start_gpu(const config::Config& config, core::Board& board, collectors::Scheduler& scheduler) {
   if (!config.gpu.enabled) return;
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
@@ -169,10 +168,18 @@ void start_gpu(const core::Config& config, core::Board& board, collectors::Sched
   scheduler.add(std::make_unique<GpuCollectorAdapter>(std::move(*c)), config.gpu.interval);
 }
 
+/// What a new aggregator's mapping is, in the log.
+void log_mapping(const config::Config& config, const std::shared_ptr<const ingest::Mapper>& m) {
+  if (!m) return;
+  if (auto w = m->warning()) spdlog::warn("ingest: {}", *w);
+  spdlog::info("ingest: {} mapping rules from {}", m->size(), config.ingest.mapping_file.string());
+}
+
 class Daemon {
  public:
-  Daemon(const core::Config& config, Directories dirs, ConfigSource source)
-      : config_(config),
+  Daemon(const LoadedConfig& initial, Directories dirs, ConfigSource source)
+      : config_(initial.config),
+        mapper_(initial.mapper),
         dirs_(std::move(dirs)),
         source_(std::move(source)),
         registry_(std::make_shared<prometheus::Registry>()),
@@ -201,13 +208,8 @@ class Daemon {
   int run() {
     // Not ready (READY=1, /ready 200) before every component has been declared.
     board_.hold_ready();
-    auto ingest = ingest::Ingest::create(config_.ingest, dirs_.runtime);
-    if (!ingest.ok()) {
-      spdlog::error("{}", ingest.message());
-      return kExitConfig;
-    }
-    ingest_ = std::move(*ingest);
-    mapping_text_ = mapping_text(config_.ingest);
+    log_mapping(config_, mapper_);
+    ingest_ = ingest::Ingest::create(config_.ingest, mapper_, dirs_.runtime);
     if (auto st = ingest_->start(board_); !st.ok()) {
       spdlog::error("{}", st.message());
       return kExitFailure;
@@ -252,11 +254,11 @@ class Daemon {
   void reload() {
     spdlog::info("SIGHUP received: reloading the configuration");
     notify(core::sd_notify_reloading());
-    LoadedConfig next = source_ ? source_() : LoadedConfig{config_, {}};
+    LoadedConfig next = source_ ? source_() : LoadedConfig{config_, mapper_, {}, {}};
     core::Status applied = core::ok();
-    if (next.errors.empty()) applied = apply(next.config);
+    if (next.errors.empty()) applied = apply(next.config, next.mapper);
     if (!next.errors.empty() || !applied.ok()) {
-      for (const auto& e : next.errors) spdlog::error("reload: {}", e);
+      for (const auto& e : next.errors.lines()) spdlog::error("reload: {}", e);
       if (!applied.ok()) spdlog::error("reload: {}", applied.message());
       spdlog::error("configuration reload rejected; the running configuration stays");
       reload_ok_.Set(0);
@@ -270,19 +272,20 @@ class Daemon {
 
   /// Applies a valid configuration. Everything that can fail (binding a new listen address) is
   /// done first, so a failure leaves the running configuration untouched.
-  core::Status apply(const core::Config& next) {
-    // Ingest first: a mapping file that does not load rejects the reload before anything moves.
+  core::Status apply(const config::Config& next,
+                     const std::shared_ptr<const ingest::Mapper>& next_mapper) {
+    // The mapping file was loaded with the configuration (a bad one rejected the reload before
+    // anything moved); an edited one counts as a change, as in statsd_exporter.
     std::unique_ptr<ingest::Ingest> ingest;
-    const std::string mapping = mapping_text(next.ingest);
-    if (!(next.ingest == config_.ingest) || mapping != mapping_text_) {
-      if (mapping == mapping_text_ && ingest::same_aggregation(next.ingest, config_.ingest)) {
+    const bool mapping_same = same_mapping(next_mapper, mapper_);
+    if (!(next.ingest == config_.ingest) || !mapping_same) {
+      if (mapping_same && ingest::same_aggregation(next.ingest, config_.ingest)) {
         // Only the listeners change: the aggregated series and counters carry on.
         ingest = ingest::Ingest::with_aggregator(next.ingest, dirs_.runtime,
                                                  ingest_->shared_aggregator());
       } else {
-        auto created = ingest::Ingest::create(next.ingest, dirs_.runtime);
-        if (!created.ok()) return created.status();
-        ingest = std::move(*created);
+        log_mapping(next, next_mapper);
+        ingest = ingest::Ingest::create(next.ingest, next_mapper, dirs_.runtime);
       }
     }
     std::unique_ptr<http::Server> server;
@@ -323,7 +326,7 @@ class Daemon {
         return st;
       }
       ingest_ = std::move(ingest);
-      mapping_text_ = mapping;
+      mapper_ = next_mapper;
       spdlog::info("ingest: listeners and mapping reloaded");
     }
     // From here on nothing fails.
@@ -342,7 +345,7 @@ class Daemon {
 
   /// Stops every collector and starts the enabled ones with the new options (intervals,
   /// filters, paths). Collectors that are now disabled leave the board: their series disappear.
-  void restart_collectors(const core::Config& next) {
+  void restart_collectors(const config::Config& next) {
     scheduler_.stop();
     for (const auto& c : collectors::builtin_collectors()) {
       if (!c.settings(next.collectors).enabled) {
@@ -359,12 +362,12 @@ class Daemon {
     spdlog::debug("running collectors: {}", fmt::join(scheduler_.running(), ", "));
   }
 
-  std::unique_ptr<http::Server> make_server(const core::WebOptions& web) {
+  std::unique_ptr<http::Server> make_server(const http::WebOptions& web) {
     return std::make_unique<http::Server>(
         io_, web, [this](const http::Request& req) { return router()->handle(req); }, *registry_);
   }
 
-  void set_router(const core::Config& config) {
+  void set_router(const config::Config& config) {
     http::RouterInfo info{core::build::kVersion, core::build::kRevision, {}};
     for (const auto& c : collectors::builtin_collectors()) {
       if (c.settings(config.collectors).enabled) info.enabled_collectors.emplace_back(c.name);
@@ -423,7 +426,8 @@ class Daemon {
     });
   }
 
-  core::Config config_;  // the running configuration
+  config::Config config_;                         // the running configuration
+  std::shared_ptr<const ingest::Mapper> mapper_;  // its compiled mapping file (null: none)
   // Resolved once at start. `state` is for alert state and the remote-write buffer (not used yet).
   Directories dirs_;
   ConfigSource source_;
@@ -436,7 +440,6 @@ class Daemon {
   std::unique_ptr<http::Server> server_;
   std::vector<std::unique_ptr<http::Server>> retired_;
   std::unique_ptr<ingest::Ingest> ingest_;
-  std::string mapping_text_;  // the mapping file as last loaded: a reload reloads it if it changed
   asio::signal_set signals_;
   asio::steady_timer grace_;
   asio::steady_timer poll_;
@@ -446,8 +449,25 @@ class Daemon {
 
 }  // namespace
 
-int run(const core::Config& config, const Directories& dirs, ConfigSource reload) {
-  Daemon d(config, dirs, std::move(reload));
+void load_mapping(LoadedConfig& out) {
+  const auto& path = out.config.ingest.mapping_file;
+  if (path.empty()) return;
+  auto spec = config::load_mapping_file(path);
+  if (!spec.ok()) {
+    out.errors.append(spec.error());
+    return;
+  }
+  auto mapper = ingest::Mapper::compile(std::move(*spec));
+  if (!mapper.ok()) {
+    out.errors.append(mapper.error());
+    return;
+  }
+  if (auto w = mapper->warning()) out.warnings.push_back(std::move(*w));
+  out.mapper = std::make_shared<const ingest::Mapper>(std::move(*mapper));
+}
+
+int run(const LoadedConfig& initial, const Directories& dirs, ConfigSource reload) {
+  Daemon d(initial, dirs, std::move(reload));
   return d.run();
 }
 

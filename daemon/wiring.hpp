@@ -3,11 +3,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "core/options.hpp"
+#include "config/config.hpp"
+#include "core/result.hpp"
 #include "daemon/directories.hpp"
+#include "ingest/mapper.hpp"
 
 namespace sonde::daemon {
 
@@ -17,19 +20,27 @@ inline constexpr int kExitFailure = 1;  // run-time failure: cannot bind, ...
 inline constexpr int kExitUsage = 2;    // bad command line
 inline constexpr int kExitConfig = 78;  // EX_CONFIG: bad configuration at start
 
-/// A whole configuration built again for a reload (the file, with the command-line overrides
-/// applied), or every reason it is invalid (one line each; then `config` is meaningless).
+/// A whole configuration (the file, with the command-line overrides applied, and the mapping file
+/// it names, compiled), or every reason it is invalid (one line each; then the rest is
+/// meaningless).
 struct LoadedConfig {
-  core::Config config;
-  std::vector<std::string> errors;
+  config::Config config;
+  std::shared_ptr<const ingest::Mapper> mapper;  // null: no mapping file
+  core::Errors errors;
+  std::vector<std::string> warnings;
 };
 using ConfigSource = std::function<LoadedConfig()>;
+
+/// Reads and compiles `out.config.ingest.mapping_file` (if one is set) into `out.mapper`; its
+/// errors and warnings are added to `out`.
+void load_mapping(LoadedConfig& out);
 
 /// Applies the log level and format to the default logger (at start and on reload).
 void apply_log_options(const core::LogOptions& options);
 
-/// Runs the daemon; returns the process exit code. `reload` is called on SIGHUP; without one,
-/// SIGHUP re-applies `config`. `dirs` were resolved once at start (main.cpp).
-int run(const core::Config& config, const Directories& dirs, ConfigSource reload = {});
+/// Runs the daemon on a valid `initial` configuration; returns the process exit code. `reload` is
+/// called on SIGHUP; without one, SIGHUP re-applies `initial`. `dirs` were resolved once at start
+/// (main.cpp).
+int run(const LoadedConfig& initial, const Directories& dirs, ConfigSource reload = {});
 
 }  // namespace sonde::daemon

@@ -124,7 +124,7 @@ double bare(const std::string& path, const std::vector<std::string>& datagrams, 
 
 double with_sonde(const std::string& path, const std::vector<std::string>& datagrams,
                   double seconds) {
-  sonde::core::IngestOptions o;
+  sonde::ingest::IngestOptions o;
   o.unixgram.path = path;
   sonde::ingest::Aggregator agg(o, nullptr);
   auto l = sonde::ingest::make_unixgram_listener(agg, o);

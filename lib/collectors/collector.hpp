@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "collectors/options.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/host_paths.hpp"
@@ -33,7 +34,7 @@ class Collector {
 
 /// Everything a collector factory may use.
 struct CollectorContext {
-  const core::CollectorsOptions& options;
+  const collectors::CollectorsOptions& options;
   core::HostPaths paths;
   const core::Clock& clock;
   /// For calls that can hang (statfs). Outlives reloads; null lets a collector make its own.
@@ -44,7 +45,7 @@ struct CollectorInfo {
   std::string_view name;
   std::unique_ptr<Collector> (*make)(const CollectorContext&);
   /// The collector's enabled/interval settings inside `options`.
-  const core::CollectorOptions& (*settings)(const core::CollectorsOptions&);
+  const collectors::CollectorOptions& (*settings)(const collectors::CollectorsOptions&);
 };
 
 /// The built-in collectors, in a fixed order.

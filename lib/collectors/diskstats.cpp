@@ -138,7 +138,8 @@ UdevProperties parse_udev_properties(std::string_view text) {
   return out;
 }
 
-DiskstatsCollector::DiskstatsCollector(core::HostPaths paths, const core::DiskstatsOptions& options)
+DiskstatsCollector::DiskstatsCollector(core::HostPaths paths,
+                                       const collectors::DiskstatsOptions& options)
     : paths_(std::move(paths)),
       filter_("diskstats", options.device_include, options.device_exclude) {}
 

@@ -45,7 +45,7 @@ UdevProperties parse_udev_properties(std::string_view text);
 
 class DiskstatsCollector final : public Collector {
  public:
-  DiskstatsCollector(core::HostPaths paths, const core::DiskstatsOptions& options);
+  DiskstatsCollector(core::HostPaths paths, const collectors::DiskstatsOptions& options);
   std::string_view name() const override { return "diskstats"; }
   core::Status collect(core::SampleSink& out) override;
 

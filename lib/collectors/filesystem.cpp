@@ -126,7 +126,7 @@ int system_statfs(const std::string& path, FsStats& out) {
 }
 
 FilesystemCollector::FilesystemCollector(core::HostPaths paths,
-                                         const core::FilesystemOptions& options,
+                                         const collectors::FilesystemOptions& options,
                                          std::shared_ptr<core::BlockingPool> pool, StatfsFn statfs)
     : paths_(std::move(paths)),
       mount_points_exclude_("filesystem.mount_points_exclude", options.mount_points_exclude),

@@ -62,7 +62,7 @@ class FilesystemCollector final : public Collector {
  public:
   /// `pool` runs the statfs calls and should outlive reloads (so a stuck mount keeps holding one
   /// worker rather than one per collector generation); null gives the collector its own.
-  FilesystemCollector(core::HostPaths paths, const core::FilesystemOptions& options,
+  FilesystemCollector(core::HostPaths paths, const collectors::FilesystemOptions& options,
                       std::shared_ptr<core::BlockingPool> pool, StatfsFn statfs = system_statfs);
   std::string_view name() const override { return "filesystem"; }
   core::Status collect(core::SampleSink& out) override;

@@ -84,7 +84,7 @@ Netdev parse_netdev(std::string_view text) {
   return out;
 }
 
-NetdevCollector::NetdevCollector(core::HostPaths paths, const core::NetdevOptions& options)
+NetdevCollector::NetdevCollector(core::HostPaths paths, const collectors::NetdevOptions& options)
     : paths_(std::move(paths)), filter_("netdev", options.device_include, options.device_exclude) {}
 
 core::Status NetdevCollector::collect(core::SampleSink& out) {

@@ -32,7 +32,7 @@ Netdev parse_netdev(std::string_view text);
 
 class NetdevCollector final : public Collector {
  public:
-  NetdevCollector(core::HostPaths paths, const core::NetdevOptions& options);
+  NetdevCollector(core::HostPaths paths, const collectors::NetdevOptions& options);
   std::string_view name() const override { return "netdev"; }
   core::Status collect(core::SampleSink& out) override;
 

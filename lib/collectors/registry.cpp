@@ -18,8 +18,8 @@ namespace sonde::collectors {
 
 namespace {
 
-using Opts = core::CollectorsOptions;
-using Settings = const core::CollectorOptions&;
+using Opts = collectors::CollectorsOptions;
+using Settings = const collectors::CollectorOptions&;
 
 constexpr CollectorInfo kBuiltin[] = {
     {"cpu", &make_cpu, [](const Opts& o) -> Settings { return o.cpu; }},

@@ -107,10 +107,10 @@ Scheduler::Scheduler(asio::io_context& io, core::Board& board, const core::Clock
 
 Scheduler::~Scheduler() { stop(); }
 
-void Scheduler::start(const core::CollectorsOptions& options, const core::HostPaths& paths) {
+void Scheduler::start(const collectors::CollectorsOptions& options, const core::HostPaths& paths) {
   const CollectorContext ctx{options, paths, clock_, blocking_};
   for (const CollectorInfo& info : builtin_collectors()) {
-    const core::CollectorOptions& s = info.settings(options);
+    const collectors::CollectorOptions& s = info.settings(options);
     if (!s.enabled) continue;
     add(info.make(ctx), s.interval);
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "collectors/collector.hpp"
+#include "collectors/options.hpp"
 #include "core/board.hpp"
 #include "core/options.hpp"
 
@@ -31,7 +32,7 @@ class Scheduler {
 
   /// Declares every enabled built-in collector on the board and starts it; the first attempt
   /// runs at once. Not thread-safe with stop().
-  void start(const core::CollectorsOptions& options, const core::HostPaths& paths);
+  void start(const collectors::CollectorsOptions& options, const core::HostPaths& paths);
   /// Adds one collector that is not in the built-in list (tests, later modules).
   void add(std::unique_ptr<Collector> collector, core::Millis interval);
   /// Cancels every timer. An attempt already running finishes; nothing is published after.

@@ -1,19 +1,12 @@
 #include "config/gpu_section.hpp"
 
+#include "core/relabel.hpp"
+
 #include <chrono>
-#include <regex>
 
 namespace sonde::config {
 
-namespace {
-// The label name grammar of the Prometheus data model.
-bool valid_label_name(const std::string& s) {
-  static const std::regex re("^[a-zA-Z_][a-zA-Z0-9_]*$");
-  return std::regex_match(s, re) && s.rfind("__", 0) != 0;
-}
-}  // namespace
-
-void read_gpu(Reader& r, const YAML::Node& n, const std::string& p, core::GpuOptions& out) {
+void read_gpu(Reader& r, const YAML::Node& n, const std::string& p, gpu::GpuOptions& out) {
   using namespace std::chrono_literals;
   if (!r.only_keys(n, p,
                    {"enabled", "interval", "nvml_library", "hostname_label", "max_processes",
@@ -30,7 +23,7 @@ void read_gpu(Reader& r, const YAML::Node& n, const std::string& p, core::GpuOpt
     }
   }
   if (auto label = r.string(n, p, "hostname_label", "a label name")) {
-    if (!valid_label_name(label->value)) {
+    if (!core::is_label_name(label->value) || label->value.rfind("__", 0) == 0) {
       r.fail(label->node, join(p, "hostname_label"),
              "expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __), "
              "got " +

@@ -1,4 +1,4 @@
-// Reads the `gpu` section of the config into core::GpuOptions (internal to lib/config).
+// Reads the `gpu` section of the config into gpu::GpuOptions (internal to lib/config).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -6,10 +6,10 @@
 #include <string>
 
 #include "config/reader.hpp"
-#include "core/options_gpu.hpp"
+#include "gpu/options.hpp"
 
 namespace sonde::config {
 
-void read_gpu(Reader& r, const YAML::Node& n, const std::string& p, core::GpuOptions& out);
+void read_gpu(Reader& r, const YAML::Node& n, const std::string& p, gpu::GpuOptions& out);
 
 }  // namespace sonde::config

@@ -41,7 +41,8 @@ void optional_path(Reader& r, const YAML::Node& n, const std::string& p, std::st
   r.path(n, p, key, out);
 }
 
-void read_unix(Reader& r, const YAML::Node& n, const std::string& p, core::UnixSocketOptions& out) {
+void read_unix(Reader& r, const YAML::Node& n, const std::string& p,
+               ingest::UnixSocketOptions& out) {
   optional_path(r, n, p, "path", out.path);
   read_mode(r, n, p, out.mode);
   if (auto g = r.string(n, p, "group", "a group name or number")) out.group = g->value;
@@ -82,7 +83,7 @@ void read_numbers(Reader& r, const YAML::Node& n, const std::string& p, std::str
 
 }  // namespace
 
-void read_ingest(Reader& r, const YAML::Node& n, const std::string& p, core::IngestOptions& out) {
+void read_ingest(Reader& r, const YAML::Node& n, const std::string& p, ingest::IngestOptions& out) {
   if (!r.only_keys(
           n, p,
           {"unixgram", "unixstream", "udp", "mapping_file", "max_series", "max_series_per_metric",
@@ -106,8 +107,8 @@ void read_ingest(Reader& r, const YAML::Node& n, const std::string& p, core::Ing
       r.boolean(s, sp, "enabled", out.unixstream.enabled);
       read_unix(r, s, sp, out.unixstream);
       r.choice(s, sp, "framing", out.unixstream.framing,
-               {{"newline", core::StreamFraming::newline},
-                {"length-prefixed", core::StreamFraming::length_prefixed}});
+               {{"newline", ingest::StreamFraming::newline},
+                {"length-prefixed", ingest::StreamFraming::length_prefixed}});
       r.integer(s, sp, "max_connections", out.unixstream.max_connections, 1, 10'000);
     }
   }
@@ -133,7 +134,7 @@ void read_ingest(Reader& r, const YAML::Node& n, const std::string& p, core::Ing
   r.duration(n, p, "ttl", out.ttl, 0ms);
   r.choice(
       n, p, "observer_type", out.observer_type,
-      {{"histogram", core::ObserverType::histogram}, {"summary", core::ObserverType::summary}});
+      {{"histogram", ingest::ObserverType::histogram}, {"summary", ingest::ObserverType::summary}});
   read_numbers(r, n, p, "histogram_buckets", out.histogram_buckets, true, -1e300, 1e300);
   read_numbers(r, n, p, "summary_quantiles", out.summary_quantiles, true, 0, 1);
   r.duration(n, p, "summary_max_age", out.summary_max_age, 1s);

@@ -4,10 +4,11 @@
 #include <string>
 
 #include "config/reader.hpp"
-#include "core/options_ingest.hpp"
+#include "ingest/options.hpp"
 
 namespace sonde::config {
 
-void read_ingest(Reader& r, const YAML::Node& n, const std::string& path, core::IngestOptions& out);
+void read_ingest(Reader& r, const YAML::Node& n, const std::string& path,
+                 ingest::IngestOptions& out);
 
 }  // namespace sonde::config

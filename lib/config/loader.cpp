@@ -3,21 +3,18 @@
 // add it to read_config's list and write a read_<section> like the ones below.
 #include "config/loader.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <utility>
 
+#include "config/collectors_section.hpp"
+#include "config/file.hpp"
 #include "config/gpu_section.hpp"
-#include "config/host_section.hpp"
 #include "config/ingest_section.hpp"
 #include "config/reader.hpp"
 #include "core/listen_address.hpp"
@@ -28,11 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Shorter timers would make a collector a busy loop (node_exporter has no timers; Prometheus's
-// own minimum useful scrape interval is about 1s).
-constexpr core::Millis kMinCollectorInterval = 1s;
-
-void read_web(Reader& r, const YAML::Node& n, const std::string& p, core::WebOptions& out) {
+void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOptions& out) {
   if (!r.only_keys(n, p,
                    {"listen_address", "max_connections", "max_header_bytes", "read_timeout",
                     "idle_timeout", "write_timeout"})) {
@@ -67,58 +60,7 @@ void read_host(Reader& r, const YAML::Node& n, const std::string& p, core::HostP
   r.path(n, p, "udev_data", out.udev_data);
 }
 
-/// The options every collector has; the caller has checked the keys.
-void read_collector(Reader& r, const YAML::Node& n, const std::string& p,
-                    core::CollectorOptions& out) {
-  r.boolean(n, p, "enabled", out.enabled);
-  r.duration(n, p, "interval", out.interval, kMinCollectorInterval);
-}
-
-/// A collector with only the common options.
-void read_plain(Reader& r, const YAML::Node& n, const std::string& p, core::CollectorOptions& out) {
-  if (r.only_keys(n, p, {"enabled", "interval"})) read_collector(r, n, p, out);
-}
-
-void read_cpu(Reader& r, const YAML::Node& n, const std::string& p, core::CpuOptions& out) {
-  if (!r.only_keys(n, p, {"enabled", "interval", "guest"})) return;
-  read_collector(r, n, p, out);
-  r.boolean(n, p, "guest", out.guest);
-}
-
-void read_stat(Reader& r, const YAML::Node& n, const std::string& p, core::StatOptions& out) {
-  if (!r.only_keys(n, p, {"enabled", "interval", "softirq"})) return;
-  read_collector(r, n, p, out);
-  r.boolean(n, p, "softirq", out.softirq);
-}
-
-void read_vmstat(Reader& r, const YAML::Node& n, const std::string& p, core::VmstatOptions& out) {
-  if (!r.only_keys(n, p, {"enabled", "interval", "fields"})) return;
-  read_collector(r, n, p, out);
-  r.regex(n, p, "fields", out.fields);
-}
-
-void read_collectors(Reader& r, const YAML::Node& n, const std::string& p,
-                     core::CollectorsOptions& out) {
-  if (!r.only_keys(n, p,
-                   {"cpu", "meminfo", "loadavg", "stat", "vmstat", "uname", "time", "self",
-                    "diskstats", "netdev", "filesystem", "pressure"})) {
-    return;
-  }
-  const auto sub = [&](std::string_view name, auto read, auto& options) {
-    read(r, r.child(n, name), join(p, name), options);
-  };
-  sub("cpu", read_cpu, out.cpu);
-  sub("meminfo", read_plain, out.meminfo);
-  sub("loadavg", read_plain, out.loadavg);
-  sub("stat", read_stat, out.stat);
-  sub("vmstat", read_vmstat, out.vmstat);
-  sub("uname", read_plain, out.uname);
-  sub("time", read_plain, out.time);
-  sub("self", read_plain, out.self);
-  read_host_collectors(r, n, p, out);
-}
-
-void read_config(Reader& r, const YAML::Node& root, core::Config& out) {
+void read_config(Reader& r, const YAML::Node& root, config::Config& out) {
   if (!r.only_keys(root, "", {"web", "log", "host", "collectors", "ingest", "gpu"})) return;
   read_web(r, r.child(root, "web"), "web", out.web);
   read_log(r, r.child(root, "log"), "log", out.log);
@@ -129,18 +71,6 @@ void read_config(Reader& r, const YAML::Node& root, core::Config& out) {
 }
 
 }  // namespace
-
-std::string ConfigError::to_string() const {
-  std::string out = file;
-  if (line > 0) {
-    out += ':' + std::to_string(line);
-    if (column > 0) out += ':' + std::to_string(column);
-  }
-  if (!out.empty()) out += ": ";
-  if (!path.empty()) out += path + ": ";
-  out += message;
-  return out;
-}
 
 namespace {
 
@@ -156,28 +86,41 @@ class DocumentScanner final : public YAML::EventHandler {
     at_root_ = true;
   }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override { at_root_ = false; }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { content(); }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    content();
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    count(mark);
+    at_root_ = false;
   }
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { content(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    content(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
-    content();
+    content(mark);
   }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                   YAML::EmitterStyle::value) override {
-    content();
+    content(mark);
   }
   void OnMapEnd() override {}
 
+  /// Thrown out of the parser at the node past kMaxYamlNodes.
+  struct TooManyNodes {
+    YAML::Mark mark;
+  };
+
  private:
-  void content() {
+  void count(const YAML::Mark& mark) {
+    if (++nodes_ > kMaxYamlNodes) throw TooManyNodes{mark};
+  }
+  void content(const YAML::Mark& mark) {
+    count(mark);
     if (at_root_) empty = false;
     at_root_ = false;
   }
+  std::size_t nodes_ = 0;
   bool at_root_ = false;
 };
 
@@ -188,10 +131,8 @@ class DocumentScanner final : public YAML::EventHandler {
 /// This replaces YAML::LoadAll, which in yaml-cpp 0.7 loops forever, allocating, on a document
 /// whose first token it cannot consume (a lone ",": jbeder/yaml-cpp#1040, fixed upstream by
 /// #1319): a document that starts where the previous one did means the parser is stuck there.
-bool check_documents(Reader& r, const std::string& text) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  DocumentScanner scan;
+bool scan_documents(Reader& r, const std::string& text, YAML::Parser& parser,
+                    DocumentScanner& scan) {
   std::optional<int> last_start;
   std::optional<YAML::Mark> second;
   std::size_t documents = 0;
@@ -212,16 +153,31 @@ bool check_documents(Reader& r, const std::string& text) {
   return true;
 }
 
+bool check_documents(Reader& r, const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentScanner scan;
+  try {
+    return scan_documents(r, text, parser, scan);
+  } catch (const DocumentScanner::TooManyNodes& e) {
+    // yaml-cpp's tree costs about 400 bytes and a few microseconds a node: a hostile file of a
+    // million nodes would cost seconds and hundreds of MB before the first key is checked.
+    r.fail_at(e.mark, "",
+              "more than " + std::to_string(kMaxYamlNodes) +
+                  " YAML nodes (a configuration has a few hundred); not a configuration file?");
+    return false;
+  }
+}
+
 }  // namespace
 
-LoadResult load_string(std::string_view yaml, std::string_view name) {
-  LoadResult result;
-  Reader r{std::string(name)};
+void parse_yaml(Reader& r, std::string_view yaml,
+                const std::function<void(const YAML::Node&)>& read) {
   try {
     const std::string text(yaml);
     if (check_documents(r, text)) {
       // Empty or comment-only text has no document at all: a null root, and every default.
-      read_config(r, YAML::Load(text), result.config);
+      read(YAML::Load(text));
     }
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp 0.7's parser stops at 500 levels of nesting (its DepthGuard) rather than
@@ -233,43 +189,34 @@ LoadResult load_string(std::string_view yaml, std::string_view name) {
   } catch (const std::exception& e) {  // bad_alloc on absurd input: still an error, not a crash
     r.fail_at(YAML::Mark::null_mark(), "", std::string("cannot load: ") + e.what());
   }
+}
+
+LoadResult load_string(std::string_view yaml, std::string_view name) {
+  LoadResult result;
+  Reader r{std::string(name)};
+  parse_yaml(r, yaml, [&](const YAML::Node& root) { read_config(r, root, result.config); });
   result.errors = r.take_errors();
-  // Sections check keys before values, so sort to give the errors in document order.
-  std::stable_sort(result.errors.begin(), result.errors.end(),
-                   [](const ConfigError& a, const ConfigError& b) {
-                     return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-                   });
   return result;
 }
 
 LoadResult load_file(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  auto fail = [&](std::string message) {
+  auto text = read_config_file(path);
+  if (!text.ok()) {
     LoadResult result;
-    result.errors.push_back({name, 0, 0, "", std::move(message)});
+    result.errors.add(text.error());
     return result;
-  };
-  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(std::string("cannot open: ") + std::strerror(errno));
-  std::string text;
-  char buf[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return fail(std::string("cannot read: ") + std::strerror(err));
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxConfigBytes) {
-      ::close(fd);
-      return fail("larger than " + std::to_string(kMaxConfigBytes) + " bytes; not a config file?");
-    }
   }
-  ::close(fd);
-  return load_string(text, name);
+  return load_string(*text, path.string());
+}
+
+std::vector<std::string> accepted_keys() {
+  std::vector<std::string> keys;
+  Reader r{"<schema>"};
+  r.record_keys(&keys);
+  // An empty document visits every section with a null node: each lists its keys.
+  Config ignored;
+  read_config(r, YAML::Node{}, ignored);
+  return keys;
 }
 
 }  // namespace sonde::config

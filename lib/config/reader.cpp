@@ -2,7 +2,8 @@
 
 #include <charconv>
 #include <exception>
-#include <regex>
+
+#include "core/regex.hpp"
 
 #include "core/quote.hpp"
 
@@ -35,6 +36,16 @@ constexpr std::string_view kDurationExpected = "a duration such as 5s, 1m30s or 
 
 }  // namespace
 
+std::optional<std::string> regex_error(std::string_view pattern) {
+  auto re = core::Regex::compile(pattern, core::Regex::Anchor::none);
+  if (re.ok()) return std::nullopt;
+  // core::Regex says `invalid regular expression "<pattern>": <RE2's reason>`; the caller quotes
+  // the pattern itself (escaped and shortened), so keep only the reason.
+  const std::string& message = re.message();
+  const std::string prefix = "invalid regular expression \"" + std::string(pattern) + "\": ";
+  return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+}
+
 std::string join(std::string_view parent, std::string_view key) {
   std::string out(parent);
   if (!out.empty()) out += '.';
@@ -61,6 +72,10 @@ std::string describe(const YAML::Node& node) {
 }
 
 void Reader::fail(const YAML::Node& at, std::string path, std::string message) {
+  if (full()) {
+    count_more();
+    return;
+  }
   YAML::Mark mark = YAML::Mark::null_mark();
   try {
     mark = at.Mark();  // throws for an invalid (zombie) node
@@ -73,20 +88,23 @@ void Reader::fail_at(const YAML::Mark& mark, std::string path, std::string messa
   // YAML::Mark is 0-based; ours are 1-based with 0 for "unknown".
   const int line = mark.is_null() ? 0 : mark.line + 1;
   const int column = mark.is_null() ? 0 : mark.column + 1;
-  errors_.push_back({file_, line, column, std::move(path), std::move(message)});
+  errors_.add({file_, line, column, std::move(path), std::move(message)});
 }
 
 const YAML::Node& Reader::Found::at() const { return value.IsNull() ? key : value; }
 
 bool Reader::only_keys(const YAML::Node& node, const std::string& path,
-                       std::initializer_list<std::string_view> allowed) {
+                       std::span<const std::string_view> allowed) {
+  if (schema_) {
+    for (const auto name : allowed) schema_->push_back(join(path, name));
+  }
   try {
     if (!node.IsDefined() || node.IsNull()) return true;
     if (!node.IsMap()) {
       fail(node, path, "expected a map, got " + describe(node));
       return false;
     }
-    const std::vector<std::string_view> names(allowed);
+    const std::vector<std::string_view> names(allowed.begin(), allowed.end());
     std::vector<std::pair<std::string, int>> seen;  // name, line of first occurrence
     for (const auto& entry : node) {
       // Copied: yaml-cpp iterators yield temporaries, and references into them dangle.
@@ -98,6 +116,12 @@ bool Reader::only_keys(const YAML::Node& node, const std::string& path,
       const std::string& name = key.Scalar();
       bool known = false;
       for (const auto a : names) known = known || a == name;
+      if (!known && full()) {
+        // Past kMax errors only the count grows: a hostile file of a million unknown keys costs
+        // one pass and no messages.
+        count_more();
+        continue;
+      }
       if (!known) {
         fail(key, path,
              "unknown key " + quote(name) + "; expected one of: " + join_names(names, ", "));
@@ -205,7 +229,7 @@ std::optional<std::int64_t> Reader::integer_value(const YAML::Node& map, const s
 }
 
 void Reader::duration(const YAML::Node& map, const std::string& path, std::string_view key,
-                      core::Millis& out, core::Millis min) {
+                      core::Millis& out, core::Millis min, core::Millis max) {
   const auto f = scalar(map, path, key, kDurationExpected);
   if (!f) return;
   const std::string p = join(path, key);
@@ -226,6 +250,10 @@ void Reader::duration(const YAML::Node& map, const std::string& path, std::strin
     fail(f->value, p, "must be at least " + format_duration(min) + ", got " + format_duration(v));
     return;
   }
+  if (v > max) {
+    fail(f->value, p, "must be at most " + format_duration(max) + ", got " + format_duration(v));
+    return;
+  }
   out = v;
 }
 
@@ -234,21 +262,18 @@ void Reader::regex(const YAML::Node& map, const std::string& path, std::string_v
   const auto f = scalar(map, path, key, "a regular expression");
   if (!f) return;
   const std::string& text = f->value.Scalar();
-  // libstdc++'s regex compiler recurses once per term and per group, so a long enough pattern
-  // overflows the stack (about 20,000 characters under ASan); field-name patterns are short.
   if (text.size() > kMaxRegexBytes) {
     fail(f->value, join(path, key),
          "regular expression longer than " + std::to_string(kMaxRegexBytes) + " bytes, got " +
              std::to_string(text.size()));
     return;
   }
-  try {
-    const std::regex re(text, std::regex::ECMAScript);
-    out = text;
-  } catch (const std::exception& e) {  // regex_error, or bad_alloc from a huge repetition
+  if (auto error = regex_error(text)) {
     fail(f->value, join(path, key),
-         "invalid regular expression " + describe(f->value) + ": " + e.what());
+         "invalid regular expression " + describe(f->value) + ": " + *error);
+    return;
   }
+  out = text;
 }
 
 void Reader::path(const YAML::Node& map, const std::string& path, std::string_view key,

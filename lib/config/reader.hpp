@@ -1,6 +1,7 @@
 // Internal to lib/config: the Reader that walks a parsed YAML tree, converts values strictly and
-// collects every error with its position. Each config section is a short function over a Reader
-// (see loader.cpp); adding a section or an option is a line or two there.
+// collects every error with its position (at most core::Errors::kMax, then a count). Each config
+// section is a short function over a Reader (see loader.cpp); collector sections are read from
+// their key tables (collectors_section.cpp).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -9,25 +10,36 @@
 #include <concepts>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "config/loader.hpp"
+#include "core/result.hpp"
 
 namespace sonde::config {
 
-/// Longest regular expression accepted (see Reader::regex).
+/// Longest regular expression accepted (see Reader::regex): filters and field patterns are short,
+/// and an error message quotes the pattern.
 inline constexpr std::size_t kMaxRegexBytes = 1024;
 
 /// parse_duration with the reason for a failure, so the loader can say "out of range" apart
 /// from "not a duration".
 enum class DurationParse { ok, bad_syntax, overflow };
 DurationParse parse_duration_checked(std::string_view text, core::Millis& out);
+
+/// Parses a Go duration, as statsd_exporter's mapping file has them ("5m", "1h30m", "250ms",
+/// "1.5s", "0"); nullopt on bad syntax.
+std::optional<core::Millis> parse_go_duration(std::string_view s);
+
+/// Why `pattern` is not a regular expression core::Regex (RE2) compiles, or nullopt.
+std::optional<std::string> regex_error(std::string_view pattern);
 
 /// Joins a dotted key path: join("collectors", "cpu") == "collectors.cpu", join("", "web") ==
 /// "web".
@@ -52,13 +64,29 @@ class Reader {
   void fail(const YAML::Node& at, std::string path, std::string message);
   /// Records an error at a mark (from a YAML::Exception); a null mark gives no line or column.
   void fail_at(const YAML::Mark& mark, std::string path, std::string message);
-  std::vector<ConfigError> take_errors() { return std::move(errors_); }
+  /// True once core::Errors::kMax errors are held: a loop over a map may call count_more() for
+  /// each further problem instead of building its message.
+  bool full() const { return errors_.full(); }
+  void count_more() { errors_.add({}); }
+  /// Every error so far, in document order.
+  core::Errors take_errors() {
+    errors_.sort_by_position();
+    return std::move(errors_);
+  }
+  /// Records every key only_keys() is asked to allow, as a dotted path ("collectors.cpu.guest"),
+  /// into `out`: the schema, for accepted_keys().
+  void record_keys(std::vector<std::string>* out) { schema_ = out; }
 
   /// Checks that `node` is a map whose keys are all in `allowed`, each at most once; reports each
   /// offender at the key. A null node (absent, or a section with all its keys commented out) is an
   /// empty map. Returns false when `node` is not a map: the caller skips its fields.
   bool only_keys(const YAML::Node& node, const std::string& path,
-                 std::initializer_list<std::string_view> allowed);
+                 std::initializer_list<std::string_view> allowed) {
+    return only_keys(node, path,
+                     std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  bool only_keys(const YAML::Node& node, const std::string& path,
+                 std::span<const std::string_view> allowed);
 
   /// The value under `key`, or a null node when absent (so a sub-section reads as empty).
   YAML::Node child(const YAML::Node& map, std::string_view key) const;
@@ -72,11 +100,11 @@ class Reader {
     if (auto v = integer_value(map, path, key, min, max)) out = static_cast<T>(*v);
   }
 
-  /// A Prometheus duration of at least `min`.
+  /// A Prometheus duration of at least `min` and at most `max`.
   void duration(const YAML::Node& map, const std::string& path, std::string_view key,
-                core::Millis& out, core::Millis min);
+                core::Millis& out, core::Millis min, core::Millis max = core::Millis::max());
 
-  /// A regular expression of at most kMaxRegexBytes that std::regex (ECMAScript) compiles.
+  /// A regular expression of at most kMaxRegexBytes that core::Regex (RE2) compiles.
   void regex(const YAML::Node& map, const std::string& path, std::string_view key,
              std::string& out);
 
@@ -131,7 +159,13 @@ class Reader {
                                           const std::vector<std::string_view>& names);
 
   std::string file_;
-  std::vector<ConfigError> errors_;
+  core::Errors errors_;
+  std::vector<std::string>* schema_ = nullptr;
 };
+
+/// Parses `yaml` (syntax errors, more than one document, nesting too deep: errors in `r`) and
+/// calls `read` with its root (a null node for an empty document).
+void parse_yaml(Reader& r, std::string_view yaml,
+                const std::function<void(const YAML::Node&)>& read);
 
 }  // namespace sonde::config

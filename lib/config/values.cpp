@@ -1,4 +1,4 @@
-// Parsers for the value types the config uses: Prometheus durations.
+// Parsers for the value types the config uses: Prometheus and Go durations.
 // Pure functions with no YAML in them, so the HTTP module and tests can use them too.
 #include <array>
 #include <charconv>
@@ -109,6 +109,44 @@ std::string format_duration(core::Millis d) {
     }
   }
   return out;
+}
+
+std::optional<core::Millis> parse_go_duration(std::string_view s) {
+  if (s == "0") return core::Millis(0);
+  if (s.empty()) return std::nullopt;
+  double total_ms = 0;
+  while (!s.empty()) {
+    std::size_t i = 0;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    if (i == 0) return std::nullopt;
+    double v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + i, v);
+    if (ec != std::errc() || end != s.data() + i) return std::nullopt;
+    s.remove_prefix(i);
+    std::size_t u = 0;
+    while (u < s.size() && !((s[u] >= '0' && s[u] <= '9') || s[u] == '.')) ++u;
+    const std::string_view unit = s.substr(0, u);
+    s.remove_prefix(u);
+    double f = 0;
+    if (unit == "ns") {
+      f = 1e-6;
+    } else if (unit == "us" || unit == "\xC2\xB5s") {
+      f = 1e-3;
+    } else if (unit == "ms") {
+      f = 1;
+    } else if (unit == "s") {
+      f = 1e3;
+    } else if (unit == "m") {
+      f = 60e3;
+    } else if (unit == "h") {
+      f = 3600e3;
+    } else {
+      return std::nullopt;
+    }
+    total_ms += v * f;
+  }
+  if (total_ms > 1e15) return std::nullopt;
+  return core::Millis(static_cast<core::Millis::rep>(total_ms));
 }
 
 }  // namespace sonde::config

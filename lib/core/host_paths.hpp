@@ -18,6 +18,7 @@ struct HostPaths {
   static HostPaths under(const std::filesystem::path& root) {
     return {root / "proc", root / "sys", root, root / "run" / "udev" / "data"};
   }
+  bool operator==(const HostPaths&) const = default;
 };
 
 }  // namespace sonde::core

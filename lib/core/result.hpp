@@ -3,6 +3,7 @@
 // Modelled on osquery's Expected; replace with std::expected once the toolchain has C++23.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <optional>
 #include <string>
@@ -119,6 +120,13 @@ class Errors {
   std::size_t size() const { return list_.size() + dropped_; }
   std::size_t dropped() const { return dropped_; }
   const std::vector<Diagnostic>& list() const { return list_; }
+  /// Orders the held diagnostics by position (line, then column), keeping the order of equal
+  /// ones: a reader that checks a map's keys before its values still reports in file order.
+  void sort_by_position() {
+    std::stable_sort(list_.begin(), list_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return a.line != b.line ? a.line < b.line : a.column < b.column;
+    });
+  }
   /// One line per diagnostic, then "… and N more errors" when some were dropped.
   std::vector<std::string> lines() const;
 

@@ -375,7 +375,7 @@ std::string read_line(const std::filesystem::path& p) {
 
 }  // namespace
 
-GpuCollector::GpuCollector(std::shared_ptr<const NvmlApi> api, const core::GpuOptions& options,
+GpuCollector::GpuCollector(std::shared_ptr<const NvmlApi> api, const gpu::GpuOptions& options,
                            const core::HostPaths& paths, std::string hostname)
     : api_(std::move(api)),
       options_(options),
@@ -401,7 +401,7 @@ GpuCollector::~GpuCollector() {
   }
 }
 
-core::Result<std::shared_ptr<GpuCollector>> GpuCollector::open(const core::GpuOptions& options,
+core::Result<std::shared_ptr<GpuCollector>> GpuCollector::open(const gpu::GpuOptions& options,
                                                                const core::HostPaths& paths,
                                                                std::string hostname) {
   auto api = load_nvml(options.nvml_library);

@@ -22,10 +22,10 @@
 #include "core/blocking_pool.hpp"
 #include "core/host_paths.hpp"
 #include "core/metrics.hpp"
-#include "core/options_gpu.hpp"
 #include "core/rate_limit.hpp"
 #include "core/result.hpp"
 #include "gpu/nvml_loader.hpp"
+#include "gpu/options.hpp"
 
 namespace sonde::gpu {
 
@@ -76,7 +76,7 @@ class GpuCollector {
   /// Loads options.nvml_library, calls nvmlInit and enumerates the GPUs (on the pool, bounded
   /// by call_timeout). An error means the collector is unavailable (no library, no driver, no
   /// GPU): the caller logs it once and publishes only sonde_gpu_available 0.
-  static core::Result<std::shared_ptr<GpuCollector>> open(const core::GpuOptions& options,
+  static core::Result<std::shared_ptr<GpuCollector>> open(const gpu::GpuOptions& options,
                                                           const core::HostPaths& paths,
                                                           std::string hostname);
   ~GpuCollector();
@@ -111,7 +111,7 @@ class GpuCollector {
     unsigned long long last_xid = 0;
   };
 
-  GpuCollector(std::shared_ptr<const NvmlApi> api, const core::GpuOptions& options,
+  GpuCollector(std::shared_ptr<const NvmlApi> api, const gpu::GpuOptions& options,
                const core::HostPaths& paths, std::string hostname);
   void count_error(const std::string& gpu, std::string_view reason, std::uint64_t n = 1);
   void poll_events(std::chrono::steady_clock::time_point deadline);
@@ -119,7 +119,7 @@ class GpuCollector {
             std::uint32_t& processes_left);
 
   std::shared_ptr<const NvmlApi> api_;
-  core::GpuOptions options_;
+  gpu::GpuOptions options_;
   core::HostPaths paths_;
   std::string hostname_;
   std::array<bool, kFieldCount> enabled_{};

@@ -139,7 +139,7 @@ class Session;
 /// handler, so it outlives whichever goes first.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& io, core::WebOptions options, Server::Handler handler,
+  Listener(asio::io_context& io, http::WebOptions options, Server::Handler handler,
            prometheus::Registry& registry)
       : io_(io),
         options_(std::move(options)),
@@ -151,7 +151,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   core::Status start();
   void stop();
 
-  const core::WebOptions& options() const { return options_; }
+  const http::WebOptions& options() const { return options_; }
   const Server::Handler& handler() const { return handler_; }
   bool stopping() const { return stopping_.load(); }
   const std::string& local_address() const { return local_; }
@@ -177,7 +177,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void close_all();
 
   asio::io_context& io_;
-  const core::WebOptions options_;
+  const http::WebOptions options_;
   const Server::Handler handler_;
   Rejections rejections_;
   tcp::acceptor acceptor_;  // on its own strand: accept handlers and close_all() never overlap
@@ -513,7 +513,7 @@ struct Server::Impl {
   std::shared_ptr<Listener> listener;
 };
 
-Server::Server(boost::asio::io_context& io, core::WebOptions options, Handler handler,
+Server::Server(boost::asio::io_context& io, http::WebOptions options, Handler handler,
                prometheus::Registry& registry)
     : impl_(std::make_shared<Impl>()) {
   impl_->listener =

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/options.hpp"
 #include "core/result.hpp"
+#include "http/options.hpp"
 #include "http/router.hpp"
 
 namespace prometheus {
@@ -26,7 +26,7 @@ class Server {
   /// `registry` receives sonde_http_rejected_total{reason} (reasons: max_connections,
   /// header_too_large, body_too_large, bad_request, read_timeout, write_timeout); it must
   /// outlive the server.
-  Server(boost::asio::io_context& io, core::WebOptions options, Handler handler,
+  Server(boost::asio::io_context& io, http::WebOptions options, Handler handler,
          prometheus::Registry& registry);
   ~Server();
   Server(const Server&) = delete;

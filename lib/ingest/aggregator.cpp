@@ -132,7 +132,7 @@ std::string printable(std::string_view line) {
   return out;
 }
 
-SeriesKind kind_for(MetricKind k, core::ObserverType observer) {
+SeriesKind kind_for(MetricKind k, ingest::ObserverType observer) {
   switch (k) {
     case MetricKind::counter:
       return SeriesKind::counter;
@@ -145,7 +145,7 @@ SeriesKind kind_for(MetricKind k, core::ObserverType observer) {
     case MetricKind::distribution:
       break;
   }
-  return observer == core::ObserverType::summary ? SeriesKind::summary : SeriesKind::histogram;
+  return observer == ingest::ObserverType::summary ? SeriesKind::summary : SeriesKind::histogram;
 }
 
 void add_atomic(std::atomic<double>& a, double v) { a.fetch_add(v, std::memory_order_relaxed); }
@@ -199,7 +199,7 @@ Worker::Worker(ListenerStats* stats, std::size_t key_capacity) : stats_(stats) {
   cache_.reserve(1024);
 }
 
-Aggregator::Aggregator(core::IngestOptions options, std::shared_ptr<const Mapper> mapper,
+Aggregator::Aggregator(ingest::IngestOptions options, std::shared_ptr<const Mapper> mapper,
                        const core::Clock& clock)
     : options_(std::move(options)),
       mapper_(std::move(mapper)),
@@ -444,7 +444,7 @@ std::shared_ptr<Series> Aggregator::resolve(Worker& w, const MetricLine& m, Drop
     why = DropReason::malformed;
     return nullptr;
   }
-  core::ObserverType observer = options_.observer_type;
+  ingest::ObserverType observer = options_.observer_type;
   if (mapper_ && mapper_->defaults().observer.observer_type) {
     observer = *mapper_->defaults().observer.observer_type;
   }

@@ -25,10 +25,10 @@
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
-#include "core/options_ingest.hpp"
 #include "core/rate_limit.hpp"
 #include "ingest/dogstatsd.hpp"
 #include "ingest/mapper.hpp"
+#include "ingest/options.hpp"
 
 namespace sonde::ingest {
 
@@ -102,7 +102,7 @@ class Worker {
 class Aggregator {
  public:
   /// `mapper` may be empty (no mapping file).
-  Aggregator(core::IngestOptions options, std::shared_ptr<const Mapper> mapper,
+  Aggregator(ingest::IngestOptions options, std::shared_ptr<const Mapper> mapper,
              const core::Clock& clock = core::SystemClock::instance());
   ~Aggregator();
   Aggregator(const Aggregator&) = delete;
@@ -146,7 +146,7 @@ class Aggregator {
   std::vector<std::pair<std::string, std::string>> canonical_labels(std::string_view tags);
   void sweep(Worker& w);
 
-  const core::IngestOptions options_;
+  const ingest::IngestOptions options_;
   const std::shared_ptr<const Mapper> mapper_;
   const core::Clock& clock_;
   const ParseLimits limits_;

@@ -4,31 +4,23 @@
 
 namespace sonde::ingest {
 
-core::Result<std::unique_ptr<Ingest>> Ingest::create(const core::IngestOptions& options,
-                                                     const std::filesystem::path& runtime_dir,
-                                                     const core::Clock& clock) {
-  std::shared_ptr<const Mapper> mapper;
-  if (!options.mapping_file.empty()) {
-    std::vector<std::string> warnings;
-    auto m = Mapper::load_file(options.mapping_file, warnings);
-    if (!m.ok()) return m.error();
-    for (const auto& w : warnings) spdlog::warn("ingest: {}", w);
-    spdlog::info("ingest: {} mapping rules from {}", m->size(), options.mapping_file.string());
-    mapper = std::make_shared<const Mapper>(std::move(*m));
-  }
+std::unique_ptr<Ingest> Ingest::create(const IngestOptions& options,
+                                       std::shared_ptr<const Mapper> mapper,
+                                       const std::filesystem::path& runtime_dir,
+                                       const core::Clock& clock) {
   return std::unique_ptr<Ingest>(new Ingest(
       options, runtime_dir, std::make_shared<Aggregator>(options, std::move(mapper), clock)));
 }
 
-std::unique_ptr<Ingest> Ingest::with_aggregator(const core::IngestOptions& options,
+std::unique_ptr<Ingest> Ingest::with_aggregator(const IngestOptions& options,
                                                 const std::filesystem::path& runtime_dir,
                                                 std::shared_ptr<Aggregator> aggregator) {
   return std::unique_ptr<Ingest>(new Ingest(options, runtime_dir, std::move(aggregator)));
 }
 
-bool same_aggregation(const core::IngestOptions& a, const core::IngestOptions& b) {
-  const auto aggregation_only = [](core::IngestOptions o) {
-    const core::IngestOptions defaults;
+bool same_aggregation(const ingest::IngestOptions& a, const ingest::IngestOptions& b) {
+  const auto aggregation_only = [](ingest::IngestOptions o) {
+    const ingest::IngestOptions defaults;
     o.unixgram = defaults.unixgram;
     o.unixstream = defaults.unixstream;
     o.udp = defaults.udp;

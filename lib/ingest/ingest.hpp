@@ -1,5 +1,6 @@
-// The ingest module's entry point for daemon/: loads the mapping file, owns the aggregator and
-// the enabled listeners, and publishes the aggregator as the board's live source "ingest".
+// The ingest module's entry point for daemon/: owns the aggregator (with the compiled mapping
+// daemon/ hands it) and the enabled listeners, and publishes the aggregator as the board's live
+// source "ingest".
 #pragma once
 
 #include <filesystem>
@@ -8,24 +9,25 @@
 
 #include "core/board.hpp"
 #include "core/clock.hpp"
-#include "core/options_ingest.hpp"
 #include "core/result.hpp"
 #include "ingest/aggregator.hpp"
 #include "ingest/listeners.hpp"
+#include "ingest/mapper.hpp"
+#include "ingest/options.hpp"
 
 namespace sonde::ingest {
 
 class Ingest {
  public:
-  /// Loads `options.mapping_file` (a bad one is an error naming file:line:column). Warnings go
-  /// to the log. `runtime_dir` (resolved by daemon/) holds the Unix sockets that have no
-  /// configured path.
-  static core::Result<std::unique_ptr<Ingest>> create(
-      const core::IngestOptions& options, const std::filesystem::path& runtime_dir,
-      const core::Clock& clock = core::SystemClock::instance());
+  /// `mapper` is the compiled `options.mapping_file`, or null for none. `runtime_dir` (resolved
+  /// by daemon/) holds the Unix sockets that have no configured path.
+  static std::unique_ptr<Ingest> create(const IngestOptions& options,
+                                        std::shared_ptr<const Mapper> mapper,
+                                        const std::filesystem::path& runtime_dir,
+                                        const core::Clock& clock = core::SystemClock::instance());
   /// New listeners for `options` on an existing aggregator: its series, values and counters
   /// carry on. For a reload that changes only listener options (see same_aggregation).
-  static std::unique_ptr<Ingest> with_aggregator(const core::IngestOptions& options,
+  static std::unique_ptr<Ingest> with_aggregator(const IngestOptions& options,
                                                  const std::filesystem::path& runtime_dir,
                                                  std::shared_ptr<Aggregator> aggregator);
   ~Ingest();
@@ -41,12 +43,12 @@ class Ingest {
   std::shared_ptr<Aggregator> shared_aggregator() const { return aggregator_; }
 
  private:
-  Ingest(const core::IngestOptions& options, std::filesystem::path runtime_dir,
+  Ingest(const ingest::IngestOptions& options, std::filesystem::path runtime_dir,
          std::shared_ptr<Aggregator> aggregator)
       : options_(options),
         runtime_dir_(std::move(runtime_dir)),
         aggregator_(std::move(aggregator)) {}
-  core::IngestOptions options_;
+  ingest::IngestOptions options_;
   std::filesystem::path runtime_dir_;
   std::shared_ptr<Aggregator> aggregator_;  // shared with the board's live source
   std::vector<std::unique_ptr<Listener>> listeners_;
@@ -55,6 +57,6 @@ class Ingest {
 
 /// True when `a` and `b` differ at most in listener options (which sockets, their paths,
 /// addresses and buffers): an aggregator built for one serves the other unchanged.
-bool same_aggregation(const core::IngestOptions& a, const core::IngestOptions& b);
+bool same_aggregation(const ingest::IngestOptions& a, const ingest::IngestOptions& b);
 
 }  // namespace sonde::ingest

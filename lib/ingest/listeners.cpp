@@ -87,7 +87,7 @@ core::Status check_runtime_dir(const std::filesystem::path& dir) {
 /// Base of the three listeners: the thread, the wake-up eventfd, the aggregator worker.
 class ListenerBase : public Listener {
  public:
-  ListenerBase(Aggregator& agg, const core::IngestOptions& o, std::string name,
+  ListenerBase(Aggregator& agg, const ingest::IngestOptions& o, std::string name,
                std::filesystem::path runtime_dir)
       : agg_(agg), options_(o), name_(std::move(name)), runtime_dir_(std::move(runtime_dir)) {}
   ~ListenerBase() override { stop(); }
@@ -137,7 +137,7 @@ class ListenerBase : public Listener {
   }
 
   Aggregator& agg_;
-  const core::IngestOptions& options_;
+  const ingest::IngestOptions& options_;
   std::string name_;
   std::filesystem::path runtime_dir_;  // for a socket without a configured path
   std::string address_;
@@ -153,7 +153,7 @@ class ListenerBase : public Listener {
 /// unixgram and udp: recvmmsg batches.
 class DatagramListener final : public ListenerBase {
  public:
-  DatagramListener(Aggregator& agg, const core::IngestOptions& o, bool udp,
+  DatagramListener(Aggregator& agg, const ingest::IngestOptions& o, bool udp,
                    std::filesystem::path runtime_dir)
       : ListenerBase(agg, o, udp ? "udp" : "unixgram", std::move(runtime_dir)), udp_(udp) {}
 
@@ -306,7 +306,7 @@ class DatagramListener final : public ListenerBase {
 /// unixstream: newline or length-prefixed framing, bounded connections.
 class StreamListener final : public ListenerBase {
  public:
-  StreamListener(Aggregator& agg, const core::IngestOptions& o, std::filesystem::path runtime_dir)
+  StreamListener(Aggregator& agg, const ingest::IngestOptions& o, std::filesystem::path runtime_dir)
       : ListenerBase(agg, o, "unixstream", std::move(runtime_dir)) {}
 
  private:
@@ -335,7 +335,7 @@ class StreamListener final : public ListenerBase {
   void configure_stats(ListenerStats& s) override { s.reports_connections = true; }
 
   bool length_prefixed() const {
-    return options_.unixstream.framing == core::StreamFraming::length_prefixed;
+    return options_.unixstream.framing == ingest::StreamFraming::length_prefixed;
   }
 
   /// Buffer of one connection: a line (newline), or the 4-byte length and one frame.
@@ -528,17 +528,17 @@ core::Result<int> bind_unix(const std::filesystem::path& path, int type, std::ui
 }
 
 std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
-                                                 const core::IngestOptions& options,
+                                                 const ingest::IngestOptions& options,
                                                  const std::filesystem::path& runtime_dir) {
   return std::make_unique<DatagramListener>(agg, options, false, runtime_dir);
 }
 
-std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const core::IngestOptions& options) {
+std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const ingest::IngestOptions& options) {
   return std::make_unique<DatagramListener>(agg, options, true, std::filesystem::path());
 }
 
 std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
-                                                   const core::IngestOptions& options,
+                                                   const ingest::IngestOptions& options,
                                                    const std::filesystem::path& runtime_dir) {
   return std::make_unique<StreamListener>(agg, options, runtime_dir);
 }

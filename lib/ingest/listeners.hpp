@@ -9,9 +9,9 @@
 #include <string>
 #include <thread>
 
-#include "core/options_ingest.hpp"
 #include "core/result.hpp"
 #include "ingest/aggregator.hpp"
+#include "ingest/options.hpp"
 
 namespace sonde::ingest {
 
@@ -39,11 +39,11 @@ class Listener {
 /// `runtime_dir` (resolved by daemon/) holds the socket when the options give no path; it is
 /// created 0700 when missing and must belong to this user. Unused when the options name a path.
 std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
-                                                 const core::IngestOptions& options,
+                                                 const ingest::IngestOptions& options,
                                                  const std::filesystem::path& runtime_dir = {});
-std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const core::IngestOptions& options);
+std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const ingest::IngestOptions& options);
 std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
-                                                   const core::IngestOptions& options,
+                                                   const ingest::IngestOptions& options,
                                                    const std::filesystem::path& runtime_dir = {});
 
 }  // namespace sonde::ingest

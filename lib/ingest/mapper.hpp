@@ -1,56 +1,26 @@
 // statsd_exporter-compatible mapping rules: turn a StatsD name (and its type) into a Prometheus
-// name, labels and observer settings. Loaded from statsd_exporter's mapping file format
-// (https://github.com/prometheus/statsd_exporter#metric-mapping-and-configuration), strictly:
-// every key sonde does not implement is a load error naming it, except the native-histogram and
-// summary-tuning keys, which the text exposition cannot use (one warning).
+// name, labels and observer settings. lib/config reads the mapping file into a MappingSpec
+// (ingest/mapping_spec.hpp); Mapper::compile turns it into matchers (core::Regex, RE2).
 #pragma once
 
-#include <chrono>
-#include <filesystem>
 #include <optional>
-#include <regex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "core/options_ingest.hpp"
+#include "core/regex.hpp"
 #include "core/result.hpp"
 #include "ingest/dogstatsd.hpp"
+#include "ingest/mapping_spec.hpp"
 
 namespace sonde::ingest {
 
-enum class MatchType : std::uint8_t { glob, regex };
-enum class MetricTypeMatch : std::uint8_t { any, counter, gauge, observer };
-
-struct ObserverSettings {
-  std::optional<core::ObserverType> observer_type;
-  std::optional<std::vector<double>> buckets;
-  std::optional<std::vector<double>> quantiles;
-  std::optional<std::chrono::milliseconds> max_age;
-};
-
-struct MappingRule {
-  std::string match;
-  MatchType match_type = MatchType::glob;
-  std::regex re;
+/// A compiled rule: what the file says, and its matcher.
+struct MappingRule : MappingRuleSpec {
+  core::Regex re;                // globs: anchored; regexes: searched anywhere, as Go's FindString
   std::vector<bool> glob_shape;  // per '.'-component: true where it holds a '*'
-  std::string name;              // template ($1, ${1})
-  std::vector<std::pair<std::string, std::string>> labels;  // label name -> template
-  ObserverSettings observer;
-  std::optional<std::chrono::milliseconds> ttl;
-  bool drop = false;
-  MetricTypeMatch metric_type = MetricTypeMatch::any;
-  std::string help;
-  std::optional<double> scale;
-  int line = 0;
-};
-
-struct MappingDefaults {
-  ObserverSettings observer;
-  std::optional<std::chrono::milliseconds> ttl;
-  MatchType match_type = MatchType::glob;
-  bool glob_disable_ordering = false;
 };
 
 /// What a rule made of a name.
@@ -60,37 +30,35 @@ struct MappingResult {
   std::vector<std::pair<std::string, std::string>> labels;
 };
 
-/// Immutable once loaded; map() is thread-safe.
+/// Immutable once compiled; map() is thread-safe.
 class Mapper {
  public:
   Mapper() = default;
 
-  /// Loads a mapping file. Errors read "file:line:column: path: message"; warnings (for keys
-  /// accepted but unused) are appended to `warnings`.
-  static core::Result<Mapper> load_file(const std::filesystem::path& path,
-                                        std::vector<std::string>& warnings);
-  static core::Result<Mapper> load_string(std::string_view yaml, std::string_view name,
-                                          std::vector<std::string>& warnings);
+  /// Compiles every rule of `spec`. A regex that RE2 does not compile is an error at its match
+  /// (file:line:column), as every error of the file.
+  static core::Result<Mapper, core::Errors> compile(MappingSpec spec);
 
   /// The rule for `name` and its kind, as statsd_exporter picks it: glob rules first (in file
   /// order, or most specific first with glob_disable_ordering), then regex rules in file order.
   std::optional<MappingResult> map(std::string_view name, MetricKind kind) const;
 
-  const MappingDefaults& defaults() const { return defaults_; }
+  const MappingDefaults& defaults() const { return spec_.defaults; }
   std::size_t size() const { return rules_.size(); }
+  /// What was compiled: two mappers of equal specs map every name alike.
+  const MappingSpec& spec() const { return spec_; }
+  /// One warning naming the keys accepted but unused, or nullopt.
+  std::optional<std::string> warning() const;
 
  private:
-  MappingDefaults defaults_;
+  MappingSpec spec_;  // its rules are in rules_
   std::vector<MappingRule> rules_;
   std::vector<std::size_t> glob_order_;   // indices of glob rules, in matching order
   std::vector<std::size_t> regex_order_;  // indices of regex rules, in file order
 };
 
-/// Go's regexp.Expand on captures: `$1`, `${1}`, `$$`; `$name` takes the longest run of
-/// [A-Za-z0-9_] (so `$1_x` names group "1_x", empty, as in Go).
-std::string expand_template(std::string_view tmpl, const std::smatch& m);
-
-/// Parses a Go duration ("5m", "1h30m", "250ms", "0"); nullopt on bad syntax.
-std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view s);
+/// Go's regexp.Expand on captures (`groups[0]` the whole match): `$1`, `${1}`, `$$`; `$name`
+/// takes the longest run of [A-Za-z0-9_] (so `$1_x` names group "1_x", empty, as in Go).
+std::string expand_template(std::string_view tmpl, std::span<const std::string_view> groups);
 
 }  // namespace sonde::ingest

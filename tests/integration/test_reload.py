@@ -182,6 +182,22 @@ class Reload(SondeTestCase):
         self.assertNotIn("netdev", self.collectors(samples))
         self.assertEqual(s.stop(), 0)
 
+    def test_reload_refuses_a_config_replaced_by_a_fifo(self):
+        # Issue 11, defect 4: open() on a FIFO blocks until a writer appears; a reload must
+        # refuse it (after following symlinks) before opening it, and keep serving.
+        port = free_port()
+        s = self.start(config(port))
+        os.remove(s.config_path)
+        os.mkfifo(s.config_path)
+        self.hup_and_wait(s, "configuration reload rejected")
+        self.assertRegex(s.log(), r"error reload: .*: not a regular file \(a FIFO\)")
+        samples = self.samples(s)  # still serving
+        self.assertEqual(samples[("sonde_config_last_reload_successful", frozenset())], 0)
+        os.remove(s.config_path)
+        self.write(s, config(port))
+        self.hup_and_wait(s, "configuration reloaded")
+        self.assertEqual(s.stop(), 0)
+
     def test_reload_applies_ingest_mapping_and_rejects_a_bad_one(self):
         port = free_port()
         base = config(port)

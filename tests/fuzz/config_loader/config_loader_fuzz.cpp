@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const auto result = sonde::config::load_string(text, "fuzz.yaml");
   // Exercise the formatting of every error too.
-  for (const auto& e : result.errors) {
+  for (const auto& e : result.errors.list()) {
     if (e.to_string().empty()) __builtin_trap();
   }
   // Successful loads must hold values the loader promises: durations parse back, etc.

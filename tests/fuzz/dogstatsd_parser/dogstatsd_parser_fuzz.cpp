@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace sonde::ingest;
   static sonde::core::FakeClock clock;
   static Aggregator* agg = [] {
-    sonde::core::IngestOptions o;
+    sonde::ingest::IngestOptions o;
     o.max_series = 500;
     o.max_series_per_metric = 100;
     o.max_set_values = 50;

@@ -64,7 +64,7 @@ TEST_CASE("parse_diskstats skips and counts malformed lines", "[collectors][disk
 }
 
 TEST_CASE("diskstats collector matches node_exporter 1.5.0", "[collectors][diskstats]") {
-  core::DiskstatsOptions opts;
+  collectors::DiskstatsOptions opts;
   SECTION("its fixture (11, 15 and 17 fields, default exclusion)") {
     DiskstatsCollector c{core::HostPaths::under(test::ne_fixture()), opts};
     RecordingSink sink;
@@ -93,7 +93,7 @@ TEST_CASE("diskstats collector matches node_exporter 1.5.0", "[collectors][disks
 }
 
 TEST_CASE("diskstats device filters", "[collectors][diskstats]") {
-  core::DiskstatsOptions opts;
+  collectors::DiskstatsOptions opts;
   SECTION("include only") {
     opts.device_exclude.clear();
     opts.device_include = "^sd[a-z]$";
@@ -121,7 +121,7 @@ TEST_CASE("diskstats device filters", "[collectors][diskstats]") {
 }
 
 TEST_CASE("diskstats collector fails on a missing file", "[collectors][diskstats]") {
-  DiskstatsCollector c{core::HostPaths::under(host("empty")), core::DiskstatsOptions{}};
+  DiskstatsCollector c{core::HostPaths::under(host("empty")), collectors::DiskstatsOptions{}};
   RecordingSink sink;
   CHECK_FALSE(c.collect(sink).ok());
   CHECK(sink.samples.empty());
@@ -163,7 +163,7 @@ TEST_CASE("diskstats udev families", "[collectors][diskstats]") {
         "E:SCSI_IDENT_SERIAL=LABEL1\nE:ID_SERIAL_SHORT=SHORT1\nE:ID_MODEL=Disk \"A\"\n");
   write(root / "run" / "udev" / "data" / "b8:16",
         "E:ID_SERIAL=ONLY_LONG\nE:ID_FS_TYPE=ext4\nE:DM_NAME=\n");
-  DiskstatsCollector c{core::HostPaths::under(root), core::DiskstatsOptions{}};
+  DiskstatsCollector c{core::HostPaths::under(root), collectors::DiskstatsOptions{}};
   RecordingSink sink;
   REQUIRE(c.collect(sink).ok());
   std::filesystem::remove_all(root);

@@ -67,7 +67,7 @@ std::string series(const char* name, const std::string& device, const std::strin
 
 TEST_CASE("filesystem collector on node_exporter's mount table", "[collectors][filesystem]") {
   FakeStatfs fake;
-  core::FilesystemOptions opts;
+  collectors::FilesystemOptions opts;
   FilesystemCollector c{core::HostPaths::under(test::ne_fixture()), opts, nullptr, fake.fn()};
   RecordingSink sink;
   REQUIRE(c.collect(sink).ok());
@@ -110,7 +110,7 @@ TEST_CASE("a hung mount costs one worker and never blocks the others", "[collect
          "/dev/sdc1 /gone ext4 rw 0 0\n";
   }
   FakeStatfs fake;
-  core::FilesystemOptions opts;
+  collectors::FilesystemOptions opts;
   opts.statfs_timeout = 50ms;
   auto pool = std::make_shared<core::BlockingPool>(4);
   FilesystemCollector c{core::HostPaths{root.root() / "proc", root.root() / "sys", "/"}, opts, pool,
@@ -162,7 +162,7 @@ TEST_CASE("a dropped pool does not wait for a hung statfs", "[collectors][filesy
     m << "server:/export /mnt/nfs nfs4 rw 0 0\n";
   }
   FakeStatfs fake;
-  core::FilesystemOptions opts;
+  collectors::FilesystemOptions opts;
   opts.statfs_timeout = 20ms;
   {
     FilesystemCollector c{core::HostPaths{root.root() / "proc", root.root() / "sys", "/"}, opts,
@@ -194,7 +194,7 @@ TEST_CASE("filesystem collector strips and prepends host.rootfs", "[collectors][
     return 0;
   };
   FilesystemCollector c{core::HostPaths{root.root() / "proc", root.root() / "sys", host},
-                        core::FilesystemOptions{}, nullptr, fn};
+                        collectors::FilesystemOptions{}, nullptr, fn};
   RecordingSink sink;
   REQUIRE(c.collect(sink).ok());
   CHECK(sink.has(series("node_filesystem_size_bytes", "/dev/sda1", "ext4", "/")));
@@ -212,7 +212,7 @@ TEST_CASE("filesystem collector with the real statfs", "[collectors][filesystem]
     m << "/dev/root / ext4 rw 0 0\n";
   }
   FilesystemCollector c{core::HostPaths{root.root() / "proc", root.root() / "sys", "/"},
-                        core::FilesystemOptions{}, nullptr};
+                        collectors::FilesystemOptions{}, nullptr};
   RecordingSink sink;
   REQUIRE(c.collect(sink).ok());
   CHECK(sink.value(series("node_filesystem_device_error", "/dev/root", "ext4", "/")) == 0);
@@ -222,13 +222,13 @@ TEST_CASE("filesystem collector with the real statfs", "[collectors][filesystem]
 TEST_CASE("filesystem collector fails without a mount table or with a bad regex",
           "[collectors][filesystem]") {
   SECTION("no table") {
-    FilesystemCollector c{core::HostPaths::under(test::host("empty")), core::FilesystemOptions{},
-                          nullptr};
+    FilesystemCollector c{core::HostPaths::under(test::host("empty")),
+                          collectors::FilesystemOptions{}, nullptr};
     RecordingSink sink;
     CHECK_FALSE(c.collect(sink).ok());
   }
   SECTION("bad regex") {
-    core::FilesystemOptions opts;
+    collectors::FilesystemOptions opts;
     opts.fs_types_exclude = "(";
     FilesystemCollector c{core::HostPaths::under(test::ne_fixture()), opts, nullptr};
     RecordingSink sink;
@@ -273,7 +273,7 @@ TEST_CASE("a scrape is served while the filesystem collector waits on a hung mou
     out = FsStats{10, 5, 4, 3, 2, 512};
     return 0;
   };
-  core::FilesystemOptions opts;
+  collectors::FilesystemOptions opts;
   opts.statfs_timeout = 300ms;
   auto pool = std::make_shared<core::BlockingPool>(4);
 

@@ -52,7 +52,7 @@ TEST_CASE("parse_netdev skips and counts malformed lines", "[collectors][netdev]
 
 TEST_CASE("netdev collector matches node_exporter 1.5.0 on a captured host",
           "[collectors][netdev]") {
-  NetdevCollector c{core::HostPaths::under(host("debian12-io")), core::NetdevOptions{}};
+  NetdevCollector c{core::HostPaths::under(host("debian12-io")), collectors::NetdevOptions{}};
   const auto out = test::collect_text(c);
   REQUIRE(out.status.ok());
   CHECK(out.parse_errors == 0);
@@ -62,7 +62,7 @@ TEST_CASE("netdev collector matches node_exporter 1.5.0 on a captured host",
 }
 
 TEST_CASE("netdev device filters", "[collectors][netdev]") {
-  core::NetdevOptions opts;
+  collectors::NetdevOptions opts;
   SECTION("exclude") {
     opts.device_exclude = "^(lo|ifb\\d+)$";
     NetdevCollector c{core::HostPaths::under(host("debian12-io")), opts};
@@ -98,7 +98,7 @@ TEST_CASE("netdev receive_nohandler comes from sysfs", "[collectors][netdev]") {
   std::ofstream(stats("eth0")) << "17\n";
   std::ofstream(stats("lo")) << "lots\n";
   std::ofstream(root / "sys" / "class" / "net" / "rx_nohandler") << "99\n";  // not a device's
-  NetdevCollector c{core::HostPaths::under(root), core::NetdevOptions{}};
+  NetdevCollector c{core::HostPaths::under(root), collectors::NetdevOptions{}};
   RecordingSink sink;
   REQUIRE(c.collect(sink).ok());
   std::filesystem::remove_all(root);
@@ -111,7 +111,7 @@ TEST_CASE("netdev receive_nohandler comes from sysfs", "[collectors][netdev]") {
 }
 
 TEST_CASE("netdev collector fails on a missing file", "[collectors][netdev]") {
-  NetdevCollector c{core::HostPaths::under(host("empty")), core::NetdevOptions{}};
+  NetdevCollector c{core::HostPaths::under(host("empty")), collectors::NetdevOptions{}};
   RecordingSink sink;
   CHECK_FALSE(c.collect(sink).ok());
   CHECK(sink.samples.empty());

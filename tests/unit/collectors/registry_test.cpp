@@ -15,7 +15,7 @@ TEST_CASE("builtin_collectors lists every collector once, in order", "[collector
 }
 
 TEST_CASE("builtin factories build collectors named after their entry", "[collectors][registry]") {
-  core::CollectorsOptions options;
+  collectors::CollectorsOptions options;
   const CollectorContext ctx{options, core::HostPaths::under(test::ne_fixture()),
                              core::SystemClock::instance()};
   for (const CollectorInfo& info : builtin_collectors()) {
@@ -33,8 +33,8 @@ TEST_CASE("builtin factories build collectors named after their entry", "[collec
 }
 
 TEST_CASE("builtin settings point at each collector's own options", "[collectors][registry]") {
-  core::CollectorsOptions options;
-  const core::CollectorOptions* expected[] = {
+  collectors::CollectorsOptions options;
+  const collectors::CollectorOptions* expected[] = {
       &options.cpu,       &options.meminfo,    &options.loadavg, &options.stat,
       &options.vmstat,    &options.uname,      &options.time,    &options.self,
       &options.diskstats, &options.filesystem, &options.netdev,  &options.pressure,
@@ -48,7 +48,7 @@ TEST_CASE("builtin settings point at each collector's own options", "[collectors
 }
 
 TEST_CASE("builtin factories pass the options through", "[collectors][registry]") {
-  core::CollectorsOptions options;
+  collectors::CollectorsOptions options;
   options.cpu.guest = false;
   options.stat.softirq = true;
   options.vmstat.fields = "^nr_free_pages$";

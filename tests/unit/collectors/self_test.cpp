@@ -114,7 +114,7 @@ TEST_CASE("self collector fails without /proc/self/stat", "[collectors][self]") 
 }
 
 TEST_CASE("self collector's factory ignores the host root", "[collectors][self]") {
-  const core::CollectorsOptions options;
+  const collectors::CollectorsOptions options;
   const CollectorContext ctx{options, core::HostPaths::under(host("empty")),
                              core::SystemClock::instance()};
   const auto c = make_self(ctx);

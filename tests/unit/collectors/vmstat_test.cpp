@@ -41,7 +41,7 @@ TEST_CASE("vmstat collector matches node_exporter 1.5.0 with the default fields"
           "[collectors][vmstat]") {
   const auto is_vmstat = [](const std::string& f) { return test::starts_with(f, "node_vmstat_"); };
   SECTION("its fixture") {
-    VmstatCollector c{core::HostPaths::under(test::ne_fixture()), core::kVmstatDefaultFields};
+    VmstatCollector c{core::HostPaths::under(test::ne_fixture()), collectors::kVmstatDefaultFields};
     RecordingSink sink;
     REQUIRE(c.collect(sink).ok());
     CHECK(sink.errors == 0);
@@ -53,7 +53,8 @@ TEST_CASE("vmstat collector matches node_exporter 1.5.0 with the default fields"
     test::require_same_families(out.text, test::ne_e2e_output(), is_vmstat);
   }
   SECTION("a captured host") {
-    VmstatCollector c{core::HostPaths::under(host("debian12-capture")), core::kVmstatDefaultFields};
+    VmstatCollector c{core::HostPaths::under(host("debian12-capture")),
+                      collectors::kVmstatDefaultFields};
     const auto out = test::collect_text(c);
     REQUIRE(out.status.ok());
     CHECK(out.parse_errors == 0);
@@ -91,7 +92,7 @@ TEST_CASE("vmstat collector skips and counts damaged lines", "[collectors][vmsta
 }
 
 TEST_CASE("vmstat collector fails without /proc/vmstat", "[collectors][vmstat]") {
-  VmstatCollector c{core::HostPaths::under(host("empty")), core::kVmstatDefaultFields};
+  VmstatCollector c{core::HostPaths::under(host("empty")), collectors::kVmstatDefaultFields};
   RecordingSink sink;
   CHECK_FALSE(c.collect(sink).ok());
   CHECK(sink.samples.empty());

@@ -8,7 +8,7 @@ using namespace sonde;
 TEST_CASE("the gpu section reads every option", "[config][gpu]") {
   const auto r = config::load_file(test::fixture_root() / "config/good/gpu_options.yaml");
   REQUIRE(r.ok());
-  const core::GpuOptions& g = r.config.gpu;
+  const gpu::GpuOptions& g = r.config.gpu;
   CHECK_FALSE(g.enabled);
   CHECK(g.interval == std::chrono::seconds(10));
   CHECK(g.nvml_library == "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.535.104.05");
@@ -21,7 +21,7 @@ TEST_CASE("the gpu section reads every option", "[config][gpu]") {
 TEST_CASE("gpu defaults", "[config][gpu]") {
   const auto r = config::load_string("gpu:\n", "sonde.yaml");
   REQUIRE(r.ok());
-  const core::GpuOptions& g = r.config.gpu;
+  const gpu::GpuOptions& g = r.config.gpu;
   CHECK(g.enabled);
   CHECK(g.interval == std::chrono::seconds(5));
   CHECK(g.nvml_library == "libnvidia-ml.so.1");

@@ -22,7 +22,7 @@ TEST_CASE("ingest section: defaults", "[config][ingest]") {
   CHECK(i.ttl == 0ms);
   CHECK(i.summary_max_age == 10min);
   CHECK(i.set_window == 60s);
-  CHECK(i.histogram_buckets == core::kDefaultBuckets);
+  CHECK(i.histogram_buckets == ingest::kDefaultBuckets);
 }
 
 TEST_CASE("ingest section: every option", "[config][ingest]") {
@@ -36,7 +36,7 @@ TEST_CASE("ingest section: every option", "[config][ingest]") {
   CHECK(i.unixstream.enabled);
   CHECK(i.unixstream.mode == 0660);
   CHECK(i.unixstream.group == "root");
-  CHECK(i.unixstream.framing == core::StreamFraming::length_prefixed);
+  CHECK(i.unixstream.framing == ingest::StreamFraming::length_prefixed);
   CHECK(i.unixstream.max_connections == 8);
   CHECK(i.udp.enabled);
   CHECK(i.udp.address == "[::1]:9125");
@@ -45,7 +45,7 @@ TEST_CASE("ingest section: every option", "[config][ingest]") {
   CHECK(i.max_series == 1000);
   CHECK(i.max_series_per_metric == 100);
   CHECK(i.ttl == 5min);
-  CHECK(i.observer_type == core::ObserverType::summary);
+  CHECK(i.observer_type == ingest::ObserverType::summary);
   CHECK(i.histogram_buckets == std::vector<double>{0.001, 0.01, 1, 100});
   CHECK(i.summary_quantiles == std::vector<double>{0.5, 0.999});
   CHECK(i.summary_max_age == 1min);

@@ -1,11 +1,12 @@
 #include "config/loader.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -36,51 +37,54 @@ std::vector<fs::path> yaml_files(const fs::path& dir) {
   return out;
 }
 
-std::vector<std::string> error_lines(const config::LoadResult& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.errors) out.push_back(e.to_string());
+std::vector<std::string> error_lines(const config::LoadResult& r) { return r.errors.lines(); }
+
+bool is_key_char(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
+
+/// Length of a `key:` at `line[at]` (followed by the end or a blank), or 0.
+std::size_t key_at(const std::string& line, std::size_t at) {
+  std::size_t end = at;
+  while (end < line.size() && is_key_char(line[end])) ++end;
+  if (end == at || end >= line.size() || line[end] != ':') return 0;
+  if (end + 1 < line.size() && line[end + 1] != ' ') return 0;
+  return end - at;
+}
+
+/// Uncomments each `# key: value` line (keeping its indentation); prose comments stay.
+std::string uncomment(const std::string& text, int& options) {
+  std::istringstream in(text);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t indent = line.find_first_not_of(' ');
+    if (indent != std::string::npos && line.compare(indent, 2, "# ") == 0) {
+      const std::size_t key = line.find_first_not_of(' ', indent + 2);
+      if (key != std::string::npos && key_at(line, key) > 0) {
+        line = line.substr(0, indent) + line.substr(indent + 2);
+        ++options;
+      }
+    }
+    out += line + '\n';
+  }
   return out;
 }
 
-/// Every option as text, so two configs compare field by field with a readable diff.
-/// TODO(config): replace with `operator== = default` once core's option structs have one.
-std::string dump(const core::Config& c) {
-  std::ostringstream o;
-  o << "web " << c.web.listen_address << ' ' << c.web.max_connections << ' '
-    << c.web.max_header_bytes << ' ' << c.web.read_timeout.count() << ' '
-    << c.web.idle_timeout.count() << ' ' << c.web.write_timeout.count() << '\n';
-  o << "log " << core::to_string(c.log.level) << ' ' << core::to_string(c.log.format) << '\n';
-  o << "host " << c.host.proc << ' ' << c.host.sys << ' ' << c.host.root << ' ' << c.host.udev_data
-    << '\n';
-  const auto& k = c.collectors;
-  auto col = [&](const char* name, const core::CollectorOptions& x) {
-    o << name << ' ' << x.enabled << ' ' << x.interval.count() << '\n';
-  };
-  col("cpu", k.cpu);
-  o << "cpu.guest " << k.cpu.guest << '\n';
-  col("meminfo", k.meminfo);
-  col("loadavg", k.loadavg);
-  col("stat", k.stat);
-  o << "stat.softirq " << k.stat.softirq << '\n';
-  col("vmstat", k.vmstat);
-  o << "vmstat.fields " << k.vmstat.fields << '\n';
-  col("uname", k.uname);
-  col("time", k.time);
-  col("self", k.self);
-  col("diskstats", k.diskstats);
-  o << "diskstats.device " << k.diskstats.device_include << ' ' << k.diskstats.device_exclude
-    << '\n';
-  col("netdev", k.netdev);
-  o << "netdev.device " << k.netdev.device_include << ' ' << k.netdev.device_exclude << '\n';
-  col("filesystem", k.filesystem);
-  o << "filesystem " << k.filesystem.mount_points_exclude << ' ' << k.filesystem.fs_types_exclude
-    << ' ' << k.filesystem.statfs_timeout.count() << '\n';
-  col("pressure", k.pressure);
-  const auto& g = c.gpu;
-  o << "gpu " << g.enabled << ' ' << g.interval.count() << ' ' << g.nvml_library << ' '
-    << g.hostname_label << ' ' << g.max_processes << ' ' << g.call_timeout.count() << ' '
-    << g.fields << '\n';
-  return o.str();
+/// The dotted key paths of a YAML text of nested block maps, from indentation.
+std::vector<std::string> key_paths(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::pair<std::size_t, std::string>> stack;  // indentation, path
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t indent = line.find_first_not_of(' ');
+    if (indent == std::string::npos || line[indent] == '#') continue;
+    const std::size_t len = key_at(line, indent);
+    if (len == 0) continue;
+    while (!stack.empty() && stack.back().first >= indent) stack.pop_back();
+    const std::string key = line.substr(indent, len);
+    const std::string path = stack.empty() ? key : stack.back().second + "." + key;
+    out.push_back(path);
+    stack.emplace_back(indent, path);
+  }
+  return out;
 }
 
 const fs::path kConfigFixtures = test::fixture_root() / "config";
@@ -124,31 +128,37 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
   const fs::path packaged = fs::path(SONDE_FIXTURES_DIR) / "../../config/sonde.yaml";
   const auto r = config::load_file(packaged);
   REQUIRE(error_lines(r) == std::vector<std::string>{});
-  core::Config expected;
+  config::Config expected;
   expected.web.listen_address = "0.0.0.0:9477";
-  CHECK(dump(r.config) == dump(expected));
+  CHECK(r.config == expected);
 
   SECTION("every commented-out option is at its default value") {
-    // Uncomment each `# key: value` line (keeping its indentation); prose comments stay.
-    const std::regex option(R"(^(\s*)# (\s*[a-z_]+:(\s.*)?)$)");
-    std::istringstream in(read(packaged));
-    std::string uncommented;
     int options = 0;
-    for (std::string line; std::getline(in, line);) {
-      std::smatch m;
-      if (std::regex_match(line, m, option)) {
-        line = m[1].str() + m[2].str();
-        ++options;
-      }
-      uncommented += line + '\n';
-    }
-    // 5 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 32 collector options
-    // (58); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
+    const std::string uncommented = uncomment(read(packaged), options);
+    // 5 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 34 collector options
+    // (60); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
     // (32); gpu and its 7 options (8).
-    CHECK(options == 58 + 32 + 8);
+    CHECK(options == 60 + 32 + 8);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
-    CHECK(dump(all.config) == dump(expected));
+    CHECK(all.config == expected);
+  }
+}
+
+TEST_CASE("every key the loader accepts is in the packaged config", "[config][packaged]") {
+  const fs::path packaged = fs::path(SONDE_FIXTURES_DIR) / "../../config/sonde.yaml";
+  int options = 0;
+  const std::vector<std::string> documented = key_paths(uncomment(read(packaged), options));
+  const std::vector<std::string> accepted = config::accepted_keys();
+  CHECK(accepted.size() > 90);
+  for (const auto& key : accepted) {
+    INFO(key);
+    CHECK(std::find(documented.begin(), documented.end(), key) != documented.end());
+  }
+  // And the other way round: the packaged file names no key the loader does not read.
+  for (const auto& key : documented) {
+    INFO(key);
+    CHECK(std::find(accepted.begin(), accepted.end(), key) != accepted.end());
   }
 }
 
@@ -205,16 +215,16 @@ TEST_CASE("empty and comment-only configs give the defaults", "[config]") {
     INFO('"' << text << '"');
     const auto r = config::load_string(text);
     REQUIRE(r.ok());
-    CHECK(dump(r.config) == dump(core::Config{}));
+    CHECK(r.config == config::Config{});
   }
 }
 
 TEST_CASE("a key set only in part of a section keeps the other defaults", "[config]") {
   const auto r = config::load_string("collectors:\n  cpu:\n    guest: false\n");
   REQUIRE(r.ok());
-  core::Config expected;
+  config::Config expected;
   expected.collectors.cpu.guest = false;
-  CHECK(dump(r.config) == dump(expected));
+  CHECK(r.config == expected);
 }
 
 TEST_CASE("load_file reports a missing or unreadable file as one error", "[config]") {
@@ -225,7 +235,7 @@ TEST_CASE("load_file reports a missing or unreadable file as one error", "[confi
 
   const auto dir = config::load_file(kConfigFixtures);
   REQUIRE(dir.errors.size() == 1);
-  CHECK(dir.errors[0].message == "cannot read: Is a directory");
+  CHECK(dir.errors.list()[0].message == "not a regular file (a directory)");
 }
 
 TEST_CASE("load_file names the file as given in its errors", "[config]") {
@@ -252,23 +262,23 @@ TEST_CASE("load_file refuses files beyond kMaxConfigBytes", "[config]") {
   const auto r = config::load_file(path);
   fs::remove(path);
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0].message.find("larger than") != std::string::npos);
+  CHECK(r.errors.list()[0].message.find("larger than") != std::string::npos);
 }
 
-TEST_CASE("ConfigError::to_string leaves out unknown parts", "[config]") {
-  CHECK(config::ConfigError{"a.yaml", 3, 15, "x.y", "bad"}.to_string() == "a.yaml:3:15: x.y: bad");
-  CHECK(config::ConfigError{"a.yaml", 3, 0, "x.y", "bad"}.to_string() == "a.yaml:3: x.y: bad");
-  CHECK(config::ConfigError{"a.yaml", 0, 0, "", "bad"}.to_string() == "a.yaml: bad");
-  CHECK(config::ConfigError{"a.yaml", 2, 1, "", "bad"}.to_string() == "a.yaml:2:1: bad");
-  CHECK(config::ConfigError{"", 0, 0, "", "bad"}.to_string() == "bad");
+TEST_CASE("Diagnostic::to_string leaves out unknown parts", "[config]") {
+  CHECK(core::Diagnostic{"a.yaml", 3, 15, "x.y", "bad"}.to_string() == "a.yaml:3:15: x.y: bad");
+  CHECK(core::Diagnostic{"a.yaml", 3, 0, "x.y", "bad"}.to_string() == "a.yaml:3: x.y: bad");
+  CHECK(core::Diagnostic{"a.yaml", 0, 0, "", "bad"}.to_string() == "a.yaml: bad");
+  CHECK(core::Diagnostic{"a.yaml", 2, 1, "", "bad"}.to_string() == "a.yaml:2:1: bad");
+  CHECK(core::Diagnostic{"", 0, 0, "", "bad"}.to_string() == "bad");
 }
 
 TEST_CASE("error messages quote and shorten what was found", "[config]") {
   const auto r =
       config::load_string("log:\n  level: \"a\\tb\\\"c\\u0001" + std::string(100, 'x') + "\"\n");
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0].message == "expected debug, info, warn or error, got \"a\\tb\\\"c\\x01" +
-                                   std::string(54, 'x') + "...\"");  // 60 characters shown
+  CHECK(r.errors.list()[0].message == "expected debug, info, warn or error, got \"a\\tb\\\"c\\x01" +
+                                          std::string(54, 'x') + "...\"");  // 60 characters shown
 }
 
 TEST_CASE("errors come in document order", "[config]") {
@@ -296,4 +306,66 @@ TEST_CASE("the loader survives hostile YAML", "[config]") {
   CHECK(many.errors.size() == 26);  // unknown keys a..z
   // NUL bytes and invalid UTF-8.
   CHECK_FALSE(config::load_string(std::string("web:\0\xff\xfe", 7)).ok());
+}
+TEST_CASE("load_file refuses what is not a regular file, before opening it", "[config]") {
+  const fs::path dir =
+      fs::temp_directory_path() / ("sonde_config_fifo_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path fifo = dir / "sonde.yaml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // Opening a FIFO for reading blocks until a writer appears: this would hang if it were opened.
+  const auto r = config::load_file(fifo);
+  CHECK(error_lines(r) ==
+        std::vector<std::string>{fifo.string() + ": not a regular file (a FIFO)"});
+  // Symlinks are followed: to a FIFO refused, to a regular file read.
+  fs::create_symlink(fifo, dir / "link.yaml");
+  CHECK(error_lines(config::load_file(dir / "link.yaml")) ==
+        std::vector<std::string>{(dir / "link.yaml").string() + ": not a regular file (a FIFO)"});
+  {
+    std::ofstream out(dir / "real.yaml");
+    out << "log:\n  level: debug\n";
+  }
+  fs::create_symlink(dir / "real.yaml", dir / "good.yaml");
+  const auto good = config::load_file(dir / "good.yaml");
+  CHECK(good.ok());
+  CHECK(good.config.log.level == core::LogLevel::debug);
+  CHECK(error_lines(config::load_file("/dev/zero")) ==
+        std::vector<std::string>{"/dev/zero: not a regular file (a character device)"});
+  // The conventional empty file cannot block: it reads as empty, as an empty file would.
+  CHECK(config::load_file("/dev/null").ok());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("errors stop at core::Errors::kMax, then a count", "[config]") {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "k" + std::to_string(i) + ": 1\n";
+  text += "web:\n  max_connections: 0\n";  // past the bound too: counted, not listed
+  const auto r = config::load_string(text, "s.yaml");
+  CHECK(r.errors.list().size() == core::Errors::kMax);
+  CHECK(r.errors.size() == 1001);  // 1000 unknown keys and web.max_connections
+  const auto lines = error_lines(r);
+  REQUIRE(lines.size() == core::Errors::kMax + 1);
+  CHECK(lines.front() ==
+        "s.yaml:1:1: unknown key \"k0\"; expected one of: web, log, host, collectors, ingest, gpu");
+  CHECK(lines.back() == "... and 901 more errors");
+}
+
+TEST_CASE("a document of more than kMaxYamlNodes nodes is refused before its tree is built",
+          "[config]") {
+  std::string text;
+  for (std::size_t i = 0; i < config::kMaxYamlNodes; ++i) text += "k" + std::to_string(i) + ": 1\n";
+  const auto r = config::load_string(text, "s.yaml");
+  CHECK(error_lines(r) ==
+        std::vector<std::string>{"s.yaml:50000:9: more than 100000 YAML nodes (a configuration has "
+                                 "a few hundred); not a configuration file?"});
+}
+
+TEST_CASE("accepted_keys lists sections and options as dotted paths", "[config]") {
+  const auto keys = config::accepted_keys();
+  for (const char* k :
+       {"web", "web.listen_address", "collectors", "collectors.cpu", "collectors.cpu.guest",
+        "collectors.filesystem.statfs_timeout", "ingest.unixstream.framing", "gpu.fields"}) {
+    INFO(k);
+    CHECK(std::find(keys.begin(), keys.end(), k) != keys.end());
+  }
 }

@@ -79,14 +79,14 @@ Exposition render(const GpuCollector& c) {
   return e;
 }
 
-sonde::core::GpuOptions options_for(const FakeLib& f) {
-  sonde::core::GpuOptions o;
+sonde::gpu::GpuOptions options_for(const FakeLib& f) {
+  sonde::gpu::GpuOptions o;
   o.nvml_library = f.lib;
   o.call_timeout = std::chrono::milliseconds(5000);
   return o;
 }
 
-std::shared_ptr<GpuCollector> open(const FakeLib&, sonde::core::GpuOptions o) {
+std::shared_ptr<GpuCollector> open(const FakeLib&, sonde::gpu::GpuOptions o) {
   auto c = GpuCollector::open(o, sonde::core::HostPaths::under(kGpuFixtures / "host"), "node-a");
   if (!c) FAIL(c.message());
   return std::move(*c);
@@ -130,7 +130,7 @@ TEST_CASE("a missing library or a library that is not NVML is an error, not a cr
           "[gpu][loader]") {
   CHECK_FALSE(sonde::gpu::load_nvml("/nonexistent/libnvidia-ml.so.1").ok());
   CHECK_FALSE(sonde::gpu::load_nvml("libz.so.1").ok());  // loads, but exports no nvmlInit
-  sonde::core::GpuOptions o;
+  sonde::gpu::GpuOptions o;
   o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
   auto c = GpuCollector::open(o, {}, "h");
   REQUIRE_FALSE(c.ok());

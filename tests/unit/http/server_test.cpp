@@ -29,7 +29,7 @@
 #include "core/board.hpp"
 #include "core/exposition.hpp"
 #include "core/metrics.hpp"
-#include "core/options.hpp"
+#include "http/options.hpp"
 #include "http/router.hpp"
 
 namespace sonde::http {
@@ -208,8 +208,8 @@ Response echo(const Request& req) {
   return r;
 }
 
-core::WebOptions options() {
-  core::WebOptions o;
+http::WebOptions options() {
+  http::WebOptions o;
   o.listen_address = "127.0.0.1:0";
   return o;
 }
@@ -218,7 +218,7 @@ core::WebOptions options() {
 /// the end.
 class TestServer {
  public:
-  explicit TestServer(core::WebOptions o, Server::Handler h = echo)
+  explicit TestServer(http::WebOptions o, Server::Handler h = echo)
       : server(io, std::move(o), std::move(h), registry) {}
   ~TestServer() {
     server.stop();

@@ -33,7 +33,7 @@ std::map<std::string, core::MetricType> types(Aggregator& a) {
 }
 
 struct Fixture {
-  explicit Fixture(core::IngestOptions o = {}, std::shared_ptr<const Mapper> m = nullptr)
+  explicit Fixture(ingest::IngestOptions o = {}, std::shared_ptr<const Mapper> m = nullptr)
       : agg(std::move(o), std::move(m), clock), w(agg.worker("test")) {}
   void send(std::string_view payload) { agg.ingest(w, payload); }
   double value(const std::string& series) {
@@ -123,7 +123,7 @@ TEST_CASE("non-UTF-8 tag values become U+FFFD", "[ingest][aggregator]") {
 
 TEST_CASE("histograms: buckets, ms to seconds, h and d as sent, sample rates",
           "[ingest][aggregator]") {
-  core::IngestOptions o;
+  ingest::IngestOptions o;
   o.histogram_buckets = {0.1, 1, 10};
   Fixture f(o);
   f.send("lat:50|ms\nlat:500|ms|@0.5\nlat:5000|ms");  // 0.05 s, 0.5 s (x2), 5 s
@@ -143,8 +143,8 @@ TEST_CASE("histograms: buckets, ms to seconds, h and d as sent, sample rates",
 }
 
 TEST_CASE("summaries: quantiles over a sliding window", "[ingest][aggregator]") {
-  core::IngestOptions o;
-  o.observer_type = core::ObserverType::summary;
+  ingest::IngestOptions o;
+  o.observer_type = ingest::ObserverType::summary;
   o.summary_max_age = 10min;
   Fixture f(o);
   std::string lines;
@@ -163,7 +163,7 @@ TEST_CASE("summaries: quantiles over a sliding window", "[ingest][aggregator]") 
 }
 
 TEST_CASE("sets count distinct values over the window", "[ingest][aggregator]") {
-  core::IngestOptions o;
+  ingest::IngestOptions o;
   o.set_window = 60s;
   o.max_set_values = 3;
   Fixture f(o);
@@ -179,7 +179,7 @@ TEST_CASE("sets count distinct values over the window", "[ingest][aggregator]") 
 }
 
 TEST_CASE("every line is counted once and dropped lines once by reason", "[ingest][aggregator]") {
-  core::IngestOptions o;
+  ingest::IngestOptions o;
   o.max_series_per_metric = 2;
   Fixture f(o);
   f.send(
@@ -218,7 +218,7 @@ TEST_CASE("a name keeps the first type it was seen with", "[ingest][aggregator]"
 }
 
 TEST_CASE("max_series bounds the whole aggregator", "[ingest][aggregator]") {
-  core::IngestOptions o;
+  ingest::IngestOptions o;
   o.max_series = 3;
   Fixture f(o);
   f.send("a:1|c\nb:1|c\nc:1|c\nd:1|c\na:1|c");
@@ -228,7 +228,7 @@ TEST_CASE("max_series bounds the whole aggregator", "[ingest][aggregator]") {
 }
 
 TEST_CASE("series expire after their TTL and come back as new ones", "[ingest][aggregator]") {
-  core::IngestOptions o;
+  ingest::IngestOptions o;
   o.ttl = 60s;
   Fixture f(o);
   f.send("a:5|c\nb:1|g");

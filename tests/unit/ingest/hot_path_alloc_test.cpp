@@ -41,7 +41,7 @@ using namespace sonde;
 
 TEST_CASE("hot path: 10,000 lines to existing series allocate nothing", "[ingest][alloc]") {
   core::FakeClock clock;
-  core::IngestOptions o;
+  ingest::IngestOptions o;
   o.ttl = std::chrono::seconds(60);  // TTL bookkeeping is on the hot path too
   ingest::Aggregator agg(o, nullptr, clock);
   ingest::Worker& w = agg.worker("alloc");

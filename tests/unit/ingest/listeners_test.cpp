@@ -91,7 +91,7 @@ TEST_CASE("bind_unix: a live socket is in use, a stale one replaced, a file kept
 TEST_CASE("unixgram listener receives, truncates oversized datagrams, stops promptly",
           "[ingest][listeners]") {
   TempDir dir;
-  core::IngestOptions o;
+  ingest::IngestOptions o;
   o.unixgram.path = dir.path / "dsd.sock";
   o.max_datagram_bytes = 512;
   Aggregator agg(o, nullptr);
@@ -121,7 +121,7 @@ TEST_CASE("unixgram listener receives, truncates oversized datagrams, stops prom
 }
 
 TEST_CASE("udp listener binds port 0 and counts lines", "[ingest][listeners]") {
-  core::IngestOptions o;
+  ingest::IngestOptions o;
   o.udp.address = "127.0.0.1:0";
   o.udp.receive_buffer_bytes = 65536;
   Aggregator agg(o, nullptr);
@@ -147,7 +147,7 @@ TEST_CASE("unix listeners without a path bind in the runtime directory they are 
           "[ingest][listeners]") {
   TempDir dir;
   const fs::path runtime = dir.path / "run";  // missing: created 0700
-  core::IngestOptions o;
+  ingest::IngestOptions o;
   Aggregator agg(o, nullptr);
   auto gram = make_unixgram_listener(agg, o, runtime);
   REQUIRE(gram->start().ok());

@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "config/mapping.hpp"
 #include "core/clock.hpp"
 #include "ingest/aggregator.hpp"
 #include "support/test_support.hpp"
@@ -14,17 +15,31 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// lib/config reads the file, the mapper compiles it: errors of either, one line each.
+core::Result<Mapper, core::Errors> compile(core::Result<MappingSpec, core::Errors> spec) {
+  if (!spec.ok()) return spec.error();
+  return Mapper::compile(std::move(*spec));
+}
+
+core::Result<Mapper, core::Errors> load_file(const std::filesystem::path& path) {
+  return compile(config::load_mapping_file(path));
+}
+
+std::string joined(const core::Errors& e) {
+  std::string out;
+  for (const auto& line : e.lines()) out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
 std::shared_ptr<const Mapper> load(const std::string& yaml) {
-  std::vector<std::string> warnings;
-  auto m = Mapper::load_string(yaml, "m.yml", warnings);
-  if (!m.ok()) FAIL(m.message());
+  auto m = compile(config::load_mapping_string(yaml, "m.yml"));
+  if (!m.ok()) FAIL(joined(m.error()));
   return std::make_shared<const Mapper>(std::move(*m));
 }
 
 std::string load_error(const std::string& yaml) {
-  std::vector<std::string> warnings;
-  auto m = Mapper::load_string(yaml, "m.yml", warnings);
-  return m.ok() ? std::string("(loaded)") : m.message();
+  auto m = compile(config::load_mapping_string(yaml, "m.yml"));
+  return m.ok() ? std::string("(loaded)") : joined(m.error());
 }
 
 std::map<std::string, double> scrape(Aggregator& a) {
@@ -40,10 +55,9 @@ std::map<std::string, double> scrape(Aggregator& a) {
 }  // namespace
 
 TEST_CASE("mapper: globs capture components, templates expand", "[ingest][mapper]") {
-  std::vector<std::string> warnings;
-  auto m = Mapper::load_file(test::fixture_root() / "dogstatsd/mapping.yml", warnings);
+  auto m = load_file(test::fixture_root() / "dogstatsd/mapping.yml");
   REQUIRE(m.ok());
-  CHECK(warnings.empty());
+  CHECK_FALSE(m->warning());
   auto r = m->map("api.users.requests", MetricKind::counter);
   REQUIRE(r);
   CHECK(r->name == "api_requests_total");
@@ -65,9 +79,7 @@ TEST_CASE("mapper: globs capture components, templates expand", "[ingest][mapper
 }
 
 TEST_CASE("mapper: Go template semantics", "[ingest][mapper]") {
-  std::smatch sm;
-  const std::string s = "a.b";
-  REQUIRE(std::regex_match(s, sm, std::regex("(a)\\.(b)")));
+  const std::vector<std::string_view> sm = {"a.b", "a", "b"};
   CHECK(expand_template("$1_x", sm) == "");  // Go: group "1_x"
   CHECK(expand_template("${1}_x", sm) == "a_x");
   CHECK(expand_template("$2$1", sm) == "ba");
@@ -105,8 +117,8 @@ TEST_CASE("mapper: strict loading", "[ingest][mapper]") {
         "by sonde)");
   CHECK(load_error("mappings:\n  - match: a\n") ==
         "m.yml:2:5: mappings[0]: line 2: metric mapping didn't set a metric name");
-  CHECK(load_error("mappings:\n  - match: '('\n    match_type: regex\n    name: a\n")
-            .rfind("m.yml:2:12: mappings[0].match: invalid regex", 0) == 0);
+  CHECK(load_error("mappings:\n  - match: '('\n    match_type: regex\n    name: a\n") ==
+        "m.yml:2:12: mappings[0].match: invalid regular expression \"(\": missing ): (");
   CHECK(load_error("mappings:\n  - match: a\n    name: a\n    labels: {'bad-name': x}\n") ==
         "m.yml:4:14: mappings[0].labels.bad-name: invalid label name \"bad-name\"");
   CHECK(load_error("mappings:\n  - match: a\n    name: a\n    ttl: soon\n") ==
@@ -119,19 +131,17 @@ TEST_CASE("mapper: strict loading", "[ingest][mapper]") {
 }
 
 TEST_CASE("mapper: native histogram and summary tuning keys warn once", "[ingest][mapper]") {
-  std::vector<std::string> warnings;
-  auto m = Mapper::load_file("/work/shared/corpus/statsd_exporter/config.example.yml", warnings);
+  auto m = load_file("/work/shared/corpus/statsd_exporter/config.example.yml");
   if (!m.ok()) {
     // The corpus lives beside the repository; the integration test covers it too.
-    m = Mapper::load_file(test::fixture_root() /
-                              "../../../shared/corpus/statsd_exporter/"
-                              "config.example.yml",
-                          warnings);
+    m = load_file(test::fixture_root() /
+                  "../../../shared/corpus/statsd_exporter/"
+                  "config.example.yml");
   }
   REQUIRE(m.ok());
-  REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0].find("age_buckets, buf_cap, error, native_histogram_bucket_factor, "
-                         "native_histogram_max_buckets") != std::string::npos);
+  REQUIRE(m->warning());
+  CHECK(m->warning()->find("age_buckets, buf_cap, error, native_histogram_bucket_factor, "
+                           "native_histogram_max_buckets") != std::string::npos);
   CHECK(m->size() == 3);
   auto r = m->map("test.timing.api.aws.success", MetricKind::timer);
   REQUIRE(r);
@@ -144,8 +154,7 @@ TEST_CASE("mapper: native histogram and summary tuning keys warn once", "[ingest
 }
 
 TEST_CASE("aggregator applies mappings", "[ingest][mapper][aggregator]") {
-  std::vector<std::string> warnings;
-  auto m = Mapper::load_file(test::fixture_root() / "dogstatsd/mapping.yml", warnings);
+  auto m = load_file(test::fixture_root() / "dogstatsd/mapping.yml");
   REQUIRE(m.ok());
   core::FakeClock clock;
   Aggregator agg({}, std::make_shared<const Mapper>(std::move(*m)), clock);
@@ -175,4 +184,53 @@ TEST_CASE("aggregator applies mappings", "[ingest][mapper][aggregator]") {
   s = scrape(agg);
   CHECK(s.count("transfer_bytes{dir=\"in\"}") == 0);
   CHECK(s["unmapped_thing_total"] == 1);
+}
+
+TEST_CASE("mapper: regexes are RE2, searched anywhere as Go's regexp", "[ingest][mapper]") {
+  const auto m = load(
+      "mappings:\n"
+      "  - match: 'req\\.(\\d+)\\.(?P<verb>[a-z]+)'\n"
+      "    match_type: regex\n"
+      "    name: 'r_$1'\n"
+      "    labels: {verb: '${2}'}\n");
+  const auto r = m->map("x.req.42.get.y", MetricKind::counter);  // unanchored
+  REQUIRE(r);
+  CHECK(r->name == "r_42");
+  CHECK(r->labels == std::vector<std::pair<std::string, std::string>>{{"verb", "get"}});
+  CHECK_FALSE(m->map("req.x.get", MetricKind::counter));
+  // Glob metacharacters other than '*' are literal; '*' never crosses a '.'.
+  const auto g = load("mappings:\n  - match: 'a+(b).*'\n    name: 'g_$1'\n");
+  CHECK(g->map("a+(b).zz", MetricKind::gauge)->name == "g_zz");
+  CHECK_FALSE(g->map("aa(b).zz", MetricKind::gauge));
+  CHECK_FALSE(g->map("a+(b).z.z", MetricKind::gauge));
+}
+
+TEST_CASE("mapper: a regex RE2 rejects is an error at its match", "[ingest][mapper]") {
+  // Lookahead is ECMAScript, not RE2 (nor Go): statsd_exporter rejects it too.
+  CHECK(load_error("mappings:\n  - match: a\n    name: a\n"
+                   "  - match: 'x(?=y)'\n    match_type: regex\n    name: b\n") ==
+        "m.yml:4:12: mappings[1].match: invalid regular expression \"x(?=y)\": invalid perl "
+        "operator: (?=");
+}
+
+TEST_CASE("mapper: errors stop at core::Errors::kMax, then a count", "[ingest][mapper]") {
+  std::string yaml = "mappings:\n";
+  for (int i = 0; i < 500; ++i) yaml += "  - match: a\n    nme: x\n";
+  auto spec = config::load_mapping_string(yaml, "m.yml");
+  REQUIRE_FALSE(spec.ok());
+  CHECK(spec.error().list().size() == core::Errors::kMax);
+  CHECK(spec.error().size() == 1000);  // an unknown key and a missing name per rule
+  CHECK(spec.error().lines().back() == "... and 900 more errors");
+}
+
+TEST_CASE("mapper: equal specs compare equal, an edit does not", "[ingest][mapper]") {
+  const std::string yaml = "mappings:\n  - match: a.*\n    name: a_$1\n";
+  auto a = config::load_mapping_string(yaml, "m.yml");
+  auto b = config::load_mapping_string(yaml, "m.yml");
+  auto c = config::load_mapping_string(yaml + "    help: edited\n", "m.yml");
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(c.ok());
+  CHECK(*a == *b);
+  CHECK_FALSE(*a == *c);
 }

@@ -1,11 +1,11 @@
-// Options of the NVIDIA GPU collector (config section `gpu`).
+// Options of the NVIDIA GPU collector (config section `gpu`). Header-only: lib/config fills them.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 
-namespace sonde::core {
+namespace sonde::gpu {
 
 struct GpuOptions {
   /// On by default; where no NVML exists the collector is unavailable, quietly.
@@ -21,6 +21,7 @@ struct GpuOptions {
   std::chrono::milliseconds call_timeout{2'000};
   /// Regular expression over family names (DCGM_FI_*, sonde_gpu_*): only matching ones are read.
   std::string fields = ".*";
+  bool operator==(const GpuOptions&) const = default;
 };
 
-}  // namespace sonde::core
+}  // namespace sonde::gpu

@@ -1,5 +1,5 @@
 // Options of the ingest module (DogStatsD listeners, mapping, aggregation). Plain structs with
-// their embedded defaults; lib/config fills them from the `ingest` section.
+// their embedded defaults; lib/config fills them from the `ingest` section. Header-only.
 #pragma once
 
 #include <chrono>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace sonde::core {
+namespace sonde::ingest {
 
 /// How timers, histograms and distributions are exposed when no mapping says otherwise.
 enum class ObserverType : std::uint8_t { histogram, summary };
@@ -79,4 +79,4 @@ struct IngestOptions {
   bool operator==(const IngestOptions&) const = default;
 };
 
-}  // namespace sonde::core
+}  // namespace sonde::ingest

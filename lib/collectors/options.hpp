@@ -1,0 +1,201 @@
+// Options of the host collectors (config section `collectors`): each collector's struct, its
+// defaults and its key table, together. lib/config reads every section generically from these
+// tables (kSections, and each struct's keys()), so a collector with options is added here, in its
+// own file and in registry.cpp, never in lib/config. Header-only, as lib/config includes it.
+//
+// Defaults are node_exporter 1.5.0's (upstream's, not Debian's patched ones: Debian's package
+// also excludes lo from netdev and /run, /mnt, /media from filesystem).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+namespace sonde::collectors {
+
+using Millis = std::chrono::milliseconds;
+
+/// One row of a key table: the YAML key, the member it fills, and what a valid value is.
+/// The member's type says how the value is read: bool (true/false), Millis (a Prometheus
+/// duration), std::string (a string; a regular expression when `regex`).
+template <class O, class T>
+struct Key {
+  std::string_view name;
+  T O::*member;
+  /// Durations: the shortest and longest accepted.
+  Millis min{0};
+  Millis max = Millis::max();
+  /// Strings: a regular expression (RE2 syntax, as core::Regex compiles it); one that does not
+  /// compile is a config error with file:line:column.
+  bool regex = false;
+  /// For node_exporter's include/exclude pairs, on the include key: the exclude key's name.
+  /// Setting this key alone empties the other's default; setting both non-empty is an error.
+  std::string_view alternative = {};
+};
+
+template <class O>
+constexpr Key<O, bool> flag(std::string_view name, bool O::*member) {
+  return {name, member};
+}
+template <class O>
+constexpr Key<O, Millis> duration(std::string_view name, Millis O::*member, Millis min,
+                                  Millis max = Millis::max()) {
+  return {name, member, min, max};
+}
+template <class O>
+constexpr Key<O, std::string> regex(std::string_view name, std::string O::*member,
+                                    std::string_view alternative = {}) {
+  return {name, member, Millis{0}, Millis::max(), true, alternative};
+}
+
+/// Shorter timers would make a collector a busy loop (node_exporter has no timers; Prometheus's
+/// own minimum useful scrape interval is about 1s).
+inline constexpr Millis kMinInterval{1'000};
+
+/// What every collector has.
+struct CollectorOptions {
+  bool enabled = true;
+  Millis interval{5'000};
+  bool operator==(const CollectorOptions&) const = default;
+
+  /// The keys of a collector with only these options; `O` is the section's struct.
+  template <class O = CollectorOptions>
+  static constexpr auto common_keys() {
+    return std::tuple{flag<O>("enabled", &O::enabled),
+                      duration<O>("interval", &O::interval, kMinInterval)};
+  }
+  static constexpr auto keys() { return common_keys(); }
+};
+
+struct CpuOptions : CollectorOptions {
+  bool guest = true;  // node_cpu_guest_seconds_total, as node_exporter's --collector.cpu.guest
+  bool operator==(const CpuOptions&) const = default;
+  static constexpr auto keys() {
+    return std::tuple_cat(common_keys<CpuOptions>(),
+                          std::tuple{flag<CpuOptions>("guest", &CpuOptions::guest)});
+  }
+};
+
+struct StatOptions : CollectorOptions {
+  bool softirq = false;  // node_softirqs_total{vector}, off by default as in node_exporter
+  bool operator==(const StatOptions&) const = default;
+  static constexpr auto keys() {
+    return std::tuple_cat(common_keys<StatOptions>(),
+                          std::tuple{flag<StatOptions>("softirq", &StatOptions::softirq)});
+  }
+};
+
+/// node_exporter 1.5's default --collector.vmstat.fields.
+inline constexpr const char* kVmstatDefaultFields = "^(oom_kill|pgpg|pswp|pg.*fault).*";
+
+struct VmstatOptions : CollectorOptions {
+  std::string fields = kVmstatDefaultFields;  // regex over /proc/vmstat field names
+  bool operator==(const VmstatOptions&) const = default;
+  static constexpr auto keys() {
+    return std::tuple_cat(common_keys<VmstatOptions>(),
+                          std::tuple{regex<VmstatOptions>("fields", &VmstatOptions::fields)});
+  }
+};
+
+/// node_exporter 1.5.0's --collector.diskstats.device-exclude: partitions of disks already
+/// counted whole, RAM disks, loop devices and floppies.
+inline constexpr const char* kDiskstatsDefaultExclude =
+    R"(^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$)";
+
+struct DiskstatsOptions : CollectorOptions {
+  std::string device_exclude = kDiskstatsDefaultExclude;  // regex; empty = exclude nothing
+  std::string device_include;  // regex; when set, only matching devices (excludes device_exclude)
+  bool operator==(const DiskstatsOptions&) const = default;
+  static constexpr auto keys() {
+    using O = DiskstatsOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{regex<O>("device_include", &O::device_include,
+                                              /*alternative=*/"device_exclude"),
+                                     regex<O>("device_exclude", &O::device_exclude)});
+  }
+};
+
+struct NetdevOptions : CollectorOptions {
+  std::string device_include;  // regex; mutually exclusive with device_exclude
+  std::string device_exclude;  // regex; empty = every device, as upstream node_exporter
+  bool operator==(const NetdevOptions&) const = default;
+  static constexpr auto keys() {
+    using O = NetdevOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{regex<O>("device_include", &O::device_include,
+                                              /*alternative=*/"device_exclude"),
+                                     regex<O>("device_exclude", &O::device_exclude)});
+  }
+};
+
+/// node_exporter 1.5.0's --collector.filesystem.mount-points-exclude.
+inline constexpr const char* kFilesystemDefaultMountPointsExclude =
+    R"(^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/))";
+/// node_exporter 1.5.0's --collector.filesystem.fs-types-exclude.
+inline constexpr const char* kFilesystemDefaultFsTypesExclude =
+    "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
+    "iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|"
+    "sysfs|tracefs)$";
+
+struct FilesystemOptions : CollectorOptions {
+  std::string mount_points_exclude = kFilesystemDefaultMountPointsExclude;  // regex
+  std::string fs_types_exclude = kFilesystemDefaultFsTypesExclude;          // regex
+  /// One deadline for every statfs of one collect; a mount still in statfs after it gets
+  /// node_filesystem_device_error 1 (node_exporter's --collector.filesystem.mount-timeout is 5s,
+  /// but there it only decides when to log; here it bounds how long a collect can take).
+  Millis statfs_timeout{1'000};
+  bool operator==(const FilesystemOptions&) const = default;
+  static constexpr auto keys() {
+    using O = FilesystemOptions;
+    // statfs deadline: long enough for a healthy NFS server across a WAN, short enough that a
+    // collect on a host with a hung mount still finishes well inside any sensible interval.
+    return std::tuple_cat(
+        common_keys<O>(),
+        std::tuple{regex<O>("mount_points_exclude", &O::mount_points_exclude),
+                   regex<O>("fs_types_exclude", &O::fs_types_exclude),
+                   duration<O>("statfs_timeout", &O::statfs_timeout, Millis{10}, Millis{60'000})});
+  }
+};
+
+struct CollectorsOptions {
+  CpuOptions cpu;
+  CollectorOptions meminfo;
+  CollectorOptions loadavg;
+  StatOptions stat;
+  VmstatOptions vmstat;
+  CollectorOptions uname;
+  CollectorOptions time;
+  CollectorOptions self;  // process_* and sonde_build_info, read from this process's own /proc
+  DiskstatsOptions diskstats;
+  NetdevOptions netdev;
+  FilesystemOptions filesystem;
+  CollectorOptions pressure;
+  bool operator==(const CollectorsOptions&) const = default;
+};
+
+/// One collector's section under `collectors`: its key and its options; the section's keys are
+/// its struct's keys().
+template <class O>
+struct Section {
+  std::string_view name;
+  O CollectorsOptions::*member;
+};
+
+/// Every section under `collectors`, in the order the loader lists them in errors.
+inline constexpr auto kSections = std::tuple{
+    Section<CpuOptions>{"cpu", &CollectorsOptions::cpu},
+    Section<CollectorOptions>{"meminfo", &CollectorsOptions::meminfo},
+    Section<CollectorOptions>{"loadavg", &CollectorsOptions::loadavg},
+    Section<StatOptions>{"stat", &CollectorsOptions::stat},
+    Section<VmstatOptions>{"vmstat", &CollectorsOptions::vmstat},
+    Section<CollectorOptions>{"uname", &CollectorsOptions::uname},
+    Section<CollectorOptions>{"time", &CollectorsOptions::time},
+    Section<CollectorOptions>{"self", &CollectorsOptions::self},
+    Section<DiskstatsOptions>{"diskstats", &CollectorsOptions::diskstats},
+    Section<NetdevOptions>{"netdev", &CollectorsOptions::netdev},
+    Section<FilesystemOptions>{"filesystem", &CollectorsOptions::filesystem},
+    Section<CollectorOptions>{"pressure", &CollectorsOptions::pressure},
+};
+
+}  // namespace sonde::collectors

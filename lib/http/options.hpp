@@ -1,0 +1,20 @@
+// Options of the HTTP server (config section `web`). Header-only: lib/config fills them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace sonde::http {
+
+struct WebOptions {
+  std::string listen_address = "127.0.0.1:9477";  // HOST:PORT; [v6]:PORT; port 0 = ephemeral
+  std::uint32_t max_connections = 64;
+  std::uint32_t max_header_bytes = 8192;
+  std::chrono::milliseconds read_timeout{10'000};   // whole request must arrive within this
+  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive: idle connection closed after this
+  std::chrono::milliseconds write_timeout{30'000};  // a response not taken within this: dropped
+  bool operator==(const WebOptions&) const = default;
+};
+
+}  // namespace sonde::http
