@@ -297,9 +297,6 @@ class Client {
   void increment(std::string_view name, Tags tags = {}, double rate = 1.0) {
     metric(name, 1, "c", tags, rate);
   }
-  void decrement(std::string_view name, Tags tags = {}, double rate = 1.0) {
-    metric(name, -1, "c", tags, rate);
-  }
   void gauge(std::string_view name, double value, Tags tags = {}, double rate = 1.0) {
     metric(name, value, "g", tags, rate);
   }

@@ -1,0 +1,285 @@
+"""sonde's own client libraries against the real daemon: the C++ client (clients/cpp, driven by
+clients/client_probe.cpp) and the Python client (clients/python/sonde_client.py, driven by
+clients/client_probe.py) run the same commands; exact values in /metrics."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+from harness import DEADLINE, SondeTestCase, parse_exposition
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def series(name, **labels):
+    return (name, frozenset(labels.items()))
+
+
+class Probe:
+    """One client process; send() writes a command and returns its one-line answer."""
+
+    def __init__(self, argv, address, max_datagram=0, flush_ms=0, reconnect_ms=0, prefix="",
+                 tags="-"):
+        env = dict(os.environ)
+        self.proc = subprocess.Popen(
+            argv + [address, str(max_datagram), str(flush_ms), str(reconnect_ms), prefix or "",
+                    tags],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env)
+
+    def send(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip()
+        if not answer:
+            raise AssertionError(f"probe died on {command!r}: {self.proc.stderr.read()}")
+        return answer
+
+    def stats(self):
+        return json.loads(self.send("stats"))
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.close()
+                self.proc.wait(DEADLINE)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+class ClientCase:
+    """The tests; subclasses say which client library runs them."""
+    argv = None
+
+    def probe(self, address, **kw):
+        p = Probe(self.argv(), address, **kw)
+        self.addCleanup(p.close)
+        return p
+
+    def start(self, config=None):
+        s = self.sonde(config)
+        s.wait_ready()
+        return s, "unix://" + os.path.join(s.tmp, "dsd.sock")
+
+    def samples(self, s):
+        return parse_exposition(s.metrics())[0]
+
+    def wait_for(self, s, key, value):
+        """Polls /metrics until `key` has `value`; returns all samples (asserts on the deadline)."""
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            samples = self.samples(s)
+            if samples.get(key) == value or time.monotonic() > deadline:
+                self.assertEqual(samples.get(key), value, f"{key}:\n" + s.log())
+                return samples
+            time.sleep(0.02)
+
+    def test_every_operation_gives_exact_values(self):
+        s, address = self.start()
+        p = self.probe(address, prefix="app.", tags="team:core")
+        self.assertEqual(p.send("ops"), "ok")
+        samples = self.wait_for(s, series("sonde_app_service_check_status", check="app.db",
+                                          env="prod", team="core"), 2)
+        t = {"team": "core"}
+        self.assertEqual(samples[series("app_req_total", endpoint="/a", status="200", **t)], 3)
+        self.assertEqual(samples[series("app_req_total", endpoint="/a", status="500", **t)], 1)
+        self.assertEqual(samples[series("app_temp", **t)], 17.5)
+        self.assertEqual(samples[series("app_size_sum", **t)], 300)
+        self.assertEqual(samples[series("app_size_count", **t)], 1)
+        self.assertEqual(samples[series("app_lat_sum", **t)], 0.2)
+        self.assertEqual(samples[series("app_lat_bucket", le="0.25", **t)], 1)
+        self.assertEqual(samples[series("app_lat_bucket", le="0.1", **t)], 0)
+        self.assertEqual(samples[series("app_dur_sum", **t)], 1.53)  # ms → s
+        self.assertEqual(samples[series("app_dur_bucket", le="0.05", **t)], 1)
+        self.assertEqual(samples[series("app_dur_bucket", le="2.5", **t)], 2)
+        self.assertEqual(samples[series("app_users", **t)], 2)
+        self.assertEqual(samples[series("app_block_count", **t)], 1)
+        self.assertEqual(samples[series("sonde_app_events_total", title="deploy",
+                                        alert_type="success", priority="normal",
+                                        source_type="ci", env="prod", **t)], 1)
+        self.assertEqual(samples[series("sonde_app_service_check_timestamp_seconds",
+                                        check="app.db", env="prod", **t)], 1600000000)
+        lines = {dict(l)["result"]: v for (n, l), v in samples.items()
+                 if n == "sonde_ingest_lines_total" and dict(l)["listener"] == "unixgram"}
+        self.assertEqual(lines, {"accepted": 14, "malformed": 0, "dropped": 0})
+        st = p.stats()
+        self.assertEqual(st["lines_sent"], 14)
+        self.assertEqual(st["lines_dropped"], 0)
+        self.assertEqual(st["invalid"], 0)
+
+    def test_reserved_bytes_are_escaped(self):
+        s, address = self.start()
+        p = self.probe(address, prefix="esc.")
+        self.assertEqual(p.send("escape"), "ok")
+        samples = self.wait_for(s, series("esc_members"), 1)  # "a:b" and "a|b" are one member
+        self.assertEqual(samples[series("esc_we_ird_na_me_x_y_total", k_x="v_y", ke_y="va_l",
+                                        fl_ag="on")], 2)
+        self.assertEqual(sum(v for (n, l), v in samples.items()
+                             if n == "sonde_ingest_dropped_total"), 0)
+
+    def test_batching_and_explicit_flush(self):
+        s, address = self.start()
+        p = self.probe(address, max_datagram=512, prefix="b.")
+        # 8 datagrams: within Debian's default queue of 10 even if sonde read none of them yet.
+        self.assertEqual(p.send("inc n 500"), "ok")
+        st = p.stats()
+        self.assertEqual(st["lines_queued"], 500)
+        self.assertEqual(st["datagrams_sent"], 7)  # sent as each filled up
+        self.assertEqual(p.send("flush"), "ok")  # the rest
+        self.wait_for(s, series("b_n_total"), 500)
+        st = p.stats()
+        self.assertEqual(st["lines_sent"], 500)
+        # "b.n:1|c" is 7 bytes and a newline: 64 lines in a 512-byte datagram.
+        self.assertEqual(st["datagrams_sent"], 8)
+        self.assertEqual(st["bytes_sent"], 500 * 8 - 8)
+
+    def test_periodic_flush(self):
+        s, address = self.start()
+        p = self.probe(address, flush_ms=20, prefix="tick.")
+        self.assertEqual(p.send("inc n 3"), "ok")  # no flush command
+        self.wait_for(s, series("tick_n_total"), 3)
+
+    def test_sample_rate_weighs_each_line(self):
+        s, address = self.start()
+        p = self.probe(address, prefix="smp.")
+        self.assertEqual(p.send("sampled n 2000"), "ok")
+        self.assertEqual(p.send("flush"), "ok")
+        queued = p.stats()["lines_queued"]
+        self.assertGreater(queued, 800)  # expected 1000, standard deviation 22
+        self.assertLess(queued, 1200)
+        self.wait_for(s, series("smp_n_total"), 2 * queued)
+
+    def test_sonde_absent_then_started(self):
+        probe_dir = self.sonde(start=False).tmp
+        path = os.path.join(probe_dir, "late.sock")
+        p = self.probe("unix://" + path, prefix="late.")
+        self.assertEqual(p.send("flushed lost 5"), "ok")
+        st = p.stats()
+        self.assertEqual(st["lines_dropped"], 5)
+        self.assertEqual(st["datagrams_dropped"], 5)
+        self.assertEqual(st["lines_sent"], 0)
+        self.assertGreaterEqual(st["connect_failures"], 1)
+        s = self.sonde(f"ingest:\n  unixgram:\n    path: {path}\n")
+        s.wait_ready()
+        self.assertEqual(p.send("flushed found 3"), "ok")
+        samples = self.wait_for(s, series("late_found_total"), 3)
+        self.assertNotIn(series("late_lost_total"), samples)
+        st = p.stats()
+        self.assertEqual(st["lines_sent"], 3)
+        self.assertEqual(st["reconnects"], 1)
+
+    def test_sonde_restarted_is_found_again(self):
+        s, address = self.start()
+        p = self.probe(address, prefix="rs.")
+        self.assertEqual(p.send("flushed a 2"), "ok")
+        self.wait_for(s, series("rs_a_total"), 2)
+        s.stop()
+        self.assertEqual(p.send("flushed gone 1"), "ok")  # refused: counted, socket reopened
+        self.assertEqual(p.stats()["lines_dropped"], 1)
+        s2 = self.sonde(f"ingest:\n  unixgram:\n    path: {address[len('unix://'):]}\n")
+        s2.wait_ready()
+        self.assertEqual(p.send("flushed b 4"), "ok")
+        self.wait_for(s2, series("rs_b_total"), 4)
+
+    def test_full_queue_never_blocks(self):
+        s, address = self.start()
+        p = self.probe(address, prefix="full.")
+        s.proc.send_signal(signal.SIGSTOP)  # sonde stops reading: its queue fills up
+        try:
+            # Each line its own datagram: far more than net.unix.max_dgram_qlen. The answer
+            # comes back (within the generous deadline) only if no send blocked.
+            self.assertEqual(p.send("flushed x 3000"), "ok")
+            st = p.stats()
+        finally:
+            s.proc.send_signal(signal.SIGCONT)
+        self.assertGreater(st["datagrams_dropped"], 0)
+        self.assertEqual(st["datagrams_sent"] + st["datagrams_dropped"], 3000)
+        self.assertEqual(st["lines_sent"] + st["lines_dropped"], 3000)
+        # Every datagram the socket took arrives; the client kept its socket and still works.
+        self.assertEqual(p.send("flushed y 1"), "ok")
+        self.wait_for(s, series("full_y_total"), 1)
+        self.wait_for(s, series("full_x_total"), st["lines_sent"])
+
+    def test_fork_parent_and_child_both_deliver_once(self):
+        s, address = self.start()
+        p = self.probe(address, flush_ms=60000, prefix="fk.")  # "before" stays buffered
+        self.assertEqual(p.send("fork f"), "child 0")
+        samples = self.wait_for(s, series("fk_f_child_total"), 1)
+        samples = self.wait_for(s, series("fk_f_parent_total"), 1)
+        self.assertEqual(samples[series("fk_f_before_total")], 1)  # not sent again by the child
+        self.assertEqual(p.stats()["lines_sent"], 2)
+
+
+class CppClient(ClientCase, SondeTestCase):
+    @staticmethod
+    def argv():
+        probe = os.environ.get("SONDE_CLIENT_PROBE", "")
+        if not os.access(probe, os.X_OK):
+            raise AssertionError(f"SONDE_CLIENT_PROBE={probe!r} is not an executable")
+        return [probe]
+
+
+class PythonClient(ClientCase, SondeTestCase):
+    @staticmethod
+    def argv():
+        if not os.path.isfile(os.path.join(os.environ.get("SONDE_CLIENT_PY", ""),
+                                           "sonde_client.py")):
+            raise AssertionError("SONDE_CLIENT_PY must name the folder of sonde_client.py")
+        return [sys.executable, os.path.join(HERE, "clients", "client_probe.py")]
+
+
+class PythonTimer(SondeTestCase):
+    """timer() as a context manager, and as a decorator of sync and async functions."""
+
+    def test_timer_forms(self):
+        sys.path.insert(0, os.environ["SONDE_CLIENT_PY"])
+        import asyncio
+        import sonde_client
+        s = self.sonde()
+        s.wait_ready()
+        c = sonde_client.Client("unix://" + os.path.join(s.tmp, "dsd.sock"), flush_interval=0)
+        self.addCleanup(c.close)
+
+        @c.timer("t.sync", tags={"form": "decorator"})
+        def work(x):
+            return x * 2
+
+        @c.timer("t.async", tags=["form:decorator"])
+        async def awork(x):
+            await asyncio.sleep(0)
+            return x + 1
+
+        async def block():
+            async with c.timer("t.async_with"):
+                await asyncio.sleep(0)
+
+        self.assertEqual(work(2), 4)
+        self.assertEqual(work(3), 6)
+        self.assertEqual(asyncio.run(awork(1)), 2)
+        asyncio.run(block())
+        with c.timer("t.with"):
+            pass
+        self.assertEqual(work.__name__, "work")
+        c.flush()
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            samples = parse_exposition(s.metrics())[0]
+            if samples.get(series("t_with_count")) == 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        self.assertEqual(samples[series("t_sync_count", form="decorator")], 2)
+        self.assertEqual(samples[series("t_async_count", form="decorator")], 1)
+        self.assertEqual(samples[series("t_async_with_count")], 1)
+        self.assertEqual(samples[series("t_with_count")], 1)
+        self.assertEqual(c.stats().invalid, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
