@@ -3,13 +3,14 @@ clients/client_probe.cpp) and the Python client (clients/python/sonde_client.py,
 clients/client_probe.py) run the same commands; exact values in /metrics."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import unittest
 
-from harness import DEADLINE, SondeTestCase, parse_exposition
+from harness import DEADLINE, SOURCE_DIR, SondeTestCase, parse_exposition, require_tool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -279,6 +280,72 @@ class PythonTimer(SondeTestCase):
         self.assertEqual(samples[series("t_async_with_count")], 1)
         self.assertEqual(samples[series("t_with_count")], 1)
         self.assertEqual(c.stats().invalid, 0)
+
+
+class Recipe(SondeTestCase):
+    """docs/ingest.md's "measure a service" rules: valid for promtool, and every series they read
+    is one sonde exposes when an application follows the convention."""
+
+    def rules_text(self):
+        with open(os.path.join(SOURCE_DIR, "docs", "ingest.md")) as f:
+            doc = f.read()
+        marker = doc.index("<!-- recipe-rules")
+        start = doc.index("```yaml\n", marker) + len("```yaml\n")
+        return doc[start:doc.index("```", start)]
+
+    def test_rules_pass_promtool(self):
+        promtool = require_tool("promtool")
+        s = self.sonde(start=False)  # for its temporary directory
+        path = os.path.join(s.tmp, "recipe.yml")
+        with open(path, "w") as f:
+            f.write(self.rules_text())
+        r = subprocess.run([promtool, "check", "rules", path], capture_output=True, text=True,
+                           timeout=DEADLINE)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("SUCCESS: 11 rules found", r.stdout)
+
+    def test_rules_read_series_sonde_exposes(self):
+        sys.path.insert(0, os.environ["SONDE_CLIENT_PY"])
+        import sonde_client
+        s = self.sonde()
+        s.wait_ready()
+        c = sonde_client.Client("unix://" + os.path.join(s.tmp, "dsd.sock"), prefix="checkout.",
+                                flush_interval=0)
+        self.addCleanup(c.close)
+        c.gauge_add("request.inflight", 1, tags={"endpoint": "/pay"})
+        c.timing("request.duration_seconds", 120, tags={"endpoint": "/pay", "status": "200"})
+        c.timing("request.duration_seconds", 900, tags={"endpoint": "/pay", "status": "503"})
+        c.increment("request.timeouts", tags={"endpoint": "/pay"})
+        c.gauge_add("request.inflight", -1, tags={"endpoint": "/pay"})
+        c.gauge("heartbeat_timestamp_seconds", int(time.time()))
+        c.flush()
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            samples = parse_exposition(s.metrics())[0]
+            if series("checkout_heartbeat_timestamp_seconds") in samples or \
+                    time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        names = {n for n, _ in samples}
+        exprs = [line.split("expr:", 1)[1] for line in self.rules_text().split("\n")
+                 if "expr:" in line]
+        read = set()
+        for e in exprs:
+            e = re.sub(r"\b\w+:\w+:\w+\b", "", e)  # recorded rules (level:metric:operation)
+            read |= set(re.findall(r"\bcheckout_\w+", e))
+        self.assertEqual(read, {"checkout_request_duration_seconds_bucket",
+                                "checkout_request_duration_seconds_sum",
+                                "checkout_request_duration_seconds_count",
+                                "checkout_request_timeouts_total",
+                                "checkout_heartbeat_timestamp_seconds"})
+        self.assertLessEqual(read, names)
+        pay = {"endpoint": "/pay"}
+        self.assertEqual(samples[series("checkout_request_duration_seconds_bucket", le="0.25",
+                                        status="200", **pay)], 1)
+        self.assertEqual(samples[series("checkout_request_duration_seconds_bucket", le="0.25",
+                                        status="503", **pay)], 0)
+        self.assertEqual(samples[series("checkout_request_timeouts_total", **pay)], 1)
+        self.assertEqual(samples[series("checkout_request_inflight", **pay)], 0)
 
 
 if __name__ == "__main__":
