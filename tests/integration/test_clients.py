@@ -304,6 +304,63 @@ class Recipe(SondeTestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("SUCCESS: 11 rules found", r.stdout)
 
+    def test_rules_compute_the_figures(self):
+        """promtool test rules: known rates in, exact quantiles and ratios out."""
+        promtool = require_tool("promtool")
+        tmp = self.sonde(start=False).tmp
+        with open(os.path.join(tmp, "recipe.yml"), "w") as f:
+            f.write(self.rules_text())
+        d = "checkout_request_duration_seconds"
+        # Per second: 0.8 answered 200 (half under 100 ms, all under 250 ms), 0.1 answered 503
+        # (100-250 ms), 0.1 timed out. Attempts 1/s; errors 10%, timeouts 10%.
+        tests = f"""rule_files: [recipe.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - {{series: '{d}_bucket{{endpoint="/pay",status="200",le="0.1"}}', values: '0+24x10'}}
+      - {{series: '{d}_bucket{{endpoint="/pay",status="200",le="0.25"}}', values: '0+48x10'}}
+      - {{series: '{d}_bucket{{endpoint="/pay",status="200",le="+Inf"}}', values: '0+48x10'}}
+      - {{series: '{d}_count{{endpoint="/pay",status="200"}}', values: '0+48x10'}}
+      - {{series: '{d}_sum{{endpoint="/pay",status="200"}}', values: '0+4.2x10'}}
+      - {{series: '{d}_bucket{{endpoint="/pay",status="503",le="0.1"}}', values: '0+0x10'}}
+      - {{series: '{d}_bucket{{endpoint="/pay",status="503",le="0.25"}}', values: '0+6x10'}}
+      - {{series: '{d}_bucket{{endpoint="/pay",status="503",le="+Inf"}}', values: '0+6x10'}}
+      - {{series: '{d}_count{{endpoint="/pay",status="503"}}', values: '0+6x10'}}
+      - {{series: '{d}_sum{{endpoint="/pay",status="503"}}', values: '0+1.2x10'}}
+      - {{series: 'checkout_request_timeouts_total{{endpoint="/pay"}}', values: '0+6x10'}}
+      - {{series: 'checkout_heartbeat_timestamp_seconds', values: '0+30x20'}}
+    promql_expr_test:
+      - {{expr: 'endpoint:{d}:p50', eval_time: 10m,
+          exp_samples: [{{labels: '{{__name__="endpoint:{d}:p50",endpoint="/pay"}}', value: 0.115}}]}}
+      - {{expr: 'service:checkout_attempts:rate5m', eval_time: 10m,
+          exp_samples: [{{labels: 'service:checkout_attempts:rate5m', value: 1}}]}}
+      - {{expr: 'service:checkout_errors:ratio5m', eval_time: 10m,
+          exp_samples: [{{labels: 'service:checkout_errors:ratio5m', value: 0.1}}]}}
+      - {{expr: 'service:checkout_timeouts:ratio5m', eval_time: 10m,
+          exp_samples: [{{labels: 'service:checkout_timeouts:ratio5m', value: 0.1}}]}}
+      - {{expr: 'service:{d}:mean', eval_time: 10m,
+          exp_samples: [{{labels: 'service:{d}:mean', value: 0.1}}]}}
+      - {{expr: 'service:{d}:under_250ms', eval_time: 10m,
+          exp_samples: [{{labels: 'service:{d}:under_250ms', value: 1}}]}}
+      - {{expr: 'service:checkout_heartbeat:age_seconds', eval_time: 10m,
+          exp_samples: [{{labels: 'service:checkout_heartbeat:age_seconds', value: 300}}]}}
+  - interval: 1m  # no timeout and no error yet: the ratios are 0, not missing
+    input_series:
+      - {{series: '{d}_count{{endpoint="/pay",status="200"}}', values: '0+60x10'}}
+    promql_expr_test:
+      - {{expr: 'service:checkout_timeouts:ratio5m', eval_time: 10m,
+          exp_samples: [{{labels: 'service:checkout_timeouts:ratio5m', value: 0}}]}}
+      - {{expr: 'service:checkout_errors:ratio5m', eval_time: 10m,
+          exp_samples: [{{labels: 'service:checkout_errors:ratio5m', value: 0}}]}}
+"""
+        path = os.path.join(tmp, "recipe_test.yml")
+        with open(path, "w") as f:
+            f.write(tests)
+        r = subprocess.run([promtool, "test", "rules", path], capture_output=True, text=True,
+                           timeout=DEADLINE, cwd=tmp)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
     def test_rules_read_series_sonde_exposes(self):
         sys.path.insert(0, os.environ["SONDE_CLIENT_PY"])
         import sonde_client
@@ -346,6 +403,50 @@ class Recipe(SondeTestCase):
                                         status="503", **pay)], 0)
         self.assertEqual(samples[series("checkout_request_timeouts_total", **pay)], 1)
         self.assertEqual(samples[series("checkout_request_inflight", **pay)], 0)
+
+
+class Install(SondeTestCase):
+    """`cmake --install --component client` gives a C++17 header found by pkg-config and CMake's
+    find_package, and a Python module that imports from share/sonde/python."""
+
+    def test_installed_clients_build_and_import(self):
+        build = os.environ.get("SONDE_BUILD_DIR", "")
+        if not os.path.isfile(os.path.join(build, "CMakeCache.txt")):
+            raise AssertionError(f"SONDE_BUILD_DIR={build!r} is not a build tree")
+        cmake, cxx, pkg = require_tool("cmake"), require_tool("c++"), require_tool("pkg-config")
+        tmp = self.sonde(start=False).tmp
+        prefix = os.path.join(tmp, "prefix")
+        r = subprocess.run([cmake, "--install", build, "--prefix", prefix, "--component",
+                            "client"], capture_output=True, text=True, timeout=DEADLINE)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for f in ("include/sonde/client.hpp", "lib/cmake/sonde_client/sonde_client-config.cmake",
+                  "share/pkgconfig/sonde-client.pc", "share/sonde/python/sonde_client.py"):
+            self.assertTrue(os.path.isfile(os.path.join(prefix, f)), f)
+        flags = subprocess.run([pkg, "--cflags", "--libs", "sonde-client"], capture_output=True,
+                               text=True, env=dict(os.environ, PKG_CONFIG_PATH=os.path.join(
+                                   prefix, "share", "pkgconfig")), check=True).stdout.split()
+        src = os.path.join(tmp, "main.cpp")
+        with open(src, "w") as f:
+            f.write("#include <sonde/client.hpp>\n"
+                    "int main() {\n"
+                    "  sonde::ClientOptions o;\n"
+                    "  o.address = \"unix:///nonexistent/dsd.sock\";\n"
+                    "  sonde::Client c(o);\n"
+                    "  c.increment(\"x\", {{\"a\", \"b\"}});\n"
+                    "  c.flush();\n"
+                    "  return c.stats().lines_dropped == 1 ? 0 : 1;\n"
+                    "}\n")
+        exe = os.path.join(tmp, "consumer")
+        r = subprocess.run([cxx, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", src,
+                            "-o", exe] + flags, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(subprocess.run([exe], timeout=DEADLINE).returncode, 0)
+        r = subprocess.run([sys.executable, "-c", "import sonde_client; print(sonde_client.__file__)"],
+                           capture_output=True, text=True, timeout=DEADLINE,
+                           env=dict(os.environ, PYTHONPATH=os.path.join(prefix, "share", "sonde",
+                                                                        "python")))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith(prefix), r.stdout)
 
 
 if __name__ == "__main__":
