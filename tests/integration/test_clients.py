@@ -339,8 +339,6 @@ tests:
           exp_samples: [{{labels: 'service:checkout_errors:ratio5m', value: 0.1}}]}}
       - {{expr: 'service:checkout_timeouts:ratio5m', eval_time: 10m,
           exp_samples: [{{labels: 'service:checkout_timeouts:ratio5m', value: 0.1}}]}}
-      - {{expr: 'service:{d}:mean', eval_time: 10m,
-          exp_samples: [{{labels: 'service:{d}:mean', value: 0.1}}]}}
       - {{expr: 'service:{d}:under_250ms', eval_time: 10m,
           exp_samples: [{{labels: 'service:{d}:under_250ms', value: 1}}]}}
       - {{expr: 'service:checkout_heartbeat:age_seconds', eval_time: 10m,
