@@ -30,6 +30,7 @@ import functools
 import math
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -43,22 +44,28 @@ UNIX_DATAGRAM_BYTES = 8192
 UDP_DATAGRAM_BYTES = 1432
 
 
-def _table(reserved):
-    t = {c: "_" for c in range(0x20)}
-    t[0x7F] = "_"
-    for c in reserved:
-        t[ord(c)] = "_"
-    return t
+class _Escaper:
+    """Replaces reserved bytes by '_' (or as `special` says); a regex search first, so the usual
+    clean string costs one C-level scan and no copy."""
+
+    def __init__(self, reserved, special=None):
+        self.table = {c: "_" for c in range(0x20)}
+        self.table[0x7F] = "_"
+        for c in reserved:
+            self.table[ord(c)] = "_"
+        self.table.update({ord(k): v for k, v in (special or {}).items()})
+        self.pattern = re.compile("[\\x00-\\x1f\\x7f" + re.escape(reserved) + "]")
+
+    def __call__(self, s):
+        return s.translate(self.table) if self.pattern.search(s) else s
 
 
-_NAME = _table(":|#@,")
-_TAG = _table("|,#")
-_TAG_KEY = _table(":|,#")
-_SET = _table(":|")
-_FIELD = _table("|")
-_TEXT = _table("")
-_TEXT[ord("\n")] = "\\n"
-_TEXT[ord("\r")] = "\\r"
+_NAME = _Escaper(":|#@,")
+_TAG = _Escaper("|,#")
+_TAG_KEY = _Escaper(":|,#")
+_SET = _Escaper(":|")
+_FIELD = _Escaper("|")
+_TEXT = _Escaper("", {"\n": "\\n", "\r": "\\r"})
 
 
 def _number(v):
@@ -156,7 +163,7 @@ class Client:
         self._family, self._sockaddr = self._resolve(self.address)
         self.max_datagram_bytes = max_datagram_bytes or (
             UNIX_DATAGRAM_BYTES if self._family == socket.AF_UNIX else UDP_DATAGRAM_BYTES)
-        self._prefix = prefix.translate(_NAME)
+        self._prefix = _NAME(prefix)
         rendered = [t for t in self._render_tags(constant_tags)]
         self._constant = ",".join(rendered)
         self._flush_interval = flush_interval
@@ -206,7 +213,7 @@ class Client:
             return self._invalid()
         if not self._sampled(rate):
             return
-        self._line(f"{self._prefix}{name.translate(_NAME)}:{member.translate(_SET)}|s", tags,
+        self._line(f"{self._prefix}{_NAME(name)}:{_SET(member)}|s", tags,
                    rate)
 
     def timer(self, name, tags=None, rate=1.0):
@@ -217,7 +224,7 @@ class Client:
     # ---- events and service checks -----------------------------------------------------------
     def event(self, title, text="", alert_type=None, priority=None, source_type=None,
               aggregation_key=None, hostname=None, timestamp=None, tags=None):
-        title, text = str(title).translate(_TEXT), str(text).translate(_TEXT)
+        title, text = _TEXT(str(title)), _TEXT(str(text))
         if not title:
             return self._invalid()
         parts = [f"_e{{{len(title.encode())},{len(text.encode())}}}:{title}|{text}"]
@@ -226,21 +233,21 @@ class Client:
         for prefix, v in (("h", hostname), ("k", aggregation_key), ("p", priority),
                           ("s", source_type), ("t", alert_type)):
             if v:
-                parts.append(f"|{prefix}:{str(v).translate(_FIELD)}")
+                parts.append(f"|{prefix}:{_FIELD(str(v))}")
         self._enqueue("".join(parts) + self._tag_field(tags))
 
     def service_check(self, name, status, tags=None, message=None, timestamp=None,
                       hostname=None):
         if not name and not self._prefix or status not in (OK, WARNING, CRITICAL, UNKNOWN):
             return self._invalid()
-        line = f"_sc|{self._prefix}{name.translate(_NAME)}|{int(status)}"
+        line = f"_sc|{self._prefix}{_NAME(name)}|{int(status)}"
         if timestamp:
             line += f"|d:{int(timestamp)}"
         if hostname:
-            line += f"|h:{hostname.translate(_FIELD)}"
+            line += f"|h:{_FIELD(hostname)}"
         line += self._tag_field(tags)
         if message:  # last: DogStatsD takes the rest of the line as the message
-            line += f"|m:{str(message).translate(_TEXT)}"
+            line += f"|m:{_TEXT(str(message))}"
         self._enqueue(line)
 
     # ---- control -----------------------------------------------------------------------------
@@ -301,13 +308,15 @@ class Client:
             if isinstance(t, tuple):
                 k, v = str(t[0]), str(t[1])
                 if k or v:
-                    yield f"{k.translate(_TAG_KEY)}:{v.translate(_TAG)}"
+                    yield f"{_TAG_KEY(k)}:{_TAG(v)}"
             else:
                 t = str(t)
                 if t:
-                    yield t.translate(_TAG)
+                    yield _TAG(t)
 
     def _tag_field(self, tags):
+        if not tags:
+            return "|#" + self._constant if self._constant else ""
         rendered = ",".join(self._render_tags(tags))
         if rendered and self._constant:
             return f"|#{rendered},{self._constant}"
@@ -320,6 +329,8 @@ class Client:
             self._stats.invalid += 1
 
     def _sampled(self, rate):
+        if rate == 1:
+            return True
         if not _is_number(rate) or not rate >= 0:
             self._invalid()
             return False
@@ -336,7 +347,7 @@ class Client:
             return
         if signed and not text.startswith("-"):
             text = "+" + text
-        self._line(f"{self._prefix}{name.translate(_NAME)}:{text}|{kind}", tags, rate)
+        self._line(f"{self._prefix}{_NAME(name)}:{text}|{kind}", tags, rate)
 
     def _line(self, head, tags, rate):
         if rate < 1:
