@@ -51,8 +51,12 @@ class Probe:
             except (BrokenPipeError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
+        err = self.proc.stderr.read()
         self.proc.stdout.close()
         self.proc.stderr.close()
+        # A crash, or a sanitizer report in an ASan build of the probe, fails the test.
+        if self.proc.returncode != 0 or err:
+            raise AssertionError(f"client probe exited {self.proc.returncode}: {err}")
 
 
 class ClientCase:
