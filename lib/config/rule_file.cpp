@@ -132,6 +132,38 @@ std::string go_quote(std::string_view s) {
   return out + '"';
 }
 
+// yaml-cpp 0.7 accepts a quoted scalar left open at the end of a text that ends with a newline
+// (it reports "illegal EOF in scalar" only without one); yaml.v3 rejects it. Such a scalar runs to
+// the end, so it is the document's last node: find it and look for its closing quote.
+void last_node(const YAML::Node& n, YAML::Node& last) {
+  if (n.Mark().pos > last.Mark().pos) last.reset(n);
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      last_node(kv.first, last);
+      last_node(kv.second, last);
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) last_node(item, last);
+  }
+}
+
+bool closed_quote(std::string_view text, std::size_t at) {
+  if (at >= text.size() || (text[at] != '"' && text[at] != '\'')) return true;
+  const char q = text[at];
+  for (std::size_t i = at + 1; i < text.size(); ++i) {
+    if (q == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == q) {
+      if (q == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' inside single quotes
+      } else {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 struct Fatal {
   YamlProblem problem;
 };
@@ -398,6 +430,18 @@ rules::RuleFileRead read_rule_text(std::string_view yaml) {
     return out;
   }
   try {
+    YAML::Node last;  // a null node without a position until last_node finds one
+    last_node(root, last);
+    if (last.IsScalar() && last.Tag() == "!" && !last.Mark().is_null() &&
+        !closed_quote(yaml, static_cast<std::size_t>(last.Mark().pos))) {
+      const int line = last.Mark().line + 1;
+      YamlProblem p{line, last.Mark().column + 1,
+                    "yaml: line " + std::to_string(line) + ": found unexpected end of stream",
+                    false};
+      out.problems.push_back(p);
+      out.second_pass.push_back(std::move(p));
+      return out;
+    }
     Decoder first(true);
     try {
       first.document(root, out.spec);
