@@ -155,6 +155,19 @@ TEST_CASE("rule file: YAML syntax errors are reported twice, as promtool does",
   CHECK(r.second_pass == r.problems);
 }
 
+TEST_CASE("rule file: a quoted scalar left open at the end is a syntax error",
+          "[config][rule_file]") {
+  // yaml-cpp accepts these when the text ends with a newline; yaml.v3 does not.
+  for (const char* text : {"groups:\n  - name: \"g\n", "groups:\n  - name: 'it''s\n\n",
+                           "groups:\n  - name: \"a\\\"\n"}) {
+    const auto r = config::read_rule_text(text);
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].message == "yaml: line 2: found unexpected end of stream");
+  }
+  CHECK(config::read_rule_text("groups:\n  - name: \"a\\\"b\"\n").ok());
+  CHECK(config::read_rule_text("groups:\n  - name: 'it''s'\n").ok());
+}
+
 TEST_CASE("rule file: unreadable file", "[config][rule_file]") {
   const auto r = config::read_rule_file("/nonexistent/rules.yml");
   REQUIRE(!r.ok());
