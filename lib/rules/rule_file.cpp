@@ -73,14 +73,21 @@ void validate_rule(const GroupSpec& g, std::size_t index, const RuleSpec& r,
     if (!valid_label_name(a.name.value)) add("invalid annotation name: " + a.name.value);
   }
   if (!is_alert) return;  // only alerting rules' templates are parsed
+  // Text without "{{" is one text node after Prometheus's (valid) header: it always parses.
+  auto parses = [&](const std::string& text) -> std::optional<std::string> {
+    if (text.find("{{") == std::string::npos) return std::nullopt;
+    auto t = tmpl::parse_alert_template(r.alert.value, text);
+    if (t.ok()) return std::nullopt;
+    return t.error().message;
+  };
   for (const auto& l : r.labels) {
-    if (auto t = tmpl::parse_alert_template(r.alert.value, l.value.value); !t.ok()) {
-      add("label " + go_quote(l.name.value) + ": " + t.error().message);
+    if (auto e = parses(l.value.value)) {
+      add("label " + go_quote(l.name.value) + ": " + *e);
     }
   }
   for (const auto& a : r.annotations) {
-    if (auto t = tmpl::parse_alert_template(r.alert.value, a.value.value); !t.ok()) {
-      add("annotation " + go_quote(a.name.value) + ": " + t.error().message);
+    if (auto e = parses(a.value.value)) {
+      add("annotation " + go_quote(a.name.value) + ": " + *e);
     }
   }
 }
