@@ -4,12 +4,16 @@
 // decoding), then a second time into raw nodes (which reports some problems again).
 #include "config/rule_file.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
+#include <sstream>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "config/loader.hpp"
@@ -24,15 +28,92 @@ using rules::SpecPos;
 using rules::SpecText;
 using rules::YamlProblem;
 
-SpecPos pos_of(const YAML::Node& n) {
+// A YAML node as yaml-cpp's parser reports it (its events), in a small tree of our own: building
+// yaml-cpp's YAML::Node tree costs more than the decoding does (see docs/performance.md).
+struct Node {
+  enum class Kind : std::uint8_t { null, scalar, sequence, map };
+  Kind kind = Kind::null;
+  std::string tag;  // scalars: "?" plain, "!" quoted, or an explicit tag as yaml-cpp resolves it
+  std::string value;
+  YAML::Mark mark;
+  std::vector<const Node*> children;  // a sequence's items, or a map's keys and values in turn
+
+  bool IsNull() const { return kind == Kind::null; }
+  bool IsScalar() const { return kind == Kind::scalar; }
+  bool IsSequence() const { return kind == Kind::sequence; }
+  bool IsMap() const { return kind == Kind::map; }
+  const std::string& Scalar() const { return value; }
+  const std::string& Tag() const { return tag; }
+  const YAML::Mark& Mark() const { return mark; }
+  std::size_t pairs() const { return children.size() / 2; }
+  const Node& key(std::size_t i) const { return *children[2 * i]; }
+  const Node& val(std::size_t i) const { return *children[2 * i + 1]; }
+};
+
+class TreeBuilder final : public YAML::EventHandler {
+ public:
+  /// The document's root; a null node for an empty document.
+  const Node& root() const { return root_ != nullptr ? *root_ : empty_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    add(Node::Kind::null, mark, anchor);
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
+    const auto it = anchors_.find(anchor);
+    attach(it != anchors_.end() ? it->second : &empty_);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Node* n = add(Node::Kind::scalar, mark, anchor);
+    n->tag = tag;
+    n->value = value;
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open_.push_back(add(Node::Kind::sequence, mark, anchor));
+  }
+  void OnSequenceEnd() override { open_.pop_back(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open_.push_back(add(Node::Kind::map, mark, anchor));
+  }
+  void OnMapEnd() override { open_.pop_back(); }
+
+ private:
+  Node* add(Node::Kind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
+    Node& n = nodes_.emplace_back();
+    n.kind = kind;
+    n.mark = mark;
+    if (anchor != YAML::NullAnchor) anchors_[anchor] = &n;
+    attach(&n);
+    return &n;
+  }
+  void attach(const Node* n) {
+    if (!open_.empty()) {
+      open_.back()->children.push_back(n);
+    } else if (root_ == nullptr) {
+      root_ = n;
+    }
+  }
+
+  std::deque<Node> nodes_;  // stable addresses
+  std::vector<Node*> open_;
+  std::unordered_map<YAML::anchor_t, const Node*> anchors_;
+  const Node* root_ = nullptr;
+  Node empty_;
+};
+
+SpecPos pos_of(const Node& n) {
   const YAML::Mark m = n.Mark();
   if (m.is_null()) return {};
   return {m.line + 1, m.column + 1};
 }
 
-int line_of(const YAML::Node& n) { return pos_of(n).line; }
+int line_of(const Node& n) { return pos_of(n).line; }
 
-bool is_plain(const YAML::Node& n) { return n.Tag() == "?"; }
+bool is_plain(const Node& n) { return n.Tag() == "?"; }
 
 bool all_of(std::string_view s, bool (*pred)(char)) {
   if (s.empty()) return false;
@@ -82,16 +163,15 @@ bool plain_bool(std::string_view s) {
   return s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE";
 }
 
-std::string short_tag(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map:
+std::string short_tag(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::map:
       return "!!map";
-    case YAML::NodeType::Sequence:
+    case Node::Kind::sequence:
       return "!!seq";
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
+    case Node::Kind::null:
       return "!!null";
-    case YAML::NodeType::Scalar:
+    case Node::Kind::scalar:
       break;
   }
   const std::string& tag = n.Tag();
@@ -135,16 +215,9 @@ std::string go_quote(std::string_view s) {
 // yaml-cpp 0.7 accepts a quoted scalar left open at the end of a text that ends with a newline
 // (it reports "illegal EOF in scalar" only without one); yaml.v3 rejects it. Such a scalar runs to
 // the end, so it is the document's last node: find it and look for its closing quote.
-void last_node(const YAML::Node& n, YAML::Node& last) {
-  if (n.Mark().pos > last.Mark().pos) last.reset(n);
-  if (n.IsMap()) {
-    for (const auto& kv : n) {
-      last_node(kv.first, last);
-      last_node(kv.second, last);
-    }
-  } else if (n.IsSequence()) {
-    for (const auto& item : n) last_node(item, last);
-  }
+void last_node(const Node& n, const Node*& last) {
+  if (last == nullptr || n.Mark().pos > last->Mark().pos) last = &n;
+  for (const Node* c : n.children) last_node(*c, last);
 }
 
 bool closed_quote(std::string_view text, std::size_t at) {
@@ -175,7 +248,7 @@ class Decoder {
   std::vector<YamlProblem> take() { return std::move(errors_); }
 
   // yaml.v3's d.terror.
-  void type_error(const YAML::Node& n, std::string_view into) {
+  void type_error(const Node& n, std::string_view into) {
     const std::string tag = short_tag(n);
     std::string value;
     if (tag != "!!seq" && tag != "!!map") {
@@ -188,17 +261,16 @@ class Decoder {
 
   // The duplicate-key check yaml.v3 makes on every mapping it decodes; false when it failed
   // (the mapping is then not decoded further).
-  bool unique_keys(const YAML::Node& map) {
-    std::vector<YAML::Node> keys;
-    for (const auto& kv : map) keys.push_back(kv.first);
+  bool unique_keys(const Node& map) {
     bool ok = true;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      for (std::size_t j = i + 1; j < keys.size(); ++j) {
-        if (keys[i].Type() == keys[j].Type() && keys[i].IsScalar() &&
-            keys[i].Scalar() == keys[j].Scalar()) {
-          errors_.push_back({line_of(keys[j]), pos_of(keys[j]).column,
-                             "mapping key " + go_quote(keys[i].Scalar()) +
-                                 " already defined at line " + std::to_string(line_of(keys[i])),
+    for (std::size_t i = 0; i < map.pairs(); ++i) {
+      const Node& a = map.key(i);
+      for (std::size_t j = i + 1; j < map.pairs(); ++j) {
+        const Node& b = map.key(j);
+        if (a.kind == b.kind && a.IsScalar() && a.Scalar() == b.Scalar()) {
+          errors_.push_back({line_of(b), pos_of(b).column,
+                             "mapping key " + go_quote(a.Scalar()) + " already defined at line " +
+                                 std::to_string(line_of(a)),
                              true});
           ok = false;
         }
@@ -207,7 +279,7 @@ class Decoder {
     return ok;
   }
 
-  void unknown_field(const YAML::Node& key, std::string_view type) {
+  void unknown_field(const Node& key, std::string_view type) {
     if (!known_fields_) return;
     errors_.push_back({line_of(key), pos_of(key).column,
                        "field " + (key.IsScalar() ? key.Scalar() : std::string()) +
@@ -215,7 +287,7 @@ class Decoder {
                        true});
   }
 
-  void string(const YAML::Node& n, std::string& out) {
+  void string(const Node& n, std::string& out) {
     if (n.IsNull()) {
       out.clear();
     } else if (n.IsScalar()) {
@@ -227,7 +299,7 @@ class Decoder {
 
   // model.Duration's UnmarshalYAML: the value as a string, then model.ParseDuration, whose
   // failure ends the decoding.
-  void duration(const YAML::Node& n, std::chrono::milliseconds& out) {
+  void duration(const Node& n, std::chrono::milliseconds& out) {
     if (n.IsNull()) {
       out = std::chrono::milliseconds{0};
       return;
@@ -252,7 +324,7 @@ class Decoder {
         {line_of(n), pos_of(n).column, "not a valid duration string: " + go_quote(text), false}};
   }
 
-  void integer(const YAML::Node& n, std::int64_t& out) {
+  void integer(const Node& n, std::int64_t& out) {
     if (n.IsNull()) {
       out = 0;
       return;
@@ -285,7 +357,7 @@ class Decoder {
     type_error(n, "int");
   }
 
-  void labels(const YAML::Node& n, std::vector<rules::SpecPair>& out) {
+  void labels(const Node& n, std::vector<rules::SpecPair>& out) {
     out.clear();
     if (n.IsNull()) return;
     if (!n.IsMap()) {
@@ -293,9 +365,9 @@ class Decoder {
       return;
     }
     if (!unique_keys(n)) return;
-    for (const auto& kv : n) {
-      const YAML::Node key = kv.first;
-      const YAML::Node value = kv.second;
+    for (std::size_t i = 0; i < n.pairs(); ++i) {
+      const Node& key = n.key(i);
+      const Node& value = n.val(i);
       rules::SpecPair pair;
       pair.name.pos = pos_of(key);
       string(key, pair.name.value);
@@ -307,7 +379,7 @@ class Decoder {
 
   // A field Prometheus keeps as a raw yaml.Node: anything decodes; its Value is the scalar's
   // text, empty for a list or a map.
-  static void raw(const YAML::Node& n, SpecText& out) {
+  static void raw(const Node& n, SpecText& out) {
     out.pos = pos_of(n);
     out.value = n.IsScalar() ? n.Scalar() : std::string();
   }
@@ -315,34 +387,35 @@ class Decoder {
   // A mapping decoded into a Go struct: `field(name, value)` takes a known key and returns true;
   // other keys are unknown fields of `type`. False when `n` is not a map (null is an empty one).
   template <class F>
-  void fields(const YAML::Node& n, std::string_view type, F&& field) {
+  void fields(const Node& n, std::string_view type, F&& field) {
     if (n.IsNull()) return;
     if (!n.IsMap()) {
       type_error(n, type);
       return;
     }
     if (!unique_keys(n)) return;
-    for (const auto& kv : n) {
-      const YAML::Node key = kv.first;
-      const YAML::Node value = kv.second;
-      if (!field(key.IsScalar() ? key.Scalar() : std::string(), value)) unknown_field(key, type);
+    for (std::size_t i = 0; i < n.pairs(); ++i) {
+      const Node& key = n.key(i);
+      if (!field(key.IsScalar() ? key.Scalar() : std::string(), n.val(i))) {
+        unknown_field(key, type);
+      }
     }
   }
 
   // A sequence decoded into a Go slice of `type`; `item(node)` decodes one element.
   template <class F>
-  void list(const YAML::Node& n, std::string_view type, F&& item) {
+  void list(const Node& n, std::string_view type, F&& item) {
     if (n.IsNull()) return;
     if (!n.IsSequence()) {
       type_error(n, type);
       return;
     }
-    for (const auto& element : n) item(YAML::Node(element));
+    for (const Node* element : n.children) item(*element);
   }
 
-  void rule(const YAML::Node& n, rules::RuleSpec& out) {
+  void rule(const Node& n, rules::RuleSpec& out) {
     out.pos = pos_of(n);
-    fields(n, "rulefmt.RuleNode", [&](const std::string& name, const YAML::Node& value) {
+    fields(n, "rulefmt.RuleNode", [&](const std::string& name, const Node& value) {
       if (name == "record") {
         raw(value, out.record);
       } else if (name == "alert") {
@@ -364,9 +437,9 @@ class Decoder {
     });
   }
 
-  void group(const YAML::Node& n, rules::GroupSpec& out) {
+  void group(const Node& n, rules::GroupSpec& out) {
     out.pos = pos_of(n);
-    fields(n, "rulefmt.RuleGroup", [&](const std::string& name, const YAML::Node& value) {
+    fields(n, "rulefmt.RuleGroup", [&](const std::string& name, const Node& value) {
       if (name == "name") {
         out.name.pos = pos_of(value);
         string(value, out.name.value);
@@ -377,7 +450,7 @@ class Decoder {
       } else if (name == "rules") {
         out.rules.clear();
         list(value, "[]rulefmt.RuleNode",
-             [&](const YAML::Node& item) { rule(item, out.rules.emplace_back()); });
+             [&](const Node& item) { rule(item, out.rules.emplace_back()); });
       } else {
         return false;
       }
@@ -386,21 +459,21 @@ class Decoder {
   }
 
   // First pass: into rulefmt.RuleGroups. yaml.v3 leaves the struct empty for a top-level list.
-  void document(const YAML::Node& root, rules::RuleFileSpec& out) {
+  void document(const Node& root, rules::RuleFileSpec& out) {
     if (root.IsSequence()) return;
-    fields(root, "rulefmt.RuleGroups", [&](const std::string& name, const YAML::Node& value) {
+    fields(root, "rulefmt.RuleGroups", [&](const std::string& name, const Node& value) {
       if (name != "groups") return false;
       out.groups.clear();
       list(value, "[]rulefmt.RuleGroup",
-           [&](const YAML::Node& item) { group(item, out.groups.emplace_back()); });
+           [&](const Node& item) { group(item, out.groups.emplace_back()); });
       return true;
     });
   }
 
   // Second pass: into rulefmt's ruleGroups{Groups []yaml.Node}, without KnownFields.
-  void raw_document(const YAML::Node& root) {
+  void raw_document(const Node& root) {
     if (root.IsSequence()) return;
-    fields(root, "rulefmt.ruleGroups", [&](const std::string& name, const YAML::Node& value) {
+    fields(root, "rulefmt.ruleGroups", [&](const std::string& name, const Node& value) {
       if (name == "groups" && !value.IsNull() && !value.IsSequence()) {
         type_error(value, "[]yaml.Node");
       }
@@ -417,9 +490,11 @@ class Decoder {
 
 rules::RuleFileRead read_rule_text(std::string_view yaml) {
   RuleFileRead out;
-  YAML::Node root;
+  TreeBuilder tree;
   try {
-    root = YAML::Load(std::string(yaml));
+    std::istringstream in{std::string(yaml)};
+    YAML::Parser parser(in);
+    parser.HandleNextDocument(tree);  // only the first document counts, as in rulefmt
   } catch (const YAML::Exception& e) {
     // yaml.v3 words syntax errors as "yaml: line N: ..."; yaml-cpp's wording differs.
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
@@ -429,32 +504,28 @@ rules::RuleFileRead read_rule_text(std::string_view yaml) {
     out.second_pass.push_back(std::move(p));
     return out;
   }
-  try {
-    YAML::Node last;  // a null node without a position until last_node finds one
-    last_node(root, last);
-    if (last.IsScalar() && last.Tag() == "!" && !last.Mark().is_null() &&
-        !closed_quote(yaml, static_cast<std::size_t>(last.Mark().pos))) {
-      const int line = last.Mark().line + 1;
-      YamlProblem p{line, last.Mark().column + 1,
-                    "yaml: line " + std::to_string(line) + ": found unexpected end of stream",
-                    false};
-      out.problems.push_back(p);
-      out.second_pass.push_back(std::move(p));
-      return out;
-    }
-    Decoder first(true);
-    try {
-      first.document(root, out.spec);
-      out.problems = first.take();
-    } catch (const Fatal& f) {
-      out.problems = {f.problem};
-    }
-    Decoder second(false);
-    second.raw_document(root);
-    out.second_pass = second.take();
-  } catch (const YAML::Exception& e) {  // not expected from a parsed tree; never let it escape
-    out.problems.push_back({0, 0, std::string("yaml: ") + e.what(), false});
+  const Node& root = tree.root();
+  const Node* last = nullptr;
+  last_node(root, last);
+  if (last->IsScalar() && last->Tag() == "!" && !last->Mark().is_null() &&
+      !closed_quote(yaml, static_cast<std::size_t>(last->Mark().pos))) {
+    const int line = last->Mark().line + 1;
+    YamlProblem p{line, last->Mark().column + 1,
+                  "yaml: line " + std::to_string(line) + ": found unexpected end of stream", false};
+    out.problems.push_back(p);
+    out.second_pass.push_back(std::move(p));
+    return out;
   }
+  Decoder first(true);
+  try {
+    first.document(root, out.spec);
+    out.problems = first.take();
+  } catch (const Fatal& f) {
+    out.problems = {f.problem};
+  }
+  Decoder second(false);
+  second.raw_document(root);
+  out.second_pass = second.take();
   return out;
 }
 
