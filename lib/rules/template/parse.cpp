@@ -1023,7 +1023,7 @@ class Tree {
       double f = 0;
       if (parse_float(text, f)) {
         if (text.find_first_of(".eEpP") == std::string::npos) {
-          errorf("integer overflow: " + text);
+          errorf("integer overflow: " + gofmt::quote(text));
         }
         n.is_float = true;
         n.f = f;

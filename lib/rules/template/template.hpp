@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,8 +59,10 @@ struct Limits {
 
 /// What the template functions need from the caller.
 struct Context {
-  QueryFunc query;           // `query`; unset: calling it is an execution error
-  std::string external_url;  // `externalURL` and `pathPrefix` (the URL's path)
+  QueryFunc query;  // `query`; unset: calling it is an execution error
+  /// `externalURL` and `pathPrefix` (the URL's path). Unset, as promtool leaves it, calling
+  /// either fails as Go's nil *url.URL does.
+  std::optional<std::string> external_url;
   Limits limits;
 };
 
