@@ -124,6 +124,7 @@ class State {
   }
 
   void walk_if_or_with(const Value& dot, const BranchNode& b) {
+    Deeper deeper(*this);
     std::size_t m = mark();
     Value val = eval_pipeline(dot, b.pipe.get());
     if (truth(val)) {
@@ -142,6 +143,7 @@ class State {
 
   void walk_range(const Value& dot, const BranchNode& r) {
     at(&r);
+    Deeper deeper(*this);
     std::size_t outer = mark();
     Value val = eval_pipeline(dot, r.pipe.get());
     if (val.kind == Kind::sample && !val.sample) val = Value{};
@@ -208,9 +210,8 @@ class State {
     if (it == prog_.trees.end() || !it->second) {
       errorf("template " + gofmt::quote(t.name) + " not defined");
     }
-    if (depth_ >= limits_.max_template_depth) {
-      errorf("exceeded maximum template depth (" + std::to_string(limits_.max_template_depth) +
-             ")");
+    if (depth_ >= limits_.max_depth) {
+      errorf("exceeded maximum template depth (" + std::to_string(limits_.max_depth) + ")");
     }
     Value new_dot = t.pipe ? eval_pipeline(dot, t.pipe.get()) : Value{};
     auto saved_vars = std::move(vars_);
@@ -225,9 +226,20 @@ class State {
     vars_ = std::move(saved_vars);
   }
 
+  struct Deeper {  // one level of recursion, bounded by Limits::max_depth
+    explicit Deeper(State& st) : s(st) {
+      if (++s.depth_ > s.limits_.max_depth) {
+        s.errorf("exceeded maximum template depth (" + std::to_string(s.limits_.max_depth) + ")");
+      }
+    }
+    ~Deeper() { --s.depth_; }
+    State& s;
+  };
+
   Value eval_pipeline(const Value& dot, const PipeNode* pipe) {
     if (pipe == nullptr) return Value{};
     at(pipe);
+    Deeper deeper(*this);
     Final value;
     for (const auto& cmd : pipe->cmds) value = eval_command(dot, *cmd, value);
     Value v = value ? *value : Value{};

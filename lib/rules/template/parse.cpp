@@ -110,6 +110,7 @@ bool has_right_trim(std::string_view s) { return s.size() >= 2 && is_space(s[0])
 class Lexer {
  public:
   explicit Lexer(std::string_view input) : in_(input) { run(); }
+  int nesting = 0;  // of actions and parenthesized pipelines, shared by every tree of one parse
   Item next_item() {
     if (next_ < items_.size()) return items_[next_++];
     Item eof;
@@ -662,7 +663,19 @@ class Tree {
     errorf("unexpected EOF");
   }
 
+  /// Bounds recursion (nested control structures and parentheses) so that hostile input
+  /// cannot exhaust the stack; Go's parser has a similar bound (maxStackDepth).
+  struct Nest {
+    explicit Nest(Tree& t) : tree(t) {
+      if (++tree.lex_.nesting > kMaxNesting) tree.errorf("max expression depth exceeded");
+    }
+    ~Nest() { --tree.lex_.nesting; }
+    Tree& tree;
+  };
+  static constexpr int kMaxNesting = 1000;
+
   NodePtr text_or_action() {
+    Nest nest(*this);
     Item token = next_non_space();
     switch (token.typ) {
       case It::text:
@@ -785,6 +798,7 @@ class Tree {
   }
 
   std::unique_ptr<PipeNode> pipeline(const std::string& context, It end) {
+    Nest nest(*this);
     Item token = peek_non_space();
     auto pipe = std::make_unique<PipeNode>(token.pos, token.line);
     while (true) {  // declarations

@@ -53,8 +53,10 @@ struct AlertData {
 struct Limits {
   std::size_t max_output_bytes = 1 << 20;  // bytes written by one execution
   std::size_t max_iterations = 100'000;    // range iterations, all loops together
-  std::size_t max_template_depth = 1'000;  // nested {{template}} calls (Go: 100000)
-  std::size_t max_queries = 100;           // calls of the `query` function
+  /// Nesting of {{template}} calls, control structures and pipelines while executing (Go
+  /// allows 100000 {{template}} calls deep; sonde bounds its stack instead).
+  std::size_t max_depth = 1'000;
+  std::size_t max_queries = 100;  // calls of the `query` function
 };
 
 /// What the template functions need from the caller.
