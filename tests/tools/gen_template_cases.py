@@ -204,6 +204,60 @@ P = [  # parse errors
 ]
 
 
+X += [  # more: printing, builtins and numbers
+    ("{{ $labels | len }}", "m"), ('{{ index $externalLabels "env" }}', "m"),
+    ('{{ range $k, $v := args "a" 2 }}{{ $k }}={{ $v }};{{ end }}', "m"),
+    ("{{ with $x := $labels.job }}{{ $x }}{{ end }}", "m"), ('{{ title "élan vital" }}', "m"),
+    ('{{ toUpper "straße ǆ" }}', "m"), ('{{ printf "%5.2s|%-8.3f|%+v" "abc" 3.14159 1 }}', "m"),
+    ('{{ printf "%e|%g|%g|%.2g|%G|%E" 0.0 100000.0 1000000.0 0.000123 1e-10 12345.0 }}', "m"),
+    ('{{ printf "%x" 3.5 }}', "m"), ('{{ printf "%s|%d|%t" nil true 1 }}', "m"),
+    ('{{ printf "%v" (args 1) }}', "m"), ('{{ printf "%q" "é\\x01" }}', "m"),
+    ('{{ print "a" "b" }}', "m"), ('{{ print 1 "" 2 }}', "m"), ("[{{ println }}]", "m"),
+    ("{{ len (args 1 2) }}", "m"), ('{{ index (args 1 2) "arg1" }}', "m"),
+    ('{{ len (slice (query "n") 1) }}', "m"), ('{{ range $i, $c := "ab" }}{{ end }}', "m"),
+    ("{{ not }}", "m"), ("[{{ html }}]", "m"), ("{{ eq 1 1.0 }}", "m"), ('{{ eq "a" 1 }}', "m"),
+    ("{{ eq nil nil }}", "m"), ("{{ and 1 nil }}", "m"),
+    ("{{ if and $labels.job $value }}y{{ end }}", "m"), ('{{ $labels.job | printf "%q" }}', "m"),
+    ("{{ $ }}", "zero"), ("{{ $.Labels.job }}", "m"), ("{{ with $labels }}{{ .job }}{{ end }}", "m"),
+    ("{{ range $labels }}{{ $.Value }};{{ end }}", "m"),
+    ('{{ define "t" }}{{ .Labels.job }}{{ end }}{{ template "t" . }}', "m"),
+    ('{{ block "b" . }}{{ .Value }}{{ end }}', "m"), ("a {{- /* x */}} b", "m"),
+    ("a {{/* x */ -}} b", "m"), ("{{-1}}", "m"), ("{{- -1 -}}", "m"), ("{{ 0x1.8p1 }}", "m"),
+    ("{{ 1i }}", "m"), ("{{ .5 }}", "m"), ("{{ 5. }}", "m"), ('{{ humanize "1e3" }}', "m"),
+    ('{{ humanize "0x10" }}', "m"), ('{{ humanize "1_000" }}', "m"), ('{{ humanize " 1" }}', "m"),
+    ("{{ humanizeDuration 1e20 }}", "m"), ("{{ humanizeDuration 59.9999 }}", "m"),
+    ('{{ humanizePercentage "0.5" }}', "m"), ('{{ humanizeTimestamp "1700000000" }}', "m"),
+    ("{{ toTime 1e10 }}", "m"), ("{{ (toTime 0).Year }}", "m"), ('{{ (toTime 0).Format "2006" }}', "m"),
+    ('{{ parseDuration "1h1h" }}', "m"), ('{{ parseDuration "1m1ms" }}', "m"),
+    ('{{ parseDuration "10000000000000y" }}', "m"), ('{{ reReplaceAll "^" "x" "ab" }}', "m"),
+    ('{{ reReplaceAll "" "-" "abc" }}', "m"), ('{{ reReplaceAll "b*" "-" "abc" }}', "m"),
+    ('{{ reReplaceAll "é" "e" "café" }}', "m"), ('{{ reReplaceAll "\\\\d+" "<$0>" "a12b3" }}', "m"),
+    ('{{ reReplaceAll "(\\\\w+)@(\\\\w+)" "$2 at $1" "me@host" }}', "m"),
+    ('{{ reReplaceAll "(?P<user>\\\\w+)@" "$user." "me@host" }}', "m"), ('{{ match "[" "x" }}', "m"),
+    ('{{ match "a{2,1}" "x" }}', "m"), ('{{ match "(?<n>a)" "a" }}', "m"),
+    ('{{ match "\\\\p{Greek}" "α" }}', "m"), ('{{ match "a**" "a" }}', "m"), ('{{ match "\\\\8" "a" }}', "m"),
+    ('{{ stripPort "[::1]" }}', "m"), ('[{{ stripPort ":80" }}]', "m"), ('{{ stripDomain "foo.bar:80" }}', "m"),
+    ('{{ stripDomain "[fe80::1%eth0]:80" }}', "m"), ('{{ stripDomain "a.b.c" }}', "m"),
+    ("{{ title \"1st place o'neil\" }}", "m"), ('{{ js "\\u2028" }}', "m"), ('{{ urlquery "~*" }}', "m"),
+    ('{{ safeHtml "<b>" | html }}', "m"), ('{{ "<b>" | html }}', "m"), ('{{ len (safeHtml "abc") }}', "m"),
+    ('{{ eq (safeHtml "a") "a" }}', "m"), ("{{ $x = 1 }}", "m"), ('{{ (1) (2) }}', "m"),
+    ('{{ `a` `b` }}', "m"), ("{{ 'é' }}", "m"), ('{{ humanize1024 -0.5 }}', "m"),
+    ('{{ humanizeTimestamp -1.5 }}', "m"), ('{{ printf "%.1f %.1f %.1f" 0.25 0.35 2.5 }}', "m"),
+    ('{{ printf "%.15g %.17g" 0.1 0.1 }}', "m"), ('{{ printf "%v" 5e-324 }}', "m"),
+    ('{{ printf "%v %v" 1.7976931348623157e308 123456789012345678.0 }}', "m"),
+]
+
+P += [
+    '{{ template "a" 1 2 }}', '{{ block "x" }}{{ end }}', "{{ if 1 }}{{ else }}{{ else }}{{ end }}",
+    "{{ 1 }", "{{ $x := 1 }}{{ $y }}", "{{ range $i := . }}{{ end }}{{ $i }}",
+    "{{ with $x := 1 }}{{ end }}{{ $x }}", '{{ "a"."b" }}', "{{ '\\x' }}", '{{ "\\x4" }}',
+    "{{ if }}x{{ end }}", "{{ ( | ) }}", "{{ printf | nil }}", "{{ .x.1 }}", "{{ $1 }}",
+    '{{ range . }}{{ define "x" }}{{ end }}{{ end }}', '{{ define "x" }}{{ break }}{{ end }}',
+    "{{ 1e }}", "{{ else if 1 }}", "{{ range $i, $v := 1 }}{{ break }}{{ end }}{{ else }}",
+    "{{ .a .b .c", "{{ `unterminated }}", "{{ -}}", "{{ $ := 1 }}", "{{ 1 := 2 }}",
+]
+
+
 def write(path, obj):
     with open(path, "w") as f:
         json.dump(obj, f, indent=1)

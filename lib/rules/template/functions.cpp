@@ -780,15 +780,12 @@ double parse_float(const std::string& s) {
   bool neg = s[0] == '-';
   if (lower == "inf" || lower == "infinity") return neg ? -INFINITY : INFINITY;
   if (lower == "nan") return NAN;
-  // Underscores are allowed only with a base prefix (0x...), between digits.
+  // Underscores only between digits, as in Go literals.
+  if (!gofmt::underscore_ok(s)) fail(err);
   std::string clean;
   bool hex = lower.size() > 1 && lower[0] == '0' && lower[1] == 'x';
   for (char c : s) {
-    if (c == '_') {
-      if (!hex) fail(err);
-      continue;
-    }
-    clean += c;
+    if (c != '_') clean += c;
   }
   for (char c : lower) {
     if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'x' ||

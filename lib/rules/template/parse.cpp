@@ -997,9 +997,24 @@ class Tree {
       n->f = r;
       return n;
     }
-    if (t.typ == It::complex) {
-      // Complex constants parse (Go accepts them) but no Prometheus function takes one.
+    if (t.typ == It::complex) {  // "1+2i": split before the imaginary part's sign
+      const std::string& x = t.val;
+      std::size_t cut = std::string::npos;
+      for (std::size_t k = x.size() - 1; k > 0; --k) {
+        char c = static_cast<char>(x[k - 1] | 0x20);
+        if ((x[k] == '+' || x[k] == '-') && c != 'e' && c != 'p') {
+          cut = k;
+          break;
+        }
+      }
+      double re = 0, im = 0;
+      if (cut == std::string::npos || !parse_float(x.substr(0, cut), re) ||
+          !parse_float(x.substr(cut, x.size() - cut - 1), im)) {
+        errorf("illegal number syntax: " + gofmt::quote(x));
+      }
       n->is_complex = true;
+      n->f = re;
+      n->imag = im;
       return n;
     }
     parse_go_number(*n);
@@ -1008,10 +1023,13 @@ class Tree {
 
   void parse_go_number(NumberNode& n) {
     std::string text = n.text;
-    if (!text.empty() && text.back() == 'i') {
-      // Imaginary literal.
-      n.is_complex = true;
-      return;
+    if (!text.empty() && text.back() == 'i') {  // an imaginary literal
+      double im = 0;
+      if (parse_float(text.substr(0, text.size() - 1), im)) {
+        n.is_complex = true;
+        n.imag = im;
+        return;
+      }
     }
     std::uint64_t u = 0;
     std::int64_t i = 0;
@@ -1128,6 +1146,7 @@ class Tree {
     return true;
   }
   static bool parse_float(std::string_view s, double& out) {
+    if (!gofmt::underscore_ok(s)) return false;
     std::string clean;
     for (char c : s) {
       if (c != '_') clean += c;
