@@ -178,6 +178,7 @@ struct NumberNode : Node {
   std::int64_t i = 0;
   std::uint64_t u = 0;
   double f = 0;
+  double imag = 0;  // complex constants: f is the real part
   std::string text;
 };
 

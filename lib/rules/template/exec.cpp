@@ -124,6 +124,7 @@ class State {
   }
 
   void walk_if_or_with(const Value& dot, const BranchNode& b) {
+    Deeper deeper(*this);
     std::size_t m = mark();
     Value val = eval_pipeline(dot, b.pipe.get());
     if (truth(val)) {
@@ -142,6 +143,7 @@ class State {
 
   void walk_range(const Value& dot, const BranchNode& r) {
     at(&r);
+    Deeper deeper(*this);
     std::size_t outer = mark();
     Value val = eval_pipeline(dot, r.pipe.get());
     if (val.kind == Kind::sample && !val.sample) val = Value{};
@@ -208,9 +210,8 @@ class State {
     if (it == prog_.trees.end() || !it->second) {
       errorf("template " + gofmt::quote(t.name) + " not defined");
     }
-    if (depth_ >= limits_.max_template_depth) {
-      errorf("exceeded maximum template depth (" + std::to_string(limits_.max_template_depth) +
-             ")");
+    if (depth_ >= limits_.max_depth) {
+      errorf("exceeded maximum template depth (" + std::to_string(limits_.max_depth) + ")");
     }
     Value new_dot = t.pipe ? eval_pipeline(dot, t.pipe.get()) : Value{};
     auto saved_vars = std::move(vars_);
@@ -225,9 +226,20 @@ class State {
     vars_ = std::move(saved_vars);
   }
 
+  struct Deeper {  // one level of recursion, bounded by Limits::max_depth
+    explicit Deeper(State& st) : s(st) {
+      if (++s.depth_ > s.limits_.max_depth) {
+        s.errorf("exceeded maximum template depth (" + std::to_string(s.limits_.max_depth) + ")");
+      }
+    }
+    ~Deeper() { --s.depth_; }
+    State& s;
+  };
+
   Value eval_pipeline(const Value& dot, const PipeNode* pipe) {
     if (pipe == nullptr) return Value{};
     at(pipe);
+    Deeper deeper(*this);
     Final value;
     for (const auto& cmd : pipe->cmds) value = eval_command(dot, *cmd, value);
     Value v = value ? *value : Value{};
@@ -287,6 +299,8 @@ class State {
     if (c.is_complex) {
       Value v;
       v.kind = Kind::complex;
+      v.f = c.f;
+      v.im = c.imag;
       return v;
     }
     bool hex_int = c.text.size() > 2 && c.text[0] == '0' && (c.text[1] | 0x20) == 'x' &&
@@ -330,11 +344,18 @@ class State {
     return eval_field(dot, ident.back(), node, args, final, receiver);
   }
 
-  Value time_method(const std::string& name, const Value& t, const Node& node,
+  Value time_method(const Value& dot, const std::string& name, const Value& t,
                     const std::vector<NodePtr>* args, const Final& final) {
-    (void)node;
-    bool has_args = (args && args->size() > 1) || final;
-    if (has_args) {
+    std::size_t nargs = (args ? args->size() - 1 : 0) + (final ? 1 : 0);
+    if (name == "Format") {
+      if (nargs != 1) {
+        errorf("wrong number of args for Format: want 1 got " + std::to_string(nargs));
+      }
+      Value layout =
+          final ? validate_type(*final, Param::string) : eval_arg(dot, Param::string, *(*args)[1]);
+      return Value::string(time_format(t.i, layout.s));
+    }
+    if (nargs > 0) {
       errorf("wrong number of args for " + name + ": want 0 got " +
              std::to_string((args ? args->size() - 1 : 0) + (final ? 1 : 0)));
     }
@@ -357,21 +378,21 @@ class State {
   }
 
   static bool is_time_method(const std::string& n) {
-    static const char* names[] = {"Unix",   "UnixMilli",  "UnixMicro", "UnixNano",
-                                  "String", "Nanosecond", "Year",      "Day",
-                                  "Hour",   "Minute",     "Second"};
+    static const char* names[] = {"Format",   "Unix",   "UnixMilli",  "UnixMicro",
+                                  "UnixNano", "String", "Nanosecond", "Year",
+                                  "Day",      "Hour",   "Minute",     "Second"};
     return std::any_of(std::begin(names), std::end(names), [&](const char* x) { return n == x; });
   }
 
   Value eval_field(const Value& dot, const std::string& field, const Node& node,
                    const std::vector<NodePtr>* args, const Final& final, const Value& receiver) {
-    (void)dot;
+    (void)node;
     if (!receiver.valid() || receiver.kind == Kind::nil) return Value{};
     bool has_args = (args && args->size() > 1) || final;
     std::string typ = type_name(receiver);
     switch (receiver.kind) {
       case Kind::time:
-        if (is_time_method(field)) return time_method(field, receiver, node, args, final);
+        if (is_time_method(field)) return time_method(dot, field, receiver, args, final);
         break;
       case Kind::root:
         if (field == "Labels" || field == "ExternalLabels" || field == "ExternalURL" ||
@@ -477,6 +498,7 @@ class State {
         return untyped ? dot : validate_type(dot, p);
       case NodeType::nil:
         if (untyped) errorf("cannot assign nil to <nil>");
+        if (p == Param::rvalue) return Value{};  // builtins take nil as no value
         if (can_be_nil(p)) return zero_of(p);
         errorf("cannot assign nil to " + param_type_name(p));
       case NodeType::field: {

@@ -4,6 +4,7 @@
 // them (exponent form, when %g switches to %e, Inf and NaN) follows ftoa.go.
 #include "rules/template/format.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -86,7 +87,7 @@ std::string format_float(double v, char verb, int prec) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   bool neg = std::signbit(v);
-  if (prec < 0) {
+  if (prec < 0 && verb != 'x' && verb != 'X') {
     Digits d = shortest_digits(v);
     int nd = static_cast<int>(d.d.size());
     switch (verb) {
@@ -106,6 +107,19 @@ std::string format_float(double v, char verb, int prec) {
       }
     }
   }
+  if (verb == 'x' || verb == 'X') {
+    // Go: 0x1.8p+01 (at least two exponent digits); C's %a writes 0x1.8p+1.
+    char buf[64];
+    if (prec < 0) {
+      std::snprintf(buf, sizeof buf, verb == 'x' ? "%a" : "%A", v);
+    } else {
+      std::snprintf(buf, sizeof buf, verb == 'x' ? "%.*a" : "%.*A", std::min(prec, 20), v);
+    }
+    std::string s = buf;
+    std::size_t p = s.find_first_of("pP");
+    if (p != std::string::npos && s.size() == p + 3) s.insert(p + 2, 1, '0');
+    return s;
+  }
   if (prec > 1000) prec = 1000;  // bounded output; Go has no such bound but no user needs more
   char fmt[8] = {'%', '.', '*', verb, 0};
   if (verb == 'F') fmt[3] = 'f';
@@ -113,6 +127,37 @@ std::string format_float(double v, char verb, int prec) {
   int n = std::snprintf(buf.data(), buf.size(), fmt, prec, v);
   if (n < 0) return "";
   return std::string(buf.data(), static_cast<std::size_t>(n));
+}
+
+bool underscore_ok(std::string_view s) {
+  char saw = '^';
+  std::size_t i = 0;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  bool hex = false;
+  if (s.size() >= 2 && s[0] == '0') {
+    char c = static_cast<char>(s[1] | 0x20);
+    if (c == 'b' || c == 'o' || c == 'x') {
+      i = 2;
+      saw = '0';
+      hex = c == 'x';
+    }
+  }
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    char l = static_cast<char>(c | 0x20);
+    if ((c >= '0' && c <= '9') || (hex && l >= 'a' && l <= 'f')) {
+      saw = '0';
+      continue;
+    }
+    if (c == '_') {
+      if (saw != '0') return false;
+      saw = '_';
+      continue;
+    }
+    if (saw == '_') return false;
+    saw = '!';
+  }
+  return saw != '_';
 }
 
 std::int32_t decode_rune(std::string_view s, std::size_t i, std::size_t& width) {

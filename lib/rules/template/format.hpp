@@ -8,9 +8,12 @@
 
 namespace sonde::rules::tmpl::gofmt {
 
-/// strconv.FormatFloat(v, verb, prec, 64) for verb in e E f F g G; prec -1 is the shortest
+/// strconv.FormatFloat(v, verb, prec, 64) for verb in e E f F g G x X; prec -1 is the shortest
 /// representation that reads back as v.
 std::string format_float(double v, char verb, int prec);
+
+/// strconv's underscoreOK: '_' only between digits (or after a base prefix) of a number literal.
+bool underscore_ok(std::string_view s);
 
 /// strconv.Quote: a double-quoted Go string literal, non-printable runes escaped.
 std::string quote(std::string_view s);

@@ -511,11 +511,24 @@ std::string go_regexp_error(const std::string& pattern, const std::string& re2_m
   return "error parsing regexp: " + re2_message;
 }
 
+// regexp's quote: backquoted when strconv.CanBackquote allows it.
+std::string go_regexp_quote(const std::string& s) {
+  bool can = std::none_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return c == '`' || u == 0x7F || (u < ' ' && c != '\t');
+  });
+  return can ? "`" + s + "`" : gofmt::quote(s);
+}
+
 core::Regex compile_go(const std::string& pattern, bool must) {
   auto re = core::Regex::compile(pattern, core::Regex::Anchor::none);
   if (!re.ok()) {
-    std::string msg = go_regexp_error(pattern, re.message());
-    if (must) msg = "regexp: Compile(" + gofmt::quote(pattern) + "): " + msg;
+    // core::Regex says `invalid regular expression "<pattern>": <RE2's message>`.
+    std::string prefix = "invalid regular expression \"" + pattern + "\": ";
+    std::string re2_message = re.message();
+    if (re2_message.rfind(prefix, 0) == 0) re2_message = re2_message.substr(prefix.size());
+    std::string msg = go_regexp_error(pattern, re2_message);
+    if (must) msg = "regexp: Compile(" + go_regexp_quote(pattern) + "): " + msg;
     fail(msg);
   }
   return std::move(re).value();
@@ -767,15 +780,12 @@ double parse_float(const std::string& s) {
   bool neg = s[0] == '-';
   if (lower == "inf" || lower == "infinity") return neg ? -INFINITY : INFINITY;
   if (lower == "nan") return NAN;
-  // Underscores are allowed only with a base prefix (0x...), between digits.
+  // Underscores only between digits, as in Go literals.
+  if (!gofmt::underscore_ok(s)) fail(err);
   std::string clean;
   bool hex = lower.size() > 1 && lower[0] == '0' && lower[1] == 'x';
   for (char c : s) {
-    if (c == '_') {
-      if (!hex) fail(err);
-      continue;
-    }
-    clean += c;
+    if (c != '_') clean += c;
   }
   for (char c : lower) {
     if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'x' ||
@@ -938,10 +948,12 @@ std::string url_path(const std::string& url) {
 }
 
 Value f_path_prefix(CallEnv& env, std::vector<Value>&) {
-  return Value::string(url_path(env.ctx.external_url));
+  if (!env.ctx.external_url) fail(kNilDeref);
+  return Value::string(url_path(*env.ctx.external_url));
 }
 Value f_external_url(CallEnv& env, std::vector<Value>&) {
-  return Value::string(env.ctx.external_url);
+  if (!env.ctx.external_url) fail(kNilDeref);
+  return Value::string(*env.ctx.external_url);
 }
 
 // prometheus/common v0.39 model.ParseDuration.

@@ -110,6 +110,7 @@ bool has_right_trim(std::string_view s) { return s.size() >= 2 && is_space(s[0])
 class Lexer {
  public:
   explicit Lexer(std::string_view input) : in_(input) { run(); }
+  int nesting = 0;  // of actions and parenthesized pipelines, shared by every tree of one parse
   Item next_item() {
     if (next_ < items_.size()) return items_[next_++];
     Item eof;
@@ -662,7 +663,19 @@ class Tree {
     errorf("unexpected EOF");
   }
 
+  /// Bounds recursion (nested control structures and parentheses) so that hostile input
+  /// cannot exhaust the stack; Go's parser has a similar bound (maxStackDepth).
+  struct Nest {
+    explicit Nest(Tree& t) : tree(t) {
+      if (++tree.lex_.nesting > kMaxNesting) tree.errorf("max expression depth exceeded");
+    }
+    ~Nest() { --tree.lex_.nesting; }
+    Tree& tree;
+  };
+  static constexpr int kMaxNesting = 1000;
+
   NodePtr text_or_action() {
+    Nest nest(*this);
     Item token = next_non_space();
     switch (token.typ) {
       case It::text:
@@ -785,6 +798,7 @@ class Tree {
   }
 
   std::unique_ptr<PipeNode> pipeline(const std::string& context, It end) {
+    Nest nest(*this);
     Item token = peek_non_space();
     auto pipe = std::make_unique<PipeNode>(token.pos, token.line);
     while (true) {  // declarations
@@ -983,9 +997,24 @@ class Tree {
       n->f = r;
       return n;
     }
-    if (t.typ == It::complex) {
-      // Complex constants parse (Go accepts them) but no Prometheus function takes one.
+    if (t.typ == It::complex) {  // "1+2i": split before the imaginary part's sign
+      const std::string& x = t.val;
+      std::size_t cut = std::string::npos;
+      for (std::size_t k = x.size() - 1; k > 0; --k) {
+        char c = static_cast<char>(x[k - 1] | 0x20);
+        if ((x[k] == '+' || x[k] == '-') && c != 'e' && c != 'p') {
+          cut = k;
+          break;
+        }
+      }
+      double re = 0, im = 0;
+      if (cut == std::string::npos || !parse_float(x.substr(0, cut), re) ||
+          !parse_float(x.substr(cut, x.size() - cut - 1), im)) {
+        errorf("illegal number syntax: " + gofmt::quote(x));
+      }
       n->is_complex = true;
+      n->f = re;
+      n->imag = im;
       return n;
     }
     parse_go_number(*n);
@@ -994,10 +1023,13 @@ class Tree {
 
   void parse_go_number(NumberNode& n) {
     std::string text = n.text;
-    if (!text.empty() && text.back() == 'i') {
-      // Imaginary literal.
-      n.is_complex = true;
-      return;
+    if (!text.empty() && text.back() == 'i') {  // an imaginary literal
+      double im = 0;
+      if (parse_float(text.substr(0, text.size() - 1), im)) {
+        n.is_complex = true;
+        n.imag = im;
+        return;
+      }
     }
     std::uint64_t u = 0;
     std::int64_t i = 0;
@@ -1023,7 +1055,7 @@ class Tree {
       double f = 0;
       if (parse_float(text, f)) {
         if (text.find_first_of(".eEpP") == std::string::npos) {
-          errorf("integer overflow: " + text);
+          errorf("integer overflow: " + gofmt::quote(text));
         }
         n.is_float = true;
         n.f = f;
@@ -1114,6 +1146,7 @@ class Tree {
     return true;
   }
   static bool parse_float(std::string_view s, double& out) {
+    if (!gofmt::underscore_ok(s)) return false;
     std::string clean;
     for (char c : s) {
       if (c != '_') clean += c;

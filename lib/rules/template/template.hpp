@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,14 +53,18 @@ struct AlertData {
 struct Limits {
   std::size_t max_output_bytes = 1 << 20;  // bytes written by one execution
   std::size_t max_iterations = 100'000;    // range iterations, all loops together
-  std::size_t max_template_depth = 1'000;  // nested {{template}} calls (Go: 100000)
-  std::size_t max_queries = 100;           // calls of the `query` function
+  /// Nesting of {{template}} calls, control structures and pipelines while executing (Go
+  /// allows 100000 {{template}} calls deep; sonde bounds its stack instead).
+  std::size_t max_depth = 1'000;
+  std::size_t max_queries = 100;  // calls of the `query` function
 };
 
 /// What the template functions need from the caller.
 struct Context {
-  QueryFunc query;           // `query`; unset: calling it is an execution error
-  std::string external_url;  // `externalURL` and `pathPrefix` (the URL's path)
+  QueryFunc query;  // `query`; unset: calling it is an execution error
+  /// `externalURL` and `pathPrefix` (the URL's path). Unset, as promtool leaves it, calling
+  /// either fails as Go's nil *url.URL does.
+  std::optional<std::string> external_url;
   Limits limits;
 };
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,7 +44,8 @@ struct Value {
   Kind kind = Kind::invalid;
   bool b = false;
   std::int64_t i = 0;  // integer, uint8, time (ns)
-  double f = 0;        // floating
+  double f = 0;        // floating; the real part of a complex
+  double im = 0;       // the imaginary part of a complex
   std::string s;       // string, html
   std::shared_ptr<const Labels> labels;
   std::shared_ptr<const AnyMap> map;
@@ -96,5 +98,7 @@ std::string sprintf(const std::string& format, const std::vector<Value>& args);
 
 /// time.Time.String() of ns since the epoch, in UTC: "2006-01-02 15:04:05.999999999 +0000 UTC".
 std::string time_string(std::int64_t ns);
+/// time.Time.Format(layout) in UTC, with Go's reference-time layout elements.
+std::string time_format(std::int64_t ns, std::string_view layout);
 
 }  // namespace sonde::rules::tmpl
