@@ -3,6 +3,7 @@
 //   sonde [--config FILE] [--web.listen-address HOST:PORT] [--log.level LEVEL]
 //         [--log.format text|json]
 //   sonde config check FILE
+//   sonde rules check [--lint=...] [--lint-fatal] FILE...
 //   sonde --version | --help
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -21,6 +22,7 @@
 #include "core/build_info.hpp"
 #include "core/log_names.hpp"
 #include "daemon/directories.hpp"
+#include "daemon/rules_check.hpp"
 #include "daemon/wiring.hpp"
 
 namespace {
@@ -32,6 +34,7 @@ constexpr std::string_view kUsage =
     "[--log.level debug|info|warn|error]\n"
     "             [--log.format text|json]\n"
     "       sonde config check FILE\n"
+    "       sonde rules check [--lint=all|duplicate-rules|none] [--lint-fatal] FILE...\n"
     "       sonde --version\n"
     "\n"
     "Without --config, sonde runs on its embedded defaults (listening on 127.0.0.1:9477).\n"
@@ -88,6 +91,9 @@ int main(int argc, char** argv) {
   if (args.size() >= 1 && args[0] == "config") {
     if (args.size() == 3 && args[1] == "check") return config_check(args[2]);
     return usage_error("expected: sonde config check FILE");
+  }
+  if (args.size() >= 2 && args[0] == "rules" && args[1] == "check") {
+    return daemon::rules_check({args.begin() + 2, args.end()});
   }
 
   Flags flags;

@@ -1,0 +1,95 @@
+// Internals of the evaluator shared by engine.cpp and functions.cpp.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "rules/promql/engine.hpp"
+
+namespace sonde::rules::promql::detail {
+
+using Clock = std::chrono::steady_clock;
+
+struct EvalFailure {
+  EvalError error;
+};
+[[noreturn]] void fail(std::string msg);
+
+/// The inputs of one step of range_eval: each argument's samples at `ts`, and for each sample
+/// the index of its series in the argument's matrix.
+struct StepCtx {
+  std::int64_t ts;
+  std::vector<Vector>& vectors;
+  std::vector<std::vector<std::size_t>>& origin;
+  std::vector<Matrix>& mats;
+};
+using StepFn = std::function<void(StepCtx&, Vector&)>;
+
+class Evaluator {
+ public:
+  Evaluator(const Storage& storage, const EngineOptions& o, std::size_t* current,
+            std::optional<Clock::time_point> deadline, std::int64_t start, std::int64_t end,
+            std::int64_t interval)
+      : storage_(storage),
+        max_samples_(o.max_samples),
+        max_series_(o.max_series),
+        current_(current),
+        deadline_(deadline),
+        start_(start),
+        end_(end),
+        interval_(interval) {}
+  /// A child evaluator (subquery) over another range, sharing limits and accounting.
+  Evaluator(const Evaluator& p, std::int64_t start, std::int64_t end, std::int64_t interval)
+      : storage_(p.storage_),
+        max_samples_(p.max_samples_),
+        max_series_(p.max_series_),
+        current_(p.current_),
+        deadline_(p.deadline_),
+        start_(start),
+        end_(end),
+        interval_(interval) {}
+
+  Matrix eval(const Expr& e);
+
+  void check_deadline();
+  void add_samples(std::size_t n);
+  void sub_samples(std::size_t n);
+  std::vector<std::int64_t> steps() const;
+
+ private:
+  friend struct CallEval;
+  const Storage& storage_;
+  std::size_t max_samples_;
+  std::size_t max_series_;
+  std::size_t* current_;
+  std::optional<Clock::time_point> deadline_;
+  std::int64_t start_, end_, interval_;
+  unsigned ticks_ = 0;
+
+  std::vector<SeriesView> select(const VectorSelector& vs, std::int64_t mint, std::int64_t maxt);
+  Matrix eval_vector_selector(const VectorSelector& vs, bool sample_times);
+  Matrix eval_matrix_selector(const MatrixSelector& ms);
+  Matrix eval_subquery_inner(const SubqueryExpr& sq, std::int64_t* out_start);
+  Matrix range_eval(const std::vector<const Expr*>& exprs, const StepFn& fn);
+  Matrix eval_binary(const BinaryExpr& e);
+  Matrix eval_aggregate(const AggregateExpr& e);
+  Matrix eval_call(const Call& e);
+  void vector_binop(const BinaryExpr& e, const Vector& lhs, const Vector& rhs,
+                    const std::vector<std::uint64_t>& lsig, const std::vector<std::uint64_t>& rsig,
+                    Vector& out);
+  void aggregate(Op op, std::vector<std::string> grouping, bool without, double param,
+                 const std::string* value_label, const Vector& vec,
+                 const std::vector<std::uint64_t>* keys, Vector& out);
+};
+
+bool drops_metric_name(Op op);
+double scalar_binop(Op op, double l, double r);
+double elem_binop(Op op, double l, double r, bool* keep);
+double quantile(double q, std::vector<double>& values);
+std::string format_f(double v);
+std::size_t total_points(const Matrix& m);
+void check_same_labelset(const Matrix& m);
+void check_same_labelset(const Vector& v);
+
+}  // namespace sonde::rules::promql::detail

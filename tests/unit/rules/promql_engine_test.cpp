@@ -1,0 +1,135 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "rules/promql/engine.hpp"
+
+using namespace sonde::rules;
+using namespace sonde::rules::promql;
+
+namespace {
+
+// 2 jobs × 3 instances of a counter growing by (instance+1) per 15 s sample, for 20 minutes.
+MemoryStorage counters() {
+  MemoryStorage s;
+  for (const char* job : {"api", "db"})
+    for (int i = 0; i < 3; ++i) {
+      Labels l({{"__name__", "reqs_total"}, {"job", job}, {"instance", std::to_string(i)}});
+      for (int k = 0; k <= 80; ++k) s.append(l, k * 15000, double(k * (i + 1)));
+    }
+  return s;
+}
+
+Vector vec(const sonde::core::Result<Value, QueryError>& r) {
+  if (!r.ok()) FAIL(r.error().to_string());
+  REQUIRE(std::holds_alternative<Vector>(*r));
+  return std::get<Vector>(*r);
+}
+
+}  // namespace
+
+TEST_CASE("promql instant queries: rate, aggregation, matching") {
+  MemoryStorage s = counters();
+  Engine e;
+  const auto v = vec(e.instant(s, "sum by (job) (rate(reqs_total[5m]))", 1200000));
+  REQUIRE(v.size() == 2);
+  for (const auto& x : v) CHECK(x.point.v == Approx((1 + 2 + 3) / 15.0));
+  CHECK(v[0].metric.get("job") == "api");
+  CHECK_FALSE(v[0].metric.has("__name__"));
+
+  const auto t = vec(e.instant(s, "topk(1, reqs_total)", 1200000));
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].point.v == 240);
+  CHECK(t[0].metric.get("__name__") == "reqs_total");
+
+  auto sc = e.instant(s, "scalar(count(reqs_total))", 0);
+  REQUIRE(sc.ok());
+  CHECK(std::get<Scalar>(*sc).v == 6);
+}
+
+TEST_CASE("promql 5-minute lookback and staleness markers end a series") {
+  MemoryStorage s;
+  Labels l(std::vector<Label>{{"__name__", "up"}});
+  s.append(l, 0, 1);
+  s.append(l, 60000, stale_nan());
+  Engine e;
+  CHECK(vec(e.instant(s, "up", 30000)).size() == 1);
+  CHECK(vec(e.instant(s, "up", 90000)).empty());  // stale
+  MemoryStorage s2;
+  s2.append(l, 0, 1);
+  CHECK(vec(e.instant(s2, "up", 300000)).size() == 1);
+  CHECK(vec(e.instant(s2, "up", 300001)).empty());  // past the lookback
+}
+
+TEST_CASE("promql range queries return one point per step") {
+  MemoryStorage s = counters();
+  Engine e;
+  auto r = e.range(s, "reqs_total{job=\"api\", instance=\"0\"} * 2", 0, 600000, 60000);
+  REQUIRE(r.ok());
+  const auto& m = std::get<Matrix>(*r);
+  REQUIRE(m.size() == 1);
+  REQUIRE(m[0].points.size() == 11);
+  CHECK(m[0].points[10].t == 600000);
+  CHECK(m[0].points[10].v == 80);
+  auto bad = e.range(s, "reqs_total[5m]", 0, 60000, 60000);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().kind == QueryError::Kind::eval);
+}
+
+TEST_CASE("promql errors: parse errors and evaluation errors are distinct") {
+  MemoryStorage s = counters();
+  Engine e;
+  auto p = e.instant(s, "sum(", 0);
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.error().kind == QueryError::Kind::parse);
+  auto m = e.instant(s, "reqs_total + on(job) reqs_total", 600000);
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().kind == QueryError::Kind::eval);
+  CHECK(m.error().eval.message.find("many-to-many matching not allowed") != std::string::npos);
+  auto d = e.instant(s, "label_replace(reqs_total, \"instance\", \"x\", \"\", \"\")", 600000);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().eval.message == "vector cannot contain metrics with the same labelset");
+}
+
+TEST_CASE("promql limits: samples held at once and the timeout stop evaluation") {
+  MemoryStorage s = counters();
+  EngineOptions o;
+  o.max_samples = 1000;
+  Engine small(o);
+  // A subquery with a tiny step over a long range.
+  auto r = small.instant(s, "max_over_time(reqs_total[1d:1s])", 1200000);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().eval.kind == EvalError::Kind::too_many_samples);
+  CHECK(r.error().eval.message ==
+        "query processing would load too many samples into memory in query execution");
+  // count_values exploding into one series per distinct value, per step.
+  auto cv = small.range(s, "count_values(\"v\", reqs_total)", 0, 1200000, 1000);
+  REQUIRE_FALSE(cv.ok());
+  CHECK(cv.error().eval.kind == EvalError::Kind::too_many_samples);
+
+  EngineOptions t;
+  t.max_samples = std::size_t(1) << 40;
+  t.timeout = std::chrono::milliseconds(1);
+  Engine hurried(t);
+  auto slow =
+      hurried.instant(s, "max_over_time(count(count_values(\"v\", reqs_total))[30d:1s])", 1200000);
+  REQUIRE_FALSE(slow.ok());
+  CHECK(slow.error().eval.kind == EvalError::Kind::timeout);
+
+  EngineOptions ms;
+  ms.max_series = 3;
+  auto many = Engine(ms).instant(s, "reqs_total", 0);
+  REQUIRE_FALSE(many.ok());
+  CHECK(many.error().eval.kind == EvalError::Kind::too_many_series);
+}
+
+TEST_CASE("promql huge regexes are refused at parse time") {
+  auto r = parse("m{a=~\"((a{1000}){1000}){1000}\"}");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("invalid regular expression") != std::string::npos);
+}
+
+TEST_CASE("promql options default fits a per-host daemon") {
+  EngineOptions o;
+  CHECK(o.max_samples == 5'000'000);
+  CHECK(o == EngineOptions{});
+}

@@ -1,0 +1,125 @@
+// Execution behaviour that the promtool fixture cannot show: the caller's query callback and
+// external URL, the bounds of one execution, and the API around Prometheus's alert header.
+#include <catch2/catch.hpp>
+
+#include "rules/template/template.hpp"
+
+using namespace sonde::rules::tmpl;
+namespace core = sonde::core;
+
+namespace {
+
+std::string run(std::string_view text, const Context& ctx, AlertData d = {}) {
+  auto t = parse("t", text);
+  REQUIRE(t.ok());
+  auto r = execute(*t, d, ctx);
+  return r.ok() ? *r : "ERROR: " + r.message();
+}
+
+}  // namespace
+
+TEST_CASE("query calls the caller's function and keeps its order", "[rules][template]") {
+  Context ctx;
+  std::vector<std::string> asked;
+  ctx.query = [&](std::string_view q) -> core::Result<std::vector<Sample>> {
+    asked.emplace_back(q);
+    if (q == "bad(") return core::error("1:5: parse error: unexpected end of input");
+    return std::vector<Sample>{{{{"instance", "b"}}, 2, 1000}, {{{"instance", "a"}}, 0.5, 1000}};
+  };
+  CHECK(run(R"({{ range query "up" }}{{ .Labels.instance }}={{ .Value }} {{ end }})", ctx) ==
+        "b=2 a=0.5 ");
+  CHECK(run(R"({{ range sortByLabel "instance" (query "up") }}{{ label "instance" . }}{{ end }})",
+            ctx) == "ab");
+  CHECK(asked == std::vector<std::string>{"up", "up"});
+  CHECK(run(R"({{ query "bad(" }})", ctx) ==
+        "ERROR: template: t:1:3: executing \"t\" at <query \"bad(\">: error calling query: 1:5: "
+        "parse error: unexpected end of input");
+}
+
+TEST_CASE("query without a query function is an execution error", "[rules][template]") {
+  Context ctx;
+  CHECK(run(R"({{ query "up" }})", ctx).find("error calling query: no query function") !=
+        std::string::npos);
+}
+
+TEST_CASE("externalURL and pathPrefix use the caller's URL", "[rules][template]") {
+  Context ctx;
+  ctx.external_url = "https://prom.example.com/sub/path?x=1";
+  CHECK(run("{{ externalURL }}|{{ pathPrefix }}", ctx) ==
+        "https://prom.example.com/sub/path?x=1|/sub/path");
+  ctx.external_url = "http://localhost:9090";
+  CHECK(run("[{{ pathPrefix }}]", ctx) == "[]");
+}
+
+TEST_CASE("execution is bounded", "[rules][template][limits]") {
+  Context ctx;
+  ctx.query = [](std::string_view) -> core::Result<std::vector<Sample>> {
+    return std::vector<Sample>(100, Sample{{{"a", "b"}}, 1, 0});
+  };
+  SECTION("output bytes") {
+    ctx.limits.max_output_bytes = 1000;
+    std::string r =
+        run(R"({{ range query "x" }}{{ range query "x" }}0123456789{{ end }}{{ end }})", ctx);
+    CHECK(r.find("ERROR: template: t: output exceeds the limit of 1000 bytes") == 0);
+  }
+  SECTION("range iterations") {
+    ctx.limits.max_iterations = 500;
+    std::string r = run(R"({{ range query "x" }}{{ range query "x" }}{{ end }}{{ end }})", ctx);
+    CHECK(r.find("range iterations exceed the limit of 500") != std::string::npos);
+  }
+  SECTION("template recursion") {
+    std::string r =
+        run(R"({{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }})", ctx);
+    CHECK(r.find("exceeded maximum template depth (1000)") != std::string::npos);
+  }
+  SECTION("queries") {
+    ctx.limits.max_queries = 3;
+    std::string r = run(R"({{ range query "x" }}{{ query "y" }}{{ end }})", ctx);
+    CHECK(r.find("error calling query: more than 3 queries in one template expansion") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("deep nesting is a parse error, not a stack overflow", "[rules][template][limits]") {
+  std::string parens = "{{" + std::string(100000, '(') + "1" + std::string(100000, ')') + "}}";
+  auto r = parse("t", parens);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.message() == "template: t:1: max expression depth exceeded");
+  std::string ifs;
+  for (int i = 0; i < 5000; ++i) ifs += "{{ if 1 }}";
+  CHECK(parse("t", ifs).message() == "template: t:1: max expression depth exceeded");
+  std::string ok;
+  for (int i = 0; i < 100; ++i) ok += "{{ if 1 }}";
+  ok += "x";
+  for (int i = 0; i < 100; ++i) ok += "{{ end }}";
+  CHECK(run(ok, Context{}) == "x");
+}
+
+TEST_CASE("expand_alert reports errors as rules/alerting.go does", "[rules][template]") {
+  AlertData d;
+  d.labels = {{"instance", "a"}};
+  Context ctx;
+  CHECK(expand_alert("HighLoad", "{{ $labels.instance", d, ctx) ==
+        "<error expanding template: error parsing template __alert_HighLoad: template: "
+        "__alert_HighLoad:1: unclosed action>");
+  CHECK(
+      expand_alert("HighLoad", "{{ .Nope }}", d, ctx)
+          .rfind("<error expanding template: error executing template __alert_HighLoad: template: "
+                 "__alert_HighLoad:1:",
+                 0) == 0);
+  CHECK(alert_template_name("X") == "__alert_X");
+}
+
+TEST_CASE("a parsed template is reusable and its copies share it", "[rules][template]") {
+  auto t = parse_alert_template("A", "{{ $labels.job }}:{{ $value }}");
+  REQUIRE(t.ok());
+  Template copy = *t;
+  AlertData a, b;
+  a.labels = {{"job", "x"}};
+  a.value = 1;
+  b.labels = {{"job", "y"}};
+  b.value = 0.25;
+  CHECK(*execute(*t, a, Context{}) == "x:1");
+  CHECK(*execute(copy, b, Context{}) == "y:0.25");
+  CHECK(copy.name() == "__alert_A");
+}
