@@ -97,7 +97,11 @@ Matrix Evaluator::eval_vector_selector(const VectorSelector& vs, bool sample_tim
     check_deadline();
     Series out{*s.labels, {}};
     out.points.reserve(nsteps);
-    std::size_t cur = 0;
+    // Index just past the last point at or before the first step's reference time.
+    std::size_t cur =
+        std::size_t(std::upper_bound(s.samples.begin(), s.samples.end(), first,
+                                     [](std::int64_t t, const Point& p) { return t < p.t; }) -
+                    s.samples.begin());
     for (std::int64_t ts = start_; ts <= end_; ts += interval_) {
       std::int64_t ref = ref_time(ts, vs.timestamp_ms, vs.offset_ms);
       // Last point with t <= ref.

@@ -747,13 +747,17 @@ Matrix Evaluator::eval_call(const Call& e) {
   std::vector<Point> scratch;
   for (const auto& s : views) {
     check_deadline();
-    Series out{*s.labels, {}};
+    Series out{keep_name || !s.labels_without_name ? *s.labels : *s.labels_without_name, {}};
     if (!keep_name) out.metric.erase(kMetricName);
     std::size_t lo = 0, hi = 0, step = 0;
     for (std::int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
       std::int64_t maxt = ((*at) ? **at : ts) - offset;
       std::int64_t mint = maxt - range_ms;
-      if (*at) lo = hi = 0;
+      if (*at || step == 0) {
+        auto first = std::lower_bound(s.samples.begin(), s.samples.end(), mint,
+                                      [](const Point& p, std::int64_t t) { return p.t < t; });
+        lo = hi = std::size_t(first - s.samples.begin());
+      }
       while (lo < s.samples.size() && s.samples[lo].t < mint) ++lo;
       if (hi < lo) hi = lo;
       while (hi < s.samples.size() && s.samples[hi].t <= maxt) ++hi;
