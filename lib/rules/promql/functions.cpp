@@ -722,22 +722,22 @@ Matrix Evaluator::eval_call(const Call& e) {
     if (i != matrix_arg) others[i] = eval(*e.args[i]);
   const Expr* a = unwrap_parens(e.args[matrix_arg].get());
   std::int64_t range_ms, offset;
-  const std::optional<std::int64_t>* at;
+  std::optional<std::int64_t> at;
   Matrix inner;  // a subquery's evaluation
   std::vector<SeriesView> views;
   if (a->kind == NodeKind::matrix_selector) {
     auto* ms = static_cast<const MatrixSelector*>(a);
     range_ms = ms->range_ms;
-    offset = ms->vs().offset_ms;
-    at = &ms->vs().timestamp_ms;
-    std::int64_t first = ((*at) ? **at : start_) - offset - range_ms;
-    std::int64_t last = ((*at) ? **at : end_) - offset;
+    offset = ms->vs().original_offset_ms;
+    at = pinned(ms->vs().at, ms->vs().timestamp_ms);
+    std::int64_t first = (at ? *at : start_) - offset - range_ms;
+    std::int64_t last = (at ? *at : end_) - offset;
     views = select(ms->vs(), first, last);
   } else {
     auto* sq = static_cast<const SubqueryExpr*>(a);
     range_ms = sq->range_ms;
-    offset = sq->offset_ms;
-    at = &sq->timestamp_ms;
+    offset = sq->original_offset_ms;
+    at = pinned(sq->at, sq->timestamp_ms);
     inner = eval_subquery_inner(*sq, nullptr);
     for (const auto& s : inner) views.push_back(SeriesView{&s.metric, s.points, 0});
   }
@@ -751,9 +751,9 @@ Matrix Evaluator::eval_call(const Call& e) {
     if (!keep_name) out.metric.erase(kMetricName);
     std::size_t lo = 0, hi = 0, step = 0;
     for (std::int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
-      std::int64_t maxt = ((*at) ? **at : ts) - offset;
+      std::int64_t maxt = (at ? *at : ts) - offset;
       std::int64_t mint = maxt - range_ms;
-      if (*at || step == 0) {
+      if (at || step == 0) {
         auto first = std::lower_bound(s.samples.begin(), s.samples.end(), mint,
                                       [](const Point& p, std::int64_t t) { return p.t < t; });
         lo = hi = std::size_t(first - s.samples.begin());
