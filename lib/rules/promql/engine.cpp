@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "rules/promql/eval_internal.hpp"
+#include "rules/promql/lexer.hpp"
 
 namespace sonde::rules::promql {
 
@@ -506,17 +507,6 @@ struct Group {
   std::vector<const Sample*> heap;  // topk, bottomk, quantile
 };
 
-bool valid_label_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (i > 0 && c >= '0' && c <= '9')))
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string format_f(double v);
@@ -534,7 +524,7 @@ void Evaluator::aggregate(Op op, std::vector<std::string> grouping, bool without
   Vector relabelled;
   const Vector* in = &vec;
   if (op == Op::count_values) {
-    if (!valid_label_name(*value_label))
+    if (!is_label_name(*value_label))
       fail(fmt::format("invalid label name {}", go_quote(*value_label)));
     if (!without) {
       grouping.push_back(*value_label);

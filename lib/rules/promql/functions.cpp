@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "rules/promql/eval_internal.hpp"
+#include "rules/promql/lexer.hpp"
 
 namespace sonde::rules::promql::detail {
 
@@ -19,17 +20,6 @@ std::string string_arg(const Expr& e) {
   const Expr* u = unwrap_parens(&e);
   if (u->kind != NodeKind::string) fail("expected a string argument");
   return static_cast<const StringLiteral*>(u)->val;
-}
-
-bool valid_label_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (i > 0 && c >= '0' && c <= '9')))
-      return false;
-  }
-  return true;
 }
 
 void kahan_inc(double inc, double& sum, double& c) {
@@ -663,7 +653,7 @@ Matrix Evaluator::eval_call(const Call& e) {
                   src = string_arg(*e.args[3]), re_str = string_arg(*e.args[4]);
       auto re = core::Regex::compile(re_str, core::Regex::Anchor::full);
       if (!re.ok()) fail(fmt::format("invalid regular expression in label_replace(): {}", re_str));
-      if (!valid_label_name(dst))
+      if (!is_label_name(dst))
         fail(fmt::format("invalid destination label name in label_replace(): {}", dst));
       std::unordered_map<std::uint64_t, Labels> cache;
       return range_eval(args, [&](StepCtx& c, Vector& out) {
@@ -692,10 +682,10 @@ Matrix Evaluator::eval_call(const Call& e) {
       std::vector<std::string> srcs;
       for (std::size_t i = 3; i < e.args.size(); ++i) {
         srcs.push_back(string_arg(*e.args[i]));
-        if (!valid_label_name(srcs.back()))
+        if (!is_label_name(srcs.back()))
           fail(fmt::format("invalid source label name in label_join(): {}", srcs.back()));
       }
-      if (!valid_label_name(dst))
+      if (!is_label_name(dst))
         fail(fmt::format("invalid destination label name in label_join(): {}", dst));
       return range_eval(args, [&](StepCtx& c, Vector& out) {
         for (const auto& s : c.vectors[0]) {
