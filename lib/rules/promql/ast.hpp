@@ -108,7 +108,8 @@ struct VectorSelector final : Expr {
   std::string name;               // empty when the selector names no metric
   std::vector<Matcher> matchers;  // includes the __name__ matcher for `name`
   std::int64_t original_offset_ms = 0;
-  std::int64_t offset_ms = 0;
+  std::int64_t offset_ms =
+      0;  // reserved (the engine reads original_offset_ms); the tree is read-only
   std::optional<std::int64_t> timestamp_ms;
   AtKind at = AtKind::none;  // `@ start()` / `@ end()` until resolved
 };
@@ -127,7 +128,8 @@ struct SubqueryExpr final : Expr {
   std::int64_t range_ms = 0;
   std::int64_t step_ms = 0;  // 0 = the default evaluation interval
   std::int64_t original_offset_ms = 0;
-  std::int64_t offset_ms = 0;
+  std::int64_t offset_ms =
+      0;  // reserved (the engine reads original_offset_ms); the tree is read-only
   std::optional<std::int64_t> timestamp_ms;
   AtKind at = AtKind::none;
 };

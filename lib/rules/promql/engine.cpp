@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "rules/promql/eval_internal.hpp"
+#include "rules/promql/lexer.hpp"
 
 namespace sonde::rules::promql {
 
@@ -87,8 +88,8 @@ std::vector<SeriesView> Evaluator::select(const VectorSelector& vs, std::int64_t
 }
 
 Matrix Evaluator::eval_vector_selector(const VectorSelector& vs, bool sample_times) {
-  std::int64_t first = ref_time(start_, vs.timestamp_ms, vs.offset_ms);
-  std::int64_t last = ref_time(end_, vs.timestamp_ms, vs.offset_ms);
+  std::int64_t first = ref_time(start_, pinned(vs.at, vs.timestamp_ms), vs.original_offset_ms);
+  std::int64_t last = ref_time(end_, pinned(vs.at, vs.timestamp_ms), vs.original_offset_ms);
   auto series = select(vs, first - kLookbackDeltaMs, last);
   Matrix mat;
   mat.reserve(series.size());
@@ -97,9 +98,13 @@ Matrix Evaluator::eval_vector_selector(const VectorSelector& vs, bool sample_tim
     check_deadline();
     Series out{*s.labels, {}};
     out.points.reserve(nsteps);
-    std::size_t cur = 0;
+    // Index just past the last point at or before the first step's reference time.
+    std::size_t cur =
+        std::size_t(std::upper_bound(s.samples.begin(), s.samples.end(), first,
+                                     [](std::int64_t t, const Point& p) { return t < p.t; }) -
+                    s.samples.begin());
     for (std::int64_t ts = start_; ts <= end_; ts += interval_) {
-      std::int64_t ref = ref_time(ts, vs.timestamp_ms, vs.offset_ms);
+      std::int64_t ref = ref_time(ts, pinned(vs.at, vs.timestamp_ms), vs.original_offset_ms);
       // Last point with t <= ref.
       while (cur < s.samples.size() && s.samples[cur].t <= ref) ++cur;
       if (cur == 0) continue;
@@ -117,7 +122,7 @@ Matrix Evaluator::eval_vector_selector(const VectorSelector& vs, bool sample_tim
 
 Matrix Evaluator::eval_matrix_selector(const MatrixSelector& ms) {
   const auto& vs = ms.vs();
-  std::int64_t maxt = ref_time(start_, vs.timestamp_ms, vs.offset_ms);
+  std::int64_t maxt = ref_time(start_, pinned(vs.at, vs.timestamp_ms), vs.original_offset_ms);
   std::int64_t mint = maxt - ms.range_ms;
   auto series = select(vs, mint, maxt);
   Matrix mat;
@@ -137,8 +142,8 @@ Matrix Evaluator::eval_matrix_selector(const MatrixSelector& ms) {
 // The evaluation of a subquery's inner expression over the grid of its steps.
 Matrix Evaluator::eval_subquery_inner(const SubqueryExpr& sq, std::int64_t* out_start) {
   std::int64_t interval = sq.step_ms ? sq.step_ms : kDefaultSubqueryStepMs;
-  std::int64_t first_end = ref_time(start_, sq.timestamp_ms, sq.offset_ms);
-  std::int64_t last_end = ref_time(end_, sq.timestamp_ms, sq.offset_ms);
+  std::int64_t first_end = ref_time(start_, pinned(sq.at, sq.timestamp_ms), sq.original_offset_ms);
+  std::int64_t last_end = ref_time(end_, pinned(sq.at, sq.timestamp_ms), sq.original_offset_ms);
   std::int64_t lo = first_end - sq.range_ms;
   // Prometheus aligns the subquery's steps to multiples of its step (Go's truncating division).
   std::int64_t s = interval * (lo / interval);
@@ -502,17 +507,6 @@ struct Group {
   std::vector<const Sample*> heap;  // topk, bottomk, quantile
 };
 
-bool valid_label_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (i > 0 && c >= '0' && c <= '9')))
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string format_f(double v);
@@ -530,7 +524,7 @@ void Evaluator::aggregate(Op op, std::vector<std::string> grouping, bool without
   Vector relabelled;
   const Vector* in = &vec;
   if (op == Op::count_values) {
-    if (!valid_label_name(*value_label))
+    if (!is_label_name(*value_label))
       fail(fmt::format("invalid label name {}", go_quote(*value_label)));
     if (!without) {
       grouping.push_back(*value_label);
@@ -691,57 +685,11 @@ namespace {
 using detail::EvalFailure;
 using detail::Evaluator;
 
-void resolve_at(Expr& e, std::int64_t start, std::int64_t end) {
-  switch (e.kind) {
-    case NodeKind::vector_selector: {
-      auto& vs = static_cast<VectorSelector&>(e);
-      if (vs.at == AtKind::start) vs.timestamp_ms = start;
-      if (vs.at == AtKind::end) vs.timestamp_ms = end;
-      vs.offset_ms = vs.original_offset_ms;
-      break;
-    }
-    case NodeKind::matrix_selector:
-      resolve_at(*static_cast<MatrixSelector&>(e).vector_selector, start, end);
-      break;
-    case NodeKind::subquery: {
-      auto& s = static_cast<SubqueryExpr&>(e);
-      if (s.at == AtKind::start) s.timestamp_ms = start;
-      if (s.at == AtKind::end) s.timestamp_ms = end;
-      s.offset_ms = s.original_offset_ms;
-      resolve_at(*s.expr, start, end);
-      break;
-    }
-    case NodeKind::paren:
-      resolve_at(*static_cast<ParenExpr&>(e).expr, start, end);
-      break;
-    case NodeKind::unary:
-      resolve_at(*static_cast<UnaryExpr&>(e).expr, start, end);
-      break;
-    case NodeKind::binary:
-      resolve_at(*static_cast<BinaryExpr&>(e).lhs, start, end);
-      resolve_at(*static_cast<BinaryExpr&>(e).rhs, start, end);
-      break;
-    case NodeKind::aggregate: {
-      auto& a = static_cast<AggregateExpr&>(e);
-      if (a.param) resolve_at(*a.param, start, end);
-      resolve_at(*a.expr, start, end);
-      break;
-    }
-    case NodeKind::call:
-      for (auto& a : static_cast<Call&>(e).args) resolve_at(*a, start, end);
-      break;
-    default:
-      break;
-  }
-}
-
 core::Result<Value, EvalError> run(const EngineOptions& o, const Storage& storage,
                                    const Expr& cexpr, std::int64_t start, std::int64_t end,
                                    std::int64_t step, bool instant) {
-  // @ start()/end() resolve against the query's range; the tree is the caller's, so resolve on
-  // the (mutable) fields of a tree we own: the parser's nodes are not shared across threads.
-  Expr& expr = const_cast<Expr&>(cexpr);
-  resolve_at(expr, start, end);
+  // The tree is only read: one parsed expression may be evaluated by several threads at once.
+  const Expr& expr = cexpr;
   std::size_t current = 0;
   std::optional<detail::Clock::time_point> deadline;
   if (o.timeout.count() > 0) deadline = detail::Clock::now() + o.timeout;

@@ -38,7 +38,9 @@ class Evaluator {
         deadline_(deadline),
         start_(start),
         end_(end),
-        interval_(interval) {}
+        interval_(interval),
+        query_start_(start),
+        query_end_(end) {}
   /// A child evaluator (subquery) over another range, sharing limits and accounting.
   Evaluator(const Evaluator& p, std::int64_t start, std::int64_t end, std::int64_t interval)
       : storage_(p.storage_),
@@ -48,7 +50,9 @@ class Evaluator {
         deadline_(p.deadline_),
         start_(start),
         end_(end),
-        interval_(interval) {}
+        interval_(interval),
+        query_start_(p.query_start_),
+        query_end_(p.query_end_) {}
 
   Matrix eval(const Expr& e);
 
@@ -65,6 +69,21 @@ class Evaluator {
   std::size_t* current_;
   std::optional<Clock::time_point> deadline_;
   std::int64_t start_, end_, interval_;
+  std::int64_t query_start_, query_end_;  // what `@ start()` and `@ end()` mean
+
+  /// The time an `@` modifier pins a selector or subquery to, if any.
+  std::optional<std::int64_t> pinned(AtKind at, const std::optional<std::int64_t>& ts) const {
+    switch (at) {
+      case AtKind::timestamp:
+        return ts;
+      case AtKind::start:
+        return query_start_;
+      case AtKind::end:
+        return query_end_;
+      default:
+        return std::nullopt;
+    }
+  }
   unsigned ticks_ = 0;
 
   std::vector<SeriesView> select(const VectorSelector& vs, std::int64_t mint, std::int64_t maxt);

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "rules/promql/eval_internal.hpp"
+#include "rules/promql/lexer.hpp"
 
 namespace sonde::rules::promql::detail {
 
@@ -19,17 +20,6 @@ std::string string_arg(const Expr& e) {
   const Expr* u = unwrap_parens(&e);
   if (u->kind != NodeKind::string) fail("expected a string argument");
   return static_cast<const StringLiteral*>(u)->val;
-}
-
-bool valid_label_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (i > 0 && c >= '0' && c <= '9')))
-      return false;
-  }
-  return true;
 }
 
 void kahan_inc(double inc, double& sum, double& c) {
@@ -663,7 +653,7 @@ Matrix Evaluator::eval_call(const Call& e) {
                   src = string_arg(*e.args[3]), re_str = string_arg(*e.args[4]);
       auto re = core::Regex::compile(re_str, core::Regex::Anchor::full);
       if (!re.ok()) fail(fmt::format("invalid regular expression in label_replace(): {}", re_str));
-      if (!valid_label_name(dst))
+      if (!is_label_name(dst))
         fail(fmt::format("invalid destination label name in label_replace(): {}", dst));
       std::unordered_map<std::uint64_t, Labels> cache;
       return range_eval(args, [&](StepCtx& c, Vector& out) {
@@ -692,10 +682,10 @@ Matrix Evaluator::eval_call(const Call& e) {
       std::vector<std::string> srcs;
       for (std::size_t i = 3; i < e.args.size(); ++i) {
         srcs.push_back(string_arg(*e.args[i]));
-        if (!valid_label_name(srcs.back()))
+        if (!is_label_name(srcs.back()))
           fail(fmt::format("invalid source label name in label_join(): {}", srcs.back()));
       }
-      if (!valid_label_name(dst))
+      if (!is_label_name(dst))
         fail(fmt::format("invalid destination label name in label_join(): {}", dst));
       return range_eval(args, [&](StepCtx& c, Vector& out) {
         for (const auto& s : c.vectors[0]) {
@@ -722,22 +712,22 @@ Matrix Evaluator::eval_call(const Call& e) {
     if (i != matrix_arg) others[i] = eval(*e.args[i]);
   const Expr* a = unwrap_parens(e.args[matrix_arg].get());
   std::int64_t range_ms, offset;
-  const std::optional<std::int64_t>* at;
+  std::optional<std::int64_t> at;
   Matrix inner;  // a subquery's evaluation
   std::vector<SeriesView> views;
   if (a->kind == NodeKind::matrix_selector) {
     auto* ms = static_cast<const MatrixSelector*>(a);
     range_ms = ms->range_ms;
-    offset = ms->vs().offset_ms;
-    at = &ms->vs().timestamp_ms;
-    std::int64_t first = ((*at) ? **at : start_) - offset - range_ms;
-    std::int64_t last = ((*at) ? **at : end_) - offset;
+    offset = ms->vs().original_offset_ms;
+    at = pinned(ms->vs().at, ms->vs().timestamp_ms);
+    std::int64_t first = (at ? *at : start_) - offset - range_ms;
+    std::int64_t last = (at ? *at : end_) - offset;
     views = select(ms->vs(), first, last);
   } else {
     auto* sq = static_cast<const SubqueryExpr*>(a);
     range_ms = sq->range_ms;
-    offset = sq->offset_ms;
-    at = &sq->timestamp_ms;
+    offset = sq->original_offset_ms;
+    at = pinned(sq->at, sq->timestamp_ms);
     inner = eval_subquery_inner(*sq, nullptr);
     for (const auto& s : inner) views.push_back(SeriesView{&s.metric, s.points, 0});
   }
@@ -747,13 +737,17 @@ Matrix Evaluator::eval_call(const Call& e) {
   std::vector<Point> scratch;
   for (const auto& s : views) {
     check_deadline();
-    Series out{*s.labels, {}};
+    Series out{keep_name || !s.labels_without_name ? *s.labels : *s.labels_without_name, {}};
     if (!keep_name) out.metric.erase(kMetricName);
     std::size_t lo = 0, hi = 0, step = 0;
     for (std::int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
-      std::int64_t maxt = ((*at) ? **at : ts) - offset;
+      std::int64_t maxt = (at ? *at : ts) - offset;
       std::int64_t mint = maxt - range_ms;
-      if (*at) lo = hi = 0;
+      if (at || step == 0) {
+        auto first = std::lower_bound(s.samples.begin(), s.samples.end(), mint,
+                                      [](const Point& p, std::int64_t t) { return p.t < t; });
+        lo = hi = std::size_t(first - s.samples.begin());
+      }
       while (lo < s.samples.size() && s.samples[lo].t < mint) ++lo;
       if (hi < lo) hi = lo;
       while (hi < s.samples.size() && s.samples[hi].t <= maxt) ++hi;

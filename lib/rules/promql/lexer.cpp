@@ -494,6 +494,13 @@ std::string go_quote_prefix(std::string_view s, std::size_t runes) {
 
 }  // namespace
 
+bool is_label_name(std::string_view s) {
+  if (s.empty() || is_digit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s)
+    if (!is_alnum(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
 bool is_aggregator(T t) { return t >= T::sum && t <= T::quantile; }
 
 std::vector<Token> lex(std::string_view input) { return Lexer(input).run(); }

@@ -84,6 +84,8 @@ std::vector<Token> lex(std::string_view input);
 /// How an error message names a token: `<op:+>`, `identifier "foo"`, `end of input`, ...
 std::string token_desc(const Token& t);
 bool is_aggregator(T t);
+/// A valid label name: `[a-zA-Z_][a-zA-Z0-9_]*`.
+bool is_label_name(std::string_view s);
 
 /// Prometheus's model.ParseDuration ("1h30m", "5m", "0"), in milliseconds.
 std::optional<std::int64_t> parse_duration_ms(std::string_view s);

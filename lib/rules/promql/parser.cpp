@@ -23,17 +23,6 @@ struct Failure {
   std::string msg;
 };
 
-bool is_label_name(std::string_view s) {
-  if (s.empty()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 class Parser {
  public:
   explicit Parser(std::string_view input) : input_(input), toks_(lex(input)) {}

@@ -54,7 +54,7 @@ std::size_t MemoryStorage::series_id(const Labels& labels) {
   for (std::size_t id : bucket)
     if (series_[id].labels == labels) return id;
   std::size_t id = series_.size();
-  series_.push_back(Entry{labels, h, {}});
+  series_.push_back(Entry{labels, h, {}, labels.without_name()});
   bucket.push_back(id);
   insert_sorted(by_name_[std::string(labels.get(kMetricName))], id);
   insert_sorted(all_, id);

@@ -40,6 +40,8 @@ struct SeriesView {
   const Labels* labels = nullptr;
   std::span<const Point> samples;
   std::uint64_t hash = 0;  // labels->hash(), precomputed
+  /// The labels without __name__, when the storage keeps them (else null: callers derive them).
+  const Labels* labels_without_name = nullptr;
 };
 
 class Storage {
@@ -74,6 +76,7 @@ class MemoryStorage final : public Storage {
     Labels labels;
     std::uint64_t hash = 0;
     std::vector<Point> samples;
+    Labels without_name;
   };
   std::vector<Entry> series_;
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> by_hash_;

@@ -14,55 +14,59 @@ double stale_nan() {
   return v;
 }
 
-Labels::Labels(std::vector<Label> labels) : v_(std::move(labels)) {
-  std::stable_sort(v_.begin(), v_.end(),
+Labels::Labels(std::vector<Label> labels) {
+  std::stable_sort(labels.begin(), labels.end(),
                    [](const Label& a, const Label& b) { return a.name < b.name; });
   // Keep the last of equal names.
   std::vector<Label> out;
-  out.reserve(v_.size());
-  for (auto& l : v_) {
+  out.reserve(labels.size());
+  for (auto& l : labels) {
     if (!out.empty() && out.back().name == l.name) {
       out.back() = std::move(l);
     } else {
       out.push_back(std::move(l));
     }
   }
-  v_ = std::move(out);
+  reset(std::move(out));
+}
+
+const std::vector<Label>& Labels::empty_list() {
+  static const std::vector<Label> kEmpty;
+  return kEmpty;
 }
 
 std::string_view Labels::get(std::string_view name) const {
-  for (const auto& l : v_)
+  for (const auto& l : list())
     if (l.name == name) return l.value;
   return {};
 }
 
 bool Labels::has(std::string_view name) const {
-  for (const auto& l : v_)
+  for (const auto& l : list())
     if (l.name == name) return true;
   return false;
 }
 
 void Labels::set(std::string_view name, std::string_view value) {
-  auto it = std::lower_bound(v_.begin(), v_.end(), name,
+  const auto& cur = list();
+  auto it = std::lower_bound(cur.begin(), cur.end(), name,
                              [](const Label& l, std::string_view n) { return l.name < n; });
-  if (it != v_.end() && it->name == name) {
-    if (value.empty()) {
-      v_.erase(it);
-    } else {
-      it->value = std::string(value);
-    }
-    return;
-  }
-  if (!value.empty()) v_.insert(it, Label{std::string(name), std::string(value)});
+  bool found = it != cur.end() && it->name == name;
+  if (!found && value.empty()) return;
+  if (found && it->value == value) return;
+  std::vector<Label> v;
+  v.reserve(cur.size() + 1);
+  v.insert(v.end(), cur.begin(), it);
+  if (!value.empty()) v.push_back(Label{std::string(name), std::string(value)});
+  v.insert(v.end(), found ? it + 1 : it, cur.end());
+  reset(std::move(v));
 }
 
 void Labels::erase(std::string_view name) { set(name, {}); }
 
 Labels Labels::without_name() const {
-  Labels l;
-  l.v_.reserve(v_.size());
-  for (const auto& x : v_)
-    if (x.name != kMetricName) l.v_.push_back(x);
+  Labels l = *this;
+  l.erase(kMetricName);
   return l;
 }
 
@@ -79,15 +83,21 @@ inline std::uint64_t mix(std::uint64_t h, std::string_view s) {
 constexpr std::uint64_t kSeed = 0xcbf29ce484222325ULL;
 }  // namespace
 
-std::uint64_t Labels::hash() const {
+void Labels::reset(std::vector<Label> v) {
+  if (v.empty()) {
+    p_.reset();
+    return;
+  }
   std::uint64_t h = kSeed;
-  for (const auto& l : v_) h = mix(mix(h, l.name), l.value);
-  return h;
+  for (const auto& l : v) h = mix(mix(h, l.name), l.value);
+  p_ = std::make_shared<const Rep>(Rep{std::move(v), h});
 }
+
+std::uint64_t Labels::empty_hash() { return kSeed; }
 
 std::uint64_t Labels::hash_for(const std::vector<std::string>& names, bool without) const {
   std::uint64_t h = kSeed;
-  for (const auto& l : v_) {
+  for (const auto& l : list()) {
     bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
     if (without ? (listed || l.name == kMetricName) : !listed) continue;
     h = mix(mix(h, l.name), l.value);
@@ -98,7 +108,7 @@ std::uint64_t Labels::hash_for(const std::vector<std::string>& names, bool witho
 std::string Labels::to_string() const {
   std::string s = "{";
   bool first = true;
-  for (const auto& l : v_) {
+  for (const auto& l : list()) {
     if (!first) s += ", ";
     first = false;
     s += l.name + "=" + go_quote(l.value);
@@ -107,12 +117,14 @@ std::string Labels::to_string() const {
 }
 
 bool operator<(const Labels& a, const Labels& b) {
-  std::size_t n = std::min(a.v_.size(), b.v_.size());
+  const auto& x = a.list();
+  const auto& y = b.list();
+  std::size_t n = std::min(x.size(), y.size());
   for (std::size_t i = 0; i < n; ++i) {
-    if (a.v_[i].name != b.v_[i].name) return a.v_[i].name < b.v_[i].name;
-    if (a.v_[i].value != b.v_[i].value) return a.v_[i].value < b.v_[i].value;
+    if (x[i].name != y[i].name) return x[i].name < y[i].name;
+    if (x[i].value != y[i].value) return x[i].value < y[i].value;
   }
-  return a.v_.size() < b.v_.size();
+  return x.size() < y.size();
 }
 
 std::string to_string(const Value& v) {

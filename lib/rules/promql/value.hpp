@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -28,6 +29,8 @@ struct Label {
 };
 
 /// A label set, sorted by name, names unique. The metric name is the label `__name__`.
+/// Copies share one immutable list (and its precomputed hash), so passing label sets between
+/// steps and operators costs a reference count, not an allocation; changes copy on write.
 class Labels {
  public:
   Labels() = default;
@@ -35,15 +38,15 @@ class Labels {
   explicit Labels(std::vector<Label> labels);
   static Labels from_sorted(std::vector<Label> labels) {
     Labels l;
-    l.v_ = std::move(labels);
+    l.reset(std::move(labels));
     return l;
   }
 
-  const std::vector<Label>& list() const { return v_; }
-  std::size_t size() const { return v_.size(); }
-  bool empty() const { return v_.empty(); }
-  auto begin() const { return v_.begin(); }
-  auto end() const { return v_.end(); }
+  const std::vector<Label>& list() const { return p_ ? p_->v : empty_list(); }
+  std::size_t size() const { return list().size(); }
+  bool empty() const { return list().empty(); }
+  auto begin() const { return list().begin(); }
+  auto end() const { return list().end(); }
 
   /// The value of `name`, or "" when absent (as Prometheus's Labels.Get).
   std::string_view get(std::string_view name) const;
@@ -53,8 +56,8 @@ class Labels {
   void erase(std::string_view name);
   Labels without_name() const;
 
-  /// 64-bit hash of the whole set (names and values), stable within a process.
-  std::uint64_t hash() const;
+  /// 64-bit hash of the whole set (names and values), stable within a process. Precomputed.
+  std::uint64_t hash() const { return p_ ? p_->hash : empty_hash(); }
   /// Hash of only the labels named in `names` (sorted) or, with `without`, of all but those
   /// (and never the metric name when `without`).
   std::uint64_t hash_for(const std::vector<std::string>& names, bool without) const;
@@ -62,12 +65,21 @@ class Labels {
   /// `{__name__="up", job="x"}`, as Prometheus's labels.Labels.String().
   std::string to_string() const;
 
-  bool operator==(const Labels&) const = default;
+  bool operator==(const Labels& o) const {
+    return p_ == o.p_ || (hash() == o.hash() && list() == o.list());
+  }
   /// Prometheus's labels.Compare order.
   friend bool operator<(const Labels& a, const Labels& b);
 
  private:
-  std::vector<Label> v_;
+  struct Rep {
+    std::vector<Label> v;
+    std::uint64_t hash;
+  };
+  std::shared_ptr<const Rep> p_;  // null: the empty set
+  void reset(std::vector<Label> v);
+  static const std::vector<Label>& empty_list();
+  static std::uint64_t empty_hash();
 };
 
 inline constexpr std::string_view kMetricName = "__name__";
