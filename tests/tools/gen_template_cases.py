@@ -246,6 +246,16 @@ X += [  # more: printing, builtins and numbers
     ('{{ printf "%.15g %.17g" 0.1 0.1 }}', "m"), ('{{ printf "%v" 5e-324 }}', "m"),
     ('{{ printf "%v %v" 1.7976931348623157e308 123456789012345678.0 }}', "m"),
 ]
+X += [  # time formatting and odd ranges
+    ('{{ (toTime 1234567890.5).Format "2006-01-02T15:04:05.000Z07:00" }}', "m"),
+    ('{{ (toTime 1234567890.5).Format "Mon Jan _2 15:04:05 MST 2006" }}', "m"),
+    ('{{ (toTime 1234567890.5).Format "3:04PM Monday January 2, 06 .999 -0700" }}', "m"),
+    ('{{ (toTime 1700000000).Format "02/01 pm 03 4 5 ,00" }}', "m"),
+    ('{{ toTime 1700000000 | printf "%v" }}', "m"), ('{{ (toTime 0).Format }}', "m"),
+    ('{{ range (query "m" | first) }}{{ end }}', "m"), ("{{ range 5 }}{{ end }}", "m"),
+    ('{{ range $i, $v := args "x" "y" }}{{ $i }}{{ $v }}{{ end }}', "m"),
+]
+
 
 P += [
     '{{ template "a" 1 2 }}', '{{ block "x" }}{{ end }}', "{{ if 1 }}{{ else }}{{ else }}{{ end }}",
