@@ -16,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 
-# The data every case sees (the C++ test feeds the same to sonde's executor).
+# The data every case sees (the C++ test feeds the same to sonde's executor). promtool returns
+# the series of `n` in no fixed order, so cases that depend on order query `sort(n)`.
 SERIES = [
     ('m{instance="db-1.example.com:9100",job="node"}', "1234567.891"),
     ('n{instance="b"}', "2"),
@@ -65,7 +66,7 @@ X = [  # (template, expr variant)
     ("{{ range $labels }}x{{ else }}empty{{ end }}", "zero"),
     ("{{ range $k, $v := $externalLabels }}{{ if eq $k \"env\" }}{{ break }}{{ end }}{{ $k }};{{ end }}", "m"),
     ("{{ range $k, $v := $externalLabels }}{{ if eq $k \"cluster\" }}{{ continue }}{{ end }}{{ $k }};{{ end }}", "m"),
-    ("{{ range $i, $s := query \"n\" }}{{ $i }}:{{ $s.Labels.instance }} {{ end }}", "m"),
+    ("{{ range $i, $s := query \"sort(n)\" }}{{ $i }}:{{ $s.Labels.instance }} {{ end }}", "m"),
     ("{{ $x := 1 }}{{ $x = 2 }}{{ $x }}", "m"),
     ("{{ $x := 1 }}{{ if true }}{{ $x := 2 }}{{ $x }}{{ end }}{{ $x }}", "m"),
     ("{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}", "m"),
@@ -174,10 +175,10 @@ X = [  # (template, expr variant)
     ('{{ (query "m" | first).Value }}', "m"), ('{{ query "m" | first | value }}', "m"),
     ('{{ query "m" | first | label "job" }}', "m"),
     ('{{ with query "nothing" }}x{{ else }}none{{ end }}', "m"),
-    ('{{ range query "n" }}{{ .Labels.instance }}={{ .Value }},{{ end }}', "m"),
+    ('{{ range query "sort(n)" }}{{ .Labels.instance }}={{ .Value }},{{ end }}', "m"),
     ('{{ range sortByLabel "instance" (query "n") }}{{ .Labels.instance }}{{ end }}', "m"),
     ('{{ first (query "nothing") }}', "m"), ('{{ len (query "n") }}', "m"),
-    ('{{ (query "n" | first).Labels }}', "m"), ('[{{ strvalue (query "m" | first) }}]', "m"),
+    ('{{ (query "sort(n)" | first).Labels }}', "m"), ('[{{ strvalue (query "m" | first) }}]', "m"),
     ('{{ query "m" | first }}', "m"), ('{{ range query "sum(n)" }}{{ . }}{{ end }}', "m"),
     ("{{ pathPrefix }}", "m"), ("{{ externalURL }}", "m"),
     # execution errors
@@ -265,6 +266,11 @@ P += [
     '{{ range . }}{{ define "x" }}{{ end }}{{ end }}', '{{ define "x" }}{{ break }}{{ end }}',
     "{{ 1e }}", "{{ else if 1 }}", "{{ range $i, $v := 1 }}{{ break }}{{ end }}{{ else }}",
     "{{ .a .b .c", "{{ `unterminated }}", "{{ -}}", "{{ $ := 1 }}", "{{ 1 := 2 }}",
+]
+
+P += [  # errors inside multi-line actions
+    "{{ if true\n\n", "{{ (1\n\n", '{{ "abc\n }}', "a\n{{ $labels.x\n\n.y }", "{{ 1\n}}\n{{ 2\n\n",
+    "{{/* a\nb */ x }}", "{{ `a\nb` | foo }}", "{{ if 1 }}\n\n{{ end }}{{ end }}",
 ]
 
 
