@@ -6,7 +6,10 @@ with a deliberately wrong exp_annotations, and the expanded text ("got") is harv
 failure report. Parse-error cases go through `promtool check rules` and keep its message.
 Nothing in the fixture is written by hand: rerun this script to regenerate it.
 
-  python3 tests/tools/gen_template_cases.py [--promtool promtool]
+  python3 tests/tools/gen_template_cases.py [--promtool promtool] [--check]
+
+--check regenerates into memory and fails (exit 1) unless the checked-in fixture is identical:
+ctest runs it, so the fixture stays promtool's own output.
 """
 import argparse
 import json
@@ -313,10 +316,16 @@ def go_unquote(s):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--promtool", default="promtool")
+    ap.add_argument("--check", action="store_true",
+                    help="compare with the checked-in fixture instead of writing it")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "fixtures",
                                                   "rules", "template_cases.json"))
     args = ap.parse_args()
-    version = subprocess.run([args.promtool, "--version"], capture_output=True, text=True).stdout
+    try:
+        version = subprocess.run([args.promtool, "--version"], capture_output=True,
+                                 text=True).stdout
+    except FileNotFoundError:
+        sys.exit("promtool not found (apt-get install prometheus): it is the reference")
     with tempfile.TemporaryDirectory() as d:
         rules = [{"alert": "T%d" % i, "expr": EXPRS[e][0], "annotations": {"a": t}}
                  for i, (t, e) in enumerate(X)]
@@ -368,10 +377,19 @@ def main():
         "cases": cases,
         "parse_errors": perrs,
     }
+    text = json.dumps(out, indent=1, ensure_ascii=False) + "\n"
+    if args.check:
+        with open(args.out) as f:
+            old = f.read()
+        if old != text:
+            sys.exit("%s differs from what %s produces now: rerun %s" %
+                     (args.out, args.promtool, os.path.basename(__file__)))
+        print("%d expansion cases, %d parse-error cases: fixture matches promtool" %
+              (len(cases), len(perrs)))
+        return
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump(out, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+        f.write(text)
     print("%d expansion cases, %d parse-error cases -> %s" % (len(cases), len(perrs), args.out))
 
 
