@@ -313,14 +313,44 @@ def go_unquote(s):
             i += 4
 
 
+def corpus_templates(directory):
+    import yaml  # python3-yaml
+    seen = set()
+    out = []
+    for root, _, files in sorted(os.walk(directory)):
+        for name in sorted(files):
+            if not name.endswith((".yml", ".yaml")):
+                continue
+            with open(os.path.join(root, name)) as f:
+                doc = yaml.safe_load(f) or {}
+            for g in doc.get("groups") or []:
+                for r in g.get("rules") or []:
+                    for k in ("labels", "annotations"):
+                        for v in (r.get(k) or {}).values():
+                            if str(v) not in seen:
+                                seen.add(str(v))
+                                out.append(str(v))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--promtool", default="promtool")
     ap.add_argument("--check", action="store_true",
                     help="compare with the checked-in fixture instead of writing it")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "fixtures",
-                                                  "rules", "template_cases.json"))
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--corpus", default=None,
+                    help="a directory of rule files: their labels' and annotations' templates "
+                         "replace the built-in list (fixture template_corpus_cases.json)")
     args = ap.parse_args()
+    global X, P
+    if args.corpus:
+        X = [(t, "m") for t in corpus_templates(args.corpus)]
+        P = []
+    if args.out is None:
+        args.out = os.path.join(os.path.dirname(__file__), "..", "fixtures", "rules",
+                                "template_corpus_cases.json" if args.corpus
+                                else "template_cases.json")
     try:
         version = subprocess.run([args.promtool, "--version"], capture_output=True,
                                  text=True).stdout
