@@ -258,6 +258,8 @@ X += [  # time formatting and odd ranges
     ('{{ toTime 1700000000 | printf "%v" }}', "m"), ('{{ (toTime 0).Format }}', "m"),
     ('{{ range (query "m" | first) }}{{ end }}', "m"), ("{{ range 5 }}{{ end }}", "m"),
     ('{{ range $i, $v := args "x" "y" }}{{ $i }}{{ $v }}{{ end }}', "m"),
+    ('{{ "x%dy" | printf }}', "m"), ("{{ 1 | printf }}", "m"), ('{{ 2 | printf "%d%d" 1 }}', "m"),
+    ('{{ "a" | index $labels }}', "m"), ("{{ 5 | eq 5 }}", "m"), ('{{ "n" | query | len }}', "m"),
 ]
 
 

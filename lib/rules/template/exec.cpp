@@ -606,8 +606,9 @@ class State {
       for (; i < args.size(); ++i) argv.push_back(eval_arg(dot, elem, *args[i]));
     }
     if (final) {
+      // The piped value is the last argument: a fixed parameter's type, or the variadic one's.
       Param t = fn.params.empty() ? Param::any : fn.params.back();
-      if (!fn.variadic && num_params > 0) t = fn.params[num_params - 1];
+      if (fn.variadic && num_in - 1 < num_fixed) t = fn.params[num_in - 1];
       argv.push_back(validate_type(*final, t));
     }
     Value result;
