@@ -690,11 +690,9 @@ class Tree {
       case It::text:
         return std::make_unique<TextNode>(token.pos, token.val);
       case It::left_delim: {
-        int saved = action_line_;
-        action_line_ = token.line;
+        action_line_ = token.line;  // for "unclosed action started at ..."
         NodePtr n = action();
-        action_line_ = saved == 0 ? 0 : saved;
-        action_line_ = 0;
+        action_line_ = 0;  // Go clears it when the action (and any nested one) ends
         return n;
       }
       default:
