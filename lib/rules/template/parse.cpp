@@ -681,7 +681,7 @@ class Tree {
     ~Nest() { --tree.lex_.nesting; }
     Tree& tree;
   };
-  static constexpr int kMaxNesting = 1000;
+  static constexpr int kMaxNesting = 200;
 
   NodePtr text_or_action() {
     Nest nest(*this);
