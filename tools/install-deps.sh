@@ -13,6 +13,7 @@ test_pkgs=(
   prometheus-node-exporter
   curl python3 clang libclang-rt-14-dev libbenchmark-dev wrk
   python3-statsd        # a real StatsD client for the ingest integration tests
+  python3-yaml          # reads the rule corpus for the template fixture (tests/tools)
 )
 
 want=("${build_pkgs[@]}")

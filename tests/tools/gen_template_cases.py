@@ -6,7 +6,10 @@ with a deliberately wrong exp_annotations, and the expanded text ("got") is harv
 failure report. Parse-error cases go through `promtool check rules` and keep its message.
 Nothing in the fixture is written by hand: rerun this script to regenerate it.
 
-  python3 tests/tools/gen_template_cases.py [--promtool promtool]
+  python3 tests/tools/gen_template_cases.py [--promtool promtool] [--check]
+
+--check regenerates into memory and fails (exit 1) unless the checked-in fixture is identical:
+ctest runs it, so the fixture stays promtool's own output.
 """
 import argparse
 import json
@@ -16,7 +19,8 @@ import subprocess
 import sys
 import tempfile
 
-# The data every case sees (the C++ test feeds the same to sonde's executor).
+# The data every case sees (the C++ test feeds the same to sonde's executor). promtool returns
+# the series of `n` in no fixed order, so cases that depend on order query `sort(n)`.
 SERIES = [
     ('m{instance="db-1.example.com:9100",job="node"}', "1234567.891"),
     ('n{instance="b"}', "2"),
@@ -65,7 +69,7 @@ X = [  # (template, expr variant)
     ("{{ range $labels }}x{{ else }}empty{{ end }}", "zero"),
     ("{{ range $k, $v := $externalLabels }}{{ if eq $k \"env\" }}{{ break }}{{ end }}{{ $k }};{{ end }}", "m"),
     ("{{ range $k, $v := $externalLabels }}{{ if eq $k \"cluster\" }}{{ continue }}{{ end }}{{ $k }};{{ end }}", "m"),
-    ("{{ range $i, $s := query \"n\" }}{{ $i }}:{{ $s.Labels.instance }} {{ end }}", "m"),
+    ("{{ range $i, $s := query \"sort(n)\" }}{{ $i }}:{{ $s.Labels.instance }} {{ end }}", "m"),
     ("{{ $x := 1 }}{{ $x = 2 }}{{ $x }}", "m"),
     ("{{ $x := 1 }}{{ if true }}{{ $x := 2 }}{{ $x }}{{ end }}{{ $x }}", "m"),
     ("{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}", "m"),
@@ -174,10 +178,10 @@ X = [  # (template, expr variant)
     ('{{ (query "m" | first).Value }}', "m"), ('{{ query "m" | first | value }}', "m"),
     ('{{ query "m" | first | label "job" }}', "m"),
     ('{{ with query "nothing" }}x{{ else }}none{{ end }}', "m"),
-    ('{{ range query "n" }}{{ .Labels.instance }}={{ .Value }},{{ end }}', "m"),
+    ('{{ range query "sort(n)" }}{{ .Labels.instance }}={{ .Value }},{{ end }}', "m"),
     ('{{ range sortByLabel "instance" (query "n") }}{{ .Labels.instance }}{{ end }}', "m"),
     ('{{ first (query "nothing") }}', "m"), ('{{ len (query "n") }}', "m"),
-    ('{{ (query "n" | first).Labels }}', "m"), ('[{{ strvalue (query "m" | first) }}]', "m"),
+    ('{{ (query "sort(n)" | first).Labels }}', "m"), ('[{{ strvalue (query "m" | first) }}]', "m"),
     ('{{ query "m" | first }}', "m"), ('{{ range query "sum(n)" }}{{ . }}{{ end }}', "m"),
     ("{{ pathPrefix }}", "m"), ("{{ externalURL }}", "m"),
     # execution errors
@@ -246,6 +250,18 @@ X += [  # more: printing, builtins and numbers
     ('{{ printf "%.15g %.17g" 0.1 0.1 }}', "m"), ('{{ printf "%v" 5e-324 }}', "m"),
     ('{{ printf "%v %v" 1.7976931348623157e308 123456789012345678.0 }}', "m"),
 ]
+X += [  # time formatting and odd ranges
+    ('{{ (toTime 1234567890.5).Format "2006-01-02T15:04:05.000Z07:00" }}', "m"),
+    ('{{ (toTime 1234567890.5).Format "Mon Jan _2 15:04:05 MST 2006" }}', "m"),
+    ('{{ (toTime 1234567890.5).Format "3:04PM Monday January 2, 06 .999 -0700" }}', "m"),
+    ('{{ (toTime 1700000000).Format "02/01 pm 03 4 5 ,00" }}', "m"),
+    ('{{ toTime 1700000000 | printf "%v" }}', "m"), ('{{ (toTime 0).Format }}', "m"),
+    ('{{ range (query "m" | first) }}{{ end }}', "m"), ("{{ range 5 }}{{ end }}", "m"),
+    ('{{ range $i, $v := args "x" "y" }}{{ $i }}{{ $v }}{{ end }}', "m"),
+    ('{{ "x%dy" | printf }}', "m"), ("{{ 1 | printf }}", "m"), ('{{ 2 | printf "%d%d" 1 }}', "m"),
+    ('{{ "a" | index $labels }}', "m"), ("{{ 5 | eq 5 }}", "m"), ('{{ "n" | query | len }}', "m"),
+]
+
 
 P += [
     '{{ template "a" 1 2 }}', '{{ block "x" }}{{ end }}', "{{ if 1 }}{{ else }}{{ else }}{{ end }}",
@@ -255,6 +271,11 @@ P += [
     '{{ range . }}{{ define "x" }}{{ end }}{{ end }}', '{{ define "x" }}{{ break }}{{ end }}',
     "{{ 1e }}", "{{ else if 1 }}", "{{ range $i, $v := 1 }}{{ break }}{{ end }}{{ else }}",
     "{{ .a .b .c", "{{ `unterminated }}", "{{ -}}", "{{ $ := 1 }}", "{{ 1 := 2 }}",
+]
+
+P += [  # errors inside multi-line actions
+    "{{ if true\n\n", "{{ (1\n\n", '{{ "abc\n }}', "a\n{{ $labels.x\n\n.y }", "{{ 1\n}}\n{{ 2\n\n",
+    "{{/* a\nb */ x }}", "{{ `a\nb` | foo }}", "{{ if 1 }}\n\n{{ end }}{{ end }}",
 ]
 
 
@@ -294,13 +315,49 @@ def go_unquote(s):
             i += 4
 
 
+def corpus_templates(directory):
+    import yaml  # python3-yaml
+    seen = set()
+    out = []
+    for root, _, files in sorted(os.walk(directory)):
+        for name in sorted(files):
+            if not name.endswith((".yml", ".yaml")):
+                continue
+            with open(os.path.join(root, name)) as f:
+                doc = yaml.safe_load(f) or {}
+            for g in doc.get("groups") or []:
+                for r in g.get("rules") or []:
+                    for k in ("labels", "annotations"):
+                        for v in (r.get(k) or {}).values():
+                            if str(v) not in seen:
+                                seen.add(str(v))
+                                out.append(str(v))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--promtool", default="promtool")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "fixtures",
-                                                  "rules", "template_cases.json"))
+    ap.add_argument("--check", action="store_true",
+                    help="compare with the checked-in fixture instead of writing it")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--corpus", default=None,
+                    help="a directory of rule files: their labels' and annotations' templates "
+                         "replace the built-in list (fixture template_corpus_cases.json)")
     args = ap.parse_args()
-    version = subprocess.run([args.promtool, "--version"], capture_output=True, text=True).stdout
+    global X, P
+    if args.corpus:
+        X = [(t, "m") for t in corpus_templates(args.corpus)]
+        P = []
+    if args.out is None:
+        args.out = os.path.join(os.path.dirname(__file__), "..", "fixtures", "rules",
+                                "template_corpus_cases.json" if args.corpus
+                                else "template_cases.json")
+    try:
+        version = subprocess.run([args.promtool, "--version"], capture_output=True,
+                                 text=True).stdout
+    except FileNotFoundError:
+        sys.exit("promtool not found (apt-get install prometheus): it is the reference")
     with tempfile.TemporaryDirectory() as d:
         rules = [{"alert": "T%d" % i, "expr": EXPRS[e][0], "annotations": {"a": t}}
                  for i, (t, e) in enumerate(X)]
@@ -352,10 +409,19 @@ def main():
         "cases": cases,
         "parse_errors": perrs,
     }
+    text = json.dumps(out, indent=1, ensure_ascii=False) + "\n"
+    if args.check:
+        with open(args.out) as f:
+            old = f.read()
+        if old != text:
+            sys.exit("%s differs from what %s produces now: rerun %s" %
+                     (args.out, args.promtool, os.path.basename(__file__)))
+        print("%d expansion cases, %d parse-error cases: fixture matches promtool" %
+              (len(cases), len(perrs)))
+        return
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump(out, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+        f.write(text)
     print("%d expansion cases, %d parse-error cases -> %s" % (len(cases), len(perrs), args.out))
 
 

@@ -198,7 +198,7 @@ class State {
       case Kind::nil:
         break;
       default:
-        errorf("range can't iterate over " + tmpl::sprint({val}));
+        errorf("range can't iterate over " + tmpl::print_action(val));
     }
     if (!iterated && r.else_list) walk(dot, *r.else_list);
     pop(outer);
@@ -606,16 +606,26 @@ class State {
       for (; i < args.size(); ++i) argv.push_back(eval_arg(dot, elem, *args[i]));
     }
     if (final) {
+      // The piped value is the last argument: a fixed parameter's type, or the variadic one's.
       Param t = fn.params.empty() ? Param::any : fn.params.back();
-      if (!fn.variadic && num_params > 0) t = fn.params[num_params - 1];
+      if (fn.variadic && num_in - 1 < num_fixed) t = fn.params[num_in - 1];
       argv.push_back(validate_type(*final, t));
     }
+    Value result;
     try {
-      return fn.fn(env_, argv);
+      result = fn.fn(env_, argv);
     } catch (const FuncError& e) {
       at(&node);
       errorf("error calling " + name + ": " + e.message);
     }
+    // A string is bounded like the output: a pipeline that doubles a variable in a loop must
+    // not grow it past what could ever be written.
+    if (result.s.size() > limits_.max_output_bytes) {
+      at(&node);
+      errorf("result of " + name + " exceeds the limit of " +
+             std::to_string(limits_.max_output_bytes) + " bytes");
+    }
+    return result;
   }
 
   const Program& prog_;

@@ -124,9 +124,16 @@ class Lexer {
   enum class State { text, left_delim, comment, inside, done };
   static constexpr std::int32_t kEof = -1;
 
-  int line_at(std::size_t pos) const {
-    return 1 +
-           static_cast<int>(std::count(in_.begin(), in_.begin() + static_cast<long>(pos), '\n'));
+  // Items are emitted at non-decreasing positions, so lines are counted incrementally.
+  int line_at(std::size_t pos) {
+    if (pos < line_pos_) {
+      line_pos_ = 0;
+      line_ = 1;
+    }
+    line_ += static_cast<int>(std::count(in_.begin() + static_cast<long>(line_pos_),
+                                         in_.begin() + static_cast<long>(pos), '\n'));
+    line_pos_ = pos;
+    return line_;
   }
   std::int32_t next() {
     if (pos_ >= in_.size()) {
@@ -514,6 +521,8 @@ class Lexer {
 
   std::string_view in_;
   std::size_t pos_ = 0, start_ = 0, width_ = 0;
+  std::size_t line_pos_ = 0;
+  int line_ = 1;
   int paren_depth_ = 0;
   std::vector<Item> items_;
   std::size_t next_ = 0;
@@ -672,7 +681,7 @@ class Tree {
     ~Nest() { --tree.lex_.nesting; }
     Tree& tree;
   };
-  static constexpr int kMaxNesting = 1000;
+  static constexpr int kMaxNesting = 200;
 
   NodePtr text_or_action() {
     Nest nest(*this);
@@ -681,11 +690,9 @@ class Tree {
       case It::text:
         return std::make_unique<TextNode>(token.pos, token.val);
       case It::left_delim: {
-        int saved = action_line_;
-        action_line_ = token.line;
+        action_line_ = token.line;  // for "unclosed action started at ..."
         NodePtr n = action();
-        action_line_ = saved == 0 ? 0 : saved;
-        action_line_ = 0;
+        action_line_ = 0;  // Go clears it when the action (and any nested one) ends
         return n;
       }
       default:

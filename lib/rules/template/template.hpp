@@ -55,7 +55,7 @@ struct Limits {
   std::size_t max_iterations = 100'000;    // range iterations, all loops together
   /// Nesting of {{template}} calls, control structures and pipelines while executing (Go
   /// allows 100000 {{template}} calls deep; sonde bounds its stack instead).
-  std::size_t max_depth = 1'000;
+  std::size_t max_depth = 200;
   std::size_t max_queries = 100;  // calls of the `query` function
 };
 

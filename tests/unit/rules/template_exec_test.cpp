@@ -70,7 +70,14 @@ TEST_CASE("execution is bounded", "[rules][template][limits]") {
   SECTION("template recursion") {
     std::string r =
         run(R"({{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }})", ctx);
-    CHECK(r.find("exceeded maximum template depth (1000)") != std::string::npos);
+    CHECK(r.find("exceeded maximum template depth (200)") != std::string::npos);
+  }
+  SECTION("strings built without being written") {
+    ctx.limits.max_output_bytes = 10000;
+    std::string r = run(
+        R"({{ $s := "ab" }}{{ range query "x" }}{{ $s = printf "%s%s" $s $s }}{{ end }}{{ len $s }})",
+        ctx);
+    CHECK(r.find("result of printf exceeds the limit of 10000 bytes") != std::string::npos);
   }
   SECTION("queries") {
     ctx.limits.max_queries = 3;
