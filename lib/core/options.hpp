@@ -21,6 +21,8 @@ struct WebOptions {
   Millis read_timeout{10'000};   // whole request must arrive within this
   Millis idle_timeout{60'000};   // keep-alive: idle connection closed after this
   Millis write_timeout{30'000};  // a response not taken by the client within this: dropped
+
+  bool operator==(const WebOptions&) const = default;
 };
 
 enum class LogLevel { debug, info, warn, error };
