@@ -179,6 +179,10 @@ std::string_view reason_name(DropReason r) {
       return "mapping_drop";
     case DropReason::set_limit:
       return "set_limit";
+    case DropReason::truncated:
+      return "truncated";
+    case DropReason::frame_too_long:
+      return "frame_too_long";
   }
   return "malformed";
 }
@@ -188,6 +192,8 @@ LineResult result_of(DropReason r) {
     case DropReason::malformed:
     case DropReason::line_too_long:
     case DropReason::too_many_tags:
+    case DropReason::truncated:
+    case DropReason::frame_too_long:
       return LineResult::malformed;
     default:
       return LineResult::dropped;
@@ -237,12 +243,8 @@ void Aggregator::ingest(Worker& w, std::string_view payload) {
   for_each_line(payload, [&](std::string_view line) { ingest_line(w, line); });
 }
 
-void Aggregator::count_too_long(Worker& w, std::string_view line) {
-  reject(w, DropReason::line_too_long, line);
-}
-
-void Aggregator::count_malformed(Worker& w, std::string_view line) {
-  reject(w, DropReason::malformed, line);
+void Aggregator::count_rejected(Worker& w, DropReason r, std::string_view line) {
+  reject(w, r, line);
 }
 
 void Aggregator::sweep(Worker& w) {
@@ -740,6 +742,14 @@ void Aggregator::collect(core::SnapshotBuilder& out) {
         out.add("sonde_ingest_connections_rejected_total", counter,
                 "Stream connections closed at once because max_connections were open.", l,
                 static_cast<double>(st->connections_rejected.load(std::memory_order_relaxed)));
+      }
+      if (st->reports_truncation) {
+        out.add("sonde_ingest_truncated_datagrams_total", counter,
+                "Datagrams longer than max_datagram_bytes, cut to that length.", l,
+                static_cast<double>(st->truncated_datagrams.load(std::memory_order_relaxed)));
+        out.add("sonde_ingest_truncated_bytes_total", counter,
+                "Bytes cut off datagrams longer than max_datagram_bytes (lost).", l,
+                static_cast<double>(st->truncated_bytes.load(std::memory_order_relaxed)));
       }
     }
     out.gauge("sonde_ingest_series", "Series the DogStatsD aggregator holds.", {},

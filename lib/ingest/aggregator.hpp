@@ -43,8 +43,10 @@ enum class DropReason : std::uint8_t {
   cardinality_limit,
   mapping_drop,
   set_limit,
+  truncated,       // the line cut off where a datagram over max_datagram_bytes was truncated
+  frame_too_long,  // a length-prefixed frame announced over max_datagram_bytes
 };
-inline constexpr std::size_t kDropReasons = 9;
+inline constexpr std::size_t kDropReasons = 11;
 std::string_view reason_name(DropReason r);
 
 /// The `result` of sonde_ingest_lines_total.
@@ -66,8 +68,11 @@ struct ListenerStats {
   std::atomic<std::uint64_t> datagrams{0};             // datagrams, or stream frames/reads
   std::atomic<std::uint64_t> kernel_dropped{0};        // SO_RXQ_OVFL (udp)
   std::atomic<std::uint64_t> connections_rejected{0};  // beyond max_connections (unixstream)
+  std::atomic<std::uint64_t> truncated_datagrams{0};   // over max_datagram_bytes (datagrams)
+  std::atomic<std::uint64_t> truncated_bytes{0};       // the bytes cut off them
   bool reports_kernel_drops = false;
   bool reports_connections = false;
+  bool reports_truncation = false;
 };
 
 class Aggregator;
@@ -116,10 +121,10 @@ class Aggregator {
   /// Feeds one datagram or stream chunk: lines split at '\n'; empty lines are skipped. Never
   /// throws.
   void ingest(Worker& w, std::string_view payload);
-  /// Counts one line that the listener had to cut (truncated datagram, oversized frame).
-  void count_too_long(Worker& w, std::string_view line);
-  /// Counts one line the listener found broken (a stream frame cut short by EOF).
-  void count_malformed(Worker& w, std::string_view line);
+  /// Counts (and logs, rate-limited) one line the listener could not hand over whole: an
+  /// over-long stream line, the cut last line of a truncated datagram, an oversized or
+  /// unfinished stream frame. `line` is what the log shows of it.
+  void count_rejected(Worker& w, DropReason r, std::string_view line);
 
   /// The live source: every family and sonde_ingest_* counters. Expires series past their TTL.
   void collect(core::SnapshotBuilder& out);

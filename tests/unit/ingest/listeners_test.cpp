@@ -29,18 +29,20 @@ struct TempDir {
   fs::path path;
 };
 
-double accepted(Aggregator& agg, const std::string& listener) {
+/// The value of one series of the aggregator's own families, -1 when absent.
+double sample(Aggregator& agg, const std::string& series) {
   core::SnapshotBuilder b;
   agg.collect(b);
   for (const auto& f : b.take().families) {
     for (const auto& s : f.samples) {
-      if (s.series ==
-          "sonde_ingest_lines_total{listener=\"" + listener + "\",result=\"accepted\"}") {
-        return s.value;
-      }
+      if (s.series == series) return s.value;
     }
   }
-  return 0;
+  return -1;
+}
+
+double accepted(Aggregator& agg, const std::string& listener) {
+  return sample(agg, "sonde_ingest_lines_total{listener=\"" + listener + "\",result=\"accepted\"}");
 }
 
 bool wait_accepted(Aggregator& agg, const std::string& listener, double n) {
@@ -106,13 +108,24 @@ TEST_CASE("unixgram listener receives, truncates oversized datagrams, stops prom
   const std::string small = "a:1|c\nb:2|g";
   REQUIRE(::sendto(fd, small.data(), small.size(), 0, reinterpret_cast<sockaddr*>(&addr),
                    sizeof addr) > 0);
-  // 600 bytes: the first line is whole, the second is cut at 512 bytes.
+  // 615 bytes: the first line is whole, the second is cut at 512 bytes (one `truncated` line).
   const std::string big = "c:1|c\nd:1|c|#t:" + std::string(600, 'x');
   REQUIRE(::sendto(fd, big.data(), big.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr) >
           0);
+  // Cut right after a '\n' (2 empty lines + 85 lines of 6 bytes = 512): the 85 lines that
+  // arrived are whole, none is counted as cut; the 10 after them are lost with their 60 bytes.
+  std::string even = "\n\n";
+  for (int i = 0; i < 95; ++i) even += "e:1|c\n";
+  REQUIRE(::sendto(fd, even.data(), even.size(), 0, reinterpret_cast<sockaddr*>(&addr),
+                   sizeof addr) > 0);
   ::close(fd);
-  CHECK(wait_accepted(agg, "unixgram", 3));
-  CHECK(agg.dropped(DropReason::line_too_long) == 1);
+  CHECK(wait_accepted(agg, "unixgram", 3 + 85));
+  CHECK(agg.dropped(DropReason::truncated) == 1);
+  CHECK(agg.dropped(DropReason::line_too_long) == 0);
+  CHECK(sample(agg, "sonde_ingest_truncated_datagrams_total{listener=\"unixgram\"}") == 2);
+  CHECK(sample(agg, "sonde_ingest_truncated_bytes_total{listener=\"unixgram\"}") ==
+        static_cast<double>(big.size() - 512 + 60));
+  CHECK(sample(agg, "sonde_ingest_lines_total{listener=\"unixgram\",result=\"malformed\"}") == 1);
 
   const auto t0 = std::chrono::steady_clock::now();
   l->stop();
