@@ -27,6 +27,7 @@
 #include "core/metrics.hpp"
 #include "core/options_ingest.hpp"
 #include "core/rate_limit.hpp"
+#include "core/result.hpp"
 #include "ingest/dogstatsd.hpp"
 #include "ingest/mapper.hpp"
 
@@ -143,11 +144,13 @@ class Aggregator {
   void check_line(Worker& w, const ServiceCheckLine& c, std::string_view line);
   /// Applies a line to a series; false with a reason when a set is full.
   bool apply(Worker& w, Series& s, const MetricLine& m);
-  std::shared_ptr<Series> resolve(Worker& w, const MetricLine& m, DropReason& why);
-  std::shared_ptr<Series> register_series(const std::string& name, SeriesKind kind,
-                                          std::vector<std::pair<std::string, std::string>> labels,
-                                          const MappingRule* rule, bool internal,
-                                          std::int64_t now_ns, DropReason& why);
+  /// A series, or why the line that names it is dropped.
+  using Admitted = core::Result<std::shared_ptr<Series>, DropReason>;
+  /// The slow path of a raw key seen for the first time: mapping, name, labels, registration.
+  Admitted resolve(Worker& w, const MetricLine& m);
+  Admitted register_series(const std::string& name, SeriesKind kind,
+                           std::vector<std::pair<std::string, std::string>> labels,
+                           const MappingRule* rule, bool internal, std::int64_t now_ns);
   std::vector<std::pair<std::string, std::string>> canonical_labels(std::string_view tags);
   void sweep(Worker& w);
 

@@ -4,10 +4,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -153,5 +155,43 @@ TEST_CASE("udp listener binds port 0 and counts lines", "[ingest][listeners]") {
           0);
   ::close(fd);
   CHECK(wait_accepted(agg, "udp", 2));
+  l->stop();
+}
+
+TEST_CASE("unixstream length-prefixed: a length over the limit is frame_too_long and closes",
+          "[ingest][listeners]") {
+  TempDir dir;
+  core::IngestOptions o;
+  o.unixstream.path = dir.path / "dsd-stream.sock";
+  o.unixstream.framing = core::StreamFraming::length_prefixed;
+  o.max_datagram_bytes = 512;
+  Aggregator agg(o, nullptr);
+  auto l = make_unixstream_listener(agg, o);
+  REQUIRE(l->start().ok());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, o.unixstream.path.c_str());
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const auto frame = [](std::string_view payload) {
+    const auto n = static_cast<std::uint32_t>(payload.size());
+    std::string out{static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+                    static_cast<char>((n >> 16) & 0xff), static_cast<char>(n >> 24)};
+    return out + std::string(payload);
+  };
+  // One good frame, a header of 513 bytes (one over), then a frame that must not count.
+  const std::string bytes =
+      frame("a:1|c") + std::string("\x01\x02\x00\x00", 4) + std::string(513, 'x') + frame("b:1|c");
+  REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+  const timeval limit{5, 0};  // only catches a listener that never closes
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  char c = 0;
+  const ssize_t n = ::read(fd, &c, 1);
+  CHECK((n == 0 || (n < 0 && errno == ECONNRESET)));  // closed by the listener
+  ::close(fd);
+  CHECK(wait_accepted(agg, "unixstream", 1));
+  CHECK(agg.dropped(DropReason::frame_too_long) == 1);
+  CHECK(sample(agg, "sonde_ingest_lines_total{listener=\"unixstream\",result=\"malformed\"}") == 1);
+  CHECK(accepted(agg, "unixstream") == 1);
   l->stop();
 }
