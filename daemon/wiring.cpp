@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cassert>
 #include <chrono>
 #include <csignal>
 #include <memory>
@@ -116,12 +117,6 @@ namespace {
 constexpr int kIoThreads = 2;
 // After SIGTERM, in-flight requests get this long before the loop is stopped regardless.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(1500);
-
-bool same_web(const http::WebOptions& a, const http::WebOptions& b) {
-  return a.listen_address == b.listen_address && a.max_connections == b.max_connections &&
-         a.max_header_bytes == b.max_header_bytes && a.read_timeout == b.read_timeout &&
-         a.idle_timeout == b.idle_timeout && a.write_timeout == b.write_timeout;
-}
 
 /// Two mappings map every name alike (both absent, or compiled from equal specs).
 bool same_mapping(const std::shared_ptr<const ingest::Mapper>& a,
@@ -271,7 +266,8 @@ class Daemon {
   }
 
   /// Applies a valid configuration. Everything that can fail (binding a new listen address) is
-  /// done first, so a failure leaves the running configuration untouched.
+  /// done first, so a failure leaves the running configuration untouched; the HTTP listener in
+  /// force is only replaced by one already listening.
   core::Status apply(const config::Config& next,
                      const std::shared_ptr<const ingest::Mapper>& next_mapper) {
     // The mapping file was loaded with the configuration (a bad one rejected the reload before
@@ -288,27 +284,13 @@ class Daemon {
         ingest = ingest::Ingest::create(next.ingest, next_mapper, dirs_.runtime);
       }
     }
+    // A new listen address is bound now, beside the running listener, so that a failure
+    // (address in use, cannot resolve) rejects the reload with the old one still serving.
+    const http::WebChange web = http::web_change(config_.web, next.web);
     std::unique_ptr<http::Server> server;
-    if (!same_web(next.web, config_.web)) {
-      if (next.web.listen_address == config_.web.listen_address) {
-        // Same address, other limits: the old listener must let go of the port first.
-        server_->stop();
-        retire(std::move(server_));
-        server_ = make_server(next.web);
-        if (auto st = server_->start(); !st.ok()) {
-          spdlog::error("cannot rebind {}: {}; serving with the previous web options",
-                        next.web.listen_address, st.message());
-          server_ = make_server(config_.web);
-          if (auto again = server_->start(); !again.ok()) {
-            spdlog::critical("cannot rebind {} at all: {}", config_.web.listen_address,
-                             again.message());
-          }
-          return st;
-        }
-      } else {
-        server = make_server(next.web);
-        if (auto st = server->start(); !st.ok()) return st;
-      }
+    if (web == http::WebChange::new_listener) {
+      server = make_server(next.web);
+      if (auto st = server->start(); !st.ok()) return st;
     }
     if (ingest) {
       // The sockets' paths and addresses may be the same: the old listeners let go first.
@@ -336,6 +318,10 @@ class Daemon {
       retire(std::move(server_));
       server_ = std::move(server);
       spdlog::info("listening on {}", server_->local_address());
+    } else if (web == http::WebChange::reconfigure) {
+      // Same socket, new limits: nothing is unbound, so nothing can fail to bind again.
+      [[maybe_unused]] const core::Status st = server_->reconfigure(next.web);
+      assert(st.ok());  // web_change() said the address is the same
     }
     restart_collectors(next);
     set_router(next);

@@ -79,10 +79,15 @@ std::string mig_profile_name(unsigned slices, unsigned long long memory_mib) {
   return std::to_string(slices) + "g." + std::to_string(gib) + "gb";
 }
 
+/// Frame buffer memory in MiB; a part NVML cannot give is absent.
+struct FbMemory {
+  std::optional<double> free, used, reserved;
+};
+
 struct MigReading {
   unsigned gpu_instance_id = 0;
   std::string profile;
-  std::optional<double> fb_free, fb_used, fb_reserved;  // MiB
+  FbMemory fb;
 };
 
 struct ProcReading {
@@ -129,8 +134,8 @@ struct ReadPlan {
 
 bool on(const ReadPlan& p, Field f) { return p.enabled[static_cast<std::size_t>(f)]; }
 
-void read_memory(const NvmlApi& api, nvml::Device h, Reading& r, std::optional<double>& free_mib,
-                 std::optional<double>& used_mib, std::optional<double>& reserved_mib) {
+FbMemory read_memory(const NvmlApi& api, nvml::Device h, Reading& r) {
+  FbMemory fb;
   if (api.memory_v2) {
     nvml::MemoryV2 m{};
     m.version = nvml::kMemoryV2Version;
@@ -139,22 +144,23 @@ void read_memory(const NvmlApi& api, nvml::Device h, Reading& r, std::optional<d
       // amount". DCGM_FI_DEV_FB_USED excludes it (an idle T4 shows FB_USED 0, FB_RESERVED 447,
       // FB_FREE 14912 of 15360 MiB), so used + free + reserved = total. Integer MiB, truncated.
       const unsigned long long used = m.used > m.reserved ? m.used - m.reserved : 0;
-      free_mib = static_cast<double>(m.free / (1024 * 1024));
-      used_mib = static_cast<double>(used / (1024 * 1024));
-      reserved_mib = static_cast<double>(m.reserved / (1024 * 1024));
-      return;
+      fb.free = static_cast<double>(m.free / (1024 * 1024));
+      fb.used = static_cast<double>(used / (1024 * 1024));
+      fb.reserved = static_cast<double>(m.reserved / (1024 * 1024));
+      return fb;
     }
-    if (r.lost) return;
+    if (r.lost) return fb;
   }
   if (api.memory_v1) {
     nvml::Memory m{};
     // v1 (old drivers): used is "Sum of Reserved and Allocated device memory" and the reserved
     // part is unknown, so FB_USED includes it and FB_RESERVED is absent.
     if (r.ok(api.memory_v1(h, &m))) {
-      free_mib = static_cast<double>(m.free / (1024 * 1024));
-      used_mib = static_cast<double>(m.used / (1024 * 1024));
+      fb.free = static_cast<double>(m.free / (1024 * 1024));
+      fb.used = static_cast<double>(m.used / (1024 * 1024));
     }
   }
+  return fb;
 }
 
 // Appends the processes one call reports (pid -> bytes, the larger if listed twice).
@@ -235,11 +241,10 @@ void read_device(const NvmlApi& api, nvml::Device h, const ReadPlan& plan, Readi
     r.set(Field::dec_util, u);
   }
   if (on(plan, Field::fb_free) || on(plan, Field::fb_used) || on(plan, Field::fb_reserved)) {
-    std::optional<double> f, us, res;
-    read_memory(api, h, r, f, us, res);
-    if (f) r.set(Field::fb_free, *f);
-    if (us) r.set(Field::fb_used, *us);
-    if (res) r.set(Field::fb_reserved, *res);
+    const FbMemory fb = read_memory(api, h, r);
+    if (fb.free) r.set(Field::fb_free, *fb.free);
+    if (fb.used) r.set(Field::fb_used, *fb.used);
+    if (fb.reserved) r.set(Field::fb_reserved, *fb.reserved);
   }
   if (api.temperature && on(plan, Field::gpu_temp) &&
       r.ok(api.temperature(h, nvml::kTemperatureGpu, &u))) {
@@ -359,7 +364,7 @@ void read_device(const NvmlApi& api, nvml::Device h, const ReadPlan& plan, Readi
       if (api.attributes && r.ok(api.attributes(mig, &attr))) {
         m.profile = mig_profile_name(attr.gpuInstanceSliceCount, attr.memorySizeMB);
       }
-      read_memory(api, mig, r, m.fb_free, m.fb_used, m.fb_reserved);
+      m.fb = read_memory(api, mig, r);
       r.migs.push_back(std::move(m));
     }
   }
@@ -631,9 +636,9 @@ void GpuCollector::emit(const Device& d, const Reading& r, core::SnapshotBuilder
                                       {"modelName", d.model},       {host_label, hostname_},
                                       {"GPU_I_PROFILE", m.profile}, {"GPU_I_ID", gi}};
     const std::pair<Field, const std::optional<double>*> fb[] = {
-        {Field::fb_free, &m.fb_free},
-        {Field::fb_used, &m.fb_used},
-        {Field::fb_reserved, &m.fb_reserved}};
+        {Field::fb_free, &m.fb.free},
+        {Field::fb_used, &m.fb.used},
+        {Field::fb_reserved, &m.fb.reserved}};
     for (const auto& [f, v] : fb) {
       if (!*v || !enabled_[static_cast<std::size_t>(f)]) continue;
       const FieldInfo& fi = field_info(f);

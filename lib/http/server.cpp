@@ -142,7 +142,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   Listener(asio::io_context& io, http::WebOptions options, Server::Handler handler,
            prometheus::Registry& registry)
       : io_(io),
-        options_(std::move(options)),
+        options_(std::make_shared<const http::WebOptions>(std::move(options))),
         handler_(std::move(handler)),
         rejections_(registry),
         acceptor_(asio::make_strand(io)),
@@ -151,7 +151,21 @@ class Listener : public std::enable_shared_from_this<Listener> {
   core::Status start();
   void stop();
 
-  const http::WebOptions& options() const { return options_; }
+  /// The options in force; reconfigure() may replace them at any time, so a caller keeps the
+  /// pointer for as long as it uses them.
+  std::shared_ptr<const http::WebOptions> options() const {
+    std::lock_guard lock(mu_);
+    return options_;
+  }
+  core::Status reconfigure(const http::WebOptions& next) {
+    std::lock_guard lock(mu_);
+    if (next.listen_address != options_->listen_address) {
+      return core::error("web options with another listen address (" + next.listen_address +
+                         ") need a new listener");
+    }
+    options_ = std::make_shared<const http::WebOptions>(next);
+    return core::ok();
+  }
   const Server::Handler& handler() const { return handler_; }
   bool stopping() const { return stopping_.load(); }
   const std::string& local_address() const { return local_; }
@@ -177,7 +191,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void close_all();
 
   asio::io_context& io_;
-  const http::WebOptions options_;
+  std::shared_ptr<const http::WebOptions> options_;  // under mu_
   const Server::Handler handler_;
   Rejections rejections_;
   tcp::acceptor acceptor_;  // on its own strand: accept handlers and close_all() never overlap
@@ -186,7 +200,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> rejected_{0};
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // options_, sessions_
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
 };
 
@@ -216,19 +230,19 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void wait_for_request() {
     if (listener_->stopping()) return close();
-    const auto& o = listener_->options();
-    parser_.emplace();
-    parser_->header_limit(o.max_header_bytes);
-    parser_->body_limit(kBodyLimit);
+    const auto o = listener_->options();
+    const auto now = std::chrono::steady_clock::now();
+    // pipelined: the next request has begun, and has read_timeout from now
+    if (buffer_.size() > 0) return begin_request(*o, now + o->read_timeout);
+    idle_ = true;
     // A client that connects must send its request within read_timeout; between requests a
     // keep-alive connection may sit idle for idle_timeout, and then has read_timeout again.
-    deadline_ = std::chrono::steady_clock::now() + o.read_timeout;
-    if (buffer_.size() > 0) return read_request();  // pipelined: the next request has begun
-    idle_ = true;
-    if (served_ > 0)
-      stream_.expires_after(o.idle_timeout);
-    else
+    if (served_ > 0) {
+      stream_.expires_after(o->idle_timeout);
+    } else {
+      deadline_ = now + o->read_timeout;
       stream_.expires_at(deadline_);
+    }
     stream_.async_read_some(
         buffer_.prepare(kReadChunk),
         beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
@@ -244,8 +258,18 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return fail(ec, "read");
     buffer_.commit(n);
-    if (served_ > 0)
-      deadline_ = std::chrono::steady_clock::now() + listener_->options().read_timeout;
+    const auto o = listener_->options();
+    begin_request(*o, served_ > 0 ? std::chrono::steady_clock::now() + o->read_timeout : deadline_);
+  }
+
+  /// A request has begun: it is read and answered under the options in force now (a reload's
+  /// new limits apply from the next request of an open connection), by `deadline`.
+  void begin_request(const http::WebOptions& o, std::chrono::steady_clock::time_point deadline) {
+    parser_.emplace();
+    parser_->header_limit(o.max_header_bytes);
+    parser_->body_limit(kBodyLimit);
+    write_timeout_ = o.write_timeout;
+    deadline_ = deadline;
     read_request();
   }
 
@@ -328,7 +352,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(bool keep_alive) {
-    stream_.expires_after(listener_->options().write_timeout);
+    stream_.expires_after(write_timeout_);
     bhttp::async_write(
         stream_, res_,
         beast::bind_front_handler(&Session::on_write, shared_from_this(), keep_alive));
@@ -373,8 +397,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bhttp::response<bhttp::string_body> res_;
   std::shared_ptr<Listener> listener_;
   std::chrono::steady_clock::time_point deadline_{};
-  std::uint64_t served_ = 0;  // responses written on this connection
-  bool idle_ = false;         // waiting for the first byte of a request
+  std::chrono::milliseconds write_timeout_{};  // of the options the current request began under
+  std::uint64_t served_ = 0;      // responses written on this connection
+  bool idle_ = false;             // waiting for the first byte of a request
   bool closed_ = false;
 };
 
@@ -396,14 +421,14 @@ core::Result<std::vector<tcp::endpoint>> Listener::endpoints(const core::ListenA
   const auto results =
       resolver.resolve(spec.host, std::to_string(spec.port), tcp::resolver::numeric_service, ec);
   if (ec) {
-    return core::error("cannot resolve \"" + spec.host + "\" in listen address \"" +
-                       options_.listen_address + "\": " + ec.message());
+    return core::error("cannot resolve \"" + spec.host + "\" in listen address \"" + options()->listen_address +
+                       "\": " + ec.message());
   }
   std::vector<tcp::endpoint> out;
   for (const auto& entry : results) out.push_back(entry.endpoint());
   if (out.empty()) {
-    return core::error("cannot resolve \"" + spec.host + "\" in listen address \"" +
-                       options_.listen_address + "\": no addresses");
+    return core::error("cannot resolve \"" + spec.host + "\" in listen address \"" + options()->listen_address +
+                       "\": no addresses");
   }
   return out;
 }
@@ -432,7 +457,8 @@ core::Status Listener::start() {
 }
 
 core::Status Listener::open() {
-  auto spec = parse_listen_address(options_.listen_address);
+  const std::string address = options()->listen_address;  // fixed for a listener's life
+  auto spec = parse_listen_address(address);
   if (!spec) return spec.status();
   auto eps = endpoints(*spec);
   if (!eps) return eps.status();
@@ -441,9 +467,9 @@ core::Status Listener::open() {
     ec = bind_to(ep);
     if (!ec) break;
   }
-  if (ec) return core::error("cannot listen on " + options_.listen_address + ": " + ec.message());
+  if (ec) return core::error("cannot listen on " + address + ": " + ec.message());
   local_ = format_endpoint(acceptor_.local_endpoint(ec));
-  if (ec) return core::error("cannot listen on " + options_.listen_address + ": " + ec.message());
+  if (ec) return core::error("cannot listen on " + address + ": " + ec.message());
   // Through the strand: stop() may already be running on another thread.
   asio::dispatch(acceptor_.get_executor(),
                  beast::bind_front_handler(&Listener::accept, shared_from_this()));
@@ -471,12 +497,11 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (connections() >= options_.max_connections) {
+  if (const std::uint32_t max = options()->max_connections; connections() >= max) {
     // Accept and close rather than leave it in the backlog: the client learns at once.
     rejected_++;
-    rejections_.count(
-        Reject::max_connections, peer_of(socket),
-        std::to_string(options_.max_connections) + " connections open (web.max_connections)");
+    rejections_.count(Reject::max_connections, peer_of(socket),
+                      std::to_string(max) + " connections open (web.max_connections)");
     beast::error_code ignored;
     socket.close(ignored);
   } else {
@@ -509,6 +534,12 @@ void Listener::close_all() {
 
 }  // namespace
 
+WebChange web_change(const http::WebOptions& running, const http::WebOptions& next) {
+  if (running == next) return WebChange::none;
+  if (running.listen_address != next.listen_address) return WebChange::new_listener;
+  return WebChange::reconfigure;
+}
+
 struct Server::Impl {
   std::shared_ptr<Listener> listener;
 };
@@ -528,6 +559,12 @@ Server::~Server() { impl_->listener->stop(); }
 core::Status Server::start() { return impl_->listener->start(); }
 
 std::string Server::local_address() const { return impl_->listener->local_address(); }
+
+core::Status Server::reconfigure(const http::WebOptions& next) {
+  return impl_->listener->reconfigure(next);
+}
+
+http::WebOptions Server::options() const { return *impl_->listener->options(); }
 
 void Server::stop() { impl_->listener->stop(); }
 

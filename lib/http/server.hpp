@@ -19,6 +19,18 @@ class Registry;
 
 namespace sonde::http {
 
+/// What moving a running server from `running` to `next` web options takes. This module
+/// decides; the daemon orders the steps (bind the new listener before anything else of a
+/// reload can fail, apply in place or swap only once nothing can).
+enum class WebChange {
+  none,          // equal options
+  reconfigure,   // Server::reconfigure applies them to the running listener: same socket
+  new_listener,  // another listen address: a new Server, started before the old one stops
+};
+/// Every option but the listen address applies to the running listener; a field that ever
+/// needs a new socket must be named here.
+WebChange web_change(const http::WebOptions& running, const http::WebOptions& next);
+
 class Server {
  public:
   using Handler = std::function<Response(const Request&)>;
@@ -36,6 +48,13 @@ class Server {
   core::Status start();
   /// "host:port" actually bound (port 0 resolved).
   std::string local_address() const;
+  /// Applies options that need no new socket (web_change() == reconfigure) to the running
+  /// listener: max_connections at the next accept; header limit and timeouts from each
+  /// connection's next request. Open connections stay. An error (and nothing changes) when
+  /// `next` has another listen address.
+  core::Status reconfigure(const http::WebOptions& next);
+  /// The options in force.
+  http::WebOptions options() const;
   /// Stops accepting; open connections finish their in-flight request and close. Safe to call
   /// from any thread; idempotent.
   void stop();

@@ -179,6 +179,10 @@ std::string_view reason_name(DropReason r) {
       return "mapping_drop";
     case DropReason::set_limit:
       return "set_limit";
+    case DropReason::truncated:
+      return "truncated";
+    case DropReason::frame_too_long:
+      return "frame_too_long";
   }
   return "malformed";
 }
@@ -188,6 +192,8 @@ LineResult result_of(DropReason r) {
     case DropReason::malformed:
     case DropReason::line_too_long:
     case DropReason::too_many_tags:
+    case DropReason::truncated:
+    case DropReason::frame_too_long:
       return LineResult::malformed;
     default:
       return LineResult::dropped;
@@ -237,12 +243,8 @@ void Aggregator::ingest(Worker& w, std::string_view payload) {
   for_each_line(payload, [&](std::string_view line) { ingest_line(w, line); });
 }
 
-void Aggregator::count_too_long(Worker& w, std::string_view line) {
-  reject(w, DropReason::line_too_long, line);
-}
-
-void Aggregator::count_malformed(Worker& w, std::string_view line) {
-  reject(w, DropReason::malformed, line);
+void Aggregator::count_rejected(Worker& w, DropReason r, std::string_view line) {
+  reject(w, r, line);
 }
 
 void Aggregator::sweep(Worker& w) {
@@ -309,13 +311,12 @@ void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view li
       s = it->second.get();
     } else {
       if (it != w.cache_.end()) w.cache_.erase(it);
-      DropReason why = DropReason::malformed;
-      auto sp = resolve(w, m, why);
-      if (!sp) return reject(w, why, line);
+      auto sp = resolve(w, m);
+      if (!sp) return reject(w, sp.error(), line);
       // Bounded: every entry is an admitted series (or a tag order of one).
       if (w.cache_.size() >= std::size_t{options_.max_series} * 2) w.cache_.clear();
-      s = sp.get();
-      w.cache_.emplace(w.key_, std::move(sp));
+      s = sp->get();
+      w.cache_.emplace(w.key_, std::move(*sp));
     }
     if (!apply(w, *s, m)) return reject(w, DropReason::set_limit, line);
     // Expired by a reader while we updated it: the update went to a series nobody exposes any
@@ -423,13 +424,10 @@ Labels Aggregator::canonical_labels(std::string_view tags) {
   return labels;
 }
 
-std::shared_ptr<Series> Aggregator::resolve(Worker& w, const MetricLine& m, DropReason& why) {
+Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m) {
   std::optional<MappingResult> mapped;
   if (mapper_) mapped = mapper_->map(m.name, m.kind);
-  if (mapped && mapped->rule->drop) {
-    why = DropReason::mapping_drop;
-    return nullptr;
-  }
+  if (mapped && mapped->rule->drop) return DropReason::mapping_drop;
   std::string name;
   if (mapped) {
     name = is_valid_metric_name(mapped->name) ? mapped->name : sanitize_name(mapped->name);
@@ -440,10 +438,7 @@ std::shared_ptr<Series> Aggregator::resolve(Worker& w, const MetricLine& m, Drop
       name += "_total";
     }
   }
-  if (name.empty()) {
-    why = DropReason::malformed;
-    return nullptr;
-  }
+  if (name.empty()) return DropReason::malformed;
   ingest::ObserverType observer = options_.observer_type;
   if (mapper_ && mapper_->defaults().observer.observer_type) {
     observer = *mapper_->defaults().observer.observer_type;
@@ -472,18 +467,16 @@ std::shared_ptr<Series> Aggregator::resolve(Worker& w, const MetricLine& m, Drop
     std::sort(labels.begin(), labels.end());
   }
   return register_series(name, kind_for(m.kind, observer), std::move(labels),
-                         mapped ? mapped->rule : nullptr, false, w.now_ns_, why);
+                         mapped ? mapped->rule : nullptr, false, w.now_ns_);
 }
 
-std::shared_ptr<Series> Aggregator::register_series(const std::string& name, SeriesKind kind,
-                                                    Labels labels, const MappingRule* rule,
-                                                    bool internal, std::int64_t now_ns,
-                                                    DropReason& why) {
+Aggregator::Admitted Aggregator::register_series(const std::string& name, SeriesKind kind,
+                                                 Labels labels, const MappingRule* rule,
+                                                 bool internal, std::int64_t now_ns) {
   if (!internal) {
     for (auto prefix : kReservedPrefixes) {
       if (std::string_view(name).substr(0, prefix.size()) == prefix) {
-        why = DropReason::reserved_name;
-        return nullptr;
+        return DropReason::reserved_name;
       }
     }
   }
@@ -492,27 +485,15 @@ std::shared_ptr<Series> Aggregator::register_series(const std::string& name, Ser
   FamilyState* f = nullptr;
   if (auto it = families_.find(name); it != families_.end()) {
     f = it->second.get();
-    if (f->kind != kind) {
-      why = DropReason::type_conflict;
-      return nullptr;
-    }
+    if (f->kind != kind) return DropReason::type_conflict;
     if (auto s = f->series.find(text); s != f->series.end()) return s->second;
-    if (f->series.size() >= options_.max_series_per_metric) {
-      why = DropReason::cardinality_limit;
-      return nullptr;
-    }
+    if (f->series.size() >= options_.max_series_per_metric) return DropReason::cardinality_limit;
   } else {
     for (const auto& n : exposed_names(name, kind)) {
-      if (names_.count(n)) {
-        why = DropReason::type_conflict;
-        return nullptr;
-      }
+      if (names_.count(n)) return DropReason::type_conflict;
     }
   }
-  if (series_count_ >= options_.max_series) {
-    why = DropReason::cardinality_limit;
-    return nullptr;
-  }
+  if (series_count_ >= options_.max_series) return DropReason::cardinality_limit;
   if (!f) {
     auto fam = std::make_unique<FamilyState>();
     fam->name = name;
@@ -595,12 +576,11 @@ void Aggregator::event_line(Worker& w, const EventLine& e, std::string_view line
   set("priority", e.priority);
   set("source_type", e.source_type);
   std::sort(labels.begin(), labels.end());
-  DropReason why = DropReason::malformed;
   auto s = register_series("sonde_app_events_total", SeriesKind::counter, std::move(labels),
-                           nullptr, true, w.now_ns_, why);
-  if (!s) return reject(w, why, line);
-  add_atomic(s->value, 1);
-  s->last_ns.store(w.now_ns_, std::memory_order_relaxed);
+                           nullptr, true, w.now_ns_);
+  if (!s) return reject(w, s.error(), line);
+  add_atomic((*s)->value, 1);
+  (*s)->last_ns.store(w.now_ns_, std::memory_order_relaxed);
   accept(w);
 }
 
@@ -613,13 +593,14 @@ void Aggregator::check_line(Worker& w, const ServiceCheckLine& c, std::string_vi
                labels.end());
   labels.emplace_back("check", std::move(check));
   std::sort(labels.begin(), labels.end());
-  DropReason why = DropReason::malformed;
-  auto status = register_series("sonde_app_service_check_status", SeriesKind::gauge, labels,
-                                nullptr, true, w.now_ns_, why);
-  if (!status) return reject(w, why, line);
-  auto ts = register_series("sonde_app_service_check_timestamp_seconds", SeriesKind::gauge,
-                            std::move(labels), nullptr, true, w.now_ns_, why);
-  if (!ts) return reject(w, why, line);
+  auto status_series = register_series("sonde_app_service_check_status", SeriesKind::gauge, labels,
+                                       nullptr, true, w.now_ns_);
+  if (!status_series) return reject(w, status_series.error(), line);
+  auto ts_series = register_series("sonde_app_service_check_timestamp_seconds", SeriesKind::gauge,
+                                   std::move(labels), nullptr, true, w.now_ns_);
+  if (!ts_series) return reject(w, ts_series.error(), line);
+  const std::shared_ptr<Series>& status = *status_series;
+  const std::shared_ptr<Series>& ts = *ts_series;
   status->value.store(c.status, std::memory_order_relaxed);
   const double now = std::chrono::duration<double>(clock_.now().time_since_epoch()).count();
   ts->value.store(c.timestamp.value_or(now), std::memory_order_relaxed);
@@ -741,6 +722,14 @@ void Aggregator::collect(core::SnapshotBuilder& out) {
         out.add("sonde_ingest_connections_rejected_total", counter,
                 "Stream connections closed at once because max_connections were open.", l,
                 static_cast<double>(st->connections_rejected.load(std::memory_order_relaxed)));
+      }
+      if (st->reports_truncation) {
+        out.add("sonde_ingest_truncated_datagrams_total", counter,
+                "Datagrams longer than max_datagram_bytes, cut to that length.", l,
+                static_cast<double>(st->truncated_datagrams.load(std::memory_order_relaxed)));
+        out.add("sonde_ingest_truncated_bytes_total", counter,
+                "Bytes cut off datagrams longer than max_datagram_bytes (lost).", l,
+                static_cast<double>(st->truncated_bytes.load(std::memory_order_relaxed)));
       }
     }
     out.gauge("sonde_ingest_series", "Series the DogStatsD aggregator holds.", {},

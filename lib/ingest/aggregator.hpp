@@ -26,6 +26,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/rate_limit.hpp"
+#include "core/result.hpp"
 #include "ingest/dogstatsd.hpp"
 #include "ingest/mapper.hpp"
 #include "ingest/options.hpp"
@@ -43,8 +44,10 @@ enum class DropReason : std::uint8_t {
   cardinality_limit,
   mapping_drop,
   set_limit,
+  truncated,       // the line cut off where a datagram over max_datagram_bytes was truncated
+  frame_too_long,  // a length-prefixed frame announced over max_datagram_bytes
 };
-inline constexpr std::size_t kDropReasons = 9;
+inline constexpr std::size_t kDropReasons = 11;
 std::string_view reason_name(DropReason r);
 
 /// The `result` of sonde_ingest_lines_total.
@@ -66,8 +69,11 @@ struct ListenerStats {
   std::atomic<std::uint64_t> datagrams{0};             // datagrams, or stream frames/reads
   std::atomic<std::uint64_t> kernel_dropped{0};        // SO_RXQ_OVFL (udp)
   std::atomic<std::uint64_t> connections_rejected{0};  // beyond max_connections (unixstream)
+  std::atomic<std::uint64_t> truncated_datagrams{0};   // over max_datagram_bytes (datagrams)
+  std::atomic<std::uint64_t> truncated_bytes{0};       // the bytes cut off them
   bool reports_kernel_drops = false;
   bool reports_connections = false;
+  bool reports_truncation = false;
 };
 
 class Aggregator;
@@ -116,10 +122,10 @@ class Aggregator {
   /// Feeds one datagram or stream chunk: lines split at '\n'; empty lines are skipped. Never
   /// throws.
   void ingest(Worker& w, std::string_view payload);
-  /// Counts one line that the listener had to cut (truncated datagram, oversized frame).
-  void count_too_long(Worker& w, std::string_view line);
-  /// Counts one line the listener found broken (a stream frame cut short by EOF).
-  void count_malformed(Worker& w, std::string_view line);
+  /// Counts (and logs, rate-limited) one line the listener could not hand over whole: an
+  /// over-long stream line, the cut last line of a truncated datagram, an oversized or
+  /// unfinished stream frame. `line` is what the log shows of it.
+  void count_rejected(Worker& w, DropReason r, std::string_view line);
 
   /// The live source: every family and sonde_ingest_* counters. Expires series past their TTL.
   void collect(core::SnapshotBuilder& out);
@@ -138,11 +144,13 @@ class Aggregator {
   void check_line(Worker& w, const ServiceCheckLine& c, std::string_view line);
   /// Applies a line to a series; false with a reason when a set is full.
   bool apply(Worker& w, Series& s, const MetricLine& m);
-  std::shared_ptr<Series> resolve(Worker& w, const MetricLine& m, DropReason& why);
-  std::shared_ptr<Series> register_series(const std::string& name, SeriesKind kind,
-                                          std::vector<std::pair<std::string, std::string>> labels,
-                                          const MappingRule* rule, bool internal,
-                                          std::int64_t now_ns, DropReason& why);
+  /// A series, or why the line that names it is dropped.
+  using Admitted = core::Result<std::shared_ptr<Series>, DropReason>;
+  /// The slow path of a raw key seen for the first time: mapping, name, labels, registration.
+  Admitted resolve(Worker& w, const MetricLine& m);
+  Admitted register_series(const std::string& name, SeriesKind kind,
+                           std::vector<std::pair<std::string, std::string>> labels,
+                           const MappingRule* rule, bool internal, std::int64_t now_ns);
   std::vector<std::pair<std::string, std::string>> canonical_labels(std::string_view tags);
   void sweep(Worker& w);
 

@@ -132,8 +132,11 @@ class ListenerBase : public Listener {
     }
   }
 
-  void warn_limited(const std::string& what) {
-    log_.warn(what, [&] { return "ingest: " + name_ + ": " + what; });
+  void warn_limited(const std::string& what) { warn_limited(what, what); }
+
+  /// Logs `what` unless `key` has been logged 5 times in the last 10 s.
+  void warn_limited(const std::string& key, const std::string& what) {
+    log_.warn(key, [&] { return "ingest: " + name_ + ": " + what; });
   }
 
   Aggregator& agg_;
@@ -232,7 +235,10 @@ class DatagramListener final : public ListenerBase {
     return core::ok();
   }
 
-  void configure_stats(ListenerStats& s) override { s.reports_kernel_drops = udp_; }
+  void configure_stats(ListenerStats& s) override {
+    s.reports_kernel_drops = udp_;
+    s.reports_truncation = true;
+  }
 
   void run() override {
     const std::size_t batch = std::max<std::uint32_t>(1, options_.batch_size);
@@ -258,8 +264,10 @@ class DatagramListener final : public ListenerBase {
           msgs[i].msg_hdr.msg_controllen = kControl;
         }
       }
-      const int n =
-          ::recvmmsg(fd_.get(), msgs.data(), static_cast<unsigned>(batch), MSG_DONTWAIT, nullptr);
+      // MSG_TRUNC: msg_len is a datagram's real length even when it did not fit (unix(7)
+      // since Linux 3.4, udp(7)), so what truncation cut off is known exactly.
+      const int n = ::recvmmsg(fd_.get(), msgs.data(), static_cast<unsigned>(batch),
+                               MSG_DONTWAIT | MSG_TRUNC, nullptr);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
           if (!wait_readable(fd_.get())) return;
@@ -272,18 +280,11 @@ class DatagramListener final : public ListenerBase {
       }
       for (int i = 0; i < n; ++i) {
         const auto& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
-        std::string_view payload(
-            static_cast<const char*>(h.msg_iov->iov_base),
-            std::min<std::size_t>(msgs[static_cast<std::size_t>(i)].msg_len, size));
+        const std::size_t length = msgs[static_cast<std::size_t>(i)].msg_len;
+        std::string_view payload(static_cast<const char*>(h.msg_iov->iov_base),
+                                 std::min(length, size));
         stats.datagrams.fetch_add(1, std::memory_order_relaxed);
-        if (h.msg_flags & MSG_TRUNC) {
-          // Larger than max_datagram_bytes: the complete lines count, the cut one does not.
-          const auto nl = payload.rfind('\n');
-          const std::string_view cut =
-              nl == std::string_view::npos ? payload : payload.substr(nl + 1);
-          payload = nl == std::string_view::npos ? std::string_view{} : payload.substr(0, nl);
-          agg_.count_too_long(*worker_, cut);
-        }
+        if ((h.msg_flags & MSG_TRUNC) || length > size) truncated(length, payload);
         agg_.ingest(*worker_, payload);
         if (udp_) {
           for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
@@ -300,6 +301,26 @@ class DatagramListener final : public ListenerBase {
     }
   }
 
+  /// A datagram of `length` bytes cut to max_datagram_bytes: counted with the bytes lost, and
+  /// logged. Its complete lines still count; a last line cut in the middle is one `truncated`
+  /// line, and `payload` loses it. Lines wholly in the part cut off are lost uncounted: only
+  /// sonde_ingest_truncated_bytes_total says how much.
+  void truncated(std::size_t length, std::string_view& payload) {
+    ListenerStats& stats = worker_->stats();
+    const std::size_t lost = length > payload.size() ? length - payload.size() : 0;
+    stats.truncated_datagrams.fetch_add(1, std::memory_order_relaxed);
+    stats.truncated_bytes.fetch_add(lost, std::memory_order_relaxed);
+    warn_limited("truncated",
+                 fmt::format("datagram of {} bytes truncated to max_datagram_bytes ({}); {} bytes "
+                             "lost: raise ingest.max_datagram_bytes or send smaller datagrams",
+                             length, options_.max_datagram_bytes, lost));
+    const auto nl = payload.rfind('\n');
+    const std::string_view cut = nl == std::string_view::npos ? payload : payload.substr(nl + 1);
+    payload = nl == std::string_view::npos ? std::string_view{} : payload.substr(0, nl);
+    // Cut right after a '\n': no line was cut in two.
+    if (!cut.empty()) agg_.count_rejected(*worker_, DropReason::truncated, cut);
+  }
+
   bool udp_;
 };
 
@@ -314,8 +335,7 @@ class StreamListener final : public ListenerBase {
     Fd fd;
     std::vector<char> buf;  // capacity fixed at accept
     std::size_t used = 0;
-    bool skipping = false;       // newline: inside an over-long line, until the next '\n'
-    std::size_t frame_skip = 0;  // length-prefixed: bytes of an over-long frame still to skip
+    bool skipping = false;  // newline: inside an over-long line, until the next '\n'
   };
 
   core::Status bind() override {
@@ -397,18 +417,23 @@ class StreamListener final : public ListenerBase {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
       if (n <= 0) {
         // EOF: a last line without its '\n' still counts.
-        // An over-long line or frame being skipped was counted when it began; a frame cut
-        // short by the client closing is one malformed line.
+        // An over-long line being skipped was counted when it began; a frame cut short by the
+        // client closing is one malformed line.
         if (!length_prefixed() && c.used > 0 && !c.skipping) {
           agg_.ingest(*worker_, std::string_view(c.buf.data(), c.used));
-        } else if (length_prefixed() && c.used > 0 && c.frame_skip == 0) {
-          agg_.count_malformed(*worker_, std::string_view(c.buf.data(), c.used));
+        } else if (length_prefixed() && c.used > 0) {
+          agg_.count_rejected(*worker_, DropReason::malformed,
+                              std::string_view(c.buf.data(), c.used));
         }
         return false;
       }
       worker_->stats().datagrams.fetch_add(1, std::memory_order_relaxed);
       c.used += static_cast<std::size_t>(n);
-      length_prefixed() ? frames(c) : lines(c);
+      if (length_prefixed()) {
+        if (!frames(c)) return false;
+      } else {
+        lines(c);
+      }
     }
     return true;
   }
@@ -431,7 +456,7 @@ class StreamListener final : public ListenerBase {
     }
     if (data.size() >= c.buf.size() - 1 && last == std::string_view::npos) {
       // A full buffer with no '\n': the line is longer than max_line_bytes.
-      agg_.count_too_long(*worker_, data);
+      agg_.count_rejected(*worker_, DropReason::line_too_long, data);
       c.skipping = true;
       data = {};
     }
@@ -439,25 +464,25 @@ class StreamListener final : public ListenerBase {
     c.used = data.size();
   }
 
-  void frames(Conn& c) {
+  /// Hands over every whole frame; false when a length header is over max_datagram_bytes.
+  /// Then nothing after it can be trusted to be a frame (a corrupt header, or text sent to a
+  /// length-prefixed socket): it is counted as `frame_too_long` and the connection is closed,
+  /// so the sender learns (EPIPE, or EOF on read) instead of every later frame vanishing.
+  bool frames(Conn& c) {
     std::size_t pos = 0;
-    for (;;) {
-      if (c.frame_skip) {
-        const std::size_t k = std::min(c.frame_skip, c.used - pos);
-        pos += k;
-        c.frame_skip -= k;
-        if (c.frame_skip) break;
-      }
-      if (c.used - pos < 4) break;
+    while (c.used - pos >= 4) {
       const auto* p = reinterpret_cast<const unsigned char*>(c.buf.data() + pos);
       const std::uint32_t len = p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t{p[3]} << 24);
       if (len > options_.max_datagram_bytes) {
-        agg_.count_too_long(
-            *worker_,
-            std::string_view(c.buf.data() + pos + 4, std::min<std::size_t>(c.used - pos - 4, 64)));
-        pos += 4;
-        c.frame_skip = len;
-        continue;
+        // The header itself is in what is logged: text sent by mistake shows as text.
+        agg_.count_rejected(
+            *worker_, DropReason::frame_too_long,
+            std::string_view(c.buf.data() + pos, std::min<std::size_t>(c.used - pos, 64)));
+        warn_limited("frame_too_long",
+                     fmt::format("frame length {} over max_datagram_bytes ({}); closing the "
+                                 "connection (is the client using length-prefixed framing?)",
+                                 len, options_.max_datagram_bytes));
+        return false;
       }
       if (c.used - pos - 4 < len) break;
       agg_.ingest(*worker_, std::string_view(c.buf.data() + pos + 4, len));
@@ -465,6 +490,7 @@ class StreamListener final : public ListenerBase {
     }
     std::memmove(c.buf.data(), c.buf.data() + pos, c.used - pos);
     c.used -= pos;
+    return true;
   }
 };
 

@@ -96,6 +96,33 @@ class Unixgram(IngestCase):
         self.assertNotIn(series("node_fake_metric"), samples)
         self.assertIn("dropped line (malformed)", s.log())
 
+    def test_datagram_over_max_datagram_bytes_is_counted_not_lost(self):
+        # Regression: a 200,000-byte datagram of 8,000 lines gave 2,621 accepted, 1 line cut
+        # and 5,378 lines nowhere. What truncation cuts off is now counted, in datagrams and
+        # in bytes (the datagram's real length, MSG_TRUNC), and logged.
+        s = self.start()
+        line = b"trunc_line_aaaaaaaaa:1|c\n"
+        self.assertEqual(len(line), 25)
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(c.close)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        c.sendto(line * 8000, os.path.join(s.tmp, "dsd.sock"))
+        samples = self.wait_lines(s, "unixgram", 2622)
+        # 65,536 bytes arrive: 2,621 whole lines and 11 bytes of the next, one cut line.
+        self.assertEqual(samples[series("trunc_line_aaaaaaaaa_total")], 2621)
+        self.assertEqual(samples[series("sonde_ingest_lines_total", listener="unixgram",
+                                        result="malformed")], 1)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="truncated")], 1)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="line_too_long")], 0)
+        self.assertEqual(
+            samples[series("sonde_ingest_truncated_datagrams_total", listener="unixgram")], 1)
+        self.assertEqual(
+            samples[series("sonde_ingest_truncated_bytes_total", listener="unixgram")],
+            200000 - 65536)
+        self.assertIn("ingest: unixgram: datagram of 200000 bytes truncated to "
+                      "max_datagram_bytes (65536); 134464 bytes lost: raise "
+                      "ingest.max_datagram_bytes or send smaller datagrams", s.log())
+
     def test_stale_socket_is_replaced_and_removed_at_exit(self):
         s = self.sonde(start=False)
         path = os.path.join(s.tmp, "dsd.sock")
@@ -184,6 +211,24 @@ with client.pipeline() as pipe:
         self.assertEqual(samples[series("sonde_ingest_kernel_dropped_total", listener="udp")], 0)
 
 
+    def test_datagram_over_max_datagram_bytes_is_counted(self):
+        s = self.start("ingest:\n  max_datagram_bytes: 1024\n"
+                       "  udp: {enabled: true, address: '127.0.0.1:0'}\n")
+        host, port = self.log_address(s, "udp").rsplit(":", 1)
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(c.close)
+        # 2,000 bytes: 40 whole lines (1,000 bytes), then 24 bytes of the 41st.
+        c.sendto(b"trunc_line_aaaaaaaaa:1|c\n" * 80, (host, int(port)))
+        samples = self.wait_lines(s, "udp", 41)
+        self.assertEqual(samples[series("trunc_line_aaaaaaaaa_total")], 40)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="truncated")], 1)
+        self.assertEqual(samples[series("sonde_ingest_truncated_datagrams_total", listener="udp")],
+                         1)
+        self.assertEqual(samples[series("sonde_ingest_truncated_bytes_total", listener="udp")],
+                         2000 - 1024)
+        self.assertEqual(samples[series("sonde_ingest_truncated_datagrams_total",
+                                        listener="unixgram")], 0)
+
     def test_udp_kernel_drops_are_counted_exactly(self):
         # The smallest receive buffer sonde accepts holds a handful of datagrams: a burst
         # overflows it, and the kernel's drop count (SO_RXQ_OVFL) accounts for every datagram
@@ -261,16 +306,64 @@ class Unixstream(IngestCase):
         samples = self.wait_lines(s, "unixstream", 3)
         self.assertEqual(samples[series("f_total")], 3)
         self.assertEqual(samples[series("g")], 5)
-        # A frame longer than max_datagram_bytes is skipped (one line_too_long) and the next
-        # frame still counts; a frame cut short by the client closing is one malformed line.
-        c.sendall(struct.pack("<I", 70000) + b"x" * 70000 + struct.pack("<I", 5) + b"h:1|c")
+        # A frame cut short by the client closing is one malformed line.
         c.sendall(struct.pack("<I", 100) + b"i:1|c")
         c.close()
-        samples = self.wait_lines(s, "unixstream", 6)
-        self.assertEqual(samples[series("h_total")], 1)
+        samples = self.wait_lines(s, "unixstream", 4)
         self.assertNotIn(series("i_total"), samples)
-        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="line_too_long")], 1)
         self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="malformed")], 1)
+
+    def closed_by_sonde(self, c):
+        c.settimeout(DEADLINE)
+        try:
+            return c.recv(1) == b""
+        except ConnectionResetError:
+            return True
+
+    def test_bad_length_header_closes_the_connection(self):
+        # Regression: a length over max_datagram_bytes cost one line_too_long, and sonde then
+        # skipped that many bytes: every later frame of the connection vanished uncounted. Now
+        # it is counted as frame_too_long and the connection is closed, so the sender sees it.
+        s = self.start("ingest:\n  unixstream: {enabled: true, framing: length-prefixed}\n")
+        path = os.path.join(s.tmp, "dsd-stream.sock")
+
+        def connect():
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.addCleanup(c.close)
+            c.connect(path)
+            return c
+
+        def frame(payload):
+            return struct.pack("<I", len(payload)) + payload
+
+        # A header announcing 16 MiB, after a good frame and before others.
+        c = connect()
+        c.sendall(frame(b"before:1|c") + struct.pack("<I", 16 << 20) + frame(b"after:1|c") * 10)
+        self.assertTrue(self.closed_by_sonde(c))
+        samples = self.wait_lines(s, "unixstream", 2)
+        self.assertEqual(samples[series("before_total")], 1)
+        self.assertNotIn(series("after_total"), samples)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="frame_too_long")], 1)
+        self.assertEqual(samples[series("sonde_ingest_lines_total", listener="unixstream",
+                                        result="malformed")], 1)
+        self.assertRegex(s.log(), r"frame length 16777216 over max_datagram_bytes \(65536\); "
+                                  r"closing the connection")
+
+        # Plain newline-framed text sent to the length-prefixed socket: "plai" is the length.
+        c = connect()
+        c.sendall(b"plain:1|c\nplain:2|c\n")
+        self.assertTrue(self.closed_by_sonde(c))
+        samples = self.wait_lines(s, "unixstream", 3)
+        self.assertNotIn(series("plain_total"), samples)
+        self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="frame_too_long")], 2)
+        self.assertIn('dropped line (frame_too_long): "plain:1|c', s.log())
+
+        # A new connection is served as before.
+        c = connect()
+        c.sendall(frame(b"again:1|c"))
+        c.close()
+        samples = self.wait_lines(s, "unixstream", 4)
+        self.assertEqual(samples[series("again_total")], 1)
 
 
 class Mapping(IngestCase):

@@ -1,6 +1,7 @@
 """SIGHUP reload: a valid configuration is applied whole without a restart (collectors,
 intervals, log level, listen address); an invalid one is rejected whole and the running one stays;
 many reloads leak no threads, file descriptors or memory."""
+import http.client
 import os
 import re
 import signal
@@ -16,10 +17,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def config(port, netdev=True, loadavg_interval="1s", level="info", time=True, netdev_exclude=""):
+def config(port, netdev=True, loadavg_interval="1s", level="info", time=True, netdev_exclude="",
+           max_connections=64):
     return f"""
 web:
   listen_address: 127.0.0.1:{port}
+  max_connections: {max_connections}
 log:
   level: {level}
 collectors:
@@ -295,6 +298,115 @@ class Reload(SondeTestCase):
         self.wait_sample(s, "app_jobs_total", 3)
         status, _, _ = s.request("/ready")
         self.assertEqual(status, 200)
+        self.assertEqual(s.stop(), 0)
+
+    def http_get(self, conn, path="/metrics"):
+        conn.request("GET", path)
+        r = conn.getresponse()
+        body = r.read()
+        self.assertEqual(r.status, 200, body)
+        return body
+
+    def served(self, port):
+        """True if a new connection to `port` gets an answer, False if sonde closes it at once
+        (web.max_connections are open)."""
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
+        try:
+            conn.request("GET", "/health")
+            return conn.getresponse().status == 200
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            return False
+        finally:
+            conn.close()
+
+    def hold(self, port, n):
+        """n keep-alive connections, each answered once (so sonde has accepted and counts it)."""
+        conns = []
+        for _ in range(n):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
+            self.addCleanup(c.close)
+            self.http_get(c, "/health")
+            conns.append(c)
+        return conns
+
+    def wait_closed(self, port):
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=DEADLINE).close()
+            except ConnectionRefusedError:
+                return
+            self.assertLess(time.monotonic(), deadline, f"port {port} still open")
+            time.sleep(0.02)
+
+    def test_web_options_apply_to_the_running_listener(self):
+        # Regression: a reload that changed web.max_connections (same address) stopped the
+        # listener and bound a new one while the old one still held the port; in 5-7 of 30
+        # reloads "cannot rebind ... Address already in use", then nothing listened at all.
+        port = free_port()
+        s = self.start(config(port))
+        keep = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
+        self.addCleanup(keep.close)
+        self.http_get(keep)
+        for i in range(30):
+            self.write(s, config(port, max_connections=65 if i % 2 == 0 else 64))
+            self.hup_and_wait(s, "configuration reload")  # reloaded, or reload rejected
+            self.assertEqual(re.findall(r"configuration reload\S*", s.log())[-1],
+                             "configuration reloaded", f"reload {i}:\n" + s.log())
+            # /metrics answers on the same port, on a new connection and on one opened before
+            # the first reload: the listener was never replaced.
+            self.assertIn("sonde_config_last_reload_successful 1", s.metrics())
+            self.assertIn(b"sonde_http_requests_total", self.http_get(keep))
+        self.assertNotIn("rebind", s.log())
+        self.assertEqual(len(re.findall(r"listening on", s.log())), 1, s.log())
+        # The last reload set 64, and it is in force: with 64 connections open (the kept one
+        # among them) a 65th is closed at once; after a reload to 65 the 65th is served.
+        held = self.hold(port, 63)
+        self.assertFalse(self.served(port))
+        self.write(s, config(port, max_connections=65))
+        self.hup_and_wait(s, "configuration reloaded")
+        self.assertTrue(self.served(port))
+        for c in held + [keep]:
+            c.close()
+        self.assertEqual(s.stop(), 0)
+
+    def test_web_reload_to_a_new_or_a_taken_address(self):
+        port = free_port()
+        s = self.start(config(port, max_connections=2))
+        # A taken address with other limits: rejected whole; the old listener keeps serving
+        # with its old limits (2 connections).
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            busy = taken.getsockname()[1]
+            self.write(s, config(busy, max_connections=3))
+            self.hup_and_wait(s, "configuration reload rejected")
+            self.assertRegex(s.log(), rf"cannot listen on 127.0.0.1:{busy}: .*in use")
+        samples = self.samples(s)
+        self.assertEqual(samples[("sonde_config_last_reload_successful", frozenset())], 0)
+        held = self.hold(port, 2)
+        self.assertFalse(self.served(port))
+        for c in held:
+            c.close()
+
+        # A new address: bound before the old one is let go; the old port closes, the new one
+        # serves with the new limits (3 connections).
+        new_port = free_port()
+        self.write(s, config(new_port, max_connections=3))
+        self.hup_and_wait(s, "configuration reloaded")
+        self.assertIn(f"listening on 127.0.0.1:{new_port}", s.log())
+        self.wait_closed(port)
+        s.address = f"127.0.0.1:{new_port}"
+        self.assertEqual(self.samples(s)[("sonde_config_last_reload_successful", frozenset())], 1)
+        held = self.hold(new_port, 3)
+        self.assertFalse(self.served(new_port))
+        held[0].close()
+        deadline = time.monotonic() + DEADLINE
+        while not self.served(new_port):  # the closed slot frees once sonde reads the EOF
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+        for c in held:
+            c.close()
         self.assertEqual(s.stop(), 0)
 
     def test_many_reloads_leak_nothing(self):

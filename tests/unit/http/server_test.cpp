@@ -612,6 +612,56 @@ TEST_CASE("stop() lets an in-flight request finish, then closes", "[http][server
   CHECK(s.wait_stopped());
 }
 
+TEST_CASE("web_change: only another listen address needs a new listener", "[http][server]") {
+  const http::WebOptions a = options();
+  http::WebOptions b = a;
+  CHECK(web_change(a, b) == WebChange::none);
+  b.max_connections = a.max_connections + 1;
+  CHECK(web_change(a, b) == WebChange::reconfigure);
+  b = a;
+  b.max_header_bytes = 100;
+  b.read_timeout = 1ms;
+  b.idle_timeout = 2ms;
+  b.write_timeout = 3ms;
+  CHECK(web_change(a, b) == WebChange::reconfigure);
+  b.listen_address = "127.0.0.1:1";
+  CHECK(web_change(a, b) == WebChange::new_listener);
+}
+
+TEST_CASE("reconfigure applies limits to the running listener; connections stay",
+          "[http][server]") {
+  auto o = options();
+  o.max_connections = 1;
+  TestServer s(o);
+  s.start();
+  const std::string address = s.address();
+  Client c1(address);
+  REQUIRE(c1.get("/1"));
+  Client refused(address);
+  CHECK(refused.closed_by_server());
+  CHECK(s.server.rejected("max_connections") == 1);
+
+  o.max_connections = 2;
+  o.max_header_bytes = 512;
+  REQUIRE(s.server.reconfigure(o).ok());
+  CHECK(s.server.options() == o);
+  CHECK(s.address() == address);  // the same socket, port 0 not bound again
+  Client c2(address);
+  REQUIRE(c2.get("/2"));
+  CHECK(s.server.connections() == 2);
+  // The connection opened before carries on, under the new header limit from its next request.
+  c1.send_get("/big-header", "X-Pad: " + std::string(1000, 'x') + "\r\n");
+  if (auto r = c1.read()) CHECK(r->status == 431);
+  CHECK(s.server.rejected("header_too_large") == 1);
+
+  auto moved = o;
+  moved.listen_address = "127.0.0.1:1";
+  const core::Status st = s.server.reconfigure(moved);
+  REQUIRE_FALSE(st.ok());
+  CHECK_THAT(st.message(), Contains("need a new listener"));
+  CHECK(s.server.options() == o);
+}
+
 TEST_CASE("a Server destroyed without its io_context ever running is fine", "[http][server]") {
   asio::io_context io;
   {
