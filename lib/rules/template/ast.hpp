@@ -230,6 +230,9 @@ class Program {
  public:
   std::string name;
   std::string text;
+  /// `text` begins with kAlertHeader, whose four declarations are not in the top tree: the
+  /// executor declares $labels, $externalLabels, $externalURL and $value before walking it.
+  bool alert_header = false;
   std::map<std::string, std::unique_ptr<ListNode>> trees;
 };
 

@@ -31,6 +31,14 @@ class State {
     dot.kind = Kind::root;
     dot.root = &data;
     vars_.push_back({"$", dot});
+    if (prog_.alert_header) {  // kAlertHeader's declarations, as Go would execute them
+      for (const auto& [var, field] : {std::pair{"$labels", "Labels"},
+                                       {"$externalLabels", "ExternalLabels"},
+                                       {"$externalURL", "ExternalURL"},
+                                       {"$value", "Value"}}) {
+        vars_.push_back({var, root_field(data, field)});
+      }
+    }
     tmpl_name_ = prog_.name;
     auto it = prog_.trees.find(prog_.name);
     if (it == prog_.trees.end() || !it->second) {
@@ -384,6 +392,16 @@ class State {
     return std::any_of(std::begin(names), std::end(names), [&](const char* x) { return n == x; });
   }
 
+  /// A field of the template's data: Labels, ExternalLabels, ExternalURL or Value.
+  static Value root_field(const AlertData& d, std::string_view field) {
+    if (field == "Value") return Value::floating(d.value);
+    if (field == "ExternalURL") return Value::string(d.external_url);
+    Value l;
+    l.kind = Kind::labels;
+    l.labels = std::make_shared<Labels>(field == "Labels" ? d.labels : d.external_labels);
+    return l;
+  }
+
   Value eval_field(const Value& dot, const std::string& field, const Node& node,
                    const std::vector<NodePtr>* args, const Final& final, const Value& receiver) {
     (void)node;
@@ -398,13 +416,7 @@ class State {
         if (field == "Labels" || field == "ExternalLabels" || field == "ExternalURL" ||
             field == "Value") {
           if (has_args) errorf(field + " has arguments but cannot be invoked as function");
-          if (field == "Value") return Value::floating(receiver.root->value);
-          if (field == "ExternalURL") return Value::string(receiver.root->external_url);
-          Value l;
-          l.kind = Kind::labels;
-          l.labels = std::make_shared<Labels>(field == "Labels" ? receiver.root->labels
-                                                                : receiver.root->external_labels);
-          return l;
+          return root_field(*receiver.root, field);
         }
         break;
       case Kind::sample:

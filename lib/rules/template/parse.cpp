@@ -109,7 +109,12 @@ bool has_right_trim(std::string_view s) { return s.size() >= 2 && is_space(s[0])
 /// Go's lexer (lex.go), run to completion up front: the parser reads the same item sequence.
 class Lexer {
  public:
-  explicit Lexer(std::string_view input) : in_(input) { run(); }
+  /// Lexes `input` from byte `start` (the text before it is a prefix already parsed, such as
+  /// the alert header; positions stay offsets into the whole input).
+  explicit Lexer(std::string_view input, std::size_t start = 0)
+      : in_(input), pos_(start), start_(start) {
+    run();
+  }
   int nesting = 0;  // of actions and parenthesized pipelines, shared by every tree of one parse
   Item next_item() {
     if (next_ < items_.size()) return items_[next_++];
@@ -536,6 +541,15 @@ class Tree {
     vars_.push_back("$");
   }
 
+  /// The top tree of an alert template: the variables kAlertHeader declares are in scope, and
+  /// the tree is never empty (the header's actions are in it, as in Go).
+  void with_alert_header() {
+    header_ = true;
+    for (const char* v : {"$labels", "$externalLabels", "$externalURL", "$value"}) {
+      vars_.push_back(v);
+    }
+  }
+
   void parse_top() {
     root_ = std::make_unique<ListNode>(peek().pos);
     while (peek().typ != It::eof) {
@@ -641,7 +655,7 @@ class Tree {
       prog_.trees[name_] = std::move(root_);
       return;
     }
-    if (!is_empty_tree(root_.get())) {
+    if (header_ || !is_empty_tree(root_.get())) {
       errorf("template: multiple definition of template " + gofmt::quote(name_));
     }
   }
@@ -1183,6 +1197,7 @@ class Tree {
   std::array<Item, 3> token_;
   int peek_count_ = 0;
   std::vector<std::string> vars_;
+  bool header_ = false;  // with_alert_header()
   int action_line_ = 0;
   int range_depth_ = 0;
 };
@@ -1198,18 +1213,33 @@ std::string TemplateNode::str() const {
 
 const std::string& Template::name() const { return program_->name; }
 
-core::Result<Template> parse(std::string_view name, std::string_view text) {
+namespace {
+
+core::Result<std::shared_ptr<Program>> parse_program(std::string name, std::string text,
+                                                     bool alert_header) {
   auto prog = std::make_shared<Program>();
-  prog->name = std::string(name);
-  prog->text = std::string(text);
+  prog->name = std::move(name);
+  prog->text = std::move(text);
+  prog->alert_header = alert_header;
   try {
-    Lexer lex(prog->text);
+    // The header is the same for every alert template: it is not lexed and parsed again each
+    // time; the executor declares its variables (Program::alert_header).
+    Lexer lex(prog->text, alert_header ? kAlertHeader.size() : 0);
     Tree top(prog->name, prog->name, lex, *prog);
+    if (alert_header) top.with_alert_header();
     top.parse_top();
   } catch (const ParseError& e) {
     return core::error(e.message);
   }
-  return Template(std::move(prog));
+  return prog;
+}
+
+}  // namespace
+
+core::Result<Template> parse(std::string_view name, std::string_view text) {
+  auto prog = parse_program(std::string(name), std::string(text), false);
+  if (!prog) return prog.error();
+  return Template(std::move(*prog));
 }
 
 std::string alert_template_name(std::string_view alert_name) {
@@ -1219,7 +1249,9 @@ std::string alert_template_name(std::string_view alert_name) {
 core::Result<Template> parse_alert_template(std::string_view alert_name, std::string_view text) {
   std::string full(kAlertHeader);
   full += text;
-  return parse(alert_template_name(alert_name), full);
+  auto prog = parse_program(alert_template_name(alert_name), std::move(full), true);
+  if (!prog) return prog.error();
+  return Template(std::move(*prog));
 }
 
 }  // namespace sonde::rules::tmpl

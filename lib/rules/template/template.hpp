@@ -82,6 +82,8 @@ class Template {
   explicit Template(std::shared_ptr<const Program> p) : program_(std::move(p)) {}
   std::shared_ptr<const Program> program_;
   friend core::Result<Template> parse(std::string_view name, std::string_view text);
+  friend core::Result<Template> parse_alert_template(std::string_view alert_name,
+                                                     std::string_view text);
 };
 
 /// Parses `text` as Go's text/template named `name`, knowing the function names of Prometheus's
