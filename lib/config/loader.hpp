@@ -41,10 +41,12 @@ LoadResult load_string(std::string_view yaml, std::string_view name = "<string>"
 std::vector<std::string> accepted_keys();
 
 /// Parses a Prometheus duration ("15s", "1m", "1h30m", "500ms", "1d", "2w", "1y"; "0" is 0).
-/// Returns false on bad syntax or overflow. Units must appear in the order y w d h m s ms, each at
-/// most once; y = 365d, w = 7d. The largest accepted duration is the one that still fits in
-/// std::chrono::nanoseconds (about 292 years), so every consumer can convert it for its timers.
-bool parse_duration(std::string_view text, core::Millis& out);
+/// Fails on bad syntax or overflow (which one: DurationError). Units must appear in the order y w d
+/// h m s ms, each at most once; y = 365d, w = 7d. The largest accepted duration is the one that
+/// still fits in std::chrono::nanoseconds (about 292 years), so every consumer can convert it for
+/// its timers.
+enum class DurationError { bad_syntax, overflow };
+core::Result<core::Millis, DurationError> parse_duration(std::string_view text);
 /// Formats a duration the way Prometheus prints it ("1h30m", "5s", "250ms", "0s"); years and
 /// weeks only when they divide the duration exactly ("90d", not "12w6d").
 std::string format_duration(core::Millis d);

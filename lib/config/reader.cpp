@@ -3,9 +3,8 @@
 #include <charconv>
 #include <exception>
 
-#include "core/regex.hpp"
-
 #include "core/quote.hpp"
+#include "core/regex.hpp"
 
 namespace sonde::config {
 namespace {
@@ -36,14 +35,14 @@ constexpr std::string_view kDurationExpected = "a duration such as 5s, 1m30s or 
 
 }  // namespace
 
-std::optional<std::string> regex_error(std::string_view pattern) {
+core::Status check_regex(std::string_view pattern) {
   auto re = core::Regex::compile(pattern, core::Regex::Anchor::none);
-  if (re.ok()) return std::nullopt;
+  if (re.ok()) return core::ok();
   // core::Regex says `invalid regular expression "<pattern>": <RE2's reason>`; the caller quotes
   // the pattern itself (escaped and shortened), so keep only the reason.
   const std::string& message = re.message();
   const std::string prefix = "invalid regular expression \"" + std::string(pattern) + "\": ";
-  return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+  return core::error(message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message);
 }
 
 std::string join(std::string_view parent, std::string_view key) {
@@ -233,19 +232,20 @@ void Reader::duration(const YAML::Node& map, const std::string& path, std::strin
   const auto f = scalar(map, path, key, kDurationExpected);
   if (!f) return;
   const std::string p = join(path, key);
-  core::Millis v{};
-  switch (parse_duration_checked(f->value.Scalar(), v)) {
-    case DurationParse::ok:
-      break;
-    case DurationParse::bad_syntax:
-      fail(f->value, p,
-           "expected " + std::string(kDurationExpected) + ", got " + describe(f->value));
-      return;
-    case DurationParse::overflow:
-      fail(f->value, p,
-           "duration out of range (the limit is about 292y), got " + describe(f->value));
-      return;
+  const auto parsed = parse_duration(f->value.Scalar());
+  if (!parsed) {
+    switch (parsed.error()) {
+      case DurationError::bad_syntax:
+        fail(f->value, p,
+             "expected " + std::string(kDurationExpected) + ", got " + describe(f->value));
+        return;
+      case DurationError::overflow:
+        fail(f->value, p,
+             "duration out of range (the limit is about 292y), got " + describe(f->value));
+        return;
+    }
   }
+  const core::Millis v = *parsed;
   if (v < min) {
     fail(f->value, p, "must be at least " + format_duration(min) + ", got " + format_duration(v));
     return;
@@ -268,9 +268,9 @@ void Reader::regex(const YAML::Node& map, const std::string& path, std::string_v
              std::to_string(text.size()));
     return;
   }
-  if (auto error = regex_error(text)) {
+  if (const auto st = check_regex(text); !st.ok()) {
     fail(f->value, join(path, key),
-         "invalid regular expression " + describe(f->value) + ": " + *error);
+         "invalid regular expression " + describe(f->value) + ": " + st.message());
     return;
   }
   out = text;

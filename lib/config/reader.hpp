@@ -31,15 +31,14 @@ inline constexpr std::size_t kMaxRegexBytes = 1024;
 
 /// parse_duration with the reason for a failure, so the loader can say "out of range" apart
 /// from "not a duration".
-enum class DurationParse { ok, bad_syntax, overflow };
-DurationParse parse_duration_checked(std::string_view text, core::Millis& out);
 
 /// Parses a Go duration, as statsd_exporter's mapping file has them ("5m", "1h30m", "250ms",
 /// "1.5s", "0"); nullopt on bad syntax.
 std::optional<core::Millis> parse_go_duration(std::string_view s);
 
-/// Why `pattern` is not a regular expression core::Regex (RE2) compiles, or nullopt.
-std::optional<std::string> regex_error(std::string_view pattern);
+/// Ok if core::Regex (RE2) compiles `pattern`; else the reason alone (the caller quotes the
+/// pattern itself).
+core::Status check_regex(std::string_view pattern);
 
 /// Joins a dotted key path: join("collectors", "cpu") == "collectors.cpu", join("", "web") ==
 /// "web".

@@ -310,15 +310,13 @@ class Decoder {
     }
     const std::string& text = n.Scalar();
     if (text.empty()) throw Fatal{{line_of(n), pos_of(n).column, "empty duration string", false}};
-    core::Millis d{0};
-    switch (parse_duration_checked(text, d)) {
-      case DurationParse::ok:
-        out = d;
-        return;
-      case DurationParse::overflow:
-        throw Fatal{{line_of(n), pos_of(n).column, "duration out of range", false}};
-      case DurationParse::bad_syntax:
-        break;
+    const auto d = parse_duration(text);
+    if (d) {
+      out = *d;
+      return;
+    }
+    if (d.error() == DurationError::overflow) {
+      throw Fatal{{line_of(n), pos_of(n).column, "duration out of range", false}};
     }
     throw Fatal{
         {line_of(n), pos_of(n).column, "not a valid duration string: " + go_quote(text), false}};

@@ -37,11 +37,10 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-DurationParse parse_duration_checked(std::string_view text, core::Millis& out) {
-  if (text.empty()) return DurationParse::bad_syntax;
+core::Result<core::Millis, DurationError> parse_duration(std::string_view text) {
+  if (text.empty()) return DurationError::bad_syntax;
   if (text == "0") {  // Prometheus' one unit-less spelling
-    out = core::Millis{0};
-    return DurationParse::ok;
+    return core::Millis{0};
   }
   std::int64_t total = 0;
   bool overflow = false;
@@ -59,7 +58,7 @@ DurationParse parse_duration_checked(std::string_view text, core::Millis& out) {
       }
       ++i;
     }
-    if (i == digits_begin) return DurationParse::bad_syntax;
+    if (i == digits_begin) return DurationError::bad_syntax;
     // "ms" before "m": the longest unit name wins, as in the Prometheus regex.
     std::size_t unit = kUnits.size();
     for (std::size_t u = kUnits.size(); u-- > 0;) {
@@ -68,7 +67,7 @@ DurationParse parse_duration_checked(std::string_view text, core::Millis& out) {
         unit = u;
       }
     }
-    if (unit == kUnits.size() || unit < next_unit) return DurationParse::bad_syntax;
+    if (unit == kUnits.size() || unit < next_unit) return DurationError::bad_syntax;
     next_unit = unit + 1;
     i += kUnits[unit].name.size();
     if (overflow) continue;
@@ -79,13 +78,8 @@ DurationParse parse_duration_checked(std::string_view text, core::Millis& out) {
     total += value * kUnits[unit].millis;  // both terms <= kMaxDurationMillis: no int64 overflow
     if (total > kMaxDurationMillis) overflow = true;
   }
-  if (overflow) return DurationParse::overflow;
-  out = core::Millis{total};
-  return DurationParse::ok;
-}
-
-bool parse_duration(std::string_view text, core::Millis& out) {
-  return parse_duration_checked(text, out) == DurationParse::ok;
+  if (overflow) return DurationError::overflow;
+  return core::Millis{total};
 }
 
 std::string format_duration(core::Millis d) {

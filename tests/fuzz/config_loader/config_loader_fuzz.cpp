@@ -17,10 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // Successful loads must hold values the loader promises: durations parse back, etc.
   if (result.ok()) {
-    sonde::core::Millis back{};
     const auto& c = result.config;
-    if (!sonde::config::parse_duration(sonde::config::format_duration(c.web.read_timeout), back) ||
-        back != c.web.read_timeout ||
+    const auto back =
+        sonde::config::parse_duration(sonde::config::format_duration(c.web.read_timeout));
+    if (!back.ok() || *back != c.web.read_timeout ||
         !sonde::core::parse_listen_address(c.web.listen_address).ok()) {
       __builtin_trap();
     }

@@ -2,6 +2,7 @@
 
 #include "config/loader.hpp"
 
+using sonde::config::DurationError;
 using sonde::config::format_duration;
 using sonde::config::parse_duration;
 using Millis = sonde::core::Millis;
@@ -39,9 +40,9 @@ TEST_CASE("parse_duration accepts Prometheus durations", "[config][duration]") {
   };
   for (const auto& c : cases) {
     INFO(c.text);
-    Millis out{-1};
-    REQUIRE(parse_duration(c.text, out));
-    CHECK(out.count() == c.ms);
+    const auto out = parse_duration(c.text);
+    REQUIRE(out.ok());
+    CHECK(out->count() == c.ms);
   }
 }
 
@@ -70,12 +71,11 @@ TEST_CASE("parse_duration rejects bad syntax and overflow", "[config][duration]"
   };
   for (const char* text : cases) {
     INFO('"' << text << '"');
-    Millis out{42};
-    CHECK_FALSE(parse_duration(text, out));
-    CHECK(out.count() == 42);  // untouched on failure
+    CHECK_FALSE(parse_duration(text).ok());
   }
-  Millis out{};
-  CHECK(parse_duration("106751d23h47m16s854ms", out));  // the largest accepted duration
+  CHECK(parse_duration("106751d23h47m16s854ms").ok());  // the largest accepted duration
+  CHECK(parse_duration("106751d23h47m16s855ms").error() == DurationError::overflow);
+  CHECK(parse_duration("5x").error() == DurationError::bad_syntax);
 }
 
 TEST_CASE("format_duration prints the way Prometheus does", "[config][duration]") {
@@ -112,8 +112,8 @@ TEST_CASE("format_duration output parses back to the same value", "[config][dura
   const std::int64_t values[] = {0, 1, 999, kS, 61 * kS, 25 * kH, 8 * kD, kY, 3 * kY + 2 * kS + 7};
   for (const auto v : values) {
     INFO(v);
-    Millis out{};
-    REQUIRE(parse_duration(format_duration(Millis{v}), out));
-    CHECK(out.count() == v);
+    const auto out = parse_duration(format_duration(Millis{v}));
+    REQUIRE(out.ok());
+    CHECK(out->count() == v);
   }
 }
