@@ -1,11 +1,15 @@
-// Ingest load benchmark. Two receivers on a Unix datagram socket, each fed by the same sender
+// Ingest load benchmark. Receivers on a Unix datagram socket, each fed by the same sender
 // thread for a fixed time:
 //   bare:  recvmmsg in batches, counting '\n'-separated lines (the ceiling: the kernel path);
-//   sonde: sonde's unixgram listener thread (recvmmsg, parse, aggregate) into an Aggregator.
-// Prints lines/s for each and the ratio sonde/bare. Lines go to `series` distinct series
-// (counters, gauges, histograms with tags), all existing after the first round: the hot path.
+//   sonde: sonde's unixgram listener thread (recvmmsg, parse, aggregate) into an Aggregator,
+//          with ingest.origin_detection off and on (SO_PASSCRED, the sender's pid looked up in
+//          the origin cache, its start time read from /proc once per batch), alternating
+//          `rounds` times so that both see the same machine.
+// Prints lines/s for each (the median over the rounds), the ratio sonde/bare and origin on/off.
+// Lines go to `series` distinct series (counters, gauges, histograms with tags), all existing
+// after the first round: the hot path.
 //
-//   ingest_load [seconds=5] [series=1000] [lines_per_datagram=40]
+//   ingest_load [seconds=5] [series=1000] [lines_per_datagram=40] [rounds=3]
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -123,9 +127,10 @@ double bare(const std::string& path, const std::vector<std::string>& datagrams, 
 }
 
 double with_sonde(const std::string& path, const std::vector<std::string>& datagrams,
-                  double seconds) {
+                  double seconds, bool origin_detection) {
   sonde::ingest::IngestOptions o;
   o.unixgram.path = path;
+  o.origin_detection = origin_detection;
   sonde::ingest::Aggregator agg(o, nullptr);
   auto l = sonde::ingest::make_unixgram_listener(agg, o);
   if (auto st = l->start(); !st.ok()) {
@@ -168,11 +173,26 @@ int main(int argc, char** argv) {
   const std::string path =
       (std::filesystem::temp_directory_path() / ("ingest-load-" + std::to_string(::getpid())))
           .string();
-  const double b = bare(path, datagrams, seconds);
-  const double s = with_sonde(path, datagrams, seconds);
-  std::printf("lines_per_datagram=%d series=%d seconds=%.1f\n", per, series, seconds);
+  const int rounds = std::max(1, argc > 4 ? std::atoi(argv[4]) : 3);
+  std::vector<double> bares, offs, ons;
+  for (int r = 0; r < rounds; ++r) {
+    bares.push_back(bare(path, datagrams, seconds));
+    offs.push_back(with_sonde(path, datagrams, seconds, false));
+    ons.push_back(with_sonde(path, datagrams, seconds, true));
+    std::printf("round %d: bare %.0f, origin off %.0f, origin on %.0f lines/s\n", r + 1,
+                bares.back(), offs.back(), ons.back());
+  }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double b = median(bares), s = median(offs), on = median(ons);
+  std::printf("lines_per_datagram=%d series=%d seconds=%.1f rounds=%d (medians)\n", per, series,
+              seconds, rounds);
   std::printf("bare recvmmsg receiver: %.0f lines/s\n", b);
   std::printf("sonde unixgram+aggregator: %.0f lines/s\n", s);
+  std::printf("sonde with origin detection: %.0f lines/s\n", on);
   std::printf("ratio sonde/bare: %.3f\n", s / b);
+  std::printf("ratio origin on/off: %.3f\n", on / s);
   return 0;
 }
