@@ -10,6 +10,7 @@
 // after the first round: the hot path.
 //
 //   ingest_load [seconds=5] [series=1000] [lines_per_datagram=40] [rounds=3]
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -126,8 +128,19 @@ double bare(const std::string& path, const std::vector<std::string>& datagrams, 
   return static_cast<double>(r1 - r0) / dt;
 }
 
-double with_sonde(const std::string& path, const std::vector<std::string>& datagrams,
-                  double seconds, bool origin_detection) {
+double cpu_seconds(clockid_t id) {
+  timespec ts{};
+  ::clock_gettime(id, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct Rate {
+  double lines_per_s;
+  double cpu_ns_per_line;  // CPU time of the listener thread per accepted line
+};
+
+Rate with_sonde(const std::string& path, const std::vector<std::string>& datagrams, double seconds,
+                bool origin_detection) {
   sonde::ingest::IngestOptions o;
   o.unixgram.path = path;
   o.origin_detection = origin_detection;
@@ -151,16 +164,25 @@ double with_sonde(const std::string& path, const std::vector<std::string>& datag
   };
   std::atomic<bool> stop{false};
   std::thread tx([&] { send_for(path, datagrams, stop); });
+  clockid_t sender_clock{};
+  ::pthread_getcpuclockid(tx.native_handle(), &sender_clock);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // every series registered
+  // The listener's CPU time: the process's less the sender's and this thread's (the scrapes).
+  const auto listener_cpu = [&] {
+    return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_seconds(sender_clock) -
+           cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+  };
   const auto t0 = Clock::now();
   const double a0 = accepted();
+  const double c0 = listener_cpu();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   const double a1 = accepted();
+  const double c1 = listener_cpu();
   const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
   stop = true;
   tx.join();
   l->stop();
-  return (a1 - a0) / dt;
+  return {(a1 - a0) / dt, (c1 - c0) * 1e9 / (a1 - a0)};
 }
 
 }  // namespace
@@ -174,13 +196,20 @@ int main(int argc, char** argv) {
       (std::filesystem::temp_directory_path() / ("ingest-load-" + std::to_string(::getpid())))
           .string();
   const int rounds = std::max(1, argc > 4 ? std::atoi(argv[4]) : 3);
-  std::vector<double> bares, offs, ons;
+  std::vector<double> bares, offs, ons, off_cpu, on_cpu;
   for (int r = 0; r < rounds; ++r) {
     bares.push_back(bare(path, datagrams, seconds));
-    offs.push_back(with_sonde(path, datagrams, seconds, false));
-    ons.push_back(with_sonde(path, datagrams, seconds, true));
-    std::printf("round %d: bare %.0f, origin off %.0f, origin on %.0f lines/s\n", r + 1,
-                bares.back(), offs.back(), ons.back());
+    const Rate off = with_sonde(path, datagrams, seconds, false);
+    const Rate on = with_sonde(path, datagrams, seconds, true);
+    offs.push_back(off.lines_per_s);
+    ons.push_back(on.lines_per_s);
+    off_cpu.push_back(off.cpu_ns_per_line);
+    on_cpu.push_back(on.cpu_ns_per_line);
+    std::printf(
+        "round %d: bare %.0f, origin off %.0f (%.0f ns CPU/line), origin on %.0f (%.0f ns "
+        "CPU/line) lines/s\n",
+        r + 1, bares.back(), off.lines_per_s, off.cpu_ns_per_line, on.lines_per_s,
+        on.cpu_ns_per_line);
   }
   const auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -194,5 +223,7 @@ int main(int argc, char** argv) {
   std::printf("sonde with origin detection: %.0f lines/s\n", on);
   std::printf("ratio sonde/bare: %.3f\n", s / b);
   std::printf("ratio origin on/off: %.3f\n", on / s);
+  std::printf("listener CPU per line: origin off %.0f ns, on %.0f ns (on/off %.3f)\n",
+              median(off_cpu), median(on_cpu), median(on_cpu) / median(off_cpu));
   return 0;
 }

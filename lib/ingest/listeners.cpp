@@ -106,9 +106,10 @@ class ListenerBase : public Listener {
     worker_ = &agg_.worker(name_);
     configure_stats(worker_->stats());
     if (worker_->stats().reports_origin) {
-      origins_ = std::make_unique<OriginCache>(
-          proc_, options_.origin_cache_size,
-          std::chrono::nanoseconds(options_.origin_cache_ttl).count(), worker_->stats().origin);
+      origins_ =
+          std::make_unique<OriginCache>(proc_, options_.origin_cache_size,
+                                        std::chrono::nanoseconds(options_.origin_cache_ttl).count(),
+                                        recheck_ns(), worker_->stats().origin);
     }
     thread_ = std::thread([this] { run(); });
     return core::ok();
@@ -127,6 +128,8 @@ class ListenerBase : public Listener {
  protected:
   virtual core::Status bind() = 0;
   virtual void configure_stats(ListenerStats&) {}
+  /// How often origin detection reads a remembered sender's start time again (OriginCache).
+  virtual std::int64_t recheck_ns() const { return 0; }
   virtual void run() = 0;
 
   /// Waits until `fd` is readable or stop() is called; false when stopping.
@@ -144,15 +147,14 @@ class ListenerBase : public Listener {
 
   std::int64_t steady_ns() const { return agg_.clock().steady_now().time_since_epoch().count(); }
 
-  /// The origin of the sender with process id `pid` (0: unknown), for one round (a recvmmsg
-  /// batch, or one connection) that began at `now_ns`.
-  std::shared_ptr<const Origin> origin_of(pid_t pid, std::int64_t now_ns, std::uint64_t round) {
+  /// The origin of the sender with process id `pid` (0: unknown) at `now_ns`.
+  std::shared_ptr<const Origin> origin_of(pid_t pid, std::int64_t now_ns) {
     if (pid <= 0) {
       warn_limited("origin_pid",
                    "origin detection: a sender's pid is not visible to sonde (pid 0); its series "
                    "get no origin labels (run sonde in the host PID namespace)");
     }
-    return origins_->lookup(pid, now_ns, round);
+    return origins_->lookup(pid, now_ns);
   }
 
   void warn_limited(const std::string& what) { warn_limited(what, what); }
@@ -274,6 +276,9 @@ class DatagramListener final : public ListenerBase {
     s.reports_origin = !udp_ && options_.origin_detection;
   }
 
+  /// At most every 50 ms per sender: a start time read costs about as much as a small datagram.
+  std::int64_t recheck_ns() const override { return 50'000'000; }
+
   void run() override {
     const std::size_t batch = std::max<std::uint32_t>(1, options_.batch_size);
     const std::size_t size = options_.max_datagram_bytes;
@@ -288,7 +293,6 @@ class DatagramListener final : public ListenerBase {
     std::vector<iovec> iov(batch);
     std::vector<mmsghdr> msgs(batch);
     std::uint32_t last_overflow = 0;
-    std::uint64_t round = 0;
     ListenerStats& stats = worker_->stats();
     while (!stopping_.load(std::memory_order_relaxed)) {
       for (std::size_t i = 0; i < batch; ++i) {
@@ -315,8 +319,7 @@ class DatagramListener final : public ListenerBase {
         if (!wait_readable(fd_.get())) return;
         continue;
       }
-      ++round;
-      const std::int64_t round_ns = origins_ ? steady_ns() : 0;
+      const std::int64_t batch_ns = origins_ ? steady_ns() : 0;
       for (int i = 0; i < n; ++i) {
         const auto& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
         const std::size_t length = msgs[static_cast<std::size_t>(i)].msg_len;
@@ -325,7 +328,7 @@ class DatagramListener final : public ListenerBase {
         stats.datagrams.fetch_add(1, std::memory_order_relaxed);
         if ((h.msg_flags & MSG_TRUNC) || length > size) truncated(length, payload);
         if (origins_) {
-          const auto origin = origin_of(sender_pid(h), round_ns, round);
+          const auto origin = origin_of(sender_pid(h), batch_ns);
           agg_.ingest(*worker_, payload, origin.get());
           continue;
         }
@@ -470,7 +473,7 @@ class StreamListener final : public ListenerBase {
       ucred cred{};
       socklen_t len = sizeof cred;
       if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) cred.pid = 0;
-      c.origin = origin_of(cred.pid, steady_ns(), ++round_);
+      c.origin = origin_of(cred.pid, steady_ns());
     }
     c.fd = std::move(fd);
     c.buf.resize(buffer_size());
@@ -561,8 +564,6 @@ class StreamListener final : public ListenerBase {
     c.used -= pos;
     return true;
   }
-
-  std::uint64_t round_ = 0;  // one per accepted connection
 };
 
 }  // namespace

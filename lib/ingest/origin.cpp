@@ -78,10 +78,11 @@ ContainerField parse_container_field(std::string_view value, std::string_view& o
 }
 
 OriginCache::OriginCache(std::filesystem::path proc, std::size_t capacity, std::int64_t ttl_ns,
-                         OriginStats& stats)
+                         std::int64_t recheck_ns, OriginStats& stats)
     : proc_(proc.string() + "/"),
       capacity_(std::max<std::size_t>(1, capacity)),
       ttl_ns_(ttl_ns),
+      recheck_ns_(recheck_ns),
       stats_(stats) {
   path_.reserve(proc_.size() + 32);
   entries_.reserve(std::min<std::size_t>(capacity_, 1024));
@@ -143,6 +144,7 @@ bool OriginCache::resolve(pid_t pid, Entry& e, std::int64_t now_ns) {
   core::ContainerRef ref = core::parse_cgroup(*text);
   e.start_time = *before;
   e.resolved_ns = now_ns;
+  e.checked_ns = now_ns;
   if (ref.container_id.empty() && ref.pod_uid.empty()) {
     e.origin = nullptr;
     count(OriginResult::no_container);
@@ -166,8 +168,7 @@ void OriginCache::make_room(std::int64_t now_ns) {
   stats_.evictions.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::shared_ptr<const Origin> OriginCache::lookup(pid_t pid, std::int64_t now_ns,
-                                                  std::uint64_t round) {
+std::shared_ptr<const Origin> OriginCache::lookup(pid_t pid, std::int64_t now_ns) {
   if (pid <= 0) {
     count(OriginResult::unknown);
     return nullptr;
@@ -175,12 +176,12 @@ std::shared_ptr<const Origin> OriginCache::lookup(pid_t pid, std::int64_t now_ns
   auto it = entries_.find(pid);
   if (it != entries_.end()) {
     Entry& e = it->second;
-    if (e.round == round) return e.origin;
     if (now_ns - e.resolved_ns <= ttl_ns_) {
+      if (now_ns - e.checked_ns < recheck_ns_) return e.origin;
       const auto now_start = start_time(pid);
       // Gone since it sent: the last process seen with this pid is the best answer there is.
       if (!now_start || *now_start == e.start_time) {
-        e.round = round;
+        e.checked_ns = now_ns;
         return e.origin;
       }
       stats_.pid_reused.fetch_add(1, std::memory_order_relaxed);
@@ -191,7 +192,6 @@ std::shared_ptr<const Origin> OriginCache::lookup(pid_t pid, std::int64_t now_ns
       count(OriginResult::unknown);
       return nullptr;
     }
-    e.round = round;
     return e.origin;
   }
   Entry e;
@@ -199,7 +199,6 @@ std::shared_ptr<const Origin> OriginCache::lookup(pid_t pid, std::int64_t now_ns
     count(OriginResult::unknown);
     return nullptr;
   }
-  e.round = round;
   if (entries_.size() >= capacity_) make_room(now_ns);
   auto origin = e.origin;
   entries_.emplace(pid, std::move(e));

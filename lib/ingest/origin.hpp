@@ -51,16 +51,18 @@ enum class OriginResult : std::uint8_t { container, no_container, unknown };
 
 /// pid -> origin labels, for one listener thread (not thread-safe). Bounded: at most `capacity`
 /// processes; an entry older than `ttl_ns` is resolved again (the process may have moved).
+/// A remembered pid's start time is read again when it was last checked `recheck_ns` or more
+/// ago (0: on every lookup), so a pid reused by another process is noticed: the kernel hands
+/// out pids cyclically, so a pid comes back only after pid_max other processes have started,
+/// far longer than the datagram listener's 50 ms.
 class OriginCache {
  public:
   OriginCache(std::filesystem::path proc, std::size_t capacity, std::int64_t ttl_ns,
-              OriginStats& stats);
+              std::int64_t recheck_ns, OriginStats& stats);
 
   /// The origin of the process `pid` (0: the kernel gave none) at `now_ns` (steady clock); null
-  /// for a process in no container or one that cannot be resolved. `round` is a number the
-  /// caller changes once per recvmmsg batch (or per connection): a remembered pid's start time
-  /// is read again at most once per round, so a reused pid is noticed.
-  std::shared_ptr<const Origin> lookup(pid_t pid, std::int64_t now_ns, std::uint64_t round);
+  /// for a process in no container or one that cannot be resolved.
+  std::shared_ptr<const Origin> lookup(pid_t pid, std::int64_t now_ns);
 
   std::size_t size() const { return entries_.size(); }
 
@@ -69,7 +71,7 @@ class OriginCache {
     std::uint64_t start_time = 0;
     std::shared_ptr<const Origin> origin;  // null: no container
     std::int64_t resolved_ns = 0;
-    std::uint64_t round = 0;
+    std::int64_t checked_ns = 0;  // when the start time was last read
   };
   std::optional<std::uint64_t> start_time(pid_t pid);
   /// Reads the cgroup of `pid`; false when the process cannot be resolved.
@@ -84,6 +86,7 @@ class OriginCache {
   const std::string proc_;  // "<procfs>/"
   const std::size_t capacity_;
   const std::int64_t ttl_ns_;
+  const std::int64_t recheck_ns_;
   OriginStats& stats_;
   std::string path_;  // reused for every path built
   std::unordered_map<pid_t, Entry> entries_;

@@ -58,6 +58,7 @@ struct FakeProc {
 };
 
 constexpr std::int64_t kTtl = std::chrono::nanoseconds(60s).count();
+constexpr std::int64_t kRecheck = std::chrono::nanoseconds(50ms).count();
 
 std::uint64_t resolved(const OriginStats& s, OriginResult r) {
   return s.resolved[static_cast<std::size_t>(r)].load();
@@ -104,23 +105,22 @@ TEST_CASE("origin cache: labels by pid and start time; a reused pid is not misat
           "[ingest][origin]") {
   FakeProc proc;
   OriginStats stats;
-  OriginCache cache(proc.root, 16, kTtl, stats);
+  OriginCache cache(proc.root, 16, kTtl, kRecheck, stats);
   proc.process(100, 5000, kubelet_cgroup(kId1));
 
-  auto a = cache.lookup(100, 0, 1);
+  auto a = cache.lookup(100, 0);
   REQUIRE(a);
   CHECK(a->container_id == kId1);
   CHECK(a->pod_uid == kUid);
   CHECK(resolved(stats, OriginResult::container) == 1);
-  CHECK(cache.lookup(100, 1, 1) == a);  // same round: not even the start time is read
-  CHECK(cache.lookup(100, 2, 2) == a);  // next round, same process: from the cache
+  CHECK(cache.lookup(100, 1) == a);         // checked less than kRecheck ago: not read again
+  CHECK(cache.lookup(100, kRecheck) == a);  // start time read again: the same process
   CHECK(resolved(stats, OriginResult::container) == 1);
   CHECK(stats.entries == 1);
 
   SECTION("the pid now belongs to another process, in another container") {
     proc.process(100, 9000, kubelet_cgroup(kId2));
-    CHECK(cache.lookup(100, 3, 2) == a);  // within the round already checked
-    auto b = cache.lookup(100, 3, 3);
+    auto b = cache.lookup(100, 2 * kRecheck);
     REQUIRE(b);
     CHECK(b->container_id == kId2);
     CHECK(stats.pid_reused == 1);
@@ -128,54 +128,64 @@ TEST_CASE("origin cache: labels by pid and start time; a reused pid is not misat
   }
   SECTION("the pid now belongs to a host process") {
     proc.process(100, 9000, "0::/user.slice/user-0.slice/session-1.scope\n");
-    CHECK(cache.lookup(100, 3, 3) == nullptr);
+    CHECK(cache.lookup(100, 2 * kRecheck) == nullptr);
     CHECK(stats.pid_reused == 1);
     CHECK(resolved(stats, OriginResult::no_container) == 1);
   }
   SECTION("a sender gone since it sent keeps its labels while they are fresh") {
     proc.exit(100);
-    CHECK(cache.lookup(100, 4, 3) == a);
-    CHECK(cache.lookup(100, kTtl + 10, 4) == nullptr);  // expired: cannot be resolved again
+    CHECK(cache.lookup(100, 2 * kRecheck) == a);
+    CHECK(cache.lookup(100, kTtl + 10) == nullptr);  // expired: cannot be resolved again
     CHECK(resolved(stats, OriginResult::unknown) == 1);
     CHECK(stats.entries == 0);
   }
   SECTION("expired labels are read again (a process moved to another cgroup)") {
     proc.process(100, 5000, kubelet_cgroup(kId2));
-    CHECK(cache.lookup(100, kTtl / 2, 3) == a);
-    auto b = cache.lookup(100, kTtl + 10, 4);
+    CHECK(cache.lookup(100, kTtl / 2) == a);
+    auto b = cache.lookup(100, kTtl + 10);
     REQUIRE(b);
     CHECK(b->container_id == kId2);
     CHECK(stats.pid_reused == 0);
   }
   SECTION("processes of one container share one origin") {
     proc.process(101, 7000, kubelet_cgroup(kId1));
-    CHECK(cache.lookup(101, 5, 5) == a);
+    CHECK(cache.lookup(101, 5) == a);
+  }
+  SECTION("with no recheck interval (unixstream, per connection) every lookup checks") {
+    OriginStats stream_stats;
+    OriginCache every(proc.root, 16, kTtl, 0, stream_stats);
+    CHECK(every.lookup(100, 0)->container_id == kId1);  // its own cache: its own origins
+    proc.process(100, 9000, kubelet_cgroup(kId2));
+    auto b = every.lookup(100, 0);
+    REQUIRE(b);
+    CHECK(b->container_id == kId2);
+    CHECK(stream_stats.pid_reused == 1);
   }
 }
 
 TEST_CASE("origin cache: host processes, unknown senders, a bounded size", "[ingest][origin]") {
   FakeProc proc;
   OriginStats stats;
-  OriginCache cache(proc.root, 2, kTtl, stats);
+  OriginCache cache(proc.root, 2, kTtl, kRecheck, stats);
   proc.process(7, 1, "0::/system.slice/sshd.service\n");
-  CHECK(cache.lookup(7, 0, 1) == nullptr);
-  CHECK(cache.lookup(7, 0, 2) == nullptr);
+  CHECK(cache.lookup(7, 0) == nullptr);
+  CHECK(cache.lookup(7, kRecheck) == nullptr);
   CHECK(resolved(stats, OriginResult::no_container) == 1);  // remembered as "none"
 
-  CHECK(cache.lookup(0, 0, 3) == nullptr);     // no credentials / not in our PID namespace
-  CHECK(cache.lookup(4242, 0, 3) == nullptr);  // no such process
+  CHECK(cache.lookup(0, 0) == nullptr);     // no credentials / not in our PID namespace
+  CHECK(cache.lookup(4242, 0) == nullptr);  // no such process
   CHECK(resolved(stats, OriginResult::unknown) == 2);
   proc.process(8, 1, "garbage");
-  CHECK(cache.lookup(8, 0, 3) == nullptr);
+  CHECK(cache.lookup(8, 0) == nullptr);
   CHECK(resolved(stats, OriginResult::no_container) == 2);
   proc.process(9, 1, kubelet_cgroup(kId1));
   std::ofstream(proc.root / "9" / "stat") << "9 (x) S";  // no start time in it
-  CHECK(cache.lookup(9, 0, 3) == nullptr);
+  CHECK(cache.lookup(9, 0) == nullptr);
   CHECK(resolved(stats, OriginResult::unknown) == 3);
 
   for (int pid = 10; pid < 15; ++pid) {
     proc.process(pid, 1, kubelet_cgroup(kId1));
-    CHECK(cache.lookup(pid, pid, 4) != nullptr);
+    CHECK(cache.lookup(pid, pid) != nullptr);
   }
   CHECK(cache.size() == 2);
   CHECK(stats.entries == 2);
