@@ -204,7 +204,7 @@ class Daemon {
     // Not ready (READY=1, /ready 200) before every component has been declared.
     board_.hold_ready();
     log_mapping(config_, mapper_);
-    ingest_ = ingest::Ingest::create(config_.ingest, mapper_, dirs_.runtime);
+    ingest_ = ingest::Ingest::create(config_.ingest, mapper_, dirs_.runtime, config_.host);
     if (auto st = ingest_->start(board_); !st.ok()) {
       spdlog::error("{}", st.message());
       return kExitFailure;
@@ -274,14 +274,17 @@ class Daemon {
     // anything moved); an edited one counts as a change, as in statsd_exporter.
     std::unique_ptr<ingest::Ingest> ingest;
     const bool mapping_same = same_mapping(next_mapper, mapper_);
-    if (!(next.ingest == config_.ingest) || !mapping_same) {
+    // Origin detection reads senders' cgroups under host.proc: a new procfs needs new listeners.
+    const bool proc_changed =
+        next.ingest.origin_detection && !(next.host.proc == config_.host.proc);
+    if (!(next.ingest == config_.ingest) || !mapping_same || proc_changed) {
       if (mapping_same && ingest::same_aggregation(next.ingest, config_.ingest)) {
         // Only the listeners change: the aggregated series and counters carry on.
-        ingest = ingest::Ingest::with_aggregator(next.ingest, dirs_.runtime,
+        ingest = ingest::Ingest::with_aggregator(next.ingest, dirs_.runtime, next.host,
                                                  ingest_->shared_aggregator());
       } else {
         log_mapping(next, next_mapper);
-        ingest = ingest::Ingest::create(next.ingest, next_mapper, dirs_.runtime);
+        ingest = ingest::Ingest::create(next.ingest, next_mapper, dirs_.runtime, next.host);
       }
     }
     // A new listen address is bound now, beside the running listener, so that a failure
@@ -300,7 +303,7 @@ class Daemon {
       if (auto st = ingest->start(board_); !st.ok()) {
         spdlog::error("ingest: cannot start the new listeners: {}; restarting the previous ones",
                       st.message());
-        ingest_ = ingest::Ingest::with_aggregator(config_.ingest, dirs_.runtime,
+        ingest_ = ingest::Ingest::with_aggregator(config_.ingest, dirs_.runtime, config_.host,
                                                   ingest_->shared_aggregator());
         if (auto again = ingest_->start(board_); !again.ok()) {
           spdlog::critical("ingest: cannot restart the previous listeners: {}", again.message());

@@ -1,11 +1,16 @@
-// Ingest load benchmark. Two receivers on a Unix datagram socket, each fed by the same sender
+// Ingest load benchmark. Receivers on a Unix datagram socket, each fed by the same sender
 // thread for a fixed time:
 //   bare:  recvmmsg in batches, counting '\n'-separated lines (the ceiling: the kernel path);
-//   sonde: sonde's unixgram listener thread (recvmmsg, parse, aggregate) into an Aggregator.
-// Prints lines/s for each and the ratio sonde/bare. Lines go to `series` distinct series
-// (counters, gauges, histograms with tags), all existing after the first round: the hot path.
+//   sonde: sonde's unixgram listener thread (recvmmsg, parse, aggregate) into an Aggregator,
+//          with ingest.origin_detection off and on (SO_PASSCRED, the sender's pid looked up in
+//          the origin cache, its start time read from /proc once per batch), alternating
+//          `rounds` times so that both see the same machine.
+// Prints lines/s for each (the median over the rounds), the ratio sonde/bare and origin on/off.
+// Lines go to `series` distinct series (counters, gauges, histograms with tags), all existing
+// after the first round: the hot path.
 //
-//   ingest_load [seconds=5] [series=1000] [lines_per_datagram=40]
+//   ingest_load [seconds=5] [series=1000] [lines_per_datagram=40] [rounds=3]
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -16,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -122,10 +128,22 @@ double bare(const std::string& path, const std::vector<std::string>& datagrams, 
   return static_cast<double>(r1 - r0) / dt;
 }
 
-double with_sonde(const std::string& path, const std::vector<std::string>& datagrams,
-                  double seconds) {
+double cpu_seconds(clockid_t id) {
+  timespec ts{};
+  ::clock_gettime(id, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct Rate {
+  double lines_per_s;
+  double cpu_ns_per_line;  // CPU time of the listener thread per accepted line
+};
+
+Rate with_sonde(const std::string& path, const std::vector<std::string>& datagrams, double seconds,
+                bool origin_detection) {
   sonde::ingest::IngestOptions o;
   o.unixgram.path = path;
+  o.origin_detection = origin_detection;
   sonde::ingest::Aggregator agg(o, nullptr);
   auto l = sonde::ingest::make_unixgram_listener(agg, o);
   if (auto st = l->start(); !st.ok()) {
@@ -146,16 +164,25 @@ double with_sonde(const std::string& path, const std::vector<std::string>& datag
   };
   std::atomic<bool> stop{false};
   std::thread tx([&] { send_for(path, datagrams, stop); });
+  clockid_t sender_clock{};
+  ::pthread_getcpuclockid(tx.native_handle(), &sender_clock);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // every series registered
+  // The listener's CPU time: the process's less the sender's and this thread's (the scrapes).
+  const auto listener_cpu = [&] {
+    return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_seconds(sender_clock) -
+           cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+  };
   const auto t0 = Clock::now();
   const double a0 = accepted();
+  const double c0 = listener_cpu();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   const double a1 = accepted();
+  const double c1 = listener_cpu();
   const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
   stop = true;
   tx.join();
   l->stop();
-  return (a1 - a0) / dt;
+  return {(a1 - a0) / dt, (c1 - c0) * 1e9 / (a1 - a0)};
 }
 
 }  // namespace
@@ -168,11 +195,35 @@ int main(int argc, char** argv) {
   const std::string path =
       (std::filesystem::temp_directory_path() / ("ingest-load-" + std::to_string(::getpid())))
           .string();
-  const double b = bare(path, datagrams, seconds);
-  const double s = with_sonde(path, datagrams, seconds);
-  std::printf("lines_per_datagram=%d series=%d seconds=%.1f\n", per, series, seconds);
+  const int rounds = std::max(1, argc > 4 ? std::atoi(argv[4]) : 3);
+  std::vector<double> bares, offs, ons, off_cpu, on_cpu;
+  for (int r = 0; r < rounds; ++r) {
+    bares.push_back(bare(path, datagrams, seconds));
+    const Rate off = with_sonde(path, datagrams, seconds, false);
+    const Rate on = with_sonde(path, datagrams, seconds, true);
+    offs.push_back(off.lines_per_s);
+    ons.push_back(on.lines_per_s);
+    off_cpu.push_back(off.cpu_ns_per_line);
+    on_cpu.push_back(on.cpu_ns_per_line);
+    std::printf(
+        "round %d: bare %.0f, origin off %.0f (%.0f ns CPU/line), origin on %.0f (%.0f ns "
+        "CPU/line) lines/s\n",
+        r + 1, bares.back(), off.lines_per_s, off.cpu_ns_per_line, on.lines_per_s,
+        on.cpu_ns_per_line);
+  }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double b = median(bares), s = median(offs), on = median(ons);
+  std::printf("lines_per_datagram=%d series=%d seconds=%.1f rounds=%d (medians)\n", per, series,
+              seconds, rounds);
   std::printf("bare recvmmsg receiver: %.0f lines/s\n", b);
   std::printf("sonde unixgram+aggregator: %.0f lines/s\n", s);
+  std::printf("sonde with origin detection: %.0f lines/s\n", on);
   std::printf("ratio sonde/bare: %.3f\n", s / b);
+  std::printf("ratio origin on/off: %.3f\n", on / s);
+  std::printf("listener CPU per line: origin off %.0f ns, on %.0f ns (on/off %.3f)\n",
+              median(off_cpu), median(on_cpu), median(on_cpu) / median(off_cpu));
   return 0;
 }

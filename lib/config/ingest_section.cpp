@@ -84,12 +84,29 @@ void read_numbers(Reader& r, const YAML::Node& n, const std::string& p, std::str
 }  // namespace
 
 void read_ingest(Reader& r, const YAML::Node& n, const std::string& p, ingest::IngestOptions& out) {
-  if (!r.only_keys(
-          n, p,
-          {"unixgram", "unixstream", "udp", "mapping_file", "max_series", "max_series_per_metric",
-           "ttl", "observer_type", "histogram_buckets", "summary_quantiles", "summary_max_age",
-           "summary_max_samples", "set_window", "max_set_values", "max_line_bytes",
-           "max_datagram_bytes", "max_tags", "batch_size"})) {
+  if (!r.only_keys(n, p,
+                   {"unixgram",
+                    "unixstream",
+                    "udp",
+                    "mapping_file",
+                    "max_series",
+                    "max_series_per_metric",
+                    "ttl",
+                    "observer_type",
+                    "histogram_buckets",
+                    "summary_quantiles",
+                    "summary_max_age",
+                    "summary_max_samples",
+                    "set_window",
+                    "max_set_values",
+                    "max_line_bytes",
+                    "max_datagram_bytes",
+                    "max_tags",
+                    "batch_size",
+                    "origin_detection",
+                    "origin_ttl",
+                    "origin_cache_size",
+                    "origin_cache_ttl"})) {
     return;
   }
   {
@@ -145,6 +162,10 @@ void read_ingest(Reader& r, const YAML::Node& n, const std::string& p, ingest::I
   r.integer(n, p, "max_datagram_bytes", out.max_datagram_bytes, 512, 1 << 20);
   r.integer(n, p, "max_tags", out.max_tags, 1, 1000);
   r.integer(n, p, "batch_size", out.batch_size, 1, 1024);
+  r.boolean(n, p, "origin_detection", out.origin_detection);
+  r.duration(n, p, "origin_ttl", out.origin_ttl, 0ms);
+  r.integer(n, p, "origin_cache_size", out.origin_cache_size, 1, 1'000'000);
+  r.duration(n, p, "origin_cache_ttl", out.origin_cache_ttl, 1s);
 }
 
 }  // namespace sonde::config

@@ -159,6 +159,41 @@ void each_number(const MetricLine& m, F&& f) {
 
 }  // namespace
 
+namespace {
+
+/// One counter family with a `reason` label: names[i] -> values[i].
+template <std::size_t N>
+void by_reason(core::SnapshotBuilder& out, std::string_view name, std::string_view help,
+               const std::string_view (&names)[N],
+               const std::array<std::atomic<std::uint64_t>, N>& values) {
+  for (std::size_t i = 0; i < N; ++i) {
+    const core::Label l[] = {{"reason", names[i]}};
+    out.counter(name, help, l, static_cast<double>(values[i].load(std::memory_order_relaxed)));
+  }
+}
+
+void collect_origin(core::SnapshotBuilder& out, const ListenerStats& st) {
+  const OriginStats& o = st.origin;
+  static constexpr std::string_view kResults[] = {"container", "no_container", "unknown"};
+  for (std::size_t i = 0; i < std::size(kResults); ++i) {
+    const core::Label l[] = {{"listener", st.name}, {"result", kResults[i]}};
+    out.counter("sonde_ingest_origin_resolved_total",
+                "Senders' cgroups read for origin detection, by listener and outcome.", l,
+                static_cast<double>(o.resolved[i].load(std::memory_order_relaxed)));
+  }
+  const core::Label l[] = {{"listener", st.name}};
+  out.counter("sonde_ingest_origin_pid_reused_total",
+              "Remembered sender pids found to belong to a new process (start time changed).", l,
+              static_cast<double>(o.pid_reused.load(std::memory_order_relaxed)));
+  out.counter("sonde_ingest_origin_cache_evictions_total",
+              "Senders forgotten because the origin cache was full (origin_cache_size).", l,
+              static_cast<double>(o.evictions.load(std::memory_order_relaxed)));
+  out.gauge("sonde_ingest_origin_cache_entries", "Senders the origin cache remembers.", l,
+            static_cast<double>(o.entries.load(std::memory_order_relaxed)));
+}
+
+}  // namespace
+
 std::string_view reason_name(DropReason r) {
   switch (r) {
     case DropReason::malformed:
@@ -226,9 +261,10 @@ Worker& Aggregator::worker(const std::string& listener) {
   for (auto& w : workers_) {
     if (w->stats_ == stats) return *w;
   }
-  // The key holds name|type|tags of one line, so never more than the line.
+  // The key holds name|type|tags (and the |c: container) of one line, so never more than the
+  // line, after the origin's 9 bytes.
   workers_.push_back(
-      std::unique_ptr<Worker>(new Worker(stats, std::size_t{options_.max_line_bytes} + 8)));
+      std::unique_ptr<Worker>(new Worker(stats, std::size_t{options_.max_line_bytes} + 24)));
   return *workers_.back();
 }
 
@@ -237,8 +273,9 @@ std::size_t Aggregator::series_count() const {
   return series_count_;
 }
 
-void Aggregator::ingest(Worker& w, std::string_view payload) {
+void Aggregator::ingest(Worker& w, std::string_view payload, const Origin* origin) {
   w.now_ns_ = clock_.steady_now().time_since_epoch().count();
+  w.origin_ = origin;
   if (w.epoch_ != epoch_.load(std::memory_order_relaxed)) sweep(w);
   for_each_line(payload, [&](std::string_view line) { ingest_line(w, line); });
 }
@@ -299,7 +336,19 @@ void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view li
     each_number(m, [&](double x, std::string_view) { negative |= x < 0; });
     if (negative) return reject(w, DropReason::negative_counter, line);
   }
-  w.key_.assign(m.name);
+  std::string_view container;
+  if (options_.origin_detection) {
+    // The origin goes first, at a fixed length, so no name or tag bytes can imitate it: the
+    // origin's id (unique, never reused), the length of the `|c:` container, the container.
+    container = container_field(w, m.container);
+    const std::uint64_t id = w.origin_ ? w.origin_->id : 0;
+    w.key_.assign(reinterpret_cast<const char*>(&id), sizeof id);
+    w.key_ += static_cast<char>(container.size());  // at most 128 (parse_container_field)
+    w.key_ += container;
+    w.key_ += m.name;
+  } else {
+    w.key_.assign(m.name);
+  }
   w.key_ += '|';
   w.key_ += m.type;
   w.key_ += '|';
@@ -311,7 +360,7 @@ void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view li
       s = it->second.get();
     } else {
       if (it != w.cache_.end()) w.cache_.erase(it);
-      auto sp = resolve(w, m);
+      auto sp = resolve(w, m, container);
       if (!sp) return reject(w, sp.error(), line);
       // Bounded: every entry is an admitted series (or a tag order of one).
       if (w.cache_.size() >= std::size_t{options_.max_series} * 2) w.cache_.clear();
@@ -424,7 +473,47 @@ Labels Aggregator::canonical_labels(std::string_view tags) {
   return labels;
 }
 
-Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m) {
+std::string_view Aggregator::container_field(const Worker& w, std::string_view field) {
+  if (field.empty()) return {};
+  std::string_view id;
+  switch (parse_container_field(field, id)) {
+    case ContainerField::id:
+      break;
+    case ContainerField::inode:
+      field_ignored_[static_cast<std::size_t>(FieldIgnored::inode)]++;
+      return {};
+    case ContainerField::invalid:
+      field_ignored_[static_cast<std::size_t>(FieldIgnored::invalid)]++;
+      return {};
+  }
+  // What the kernel says about the sender wins over what it says about itself.
+  if (w.origin_ && !w.origin_->container_id.empty()) {
+    if (w.origin_->container_id != id) {
+      field_ignored_[static_cast<std::size_t>(FieldIgnored::overridden)]++;
+    }
+    return {};
+  }
+  return id;
+}
+
+bool Aggregator::add_origin_labels(Labels& labels, const Worker& w, std::string_view container) {
+  if (!options_.origin_detection) return false;
+  const std::string_view id =
+      w.origin_ && !w.origin_->container_id.empty() ? w.origin_->container_id : container;
+  const std::string_view pod = w.origin_ ? std::string_view(w.origin_->pod_uid) : "";
+  if (id.empty() && pod.empty()) return false;
+  labels.erase(std::remove_if(
+                   labels.begin(), labels.end(),
+                   [](const auto& l) { return l.first == "container_id" || l.first == "pod_uid"; }),
+               labels.end());
+  if (!id.empty()) labels.emplace_back("container_id", std::string(id));
+  if (!pod.empty()) labels.emplace_back("pod_uid", std::string(pod));
+  std::sort(labels.begin(), labels.end());
+  return true;
+}
+
+Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m,
+                                         std::string_view container) {
   std::optional<MappingResult> mapped;
   if (mapper_) mapped = mapper_->map(m.name, m.kind);
   if (mapped && mapped->rule->drop) return DropReason::mapping_drop;
@@ -466,13 +555,15 @@ Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m) {
                  labels.end());
     std::sort(labels.begin(), labels.end());
   }
+  // After the mapping: the sender's origin cannot be overwritten by its tags or a rule.
+  const bool origin = add_origin_labels(labels, w, container);
   return register_series(name, kind_for(m.kind, observer), std::move(labels),
-                         mapped ? mapped->rule : nullptr, false, w.now_ns_);
+                         mapped ? mapped->rule : nullptr, false, w.now_ns_, origin);
 }
 
 Aggregator::Admitted Aggregator::register_series(const std::string& name, SeriesKind kind,
                                                  Labels labels, const MappingRule* rule,
-                                                 bool internal, std::int64_t now_ns) {
+                                                 bool internal, std::int64_t now_ns, bool origin) {
   if (!internal) {
     for (auto prefix : kReservedPrefixes) {
       if (std::string_view(name).substr(0, prefix.size()) == prefix) {
@@ -524,6 +615,7 @@ Aggregator::Admitted Aggregator::register_series(const std::string& name, Series
   std::chrono::milliseconds ttl = options_.ttl;
   if (mapper_ && mapper_->defaults().ttl) ttl = *mapper_->defaults().ttl;
   if (rule && rule->ttl) ttl = *rule->ttl;
+  if (origin && ttl.count() == 0) ttl = options_.origin_ttl;
   s->ttl_ns = std::chrono::nanoseconds(ttl).count();
   s->last_ns.store(now_ns, std::memory_order_relaxed);
   switch (kind) {
@@ -576,8 +668,10 @@ void Aggregator::event_line(Worker& w, const EventLine& e, std::string_view line
   set("priority", e.priority);
   set("source_type", e.source_type);
   std::sort(labels.begin(), labels.end());
+  const bool origin =
+      options_.origin_detection && add_origin_labels(labels, w, container_field(w, e.container));
   auto s = register_series("sonde_app_events_total", SeriesKind::counter, std::move(labels),
-                           nullptr, true, w.now_ns_);
+                           nullptr, true, w.now_ns_, origin);
   if (!s) return reject(w, s.error(), line);
   add_atomic((*s)->value, 1);
   (*s)->last_ns.store(w.now_ns_, std::memory_order_relaxed);
@@ -593,11 +687,13 @@ void Aggregator::check_line(Worker& w, const ServiceCheckLine& c, std::string_vi
                labels.end());
   labels.emplace_back("check", std::move(check));
   std::sort(labels.begin(), labels.end());
+  const bool origin =
+      options_.origin_detection && add_origin_labels(labels, w, container_field(w, c.container));
   auto status_series = register_series("sonde_app_service_check_status", SeriesKind::gauge, labels,
-                                       nullptr, true, w.now_ns_);
+                                       nullptr, true, w.now_ns_, origin);
   if (!status_series) return reject(w, status_series.error(), line);
   auto ts_series = register_series("sonde_app_service_check_timestamp_seconds", SeriesKind::gauge,
-                                   std::move(labels), nullptr, true, w.now_ns_);
+                                   std::move(labels), nullptr, true, w.now_ns_, origin);
   if (!ts_series) return reject(w, ts_series.error(), line);
   const std::shared_ptr<Series>& status = *status_series;
   const std::shared_ptr<Series>& ts = *ts_series;
@@ -731,6 +827,7 @@ void Aggregator::collect(core::SnapshotBuilder& out) {
                 "Bytes cut off datagrams longer than max_datagram_bytes (lost).", l,
                 static_cast<double>(st->truncated_bytes.load(std::memory_order_relaxed)));
       }
+      if (st->reports_origin) collect_origin(out, *st);
     }
     out.gauge("sonde_ingest_series", "Series the DogStatsD aggregator holds.", {},
               static_cast<double>(series_count_));
@@ -741,14 +838,16 @@ void Aggregator::collect(core::SnapshotBuilder& out) {
                 static_cast<double>(dropped_[i].load(std::memory_order_relaxed)));
   }
   static constexpr std::string_view kTagReasons[] = {"no_value", "empty_name", "duplicate_label"};
-  for (std::size_t i = 0; i < kTagErrors; ++i) {
-    const core::Label l[] = {{"reason", kTagReasons[i]}};
-    out.counter("sonde_ingest_tag_errors_total",
-                "DogStatsD tags left out of a series' labels, by reason.", l,
-                static_cast<double>(tag_errors_[i].load(std::memory_order_relaxed)));
-  }
+  by_reason(out, "sonde_ingest_tag_errors_total",
+            "DogStatsD tags left out of a series' labels, by reason.", kTagReasons, tag_errors_);
   out.counter("sonde_ingest_series_expired_total", "Series removed after their TTL.", {},
               static_cast<double>(expired_total_.load(std::memory_order_relaxed)));
+  if (options_.origin_detection) {
+    static constexpr std::string_view kFieldReasons[] = {"invalid", "inode", "overridden"};
+    by_reason(out, "sonde_ingest_container_field_ignored_total",
+              "DogStatsD |c: container fields that gave no label, by reason.", kFieldReasons,
+              field_ignored_);
+  }
 }
 
 }  // namespace sonde::ingest

@@ -30,6 +30,7 @@
 #include "ingest/dogstatsd.hpp"
 #include "ingest/mapper.hpp"
 #include "ingest/options.hpp"
+#include "ingest/origin.hpp"
 
 namespace sonde::ingest {
 
@@ -61,6 +62,10 @@ enum class SeriesKind : std::uint8_t { counter, gauge, histogram, summary, set }
 enum class TagError : std::uint8_t { no_value, empty_name, duplicate_label };
 inline constexpr std::size_t kTagErrors = 3;
 
+/// Why a DogStatsD `|c:` field gave no label (sonde_ingest_container_field_ignored_total).
+enum class FieldIgnored : std::uint8_t { invalid, inode, overridden };
+inline constexpr std::size_t kFieldIgnored = 3;
+
 /// Counters of one listener (sonde_ingest_*{listener}).
 struct ListenerStats {
   explicit ListenerStats(std::string n) : name(std::move(n)) {}
@@ -73,7 +78,9 @@ struct ListenerStats {
   std::atomic<std::uint64_t> truncated_bytes{0};       // the bytes cut off them
   bool reports_kernel_drops = false;
   bool reports_connections = false;
+  OriginStats origin;  // unixgram, unixstream with origin detection
   bool reports_truncation = false;
+  bool reports_origin = false;
 };
 
 class Aggregator;
@@ -100,8 +107,9 @@ class Worker {
   ListenerStats* stats_;
   std::string key_;  // reserved once; the hot path only assigns into it
   std::unordered_map<std::string, std::shared_ptr<Series>, Hash, Eq> cache_;
-  std::int64_t now_ns_ = 0;  // steady clock, refreshed per datagram
-  std::uint64_t epoch_ = 0;  // expiry epoch last swept at
+  std::int64_t now_ns_ = 0;         // steady clock, refreshed per datagram
+  const Origin* origin_ = nullptr;  // the sender of the datagram being ingested, if known
+  std::uint64_t epoch_ = 0;         // expiry epoch last swept at
   ParsedLine parsed_;
 };
 
@@ -120,8 +128,9 @@ class Aggregator {
   Worker& worker(const std::string& listener);
 
   /// Feeds one datagram or stream chunk: lines split at '\n'; empty lines are skipped. Never
-  /// throws.
-  void ingest(Worker& w, std::string_view payload);
+  /// throws. `origin` (origin detection: the sender's labels; null for none) must outlive the
+  /// call.
+  void ingest(Worker& w, std::string_view payload, const Origin* origin = nullptr);
   /// Counts (and logs, rate-limited) one line the listener could not hand over whole: an
   /// over-long stream line, the cut last line of a truncated datagram, an oversized or
   /// unfinished stream frame. `line` is what the log shows of it.
@@ -131,9 +140,13 @@ class Aggregator {
   void collect(core::SnapshotBuilder& out);
 
   std::size_t series_count() const;
+  const core::Clock& clock() const { return clock_; }
   std::uint64_t dropped(DropReason r) const { return dropped_[static_cast<std::size_t>(r)]; }
   std::uint64_t tag_errors(TagError e) const { return tag_errors_[static_cast<std::size_t>(e)]; }
   std::uint64_t expired_total() const { return expired_total_; }
+  std::uint64_t field_ignored(FieldIgnored r) const {
+    return field_ignored_[static_cast<std::size_t>(r)];
+  }
 
  private:
   void ingest_line(Worker& w, std::string_view line);
@@ -147,10 +160,18 @@ class Aggregator {
   /// A series, or why the line that names it is dropped.
   using Admitted = core::Result<std::shared_ptr<Series>, DropReason>;
   /// The slow path of a raw key seen for the first time: mapping, name, labels, registration.
-  Admitted resolve(Worker& w, const MetricLine& m);
+  Admitted resolve(Worker& w, const MetricLine& m, std::string_view container);
   Admitted register_series(const std::string& name, SeriesKind kind,
                            std::vector<std::pair<std::string, std::string>> labels,
-                           const MappingRule* rule, bool internal, std::int64_t now_ns);
+                           const MappingRule* rule, bool internal, std::int64_t now_ns,
+                           bool origin = false);
+  /// The container ID of a `|c:` field that applies to this sender (empty: none, or the
+  /// kernel's answer wins); counts the fields it ignores.
+  std::string_view container_field(const Worker& w, std::string_view field);
+  /// Sets container_id / pod_uid from the sender's origin (or the `|c:` container), replacing
+  /// labels of those names; true when it set one.
+  bool add_origin_labels(std::vector<std::pair<std::string, std::string>>& labels, const Worker& w,
+                         std::string_view container);
   std::vector<std::pair<std::string, std::string>> canonical_labels(std::string_view tags);
   void sweep(Worker& w);
 
@@ -170,6 +191,7 @@ class Aggregator {
   std::array<std::atomic<std::uint64_t>, kDropReasons> dropped_{};
   std::array<std::atomic<std::uint64_t>, kTagErrors> tag_errors_{};
   std::atomic<std::uint64_t> expired_total_{0};
+  std::array<std::atomic<std::uint64_t>, kFieldIgnored> field_ignored_{};
   core::RateLimitedLog log_;
 };
 

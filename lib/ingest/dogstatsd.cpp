@@ -90,9 +90,11 @@ ParseError parse_metric(std::string_view line, const ParseLimits& limits, Metric
       m.tags = field.substr(1);
       m.tag_count = count_tags(m.tags);
       if (m.tag_count > limits.max_tags) return ParseError::too_many_tags;
+    } else if (field.size() >= 2 && field[0] == 'c' && field[1] == ':') {
+      if (m.container.empty()) m.container = field.substr(2);
     }
-    // Anything else (T<ts>, c:<container>, e:<external data>, card:<cardinality>, future
-    // fields) is an extension sonde does not use.
+    // Anything else (T<ts>, e:<external data>, card:<cardinality>, future fields) is an
+    // extension sonde does not use.
   }
   // A line that ends in '|' leaves an empty last field that the loop above never sees.
   if (line.back() == '|') return ParseError::malformed;
@@ -145,6 +147,9 @@ ParseError parse_event(std::string_view line, const ParseLimits& limits, EventLi
         case 'd':
           if (!parse_number(v)) return ParseError::malformed;
           break;
+        case 'c':
+          if (e.container.empty()) e.container = v;
+          break;
         default:  // h: hostname, k: aggregation key, and extensions
           break;
       }
@@ -179,6 +184,8 @@ ParseError parse_service_check(std::string_view line, const ParseLimits& limits,
       auto ts = parse_number(f.substr(2));
       if (!ts) return ParseError::malformed;
       c.timestamp = *ts;
+    } else if (f.size() >= 2 && f[0] == 'c' && f[1] == ':') {
+      if (c.container.empty()) c.container = f.substr(2);
     } else if (f[0] == '#') {
       if (seen_tags) return ParseError::malformed;
       seen_tags = true;

@@ -6,8 +6,9 @@
 //                   [|s:source_type][|t:alert_type][|#tags]
 //   service check:  _sc|name|status[|d:ts][|h:host][|#tags][|m:message]
 // Types: c (counter), g (gauge; a leading + or - makes the value a delta), ms (timer), h
-// (histogram), d (distribution), s (set). Extension fields sonde does not use (`|c:`, `|e:`,
-// `|card:`, `|T`, anything else after the type) are ignored, not errors.
+// (histogram), d (distribution), s (set). The container field `|c:<id>` is returned (origin
+// detection uses it); other extension fields (`|e:`, `|card:`, `|T`, anything else after the
+// type) are ignored, not errors.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +37,9 @@ struct MetricLine {
   double sample_rate = 1;  // in (0, 1]
   std::string_view tags;   // the text after '#', comma-separated; may be empty
   std::uint32_t tag_count = 0;
-  double first_value = 0;    // the first value, parsed (numeric kinds)
-  bool multi_value = false;  // values holds more than one value
+  double first_value = 0;      // the first value, parsed (numeric kinds)
+  bool multi_value = false;    // values holds more than one value
+  std::string_view container;  // the text after `|c:` (its first occurrence); may be empty
 };
 
 struct EventLine {
@@ -48,6 +50,7 @@ struct EventLine {
   std::string_view source_type;          // s:
   std::string_view tags;
   std::uint32_t tag_count = 0;
+  std::string_view container;  // c:
 };
 
 struct ServiceCheckLine {
@@ -56,6 +59,7 @@ struct ServiceCheckLine {
   std::optional<double> timestamp;  // d:, seconds since the epoch
   std::string_view tags;
   std::uint32_t tag_count = 0;
+  std::string_view container;  // c:
 };
 
 enum class LineKind : std::uint8_t { metric, event, service_check };

@@ -7,15 +7,18 @@ namespace sonde::ingest {
 std::unique_ptr<Ingest> Ingest::create(const IngestOptions& options,
                                        std::shared_ptr<const Mapper> mapper,
                                        const std::filesystem::path& runtime_dir,
-                                       const core::Clock& clock) {
-  return std::unique_ptr<Ingest>(new Ingest(
-      options, runtime_dir, std::make_shared<Aggregator>(options, std::move(mapper), clock)));
+                                       const core::HostPaths& host, const core::Clock& clock) {
+  return std::unique_ptr<Ingest>(
+      new Ingest(options, runtime_dir, host.proc,
+                 std::make_shared<Aggregator>(options, std::move(mapper), clock)));
 }
 
 std::unique_ptr<Ingest> Ingest::with_aggregator(const IngestOptions& options,
                                                 const std::filesystem::path& runtime_dir,
+                                                const core::HostPaths& host,
                                                 std::shared_ptr<Aggregator> aggregator) {
-  return std::unique_ptr<Ingest>(new Ingest(options, runtime_dir, std::move(aggregator)));
+  return std::unique_ptr<Ingest>(
+      new Ingest(options, runtime_dir, host.proc, std::move(aggregator)));
 }
 
 bool same_aggregation(const ingest::IngestOptions& a, const ingest::IngestOptions& b) {
@@ -26,6 +29,9 @@ bool same_aggregation(const ingest::IngestOptions& a, const ingest::IngestOption
     o.udp = defaults.udp;
     o.max_datagram_bytes = defaults.max_datagram_bytes;
     o.batch_size = defaults.batch_size;
+    // Only the listeners hold the origin cache; the series' origin TTL stays an aggregation one.
+    o.origin_cache_size = defaults.origin_cache_size;
+    o.origin_cache_ttl = defaults.origin_cache_ttl;
     o.mapping_file = defaults.mapping_file;  // its contents are compared by the caller
     return o;
   };
@@ -37,10 +43,10 @@ Ingest::~Ingest() { stop(); }
 core::Status Ingest::start(core::Board& board) {
   board_ = &board;
   if (options_.unixgram.enabled) {
-    listeners_.push_back(make_unixgram_listener(*aggregator_, options_, runtime_dir_));
+    listeners_.push_back(make_unixgram_listener(*aggregator_, options_, runtime_dir_, proc_));
   }
   if (options_.unixstream.enabled) {
-    listeners_.push_back(make_unixstream_listener(*aggregator_, options_, runtime_dir_));
+    listeners_.push_back(make_unixstream_listener(*aggregator_, options_, runtime_dir_, proc_));
   }
   if (options_.udp.enabled) listeners_.push_back(make_udp_listener(*aggregator_, options_));
   for (auto& l : listeners_) board.declare(l->name(), core::ComponentKind::listener);

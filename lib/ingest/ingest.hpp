@@ -9,6 +9,7 @@
 
 #include "core/board.hpp"
 #include "core/clock.hpp"
+#include "core/host_paths.hpp"
 #include "core/result.hpp"
 #include "ingest/aggregator.hpp"
 #include "ingest/listeners.hpp"
@@ -20,15 +21,18 @@ namespace sonde::ingest {
 class Ingest {
  public:
   /// `mapper` is the compiled `options.mapping_file`, or null for none. `runtime_dir` (resolved
-  /// by daemon/) holds the Unix sockets that have no configured path.
+  /// by daemon/) holds the Unix sockets that have no configured path; origin detection reads
+  /// senders' cgroups under `host.proc`.
   static std::unique_ptr<Ingest> create(const IngestOptions& options,
                                         std::shared_ptr<const Mapper> mapper,
                                         const std::filesystem::path& runtime_dir,
+                                        const core::HostPaths& host = {},
                                         const core::Clock& clock = core::SystemClock::instance());
   /// New listeners for `options` on an existing aggregator: its series, values and counters
   /// carry on. For a reload that changes only listener options (see same_aggregation).
   static std::unique_ptr<Ingest> with_aggregator(const IngestOptions& options,
                                                  const std::filesystem::path& runtime_dir,
+                                                 const core::HostPaths& host,
                                                  std::shared_ptr<Aggregator> aggregator);
   ~Ingest();
 
@@ -44,12 +48,14 @@ class Ingest {
 
  private:
   Ingest(const ingest::IngestOptions& options, std::filesystem::path runtime_dir,
-         std::shared_ptr<Aggregator> aggregator)
+         std::filesystem::path proc, std::shared_ptr<Aggregator> aggregator)
       : options_(options),
         runtime_dir_(std::move(runtime_dir)),
+        proc_(std::move(proc)),
         aggregator_(std::move(aggregator)) {}
   ingest::IngestOptions options_;
   std::filesystem::path runtime_dir_;
+  std::filesystem::path proc_;
   std::shared_ptr<Aggregator> aggregator_;  // shared with the board's live source
   std::vector<std::unique_ptr<Listener>> listeners_;
   core::Board* board_ = nullptr;

@@ -20,6 +20,7 @@
 
 #include "core/listen_address.hpp"
 #include "core/quote.hpp"
+#include "ingest/origin.hpp"
 
 namespace sonde::ingest {
 namespace {
@@ -88,8 +89,12 @@ core::Status check_runtime_dir(const std::filesystem::path& dir) {
 class ListenerBase : public Listener {
  public:
   ListenerBase(Aggregator& agg, const ingest::IngestOptions& o, std::string name,
-               std::filesystem::path runtime_dir)
-      : agg_(agg), options_(o), name_(std::move(name)), runtime_dir_(std::move(runtime_dir)) {}
+               std::filesystem::path runtime_dir, std::filesystem::path proc)
+      : agg_(agg),
+        options_(o),
+        name_(std::move(name)),
+        runtime_dir_(std::move(runtime_dir)),
+        proc_(std::move(proc)) {}
   ~ListenerBase() override { stop(); }
   const std::string& name() const override { return name_; }
   std::string address() const override { return address_; }
@@ -100,6 +105,12 @@ class ListenerBase : public Listener {
     if (auto st = bind(); !st.ok()) return st;
     worker_ = &agg_.worker(name_);
     configure_stats(worker_->stats());
+    if (worker_->stats().reports_origin) {
+      origins_ =
+          std::make_unique<OriginCache>(proc_, options_.origin_cache_size,
+                                        std::chrono::nanoseconds(options_.origin_cache_ttl).count(),
+                                        recheck_ns(), worker_->stats().origin);
+    }
     thread_ = std::thread([this] { run(); });
     return core::ok();
   }
@@ -117,6 +128,8 @@ class ListenerBase : public Listener {
  protected:
   virtual core::Status bind() = 0;
   virtual void configure_stats(ListenerStats&) {}
+  /// How often origin detection reads a remembered sender's start time again (OriginCache).
+  virtual std::int64_t recheck_ns() const { return 0; }
   virtual void run() = 0;
 
   /// Waits until `fd` is readable or stop() is called; false when stopping.
@@ -132,6 +145,18 @@ class ListenerBase : public Listener {
     }
   }
 
+  std::int64_t steady_ns() const { return agg_.clock().steady_now().time_since_epoch().count(); }
+
+  /// The origin of the sender with process id `pid` (0: unknown) at `now_ns`.
+  std::shared_ptr<const Origin> origin_of(pid_t pid, std::int64_t now_ns) {
+    if (pid <= 0) {
+      warn_limited("origin_pid",
+                   "origin detection: a sender's pid is not visible to sonde (pid 0); its series "
+                   "get no origin labels (run sonde in the host PID namespace)");
+    }
+    return origins_->lookup(pid, now_ns);
+  }
+
   void warn_limited(const std::string& what) { warn_limited(what, what); }
 
   /// Logs `what` unless `key` has been logged 5 times in the last 10 s.
@@ -142,7 +167,9 @@ class ListenerBase : public Listener {
   Aggregator& agg_;
   const ingest::IngestOptions& options_;
   std::string name_;
-  std::filesystem::path runtime_dir_;  // for a socket without a configured path
+  std::filesystem::path runtime_dir_;     // for a socket without a configured path
+  std::filesystem::path proc_;            // procfs, for origin detection
+  std::unique_ptr<OriginCache> origins_;  // origin detection on a Unix socket; else null
   std::string address_;
   std::string unlink_path_;  // the Unix socket file this listener created
   Fd fd_;
@@ -157,8 +184,9 @@ class ListenerBase : public Listener {
 class DatagramListener final : public ListenerBase {
  public:
   DatagramListener(Aggregator& agg, const ingest::IngestOptions& o, bool udp,
-                   std::filesystem::path runtime_dir)
-      : ListenerBase(agg, o, udp ? "udp" : "unixgram", std::move(runtime_dir)), udp_(udp) {}
+                   std::filesystem::path runtime_dir, std::filesystem::path proc)
+      : ListenerBase(agg, o, udp ? "udp" : "unixgram", std::move(runtime_dir), std::move(proc)),
+        udp_(udp) {}
 
  private:
   core::Status bind() override { return udp_ ? bind_udp() : bind_unixgram(); }
@@ -174,6 +202,13 @@ class DatagramListener final : public ListenerBase {
     fd_.reset(*fd);
     address_ = path.string();
     unlink_path_ = address_;
+    if (options_.origin_detection) {
+      // Every datagram then carries its sender's pid, uid and gid (unix(7)).
+      const int one = 1;
+      if (::setsockopt(fd_.get(), SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0) {
+        return core::error("SO_PASSCRED on " + address_ + ": " + errno_text(errno));
+      }
+    }
     return core::ok();
   }
 
@@ -238,12 +273,18 @@ class DatagramListener final : public ListenerBase {
   void configure_stats(ListenerStats& s) override {
     s.reports_kernel_drops = udp_;
     s.reports_truncation = true;
+    s.reports_origin = !udp_ && options_.origin_detection;
   }
+
+  /// At most every 50 ms per sender: a start time read costs about as much as a small datagram.
+  std::int64_t recheck_ns() const override { return 50'000'000; }
 
   void run() override {
     const std::size_t batch = std::max<std::uint32_t>(1, options_.batch_size);
     const std::size_t size = options_.max_datagram_bytes;
-    constexpr std::size_t kControl = CMSG_SPACE(sizeof(std::uint32_t));
+    constexpr std::size_t kControl =
+        std::max(CMSG_SPACE(sizeof(std::uint32_t)), CMSG_SPACE(sizeof(ucred)));
+    const bool control_wanted = udp_ || origins_;
     // Not a vector: zero-filling batch × max_datagram_bytes (2 MiB by default) would make every
     // page resident at start. Left uninitialized, a page costs memory only once a datagram
     // that long has been received into it.
@@ -259,7 +300,7 @@ class DatagramListener final : public ListenerBase {
         msgs[i] = {};
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
-        if (udp_) {
+        if (control_wanted) {
           msgs[i].msg_hdr.msg_control = control.data() + i * kControl;
           msgs[i].msg_hdr.msg_controllen = kControl;
         }
@@ -278,6 +319,7 @@ class DatagramListener final : public ListenerBase {
         if (!wait_readable(fd_.get())) return;
         continue;
       }
+      const std::int64_t batch_ns = origins_ ? steady_ns() : 0;
       for (int i = 0; i < n; ++i) {
         const auto& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
         const std::size_t length = msgs[static_cast<std::size_t>(i)].msg_len;
@@ -285,6 +327,11 @@ class DatagramListener final : public ListenerBase {
                                  std::min(length, size));
         stats.datagrams.fetch_add(1, std::memory_order_relaxed);
         if ((h.msg_flags & MSG_TRUNC) || length > size) truncated(length, payload);
+        if (origins_) {
+          const auto origin = origin_of(sender_pid(h), batch_ns);
+          agg_.ingest(*worker_, payload, origin.get());
+          continue;
+        }
         agg_.ingest(*worker_, payload);
         if (udp_) {
           for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
@@ -299,6 +346,20 @@ class DatagramListener final : public ListenerBase {
         }
       }
     }
+  }
+
+  /// The pid in a datagram's SCM_CREDENTIALS (0 when absent: the kernel gives 0 for a sender
+  /// outside sonde's PID namespace too).
+  static pid_t sender_pid(const msghdr& h) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+          c->cmsg_len >= CMSG_LEN(sizeof(ucred))) {
+        ucred cred{};
+        std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+        return cred.pid;
+      }
+    }
+    return 0;
   }
 
   /// A datagram of `length` bytes cut to max_datagram_bytes: counted with the bytes lost, and
@@ -327,15 +388,17 @@ class DatagramListener final : public ListenerBase {
 /// unixstream: newline or length-prefixed framing, bounded connections.
 class StreamListener final : public ListenerBase {
  public:
-  StreamListener(Aggregator& agg, const ingest::IngestOptions& o, std::filesystem::path runtime_dir)
-      : ListenerBase(agg, o, "unixstream", std::move(runtime_dir)) {}
+  StreamListener(Aggregator& agg, const ingest::IngestOptions& o, std::filesystem::path runtime_dir,
+                 std::filesystem::path proc)
+      : ListenerBase(agg, o, "unixstream", std::move(runtime_dir), std::move(proc)) {}
 
  private:
   struct Conn {
     Fd fd;
     std::vector<char> buf;  // capacity fixed at accept
     std::size_t used = 0;
-    bool skipping = false;  // newline: inside an over-long line, until the next '\n'
+    bool skipping = false;                 // newline: inside an over-long line, until the next '\n'
+    std::shared_ptr<const Origin> origin;  // the peer at connect time (SO_PEERCRED)
   };
 
   core::Status bind() override {
@@ -352,7 +415,10 @@ class StreamListener final : public ListenerBase {
     return core::ok();
   }
 
-  void configure_stats(ListenerStats& s) override { s.reports_connections = true; }
+  void configure_stats(ListenerStats& s) override {
+    s.reports_connections = true;
+    s.reports_origin = options_.origin_detection;
+  }
 
   bool length_prefixed() const {
     return options_.unixstream.framing == ingest::StreamFraming::length_prefixed;
@@ -403,6 +469,12 @@ class StreamListener final : public ListenerBase {
       return;  // fd closes here
     }
     Conn c;
+    if (origins_) {
+      ucred cred{};
+      socklen_t len = sizeof cred;
+      if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) cred.pid = 0;
+      c.origin = origin_of(cred.pid, steady_ns());
+    }
     c.fd = std::move(fd);
     c.buf.resize(buffer_size());
     conns.push_back(std::move(c));
@@ -420,7 +492,7 @@ class StreamListener final : public ListenerBase {
         // An over-long line being skipped was counted when it began; a frame cut short by the
         // client closing is one malformed line.
         if (!length_prefixed() && c.used > 0 && !c.skipping) {
-          agg_.ingest(*worker_, std::string_view(c.buf.data(), c.used));
+          agg_.ingest(*worker_, std::string_view(c.buf.data(), c.used), c.origin.get());
         } else if (length_prefixed() && c.used > 0) {
           agg_.count_rejected(*worker_, DropReason::malformed,
                               std::string_view(c.buf.data(), c.used));
@@ -451,7 +523,7 @@ class StreamListener final : public ListenerBase {
     }
     const auto last = data.rfind('\n');
     if (last != std::string_view::npos) {
-      agg_.ingest(*worker_, data.substr(0, last));
+      agg_.ingest(*worker_, data.substr(0, last), c.origin.get());
       data.remove_prefix(last + 1);
     }
     if (data.size() >= c.buf.size() - 1 && last == std::string_view::npos) {
@@ -485,7 +557,7 @@ class StreamListener final : public ListenerBase {
         return false;
       }
       if (c.used - pos - 4 < len) break;
-      agg_.ingest(*worker_, std::string_view(c.buf.data() + pos + 4, len));
+      agg_.ingest(*worker_, std::string_view(c.buf.data() + pos + 4, len), c.origin.get());
       pos += 4 + len;
     }
     std::memmove(c.buf.data(), c.buf.data() + pos, c.used - pos);
@@ -555,18 +627,21 @@ core::Result<int> bind_unix(const std::filesystem::path& path, int type, std::ui
 
 std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
                                                  const ingest::IngestOptions& options,
-                                                 const std::filesystem::path& runtime_dir) {
-  return std::make_unique<DatagramListener>(agg, options, false, runtime_dir);
+                                                 const std::filesystem::path& runtime_dir,
+                                                 const std::filesystem::path& proc) {
+  return std::make_unique<DatagramListener>(agg, options, false, runtime_dir, proc);
 }
 
 std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const ingest::IngestOptions& options) {
-  return std::make_unique<DatagramListener>(agg, options, true, std::filesystem::path());
+  return std::make_unique<DatagramListener>(agg, options, true, std::filesystem::path(),
+                                            std::filesystem::path());
 }
 
 std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
                                                    const ingest::IngestOptions& options,
-                                                   const std::filesystem::path& runtime_dir) {
-  return std::make_unique<StreamListener>(agg, options, runtime_dir);
+                                                   const std::filesystem::path& runtime_dir,
+                                                   const std::filesystem::path& proc) {
+  return std::make_unique<StreamListener>(agg, options, runtime_dir, proc);
 }
 
 }  // namespace sonde::ingest

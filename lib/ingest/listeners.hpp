@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "core/host_paths.hpp"
 #include "core/result.hpp"
 #include "ingest/aggregator.hpp"
 #include "ingest/options.hpp"
@@ -38,12 +39,15 @@ class Listener {
 
 /// `runtime_dir` (resolved by daemon/) holds the socket when the options give no path; it is
 /// created 0700 when missing and must belong to this user. Unused when the options name a path.
-std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
-                                                 const ingest::IngestOptions& options,
-                                                 const std::filesystem::path& runtime_dir = {});
+/// `proc` is the procfs origin detection reads senders' cgroups from (core's host options).
+std::unique_ptr<Listener> make_unixgram_listener(
+    Aggregator& agg, const ingest::IngestOptions& options,
+    const std::filesystem::path& runtime_dir = {},
+    const std::filesystem::path& proc = core::HostPaths{}.proc);
 std::unique_ptr<Listener> make_udp_listener(Aggregator& agg, const ingest::IngestOptions& options);
-std::unique_ptr<Listener> make_unixstream_listener(Aggregator& agg,
-                                                   const ingest::IngestOptions& options,
-                                                   const std::filesystem::path& runtime_dir = {});
+std::unique_ptr<Listener> make_unixstream_listener(
+    Aggregator& agg, const ingest::IngestOptions& options,
+    const std::filesystem::path& runtime_dir = {},
+    const std::filesystem::path& proc = core::HostPaths{}.proc);
 
 }  // namespace sonde::ingest

@@ -76,6 +76,19 @@ struct IngestOptions {
   std::uint32_t max_datagram_bytes = 65536;  // receive buffer per datagram
   std::uint32_t max_tags = 64;               // tags per line; more: too_many_tags
   std::uint32_t batch_size = 32;             // datagrams per recvmmsg
+
+  /// Origin detection on the Unix sockets: the sender's pid from the kernel (SCM_CREDENTIALS,
+  /// SO_PEERCRED), its cgroup path from <procfs>/<pid>/cgroup, and the labels `container_id` and
+  /// `pod_uid` on its series. Also honours DogStatsD's `|c:<container-id>` field.
+  bool origin_detection = false;
+  /// A series with origin labels whose TTL would otherwise be 0 (forever) gets this one, so
+  /// container churn does not fill max_series; 0 keeps them.
+  std::chrono::milliseconds origin_ttl{5 * 60 * 1000};
+  /// Processes one listener remembers (pid, start time -> labels); beyond it the entry checked
+  /// longest ago is evicted and sonde_ingest_origin_cache_evictions_total counts it.
+  std::uint32_t origin_cache_size = 4096;
+  /// How long a remembered process's labels are trusted before its cgroup is read again.
+  std::chrono::milliseconds origin_cache_ttl{60'000};
   bool operator==(const IngestOptions&) const = default;
 };
 

@@ -23,6 +23,10 @@ TEST_CASE("ingest section: defaults", "[config][ingest]") {
   CHECK(i.summary_max_age == 10min);
   CHECK(i.set_window == 60s);
   CHECK(i.histogram_buckets == ingest::kDefaultBuckets);
+  CHECK(!i.origin_detection);
+  CHECK(i.origin_ttl == 5min);
+  CHECK(i.origin_cache_size == 4096);
+  CHECK(i.origin_cache_ttl == 1min);
 }
 
 TEST_CASE("ingest section: every option", "[config][ingest]") {
@@ -56,4 +60,8 @@ TEST_CASE("ingest section: every option", "[config][ingest]") {
   CHECK(i.max_datagram_bytes == 8192);
   CHECK(i.max_tags == 16);
   CHECK(i.batch_size == 8);
+  CHECK(i.origin_detection);
+  CHECK(i.origin_ttl == 10min);
+  CHECK(i.origin_cache_size == 100);
+  CHECK(i.origin_cache_ttl == 30s);
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/clock.hpp"
+#include "scrape.hpp"
 
 using namespace sonde;
 using namespace sonde::ingest;
@@ -13,16 +14,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// series text -> value, from one collect().
-std::map<std::string, double> scrape(Aggregator& a) {
-  core::SnapshotBuilder b;
-  a.collect(b);
-  std::map<std::string, double> out;
-  for (const auto& f : b.take().families) {
-    for (const auto& s : f.samples) out[s.series] = s.value;
-  }
-  return out;
-}
+using unit::scrape;
 
 std::map<std::string, core::MetricType> types(Aggregator& a) {
   core::SnapshotBuilder b;

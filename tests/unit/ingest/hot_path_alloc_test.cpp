@@ -89,3 +89,41 @@ TEST_CASE("hot path: 10,000 lines to existing series allocate nothing", "[ingest
   // the two warm-up lines.
   CHECK(requests == (1 + 1429) * 1 + (1 + 1429) * 6);
 }
+
+TEST_CASE("hot path with origin detection: lines from known senders allocate nothing",
+          "[ingest][alloc][origin]") {
+  core::FakeClock clock;
+  ingest::IngestOptions o;
+  o.origin_detection = true;
+  ingest::Aggregator agg(o, nullptr, clock);
+  ingest::Worker& w = agg.worker("alloc");
+  ingest::Origin a;
+  a.id = 1;
+  a.container_id = std::string(64, 'a');
+  a.pod_uid = "7d1c4f2e-9a3b-4c5d-8e6f-0a1b2c3d4e5f";
+  ingest::Origin b;
+  b.id = 2;
+  b.container_id = std::string(64, 'b');
+  const std::string lines[] = {
+      "api.requests:1|c|#route:/users,method:GET", "api.latency:12.5|ms|#route:/users",
+      "api.requests:1|c|#route:/users|c:ci-" + std::string(64, 'c'),  // |c: on every line
+  };
+  const ingest::Origin* origins[] = {&a, &b, nullptr};
+  for (const auto* origin : origins) {
+    for (const auto& l : lines) agg.ingest(w, l, origin);  // the slow path may allocate
+  }
+  const std::uint64_t before = agg.series_count();
+  // Three series per origin: the |c: field is overridden for a and b, names a third container
+  // for the sender without one.
+  CHECK(before == 9);
+
+  g_allocations = 0;
+  g_counting = true;
+  for (int i = 0; i < 9'000; ++i) {
+    agg.ingest(w, lines[static_cast<std::size_t>(i) % 3],
+               origins[static_cast<std::size_t>(i / 3) % 3]);
+  }
+  g_counting = false;
+  CHECK(g_allocations.load() == 0);
+  CHECK(agg.series_count() == before);
+}

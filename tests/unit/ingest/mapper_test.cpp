@@ -7,6 +7,7 @@
 #include "config/mapping.hpp"
 #include "core/clock.hpp"
 #include "ingest/aggregator.hpp"
+#include "scrape.hpp"
 #include "support/test_support.hpp"
 
 using namespace sonde;
@@ -42,15 +43,7 @@ std::string load_error(const std::string& yaml) {
   return m.ok() ? std::string("(loaded)") : joined(m.error());
 }
 
-std::map<std::string, double> scrape(Aggregator& a) {
-  core::SnapshotBuilder b;
-  a.collect(b);
-  std::map<std::string, double> out;
-  for (const auto& f : b.take().families) {
-    for (const auto& s : f.samples) out[s.series] = s.value;
-  }
-  return out;
-}
+using unit::scrape;
 
 }  // namespace
 
