@@ -29,6 +29,19 @@ std::optional<bool> yaml11_bool(const std::string& s) {
 
 bool is_plain(const YAML::Node& n) { return n.Tag() == "?"; }
 
+/// The value under `key` of a map, or nullopt when absent (Reader::child cannot tell an absent
+/// key from an empty value, which yaml.v2 reads differently).
+std::optional<YAML::Node> lookup(const YAML::Node& map, std::string_view key) {
+  try {
+    if (!map.IsMap()) return std::nullopt;
+    for (const auto& entry : map) {
+      if (entry.first.IsScalar() && entry.first.Scalar() == key) return YAML::Node(entry.second);
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return std::nullopt;
+}
+
 class WebReader {
  public:
   WebReader(Reader& r, std::filesystem::path dir) : r_(r), dir_(std::move(dir)) {}
@@ -55,9 +68,9 @@ class WebReader {
 
   std::optional<std::string> text_at(const YAML::Node& map, const std::string& path,
                                      std::string_view key) {
-    const YAML::Node n = r_.child(map, key);
+    const auto n = lookup(map, key);
     if (!n) return std::nullopt;
-    return text(n, join(path, key));
+    return text(*n, join(path, key));
   }
 
   /// The toolkit's SetDirectory (config_util.JoinDir): relative paths hang off the file's
@@ -71,8 +84,9 @@ class WebReader {
   }
 
   void boolean(const YAML::Node& map, const std::string& path, std::string_view key, bool& out) {
-    const YAML::Node n = r_.child(map, key);
-    if (!n) return;
+    const auto found = lookup(map, key);
+    if (!found) return;
+    const YAML::Node n = *found;
     if (n.IsNull()) {
       out = false;  // yaml.v2 gives an empty value the zero value
       return;
@@ -87,8 +101,9 @@ class WebReader {
 
   std::uint16_t version(const YAML::Node& map, const std::string& path, std::string_view key,
                         std::uint16_t fallback) {
-    const YAML::Node n = r_.child(map, key);
-    if (!n) return fallback;
+    const auto found = lookup(map, key);
+    if (!found) return fallback;
+    const YAML::Node n = *found;
     // yaml.v2 never calls the unmarshaler for an empty value: the field becomes 0, which Go's
     // crypto/tls reads as its own default (TLS 1.0 as a server's minimum, 1.3 as maximum).
     if (n.IsNull()) return key == "min_version" ? 0x0301 : 0x0304;
@@ -106,8 +121,9 @@ class WebReader {
   void names(const YAML::Node& map, const std::string& path, std::string_view key,
              const Names& known, Name name_of, std::string_view what,
              std::vector<std::string>& out) {
-    const YAML::Node n = r_.child(map, key);
-    if (!n || n.IsNull()) return;
+    const auto found = lookup(map, key);
+    if (!found || found->IsNull()) return;
+    const YAML::Node n = *found;
     const std::string p = join(path, key);
     if (!n.IsSequence()) {
       r_.fail(n, p, "expected a list, got " + describe(n));
@@ -144,7 +160,7 @@ class WebReader {
           std::find_if(names.begin(), names.end(), [&](const auto& e) { return e.first == *t; });
       if (it == names.end()) {
         // The toolkit's own message (ConfigToTLSConfig).
-        r_.fail(r_.child(n, "client_auth_type"), join(p, "client_auth_type"),
+        r_.fail(*lookup(n, "client_auth_type"), join(p, "client_auth_type"),
                 "Invalid ClientAuth: " + *t);
       } else {
         out.client_auth = it->second;
