@@ -144,20 +144,11 @@ std::size_t handshake_reason(const beast::error_code& ec) {
 class Rejections {
  public:
   explicit Rejections(prometheus::Registry& registry) {
-    auto& family = prometheus::BuildCounter()
-                       .Name("sonde_http_rejected_total")
-                       .Help("HTTP connections or requests refused or dropped, by reason.")
-                       .Register(registry);
-    for (std::size_t i = 0; i < kRejectCount; ++i) {
-      counters_[i] = &family.Add({{"reason", std::string(kRejectNames[i])}});
-    }
-    auto& tls = prometheus::BuildCounter()
-                    .Name("sonde_http_tls_handshake_errors_total")
-                    .Help("TLS handshakes that failed, by reason.")
-                    .Register(registry);
-    for (std::size_t i = 0; i < kHandshakeReasonCount; ++i) {
-      handshake_[i] = &tls.Add({{"reason", std::string(kHandshakeReasons[i])}});
-    }
+    add_family(registry, "sonde_http_rejected_total",
+               "HTTP connections or requests refused or dropped, by reason.", kRejectNames,
+               counters_);
+    add_family(registry, "sonde_http_tls_handshake_errors_total",
+               "TLS handshakes that failed, by reason.", kHandshakeReasons, handshake_);
   }
 
   void count(Reject r, std::string_view peer, std::string_view detail) {
@@ -172,21 +163,31 @@ class Rejections {
   void warn_limited(std::string_view key, const std::string& message) { log_.warn(key, message); }
 
   std::uint64_t value(std::string_view reason) const {
-    for (std::size_t i = 0; i < kRejectCount; ++i) {
-      if (kRejectNames[i] == reason) return static_cast<std::uint64_t>(counters_[i]->Value());
-    }
-    return 0;
+    return find(kRejectNames, counters_, reason);
   }
   std::uint64_t handshake_errors(std::string_view reason) const {
-    for (std::size_t i = 0; i < kHandshakeReasonCount; ++i) {
-      if (kHandshakeReasons[i] == reason) {
-        return static_cast<std::uint64_t>(handshake_[i]->Value());
-      }
+    return find(kHandshakeReasons, handshake_, reason);
+  }
+
+ private:
+  /// One counter family with a series per reason, each present at 0 from the start.
+  template <std::size_t N>
+  static void add_family(prometheus::Registry& registry, const char* name, const char* help,
+                         const std::string_view (&reasons)[N], prometheus::Counter* (&out)[N]) {
+    auto& family = prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+    for (std::size_t i = 0; i < N; ++i) {
+      out[i] = &family.Add({{"reason", std::string(reasons[i])}});
+    }
+  }
+  template <std::size_t N>
+  static std::uint64_t find(const std::string_view (&reasons)[N],
+                            prometheus::Counter* const (&counters)[N], std::string_view reason) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (reasons[i] == reason) return static_cast<std::uint64_t>(counters[i]->Value());
     }
     return 0;
   }
 
- private:
   prometheus::Counter* counters_[kRejectCount] = {};
   prometheus::Counter* handshake_[kHandshakeReasonCount] = {};
   core::RateLimitedLog log_;
