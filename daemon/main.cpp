@@ -1,8 +1,9 @@
 // sonde: command line, logging set-up and exit codes. Everything else is in daemon/wiring.cpp.
 //
-//   sonde [--config FILE] [--web.listen-address HOST:PORT] [--log.level LEVEL]
-//         [--log.format text|json]
+//   sonde [--config FILE] [--web.listen-address HOST:PORT] [--web.config.file FILE]
+//         [--log.level LEVEL] [--log.format text|json]
 //   sonde config check FILE
+//   sonde web-config check FILE...
 //   sonde rules check [--lint=...] [--lint-fatal] FILE...
 //   sonde --version | --help
 #include <spdlog/pattern_formatter.h>
@@ -11,6 +12,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -30,10 +32,10 @@ namespace {
 using namespace sonde;
 
 constexpr std::string_view kUsage =
-    "usage: sonde [--config FILE] [--web.listen-address HOST:PORT] "
-    "[--log.level debug|info|warn|error]\n"
-    "             [--log.format text|json]\n"
+    "usage: sonde [--config FILE] [--web.listen-address HOST:PORT] [--web.config.file FILE]\n"
+    "             [--log.level debug|info|warn|error] [--log.format text|json]\n"
     "       sonde config check FILE\n"
+    "       sonde web-config check FILE...\n"
     "       sonde rules check [--lint=all|duplicate-rules|none] [--lint-fatal] FILE...\n"
     "       sonde --version\n"
     "\n"
@@ -43,6 +45,7 @@ constexpr std::string_view kUsage =
 struct Flags {
   std::optional<std::string> config;
   std::optional<std::string> listen_address;
+  std::optional<std::string> web_config_file;
   std::optional<std::string> log_level;
   std::optional<std::string> log_format;
 };
@@ -66,7 +69,7 @@ int config_check(const std::string& file) {
     return 1;
   }
   // The mapping file is part of the configuration: check it too.
-  daemon::LoadedConfig loaded{result.config, {}, {}, {}};
+  daemon::LoadedConfig loaded{result.config, {}, {}, {}, {}};
   daemon::load_mapping(loaded);
   for (const auto& w : loaded.warnings) std::cerr << "warning: " << w << '\n';
   if (!loaded.errors.empty()) {
@@ -74,8 +77,33 @@ int config_check(const std::string& file) {
                  loaded.errors.size());
     return 1;
   }
+  // So is the web config file, with the certificates it names.
+  daemon::load_web_config(loaded);
+  if (!loaded.errors.empty()) {
+    print_errors(loaded.config.web.config_file.string(), loaded.errors.lines(),
+                 loaded.errors.size());
+    return 1;
+  }
   std::cout << file << ": ok\n";
   return 0;
+}
+
+/// `sonde web-config check FILE...`: each file as `promtool check web-config` checks it (the
+/// YAML, the users' hashes, the certificate and key pair, the client CA file).
+int web_config_check(const std::vector<std::string>& files) {
+  int rc = 0;
+  for (const auto& file : files) {
+    daemon::LoadedConfig loaded;
+    loaded.config.web.config_file = file;
+    daemon::load_web_config(loaded);
+    if (!loaded.errors.empty()) {
+      print_errors(file, loaded.errors.lines(), loaded.errors.size());
+      rc = 1;
+      continue;
+    }
+    std::cout << file << ": ok\n";
+  }
+  return rc;
 }
 
 int usage_error(const std::string& message) {
@@ -91,6 +119,11 @@ int main(int argc, char** argv) {
   if (args.size() >= 1 && args[0] == "config") {
     if (args.size() == 3 && args[1] == "check") return config_check(args[2]);
     return usage_error("expected: sonde config check FILE");
+  }
+  if (args.size() >= 1 && args[0] == "web-config") {
+    if (args.size() >= 3 && args[1] == "check")
+      return web_config_check({args.begin() + 2, args.end()});
+    return usage_error("expected: sonde web-config check FILE...");
   }
   if (args.size() >= 2 && args[0] == "rules" && args[1] == "check") {
     return daemon::rules_check({args.begin() + 2, args.end()});
@@ -128,6 +161,8 @@ int main(int argc, char** argv) {
       ok = take(flags.config);
     } else if (arg == "--web.listen-address") {
       ok = take(flags.listen_address);
+    } else if (arg == "--web.config.file") {
+      ok = take(flags.web_config_file);
     } else if (arg == "--log.level") {
       ok = take(flags.log_level);
     } else if (arg == "--log.format") {
@@ -140,6 +175,16 @@ int main(int argc, char** argv) {
 
   if (flags.log_level && !core::parse_log_level(*flags.log_level)) {
     return usage_error("--log.level must be one of " + std::string(core::log_level_list()));
+  }
+  if (flags.web_config_file) {
+    // Relative to the directory sonde was started in, as the exporters take it; made absolute
+    // now, so a reload reads the same file.
+    std::error_code ec;
+    const auto abs = std::filesystem::absolute(*flags.web_config_file, ec);
+    if (ec || flags.web_config_file->empty()) {
+      return usage_error("--web.config.file needs a file name");
+    }
+    flags.web_config_file = abs.string();
   }
   if (flags.log_format && !core::parse_log_format(*flags.log_format)) {
     return usage_error("--log.format must be one of " + std::string(core::log_format_list()));
@@ -156,7 +201,9 @@ int main(int argc, char** argv) {
     if (flags.log_level) out.config.log.level = *core::parse_log_level(*flags.log_level);
     if (flags.log_format) out.config.log.format = *core::parse_log_format(*flags.log_format);
     if (flags.listen_address) out.config.web.listen_address = *flags.listen_address;
+    if (flags.web_config_file) out.config.web.config_file = *flags.web_config_file;
     daemon::load_mapping(out);
+    if (out.errors.empty()) daemon::load_web_config(out);
     return out;
   };
   auto loaded = load();

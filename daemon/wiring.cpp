@@ -1,10 +1,12 @@
 #include "daemon/wiring.hpp"
 
 #include <fmt/ranges.h>
+#include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -20,6 +22,7 @@
 
 #include "collectors/scheduler.hpp"
 #include "config/mapping.hpp"
+#include "config/web_config.hpp"
 #include "core/board.hpp"
 #include "core/build_info.hpp"
 #include "core/sd_notify.hpp"
@@ -117,6 +120,27 @@ namespace {
 constexpr int kIoThreads = 2;
 // After SIGTERM, in-flight requests get this long before the loop is stopped regardless.
 constexpr auto kShutdownGrace = std::chrono::milliseconds(1500);
+// How often the web config file and the certificate, key and CA files it names are checked for
+// a change (a rotated certificate is served from the next handshake after this).
+constexpr auto kWebConfigPoll = std::chrono::seconds(5);
+
+/// What identifies the content of the files a web config depends on without reading them:
+/// device, inode, size and modification time of each (a rename over the file, as certbot and
+/// Kubernetes secret volumes do, changes the inode; an edit in place the time or size). A file
+/// that cannot be stat'ed counts as a change when it comes back.
+std::string fingerprint(const std::vector<std::filesystem::path>& files) {
+  std::string out;
+  for (const auto& f : files) {
+    struct stat st {};
+    if (::stat(f.c_str(), &st) != 0) {
+      out += f.string() + ":missing;";
+      continue;
+    }
+    out += fmt::format("{}:{}:{}:{}:{}.{};", f.string(), st.st_dev, st.st_ino, st.st_size,
+                       st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  }
+  return out;
+}
 
 /// Two mappings map every name alike (both absent, or compiled from equal specs).
 bool same_mapping(const std::shared_ptr<const ingest::Mapper>& a,
@@ -182,6 +206,20 @@ class Daemon {
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         grace_(io_),
         poll_(io_),
+        web_poll_(io_),
+        security_(initial.security),
+        web_reload_ok_(prometheus::BuildGauge()
+                           .Name("sonde_web_config_last_reload_successful")
+                           .Help("Whether the last load of the web config file (and the "
+                                 "certificates it names) succeeded.")
+                           .Register(*registry_)
+                           .Add({})),
+        web_reload_failures_(prometheus::BuildCounter()
+                                 .Name("sonde_web_config_reload_failures_total")
+                                 .Help("Loads of a changed web config file (or of its "
+                                       "certificates) that failed; the previous one stayed.")
+                                 .Register(*registry_)
+                                 .Add({})),
         reload_ok_(prometheus::BuildGauge()
                        .Name("sonde_config_last_reload_successful")
                        .Help("Whether the last configuration reload attempt was successful.")
@@ -198,6 +236,8 @@ class Daemon {
     reload_time_.Set(now_seconds());
     set_router(config_);
     server_ = make_server(config_.web);
+    web_reload_ok_.Set(1);
+    web_fingerprint_ = security_ ? fingerprint(security_->watched_files()) : std::string();
   }
 
   int run() {
@@ -213,8 +253,9 @@ class Daemon {
       spdlog::error("{}", st.message());
       return kExitFailure;
     }
-    spdlog::info("sonde {} (revision {}) listening on {}", core::build::kVersion,
-                 core::build::kRevision, server_->local_address());
+    spdlog::info("sonde {} (revision {}) listening on {} ({})", core::build::kVersion,
+                 core::build::kRevision, server_->local_address(), describe_security());
+    watch_web_config();
     board_.on_ready([] {
       spdlog::info("ready: every collector has finished its first attempt");
       notify(core::sd_notify("READY=1"));
@@ -249,9 +290,9 @@ class Daemon {
   void reload() {
     spdlog::info("SIGHUP received: reloading the configuration");
     notify(core::sd_notify_reloading());
-    LoadedConfig next = source_ ? source_() : LoadedConfig{config_, mapper_, {}, {}};
+    LoadedConfig next = source_ ? source_() : LoadedConfig{config_, mapper_, security_, {}, {}};
     core::Status applied = core::ok();
-    if (next.errors.empty()) applied = apply(next.config, next.mapper);
+    if (next.errors.empty()) applied = apply(next.config, next.mapper, next.security);
     if (!next.errors.empty() || !applied.ok()) {
       for (const auto& e : next.errors.lines()) spdlog::error("reload: {}", e);
       if (!applied.ok()) spdlog::error("reload: {}", applied.message());
@@ -269,7 +310,8 @@ class Daemon {
   /// done first, so a failure leaves the running configuration untouched; the HTTP listener in
   /// force is only replaced by one already listening.
   core::Status apply(const config::Config& next,
-                     const std::shared_ptr<const ingest::Mapper>& next_mapper) {
+                     const std::shared_ptr<const ingest::Mapper>& next_mapper,
+                     const std::shared_ptr<const http::Security>& next_security) {
     // The mapping file was loaded with the configuration (a bad one rejected the reload before
     // anything moved); an edited one counts as a change, as in statsd_exporter.
     std::unique_ptr<ingest::Ingest> ingest;
@@ -326,6 +368,9 @@ class Daemon {
       [[maybe_unused]] const core::Status st = server_->reconfigure(next.web);
       assert(st.ok());  // web_change() said the address is the same
     }
+    // The web config was loaded with the configuration (a bad one rejected the reload, and the
+    // one in force stays); it is applied even when unchanged, so certificates are read afresh.
+    set_security(next_security);
     restart_collectors(next);
     set_router(next);
     config_ = next;
@@ -352,8 +397,58 @@ class Daemon {
   }
 
   std::unique_ptr<http::Server> make_server(const http::WebOptions& web) {
-    return std::make_unique<http::Server>(
+    auto s = std::make_unique<http::Server>(
         io_, web, [this](const http::Request& req) { return router()->handle(req); }, *registry_);
+    s->set_security(security_);
+    return s;
+  }
+
+  std::string describe_security() const {
+    if (!security_) return "plain HTTP, no web config file";
+    const auto& spec = security_->spec();
+    return fmt::format("{}, {} basic auth user(s), web config {}",
+                       security_->tls_context() != nullptr ? "TLS" : "plain HTTP",
+                       spec.users.size(), spec.file.string());
+  }
+
+  void set_security(std::shared_ptr<const http::Security> next) {
+    security_ = std::move(next);
+    server_->set_security(security_);
+    web_fingerprint_ = security_ ? fingerprint(security_->watched_files()) : std::string();
+    failed_fingerprint_.clear();
+    web_reload_ok_.Set(1);
+  }
+
+  /// Every kWebConfigPoll: when the web config file or a file it names changed, load it again.
+  /// A file that does not load keeps the one in force (logged, counted) and is not tried again
+  /// until it changes once more.
+  void watch_web_config() {
+    web_poll_.expires_after(kWebConfigPoll);
+    web_poll_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      check_web_config();
+      watch_web_config();
+    });
+  }
+
+  void check_web_config() {
+    if (!security_) return;
+    const std::string now = fingerprint(security_->watched_files());
+    if (now == web_fingerprint_ || now == failed_fingerprint_) return;
+    LoadedConfig next{config_, {}, {}, {}, {}};
+    load_web_config(next);
+    if (!next.errors.empty()) {
+      for (const auto& e : next.errors.lines()) spdlog::error("web config: {}", e);
+      spdlog::error("web config {} changed but does not load; the one in force stays",
+                    config_.web.config_file.string());
+      failed_fingerprint_ = now;
+      web_reload_ok_.Set(0);
+      web_reload_failures_.Increment();
+      return;
+    }
+    set_security(next.security);
+    spdlog::info("web config {} reloaded ({})", config_.web.config_file.string(),
+                 describe_security());
   }
 
   void set_router(const config::Config& config) {
@@ -392,6 +487,7 @@ class Daemon {
     scheduler_.stop();
     ingest_->stop();
     signals_.cancel();
+    web_poll_.cancel();
     grace_.expires_after(kShutdownGrace);
     grace_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
@@ -432,6 +528,12 @@ class Daemon {
   asio::signal_set signals_;
   asio::steady_timer grace_;
   asio::steady_timer poll_;
+  asio::steady_timer web_poll_;
+  std::shared_ptr<const http::Security> security_;  // the web config in force (null: none)
+  std::string web_fingerprint_;                     // of its files when it was loaded
+  std::string failed_fingerprint_;                  // of files that last failed to load
+  prometheus::Gauge& web_reload_ok_;
+  prometheus::Counter& web_reload_failures_;
   prometheus::Gauge& reload_ok_;
   prometheus::Gauge& reload_time_;
 };
@@ -453,6 +555,22 @@ void load_mapping(LoadedConfig& out) {
   }
   if (auto w = mapper->warning()) out.warnings.push_back(std::move(*w));
   out.mapper = std::make_shared<const ingest::Mapper>(std::move(*mapper));
+}
+
+void load_web_config(LoadedConfig& out) {
+  const auto& path = out.config.web.config_file;
+  if (path.empty()) return;
+  auto spec = config::load_web_config_file(path);
+  if (!spec.ok()) {
+    out.errors.append(spec.error());
+    return;
+  }
+  auto security = http::build_security(*spec);
+  if (!security.ok()) {
+    out.errors.add({path.string(), 0, 0, "", security.message()});
+    return;
+  }
+  out.security = std::move(*security);
 }
 
 int run(const LoadedConfig& initial, const Directories& dirs, ConfigSource reload) {

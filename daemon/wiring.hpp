@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "core/result.hpp"
 #include "daemon/directories.hpp"
+#include "http/security.hpp"
 #include "ingest/mapper.hpp"
 
 namespace sonde::daemon {
@@ -25,7 +26,8 @@ inline constexpr int kExitConfig = 78;  // EX_CONFIG: bad configuration at start
 /// meaningless).
 struct LoadedConfig {
   config::Config config;
-  std::shared_ptr<const ingest::Mapper> mapper;  // null: no mapping file
+  std::shared_ptr<const ingest::Mapper> mapper;    // null: no mapping file
+  std::shared_ptr<const http::Security> security;  // null: no web config file
   core::Errors errors;
   std::vector<std::string> warnings;
 };
@@ -34,6 +36,10 @@ using ConfigSource = std::function<LoadedConfig()>;
 /// Reads and compiles `out.config.ingest.mapping_file` (if one is set) into `out.mapper`; its
 /// errors and warnings are added to `out`.
 void load_mapping(LoadedConfig& out);
+
+/// Reads `out.config.web.config_file` (if one is set) and loads the certificates it names into
+/// `out.security`; its errors are added to `out`.
+void load_web_config(LoadedConfig& out);
 
 /// Applies the log level and format to the default logger (at start and on reload).
 void apply_log_options(const core::LogOptions& options);

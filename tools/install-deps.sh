@@ -7,6 +7,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git
   prometheus-cpp-dev libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   catch2 zlib1g-dev libssl-dev nlohmann-json3-dev libre2-dev ccache
+  libcrypt-dev          # crypt_rn: bcrypt checks of the web config's basic_auth_users
 )
 test_pkgs=(
   prometheus            # promtool, and a real Prometheus for end-to-end tests

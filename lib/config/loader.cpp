@@ -28,7 +28,8 @@ using namespace std::chrono_literals;
 void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOptions& out) {
   if (!r.only_keys(n, p,
                    {"listen_address", "max_connections", "max_header_bytes", "read_timeout",
-                    "idle_timeout", "write_timeout"})) {
+                    "idle_timeout", "write_timeout", "config_file", "tls_handshake_timeout",
+                    "auth_max_pending", "probes_without_auth"})) {
     return;
   }
   if (auto a = r.string(n, p, "listen_address", "HOST:PORT")) {
@@ -44,6 +45,10 @@ void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOpt
   r.duration(n, p, "read_timeout", out.read_timeout, 100ms);
   r.duration(n, p, "idle_timeout", out.idle_timeout, 1s);
   r.duration(n, p, "write_timeout", out.write_timeout, 100ms);
+  r.path(n, p, "config_file", out.config_file);
+  r.duration(n, p, "tls_handshake_timeout", out.tls_handshake_timeout, 100ms);
+  r.integer(n, p, "auth_max_pending", out.auth_max_pending, 1, 100'000);
+  r.boolean(n, p, "probes_without_auth", out.probes_without_auth);
 }
 
 void read_log(Reader& r, const YAML::Node& n, const std::string& p, core::LogOptions& out) {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace sonde::http {
@@ -14,6 +15,12 @@ struct WebOptions {
   std::chrono::milliseconds read_timeout{10'000};   // whole request must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive: idle connection closed after this
   std::chrono::milliseconds write_timeout{30'000};  // a response not taken within this: dropped
+  // The exporter-toolkit web config file (TLS, basic auth, headers); empty: plain HTTP, no auth.
+  // Read by the daemon (lib/config) at start, on SIGHUP and when it or a file it names changes.
+  std::filesystem::path config_file;
+  std::chrono::milliseconds tls_handshake_timeout{5'000};  // TLS handshake done within this
+  std::uint32_t auth_max_pending = 64;  // bcrypt checks queued or running; more: 429
+  bool probes_without_auth = false;     // /health and /ready served without basic auth
   bool operator==(const WebOptions&) const = default;
 };
 

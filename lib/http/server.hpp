@@ -12,6 +12,7 @@
 #include "core/result.hpp"
 #include "http/options.hpp"
 #include "http/router.hpp"
+#include "http/security.hpp"
 
 namespace prometheus {
 class Registry;
@@ -36,8 +37,9 @@ class Server {
   using Handler = std::function<Response(const Request&)>;
 
   /// `registry` receives sonde_http_rejected_total{reason} (reasons: max_connections,
-  /// header_too_large, body_too_large, bad_request, read_timeout, write_timeout); it must
-  /// outlive the server.
+  /// header_too_large, body_too_large, bad_request, read_timeout, write_timeout, unauthorized,
+  /// auth_overload, tls_handshake) and sonde_http_tls_handshake_errors_total{reason}; it must
+  /// outlive the server. Without set_security the server speaks plain HTTP without auth.
   Server(boost::asio::io_context& io, http::WebOptions options, Handler handler,
          prometheus::Registry& registry);
   ~Server();
@@ -53,6 +55,11 @@ class Server {
   /// connection's next request. Open connections stay. An error (and nothing changes) when
   /// `next` has another listen address.
   core::Status reconfigure(const http::WebOptions& next);
+  /// Serves with a (new) web config from now on: connections accepted from now get its TLS
+  /// context (or plain HTTP), and every request from now is checked against its users and gets
+  /// its headers. Open connections of the other kind (plain after TLS was turned on, or the
+  /// reverse) close after their current request. Null: plain HTTP, no auth.
+  void set_security(std::shared_ptr<const Security> security);
   /// The options in force.
   http::WebOptions options() const;
   /// Stops accepting; open connections finish their in-flight request and close. Safe to call
@@ -64,6 +71,8 @@ class Server {
   std::uint64_t rejected_connections() const;
   /// Requests or connections refused or dropped for `reason` (as in sonde_http_rejected_total).
   std::uint64_t rejected(std::string_view reason) const;
+  /// TLS handshakes that failed for `reason` (as in sonde_http_tls_handshake_errors_total).
+  std::uint64_t tls_handshake_errors(std::string_view reason) const;
 
  private:
   struct Impl;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "../fuzz_checks.hpp"
 #include "config/mapping.hpp"
 #include "ingest/mapper.hpp"
 
@@ -12,12 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto spec = sonde::config::load_mapping_string(text, "fuzz.yml");
   if (!spec.ok()) {
-    if (spec.error().empty() || spec.error().list().size() > sonde::core::Errors::kMax) {
-      __builtin_trap();
-    }
-    for (const auto& line : spec.error().lines()) {
-      if (line.empty()) __builtin_trap();
-    }
+    sonde::fuzz::check_errors(spec.error());
     return 0;
   }
   auto mapper = sonde::ingest::Mapper::compile(std::move(*spec));

@@ -31,6 +31,7 @@
 #include "core/metrics.hpp"
 #include "http/options.hpp"
 #include "http/router.hpp"
+#include "http/security.hpp"
 
 namespace sonde::http {
 namespace {
@@ -675,4 +676,99 @@ TEST_CASE("a Server destroyed without its io_context ever running is fine", "[ht
 }
 
 }  // namespace
+
+namespace {
+
+/// A plain-HTTP web config with one user (the toolkit's dummy hash is "fakepassword" at cost 10).
+std::shared_ptr<const Security> users_only() {
+  WebConfigSpec spec;
+  spec.file = "web.yml";
+  spec.users["prometheus"] = std::string(Authenticator::kDummyHash);
+  spec.headers["X-Content-Type-Options"] = "nosniff";
+  auto s = build_security(spec);
+  REQUIRE(s.ok());
+  return *s;
+}
+
+// "prometheus:fakepassword" and "prometheus:wrong" in base64.
+constexpr std::string_view kGood = "Authorization: Basic cHJvbWV0aGV1czpmYWtlcGFzc3dvcmQ=\r\n";
+constexpr std::string_view kWrong = "Authorization: Basic cHJvbWV0aGV1czp3cm9uZw==\r\n";
+
+}  // namespace
+
+TEST_CASE("basic auth: 401 with WWW-Authenticate, 200 with the right password, headers on both",
+          "[http][server][auth]") {
+  TestServer s(options());
+  s.server.set_security(users_only());
+  s.start();
+  Client c(s.address());
+  REQUIRE(c.connected());
+  auto r = c.get("/metrics");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  CHECK(r->header("www-authenticate") == "Basic");
+  CHECK(r->header("x-content-type-options") == "nosniff");
+  CHECK(r->keep_alive());  // a 401 keeps the connection, as Go's server does
+  c.send_get("/metrics", kWrong);
+  r = c.read();
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  c.send_get("/metrics", kGood);
+  r = c.read();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == "GET /metrics");
+  CHECK(r->header("x-content-type-options") == "nosniff");
+  CHECK(s.server.rejected("unauthorized") == 2);
+
+  // Users removed by a new web config: no check at all.
+  WebConfigSpec open_spec;
+  s.server.set_security(*build_security(open_spec));
+  r = c.get("/metrics");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("basic auth: checks beyond auth_max_pending get 429 and are counted",
+          "[http][server][auth]") {
+  auto o = options();
+  o.auth_max_pending = 1;
+  TestServer s(o);
+  s.server.set_security(users_only());
+  s.start();
+  // Distinct wrong passwords, so none is answered from the cache.
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<Client>(s.address()));
+    REQUIRE(clients.back()->connected());
+    const std::string creds = "prometheus:wrong" + std::to_string(i);
+    static constexpr char kB64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string b64;
+    for (std::size_t j = 0; j < creds.size(); j += 3) {
+      const unsigned n =
+          (static_cast<unsigned char>(creds[j]) << 16) |
+          (j + 1 < creds.size() ? static_cast<unsigned char>(creds[j + 1]) << 8 : 0) |
+          (j + 2 < creds.size() ? static_cast<unsigned char>(creds[j + 2]) : 0);
+      b64 += kB64[(n >> 18) & 63];
+      b64 += kB64[(n >> 12) & 63];
+      b64 += j + 1 < creds.size() ? kB64[(n >> 6) & 63] : '=';
+      b64 += j + 2 < creds.size() ? kB64[n & 63] : '=';
+    }
+    clients.back()->send_get("/metrics", "Authorization: Basic " + b64 + "\r\n");
+  }
+  int unauthorized = 0;
+  int overloaded = 0;
+  for (auto& c : clients) {
+    auto r = c->read();
+    REQUIRE(r);
+    if (r->status == 401) unauthorized++;
+    if (r->status == 429) overloaded++;
+  }
+  CHECK(unauthorized >= 1);
+  CHECK(overloaded >= 1);
+  CHECK(unauthorized + overloaded == 6);
+  CHECK(s.server.rejected("auth_overload") == static_cast<std::uint64_t>(overloaded));
+}
+
 }  // namespace sonde::http
