@@ -24,6 +24,7 @@
 #include "core/build_info.hpp"
 #include "core/sd_notify.hpp"
 #include "core/self_metrics.hpp"
+#include "daemon/watchdog.hpp"
 #include "gpu/gpu_collector.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -182,6 +183,7 @@ class Daemon {
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         grace_(io_),
         poll_(io_),
+        watchdog_timer_(io_),
         reload_ok_(prometheus::BuildGauge()
                        .Name("sonde_config_last_reload_successful")
                        .Help("Whether the last configuration reload attempt was successful.")
@@ -215,6 +217,7 @@ class Daemon {
     }
     spdlog::info("sonde {} (revision {}) listening on {}", core::build::kVersion,
                  core::build::kRevision, server_->local_address());
+    start_watchdog();
     board_.on_ready([] {
       spdlog::info("ready: every collector has finished its first attempt");
       notify(core::sd_notify("READY=1"));
@@ -242,6 +245,29 @@ class Daemon {
         return;
       }
       shutdown(sig);
+    });
+  }
+
+  /// Under WatchdogSec=, "WATCHDOG=1" from a timer on the event loop: when the io_context
+  /// threads are wedged the pings stop and systemd restarts sonde. A bad $WATCHDOG_USEC is a
+  /// warning (systemd sets it; a person who sets it wrong gets told).
+  void start_watchdog() {
+    auto wd = process_watchdog();
+    if (!wd.ok()) {
+      spdlog::warn("watchdog disabled: {}", wd.message());
+      return;
+    }
+    if (!*wd) return;
+    spdlog::info("systemd watchdog: {} ms, WATCHDOG=1 every {} ms", (**wd).timeout.count() / 1000,
+                 (**wd).interval.count() / 1000);
+    ping_watchdog((**wd).interval);
+  }
+
+  void ping_watchdog(std::chrono::microseconds interval) {
+    notify(core::sd_notify("WATCHDOG=1"));
+    watchdog_timer_.expires_after(interval);
+    watchdog_timer_.async_wait([this, interval](const boost::system::error_code& ec) {
+      if (!ec) ping_watchdog(interval);
     });
   }
 
@@ -389,6 +415,7 @@ class Daemon {
     scheduler_.stop();
     ingest_->stop();
     signals_.cancel();
+    watchdog_timer_.cancel();
     grace_.expires_after(kShutdownGrace);
     grace_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
@@ -429,6 +456,7 @@ class Daemon {
   asio::signal_set signals_;
   asio::steady_timer grace_;
   asio::steady_timer poll_;
+  asio::steady_timer watchdog_timer_;
   prometheus::Gauge& reload_ok_;
   prometheus::Gauge& reload_time_;
 };
