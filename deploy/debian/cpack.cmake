@@ -7,14 +7,13 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_CONTACT "sonde maintainers <maintainers@users.noreply.b-seed-e3b54bf5.example>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "host monitoring daemon for Prometheus")
-# The extended description: lines after the first, each indented by one space in the control file.
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "host monitoring daemon for Prometheus
- sonde is one long-running process per host, scraped by Prometheus. It samples
- the host with node_exporter's metric names (so existing dashboards and alert
- rules work), takes DogStatsD metrics from local applications over a Unix
- socket, and reads NVIDIA GPUs through NVML with dcgm-exporter's names.
- .
- The package runs it as a hardened systemd service under the sonde user.")
+# The extended description (CPack puts the summary above it and indents each line).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "sonde is one long-running process per host, scraped by Prometheus. It samples
+the host with node_exporter's metric names (so existing dashboards and alert
+rules work), takes DogStatsD metrics from local applications over a Unix
+socket, and reads NVIDIA GPUs through NVML with dcgm-exporter's names.
+.
+The package runs it as a hardened systemd service under the sonde user.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
