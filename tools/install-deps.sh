@@ -16,7 +16,7 @@ test_pkgs=(
   python3-yaml          # reads the rule corpus for the template fixture (tests/tools)
   systemd               # systemd-analyze and systemd-sysusers for the unit tests (offline)
   groff-base            # renders the man page (test_manpage.py)
-  lintian mmdebstrap    # the Debian package's checks (tools/package.sh)
+  lintian mmdebstrap systemd-container  # the Debian package's checks (tools/package.sh)
 )
 
 want=("${build_pkgs[@]}")

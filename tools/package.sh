@@ -7,7 +7,10 @@
 #                             # is installed with apt (dependencies from its own Depends),
 #                             # `sonde config check`, the installed sonde run as the `sonde` user
 #                             # with /proc and /sys bound in until /ready answers and a scrape has
-#                             # host series, then purged: no file of the package may be left.
+#                             # host series, then purged: no file of the package may be left;
+#                             # then the same root booted with systemd (systemd-nspawn), where
+#                             # sonde.service must start (READY=1), keep its watchdog, serve,
+#                             # reload and stop cleanly; then purged again.
 #
 # The chroot's base (minbase bookworm, ~170 MB) is cached as a tarball in $SONDE_CACHE_DIR
 # (default ~/.cache/sonde) and made again when missing or older than a week; everything else
@@ -180,4 +183,55 @@ if [ -n "$(echo "$left" | tr -d " ")" ]; then echo "left after purge:$left"; exi
 echo "purged: no file of the package is left"
 ' chroot-test "$root" "$deb" "$port"
 
-step "done: $deb installed, ran and purged cleanly in Debian 12"
+step "boot the chroot with systemd (systemd-nspawn): the unit under real systemd"
+# The same root, now with systemd: the package installed again (postinst enables the unit), a
+# probe unit ordered after sonde.service checks it from inside and powers the container off.
+unshare -m --propagation private bash -euo pipefail -c '
+root=$1 deb=$(basename "$2")
+mount --rbind /proc "$root/proc"; mount --rbind /sys "$root/sys"; mount --rbind /dev "$root/dev"
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
+chroot "$root" apt-get install -y -qq --no-install-recommends systemd systemd-sysv dbus \
+    "/tmp/$deb" >/dev/null
+' chroot-boot "$root" "$deb"
+cp tools/package-probe.sh "$root/usr/local/sbin/sonde-probe"
+cat > "$root/etc/systemd/system/sonde-probe.service" <<'UNIT'
+[Unit]
+Description=checks sonde.service from inside, then powers off
+After=sonde.service
+Wants=sonde.service
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/sonde-probe /probe.out
+ExecStopPost=/usr/bin/systemctl --no-block poweroff
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -s /etc/systemd/system/sonde-probe.service \
+    "$root/etc/systemd/system/multi-user.target.wants/sonde-probe.service"
+# No machined or D-Bus on the host: --register=no --keep-unit. A private network: port 9477
+# inside is free whatever the host runs.
+timeout 300 systemd-nspawn --quiet --boot --register=no --keep-unit --private-network \
+    -D "$root" > "$work/boot.log" 2>&1 || true
+if [[ "$(tail -1 "$root/probe.out" 2>/dev/null)" != "PASS" ]]; then
+    tail -40 "$work/boot.log" >&2
+    cat "$root/probe.out" >&2 || true
+    fail "sonde.service under systemd (above)"
+fi
+cat "$root/probe.out" >&2
+rm -f "$root/etc/systemd/system/multi-user.target.wants/sonde-probe.service" \
+    "$root/etc/systemd/system/sonde-probe.service" "$root/usr/local/sbin/sonde-probe" \
+    "$root/probe.out"
+
+step "purge where systemd is installed"
+unshare -m --propagation private bash -euo pipefail -c '
+root=$1
+mount --rbind /proc "$root/proc"; mount --rbind /sys "$root/sys"; mount --rbind /dev "$root/dev"
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
+chroot "$root" apt-get purge -y -qq sonde >/dev/null
+left=$(cd "$root" && find . -xdev \( -path ./tmp -o -path ./proc -o -path ./sys -o -path ./dev \
+    -o -path ./var/log/journal \) -prune -o -name "*sonde*" -print)
+if [ -n "$left" ]; then echo "left after purge: $left"; exit 1; fi
+echo "purged: nothing named *sonde* is left"
+' chroot-purge "$root"
+
+step "done: $deb installed, ran and purged cleanly in Debian 12, with and without systemd"

@@ -18,9 +18,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Library dependencies come from dpkg-shlibdeps on the installed binary; systemd-sysusers
-# (postinst) from systemd where it runs, else from the small standalone package.
+# (postinst) from systemd where it runs, else from the small standalone package;
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd-standalone-sysusers | systemd")
+# procps: /bin/kill for the unit's ExecReload (minbase systems lack it).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd-standalone-sysusers | systemd, procps")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_CURRENT_LIST_DIR}/conffiles ${CMAKE_CURRENT_LIST_DIR}/postinst
