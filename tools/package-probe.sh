@@ -46,5 +46,26 @@ systemctl stop sonde.service
 check "stop: Result" success "$(prop Result)"
 check "stop: ExecMainStatus" 0 "$(prop ExecMainStatus)"
 check "NRestarts" 0 "$(prop NRestarts)"
+
+# A wedged sonde is killed and restarted: a short watchdog for the test, then SIGSTOP (no pings).
+mkdir -p /run/systemd/system/sonde.service.d
+printf '[Service]\nWatchdogSec=2s\nTimeoutAbortSec=2s\nRestartSec=1s\n' \
+    > /run/systemd/system/sonde.service.d/probe-watchdog.conf
+systemctl daemon-reload
+systemctl start sonde.service
+wedged=$(prop MainPID)
+kill -STOP "$wedged"
+for _ in $(seq 60); do
+    now=$(prop MainPID)
+    if [ "$now" != "$wedged" ] && [ "$now" != 0 ] && [ "$(prop ActiveState)" = active ]; then break; fi
+    sleep 0.5
+done
+check "wedged: restarted with a new process" yes "$([ "$now" != "$wedged" ] && [ "$now" != 0 ] && echo yes)"
+check "wedged: ActiveState" active "$(prop ActiveState)"
+check "wedged: watchdog timeout logged" yes "$(journalctl -u sonde.service --no-pager -o cat | grep -q 'Watchdog timeout' && echo yes)"
+rm /run/systemd/system/sonde.service.d/probe-watchdog.conf
+systemctl daemon-reload
+systemctl stop sonde.service
+
 journalctl -u sonde.service --no-pager -o cat | tail -12
 if [ "$failed" = 0 ]; then echo PASS; else echo FAIL; fi
