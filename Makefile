@@ -1,6 +1,6 @@
 # The two commands of the README, and their parts. Every target installs what it needs first
 # (tools/install-deps.sh is idempotent and quick when nothing is missing).
-.PHONY: run test test-asan deps deps-build build build-asan clean
+.PHONY: run test test-asan test-package deps deps-build build build-asan clean
 
 JOBS ?= $(shell nproc)
 SONDE_ARGS ?=
@@ -15,6 +15,11 @@ test: deps build
 
 test-asan: deps build-asan
 	ctest --preset asan -j $(JOBS)
+
+# The Debian package: built, lint-checked, then installed, run and purged in a fresh Debian 12
+# chroot (root and network needed; tools/package.sh, docs/deploy.md).
+test-package: deps
+	./tools/package.sh --test
 
 deps:
 	./tools/install-deps.sh

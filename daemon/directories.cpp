@@ -48,12 +48,16 @@ Directories resolve_directories(const EnvLookup& env, unsigned uid, std::string_
   return out;
 }
 
-Directories process_directories() {
-  const EnvLookup env = [](std::string_view name) -> std::optional<std::string> {
+EnvLookup process_environment() {
+  return [](std::string_view name) -> std::optional<std::string> {
     const char* v = std::getenv(std::string(name).c_str());
     if (!v) return std::nullopt;
     return std::string(v);
   };
+}
+
+Directories process_directories() {
+  const EnvLookup env = process_environment();
   std::string home;
   passwd pw{};
   passwd* found = nullptr;

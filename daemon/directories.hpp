@@ -30,6 +30,9 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 /// Relative paths in XDG_* and HOME are ignored, as the XDG Base Directory specification says.
 Directories resolve_directories(const EnvLookup& env, unsigned uid, std::string_view passwd_home);
 
+/// getenv as an EnvLookup.
+EnvLookup process_environment();
+
 /// The process's environment (getenv) and user (getuid, getpwuid_r).
 Directories process_directories();
 

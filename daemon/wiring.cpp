@@ -27,6 +27,7 @@
 #include "core/build_info.hpp"
 #include "core/sd_notify.hpp"
 #include "core/self_metrics.hpp"
+#include "daemon/watchdog.hpp"
 #include "gpu/gpu_collector.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -220,6 +221,7 @@ class Daemon {
                                        "certificates) that failed; the previous one stayed.")
                                  .Register(*registry_)
                                  .Add({})),
+        watchdog_timer_(io_),
         reload_ok_(prometheus::BuildGauge()
                        .Name("sonde_config_last_reload_successful")
                        .Help("Whether the last configuration reload attempt was successful.")
@@ -256,6 +258,7 @@ class Daemon {
     spdlog::info("sonde {} (revision {}) listening on {} ({})", core::build::kVersion,
                  core::build::kRevision, server_->local_address(), describe_security());
     watch_web_config();
+    start_watchdog();
     board_.on_ready([] {
       spdlog::info("ready: every collector has finished its first attempt");
       notify(core::sd_notify("READY=1"));
@@ -283,6 +286,29 @@ class Daemon {
         return;
       }
       shutdown(sig);
+    });
+  }
+
+  /// Under WatchdogSec=, "WATCHDOG=1" from a timer on the event loop: when the io_context
+  /// threads are wedged the pings stop and systemd restarts sonde. A bad $WATCHDOG_USEC is a
+  /// warning (systemd sets it; a person who sets it wrong gets told).
+  void start_watchdog() {
+    auto wd = process_watchdog();
+    if (!wd.ok()) {
+      spdlog::warn("watchdog disabled: {}", wd.message());
+      return;
+    }
+    if (!*wd) return;
+    spdlog::info("systemd watchdog: {} ms, WATCHDOG=1 every {} ms", (**wd).timeout.count() / 1000,
+                 (**wd).interval.count() / 1000);
+    ping_watchdog((**wd).interval);
+  }
+
+  void ping_watchdog(std::chrono::microseconds interval) {
+    notify(core::sd_notify("WATCHDOG=1"));
+    watchdog_timer_.expires_after(interval);
+    watchdog_timer_.async_wait([this, interval](const boost::system::error_code& ec) {
+      if (!ec) ping_watchdog(interval);
     });
   }
 
@@ -488,6 +514,7 @@ class Daemon {
     ingest_->stop();
     signals_.cancel();
     web_poll_.cancel();
+    watchdog_timer_.cancel();
     grace_.expires_after(kShutdownGrace);
     grace_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
@@ -534,6 +561,7 @@ class Daemon {
   std::string failed_fingerprint_;                  // of files that last failed to load
   prometheus::Gauge& web_reload_ok_;
   prometheus::Counter& web_reload_failures_;
+  asio::steady_timer watchdog_timer_;
   prometheus::Gauge& reload_ok_;
   prometheus::Gauge& reload_time_;
 };

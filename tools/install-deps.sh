@@ -15,6 +15,9 @@ test_pkgs=(
   curl python3 clang libclang-rt-14-dev libbenchmark-dev wrk
   python3-statsd        # a real StatsD client for the ingest integration tests
   python3-yaml          # reads the rule corpus for the template fixture (tests/tools)
+  systemd procps        # systemd-analyze, systemd-sysusers and kill for the unit tests (offline)
+  groff-base            # renders the man page (test_manpage.py)
+  lintian mmdebstrap systemd-container  # the Debian package's checks (tools/package.sh)
 )
 
 want=("${build_pkgs[@]}")

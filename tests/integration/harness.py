@@ -32,11 +32,12 @@ def require_tool(name):
 
 
 class Sonde:
-    def __init__(self, config=None, args=(), env=None):
+    def __init__(self, config=None, args=(), env=None, wrapper=()):
         if not SONDE_BIN or not os.access(SONDE_BIN, os.X_OK):
             raise AssertionError(f"SONDE_BIN={SONDE_BIN!r} is not an executable")
         self.tmp = tempfile.mkdtemp(prefix="sonde-it-")
         self.args = list(args)
+        self.wrapper = list(wrapper)  # a command that runs sonde (unshare, setpriv, ...)
         if config is not None:
             path = os.path.join(self.tmp, "sonde.yaml")
             with open(path, "w") as f:
@@ -54,7 +55,7 @@ class Sonde:
         self._listening = threading.Event()
 
     def start(self):
-        self.proc = subprocess.Popen([SONDE_BIN] + self.args, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.wrapper + [SONDE_BIN] + self.args, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      env=self.env, text=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -234,7 +235,7 @@ def parse_exposition(text):
 class SondeTestCase(unittest.TestCase):
     """Starts sondes through self.sonde(...) and always cleans them up."""
 
-    def sonde(self, config=None, args=(), env=None, start=True):
-        s = Sonde(config, args, env)
+    def sonde(self, config=None, args=(), env=None, start=True, wrapper=()):
+        s = Sonde(config, args, env, wrapper)
         self.addCleanup(s.cleanup)
         return s.start() if start else s

@@ -4,21 +4,13 @@
 #include <map>
 #include <string>
 
+#include "unit/daemon/env_of.hpp"
+
 using sonde::daemon::Directories;
 using sonde::daemon::EnvLookup;
 using sonde::daemon::resolve_directories;
 
-namespace {
-
-EnvLookup env_of(std::map<std::string, std::string, std::less<>> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    const auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-}  // namespace
+using sonde::daemon::test::env_of;
 
 TEST_CASE("runtime directory: systemd, then XDG, then /tmp/sonde-UID", "[daemon][dirs]") {
   const auto runtime = [](std::map<std::string, std::string, std::less<>> vars) {
