@@ -14,6 +14,9 @@ struct WebOptions {
   std::chrono::milliseconds read_timeout{10'000};   // whole request must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive: idle connection closed after this
   std::chrono::milliseconds write_timeout{30'000};  // a response not taken within this: dropped
+  /// The URL sonde is reached at, for links (`$externalURL` in alert templates); empty:
+  /// http://<hostname>:<port>/ (daemon/ fills it in).
+  std::string external_url;
   bool operator==(const WebOptions&) const = default;
 };
 
