@@ -24,7 +24,7 @@ std::vector<LoadedRuleFile> load_rule_files(const rules::RulesOptions& options) 
       continue;
     }
     glob_t g{};
-    const int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &g);
+    const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
     if (rc == 0) {
       std::vector<std::string> matched(g.gl_pathv, g.gl_pathv + g.gl_pathc);
       std::sort(matched.begin(), matched.end());
@@ -32,9 +32,7 @@ std::vector<LoadedRuleFile> load_rule_files(const rules::RulesOptions& options) 
     } else if (rc != GLOB_NOMATCH) {
       LoadedRuleFile f;
       f.path = pattern;
-      f.errors.push_back(pattern + ": cannot expand the pattern (" +
-                         (rc == GLOB_ABORTED ? "a directory cannot be read" : "out of memory") +
-                         ")");
+      f.errors.push_back(pattern + ": cannot expand the pattern (" + "out of memory" + ")");
       out.push_back(std::move(f));
     }
     ::globfree(&g);
