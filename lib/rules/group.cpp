@@ -44,6 +44,32 @@ tmpl::Labels to_map(const Labels& l) {
   return m;
 }
 
+/// Builds a label set in one allocation: `base` (without __name__ when `drop_name`), then each
+/// (name, value) of `sets` in order (an empty value removes the label).
+class LabelBuilder {
+ public:
+  LabelBuilder(const Labels& base, bool drop_name) {
+    v_.reserve(base.size() + 4);
+    for (const auto& p : base) {
+      if (!drop_name || p.name != promql::kMetricName) v_.push_back(p);
+    }
+  }
+  void set(std::string_view name, std::string_view value) {
+    auto it = std::find_if(v_.begin(), v_.end(), [&](const auto& l) { return l.name == name; });
+    if (value.empty()) {
+      if (it != v_.end()) v_.erase(it);
+    } else if (it != v_.end()) {
+      it->value = value;
+    } else {
+      v_.push_back({std::string(name), std::string(value)});
+    }
+  }
+  Labels take() { return Labels(std::move(v_)); }
+
+ private:
+  std::vector<promql::Label> v_;
+};
+
 std::string pairs_text(const std::vector<std::pair<std::string, std::string>>& p) {
   std::string out = "{";
   for (const auto& [k, v] : p) out += k + "=" + promql::go_quote(v) + ",";
@@ -114,8 +140,10 @@ core::Result<promql::Vector> Rule::eval_recording(std::int64_t t_ms, const EvalC
   promql::Vector vec = std::move(*res);
   std::unordered_set<std::uint64_t> seen;
   for (auto& s : vec) {
-    s.metric.set(promql::kMetricName, name_);
-    for (const auto& l : labels_) s.metric.set(l.name, l.value);
+    LabelBuilder lb(s.metric, false);
+    lb.set(promql::kMetricName, name_);
+    for (const auto& l : labels_) lb.set(l.name, l.value);
+    s.metric = lb.take();
     if (!seen.insert(s.metric.hash()).second) {
       return core::error(
           "vector contains metrics with the same labelset after applying rule labels");
@@ -153,8 +181,7 @@ core::Result<promql::Vector> Rule::eval_alerting(std::int64_t t_ms, const EvalCo
   std::unordered_map<std::uint64_t, Alert> alerts;
   for (const auto& smpl : *res) {
     tmpl::AlertData data{to_map(smpl.metric), ctx.external_labels, ctx.external_url, smpl.point.v};
-    Labels lb = smpl.metric;
-    lb.erase(promql::kMetricName);
+    LabelBuilder lb(smpl.metric, true);
     std::size_t i = 0;
     for (const auto& l : labels_) {
       auto out = tmpl::execute(label_templates_[i++], data, tctx);
@@ -172,12 +199,12 @@ core::Result<promql::Vector> Rule::eval_alerting(std::int64_t t_ms, const EvalCo
                              : "<error expanding template: error executing template " +
                                    tmpl::alert_template_name(name_) + ": " + out.message() + ">");
     }
-    const std::uint64_t h = lb.hash();
+    a.labels = lb.take();
+    const std::uint64_t h = a.labels.hash();
     if (alerts.count(h) != 0) {
       return core::error(
           "vector contains metrics with the same labelset after applying alert labels");
     }
-    a.labels = std::move(lb);
     a.active_at_ms = t_ms;
     a.state = AlertState::pending;
     a.value = smpl.point.v;
@@ -227,18 +254,18 @@ core::Result<promql::Vector> Rule::eval_alerting(std::int64_t t_ms, const EvalCo
       a.fired_at_ms = t_ms;
     }
     if (restored) {
-      Labels s = labels_;
+      LabelBuilder s(labels_, false);
       for (const auto& l : a.labels) s.set(l.name, l.value);
-      Labels f = s;
+      LabelBuilder f = s;
       s.set(promql::kMetricName, "ALERTS");
       s.set("alertname", name_);
       s.set("alertstate", state_name(a.state));
-      vec.push_back(promql::Sample{std::move(s), promql::Point{t_ms, 1}});
+      vec.push_back(promql::Sample{s.take(), promql::Point{t_ms, 1}});
       f.set(promql::kMetricName, "ALERTS_FOR_STATE");
       f.set("alertname", name_);
       // float64(ActiveAt.Unix()): whole seconds, rounded down.
       const double since = std::floor(static_cast<double>(a.active_at_ms) / 1000.0);
-      vec.push_back(promql::Sample{std::move(f), promql::Point{t_ms, since}});
+      vec.push_back(promql::Sample{f.take(), promql::Point{t_ms, since}});
     }
     ++it;
   }

@@ -42,12 +42,27 @@ class BitReader {
   }
   bool bits(int n, std::uint64_t& out) {
     if (n < 0 || n > 64 || pos_ + static_cast<std::size_t>(n) > s_.size() * 8) return false;
-    std::uint64_t v = 0;
-    for (int i = 0; i < n; ++i) {
-      v = (v << 1) | ((s_[pos_ >> 3] >> (7 - (pos_ & 7))) & 1);
-      ++pos_;
+    if (n > 56) {  // the window below holds 57 bits after any offset: two reads
+      std::uint64_t hi = 0;
+      std::uint64_t lo = 0;
+      bits(n - 32, hi);
+      bits(32, lo);
+      out = (hi << 32) | lo;
+      return true;
     }
-    out = v;
+    const std::size_t byte = pos_ >> 3;
+    const int off = static_cast<int>(pos_ & 7);
+    std::uint64_t w = 0;
+    if (byte + 8 <= s_.size()) {
+      for (int i = 0; i < 8; ++i) w = (w << 8) | s_[byte + static_cast<std::size_t>(i)];
+    } else {
+      // Near the end: the bytes there are, left-aligned in the window.
+      for (std::size_t i = 0; i < 8; ++i) {
+        w = (w << 8) | (byte + i < s_.size() ? s_[byte + i] : 0);
+      }
+    }
+    out = n == 0 ? 0 : (w << off) >> (64 - n);
+    pos_ += static_cast<std::size_t>(n);
     return true;
   }
   /// A base-128 varint written 8 bits at a time (at most 10 groups).

@@ -131,22 +131,36 @@ void History::set_series_labels(Labels labels) {
 }
 
 bool History::wanted(const Labels& labels) const {
-  for (const auto& sel : selectors_) {
-    bool all = true;
-    for (const auto& m : sel) {
-      if (!m.matches(labels.get(m.name))) {
-        all = false;
-        break;
-      }
+  auto matches = [&](std::size_t i) {
+    for (const auto& m : selectors_[i]) {
+      if (!m.matches(labels.get(m.name))) return false;
     }
-    if (all) return true;
+    return true;
+  };
+  if (auto it = selectors_by_name_.find(std::string(labels.get(promql::kMetricName)));
+      it != selectors_by_name_.end()) {
+    for (const std::size_t i : it->second) {
+      if (matches(i)) return true;
+    }
   }
-  return false;
+  return std::any_of(nameless_selectors_.begin(), nameless_selectors_.end(), matches);
 }
 
 void History::set_selectors(Selectors selectors) {
   std::unique_lock lock(mu_);
   selectors_ = std::move(selectors);
+  selectors_by_name_.clear();
+  nameless_selectors_.clear();
+  for (std::size_t i = 0; i < selectors_.size(); ++i) {
+    auto named = std::find_if(selectors_[i].begin(), selectors_[i].end(), [](const auto& m) {
+      return m.name == promql::kMetricName && m.type == promql::MatchType::equal;
+    });
+    if (named != selectors_[i].end()) {
+      selectors_by_name_[named->value].push_back(i);
+    } else {
+      nameless_selectors_.push_back(i);
+    }
+  }
   std::vector<std::uint64_t> drop;
   for (const auto& [id, s] : by_id_) {
     if (!wanted(s->labels)) drop.push_back(id);
@@ -381,6 +395,11 @@ std::vector<promql::SeriesView> History::Querier::select(
     }
     if (!ok) continue;
     auto held = std::make_unique<Held>();
+    std::size_t overlapping = 0;
+    for (const auto& c : s.closed) {
+      if (c.max_t >= mint_ms && c.min_t <= maxt_ms) overlapping += c.count;
+    }
+    held->points.reserve(overlapping + s.head.count());
     for (const auto& c : s.closed) {
       if (c.max_t < mint_ms || c.min_t > maxt_ms) continue;
       decode(c.stream, c.count, mint_ms, maxt_ms, held->points);

@@ -121,6 +121,10 @@ class History {
   std::size_t max_series_;
   std::int64_t retention_ms_ = 5 * 60 * 1000;
   Selectors selectors_;
+  // Selectors by the metric name they require (most have one), and those that name none: a
+  // series is checked only against the selectors that can match its name.
+  std::unordered_map<std::string, std::vector<std::size_t>> selectors_by_name_;
+  std::vector<std::size_t> nameless_selectors_;
   promql::Labels series_labels_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Series>> by_id_;
   std::unordered_multimap<std::uint64_t, std::uint64_t> by_hash_;        // labels hash -> id
