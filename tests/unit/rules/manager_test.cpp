@@ -8,6 +8,7 @@
 #include "config/rule_file.hpp"
 #include "core/board.hpp"
 #include "core/clock.hpp"
+#include "rules/promql/parser.hpp"
 #include "rules/rule_file.hpp"
 
 using namespace sonde;
@@ -354,4 +355,24 @@ TEST_CASE("the history keeps only what the rules select, as far back as they loo
   CHECK(st.samples >= 61);
   CHECK(st.samples <= 61 + rules::history::kChunkSamples);
   CHECK(rig.output()["r"] == Approx(1000.0));  // errors grows by 10'000 every 10 s
+}
+
+TEST_CASE("how far back rules look: ranges, offsets, subqueries and the lookback",
+          "[rules][manager]") {
+  auto needs = [](const char* q) {
+    auto e = rules::promql::parse(q);
+    REQUIRE(e.ok());
+    rules::RuleNeeds n;
+    rules::add_needs(**e, n);
+    return n;
+  };
+  CHECK(needs("up").lookback_ms == 5 * 60'000);
+  CHECK(needs("rate(x[10m])").lookback_ms == 10 * 60'000);
+  CHECK(needs("rate(x[10m] offset 1h)").lookback_ms == 70 * 60'000);
+  CHECK(needs("x offset 2m").lookback_ms == 7 * 60'000);
+  // A subquery looks back its range, then its inner expression's own reach from there.
+  CHECK(needs("max_over_time(rate(x[5m])[30m:1m])").lookback_ms == 35 * 60'000);
+  const auto n = needs(R"(a{job="j"} / on() group_left sum(b) and vector(1))");
+  REQUIRE(n.selectors.size() == 2);
+  CHECK(n.selectors[0].size() == 2);  // __name__ and job
 }
