@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -178,9 +179,21 @@ std::string host_name() {
 
 /// The rule manager's settings: global.series_labels and web.external_url default to this host
 /// and the port the web listener is bound to (`bound`, HOST:PORT).
-rules::ManagerSettings rule_settings(const config::Config& config, const std::string& bound) {
+rules::ManagerSettings rule_settings(const config::Config& config, const std::string& bound,
+                                     const Directories& dirs) {
   rules::ManagerSettings s;
   s.rules = config.rules;
+  if (s.rules.state_file.empty() && !dirs.state.empty()) {
+    s.rules.state_file = dirs.state / "rules-state.json";
+  }
+  if (!s.rules.state_file.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(s.rules.state_file.parent_path(), ec);
+    if (ec) {
+      spdlog::warn("rules: cannot create {}: {}", s.rules.state_file.parent_path().string(),
+                   ec.message());
+    }
+  }
   const auto colon = bound.rfind(':');
   const std::string port = colon == std::string::npos ? bound : bound.substr(colon + 1);
   const std::string instance = host_name() + ":" + port;
@@ -262,7 +275,8 @@ class Daemon {
     start_gpu(config_, board_, scheduler_);
     // Rules evaluate on their own thread, once every source has published once (before that,
     // every rule over a missing source would say so).
-    rules_.update(rule_settings(config_, server_->local_address()), rule_inputs(config_.rules));
+    rules_.update(rule_settings(config_, server_->local_address(), dirs_),
+                  rule_inputs(config_.rules));
     board_.on_ready([this] { rules_.start(); });
     board_.release_ready();
     wait_signal();
@@ -378,7 +392,7 @@ class Daemon {
     restart_collectors(next);
     set_router(next);
     // Rule files are read again on every reload; one that no longer loads keeps its groups.
-    rules_.update(rule_settings(next, server_->local_address()), rule_inputs(next.rules));
+    rules_.update(rule_settings(next, server_->local_address(), dirs_), rule_inputs(next.rules));
     config_ = next;
     return core::ok();
   }

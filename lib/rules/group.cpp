@@ -225,7 +225,8 @@ core::Result<promql::Vector> Rule::eval_alerting(std::int64_t t_ms, const EvalCo
   std::int64_t active_pending = 0;
   for (auto it = active.begin(); it != active.end();) {
     Alert& a = it->second;
-    if (alerts.count(it->first) == 0) {
+    const bool warming_up = t_ms < hold_resolve_until_ms && a.state != AlertState::inactive;
+    if (alerts.count(it->first) == 0 && !warming_up) {
       bool keep_firing = false;
       if (a.state == AlertState::firing && keep_firing_for_ms_ > 0) {
         if (a.keep_firing_since_ms == 0) a.keep_firing_since_ms = t_ms;
@@ -245,7 +246,7 @@ core::Result<promql::Vector> Rule::eval_alerting(std::int64_t t_ms, const EvalCo
         ++it;
         continue;
       }
-    } else {
+    } else if (alerts.count(it->first) != 0) {
       a.keep_firing_since_ms = 0;
     }
     ++active_pending;

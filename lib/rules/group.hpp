@@ -92,6 +92,9 @@ class Rule {
   std::unordered_map<std::uint64_t, promql::Labels> series_in_previous_eval;
   /// Whether ALERTS_FOR_STATE and ALERTS are written (Prometheus's `restored`).
   bool restored = true;
+  /// Until then, alerts restored from the state file are not resolved for being absent from the
+  /// result: the history does not yet cover the rule's ranges (warm-up after a start).
+  std::int64_t hold_resolve_until_ms = 0;
 
  private:
   core::Result<promql::Vector> query(std::int64_t t_ms, const EvalContext& ctx) const;

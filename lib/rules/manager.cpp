@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace sonde::rules {
 
@@ -146,6 +148,10 @@ std::size_t Manager::update(const ManagerSettings& settings,
   }
   groups_ = std::move(next);
   configure_history_locked();
+  if (!state_loaded_) {
+    state_loaded_ = true;
+    load_state_locked(now);
+  }
   std::size_t rules = 0;
   for (const auto& [key, g] : groups_) rules += g->rules().size();
   spdlog::info("rules: {} group(s), {} rule(s) from {} file(s); history keeps {} s", groups_.size(),
@@ -153,6 +159,122 @@ std::size_t Manager::update(const ManagerSettings& settings,
   woken_ = true;
   cv_.notify_all();
   return failed;
+}
+
+void Manager::set_file_steps(std::unique_ptr<FileSteps> steps) {
+  std::lock_guard lock(mu_);
+  file_steps_ = std::move(steps);
+}
+
+void Manager::load_state_locked(std::int64_t now_ms) {
+  const auto& path = settings_.rules.state_file;
+  if (path.empty()) return;
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(st)) return;  // a first start
+  // A state file is a few KB per hundred alerts; a bigger one is not ours.
+  constexpr std::uintmax_t kMaxStateBytes = 64u << 20;
+  std::string problem;
+  if (!std::filesystem::is_regular_file(st)) {
+    problem = "not a regular file";
+  } else if (std::filesystem::file_size(path, ec) > kMaxStateBytes) {
+    problem = "larger than 64 MiB";
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      problem = "cannot be read";
+    } else if (auto saved = decode_state(text.str()); !saved.ok()) {
+      problem = saved.message();
+    } else {
+      restore_locked(*saved, now_ms);
+      return;
+    }
+  }
+  ++restore_failures_;
+  const std::filesystem::path aside = path.string() + ".corrupt";
+  if (std::filesystem::is_regular_file(st)) std::filesystem::rename(path, aside, ec);
+  spdlog::error("rules: state file {}: {}; {}starting without restored alerts", path.string(),
+                problem,
+                ec || !std::filesystem::is_regular_file(st) ? std::string()
+                                                            : "moved to " + aside.string() + "; ");
+}
+
+void Manager::restore_locked(const SavedState& saved, std::int64_t now_ms) {
+  const std::int64_t downtime = now_ms - saved.last_evaluation_ms;
+  const std::int64_t tolerance = settings_.rules.for_outage_tolerance.count();
+  const std::int64_t grace = settings_.rules.for_grace_period.count();
+  std::size_t restored = 0;
+  std::size_t dropped = 0;
+  for (const auto& s : saved.alerts) {
+    auto g = groups_.find(s.file + ";" + s.group);
+    Rule* rule = nullptr;
+    if (g != groups_.end()) {
+      for (auto& r : g->second->rules()) {
+        if (r.alerting() && r.name() == s.rule && r.expr_text() == s.expr) {
+          rule = &r;
+          break;
+        }
+      }
+    }
+    // Gone, changed, or down for longer than the tolerance: it starts afresh.
+    if (rule == nullptr || downtime > tolerance || s.state == AlertState::inactive) {
+      ++dropped;
+      continue;
+    }
+    Alert a;
+    a.labels = s.labels;
+    a.state = s.state;
+    a.value = s.value;
+    a.active_at_ms = s.active_at_ms;
+    a.fired_at_ms = s.fired_at_ms;
+    a.keep_firing_since_ms = s.keep_firing_since_ms;
+    if (a.state == AlertState::pending) {
+      const std::int64_t remaining = rule->for_ms() - (saved.last_evaluation_ms - a.active_at_ms);
+      if (remaining <= 0) {
+        a.state = AlertState::firing;
+        a.fired_at_ms = now_ms;
+      } else {
+        // The downtime does not count towards `for`, and a restored alert never fires sooner
+        // than the grace period after the start.
+        a.active_at_ms += std::max<std::int64_t>(downtime, 0);
+        if (remaining < grace) a.active_at_ms = now_ms + grace - rule->for_ms();
+      }
+    }
+    RuleNeeds needs;
+    add_needs(rule->expr(), needs);
+    rule->hold_resolve_until_ms = now_ms + needs.lookback_ms;
+    rule->active[a.labels.hash()] = std::move(a);
+    ++restored;
+  }
+  spdlog::info("rules: restored {} alert(s) from {} (down {} s){}", restored,
+               settings_.rules.state_file.string(), downtime / 1000,
+               dropped > 0 ? ", " + std::to_string(dropped) + " started afresh" : std::string());
+}
+
+void Manager::save_state_locked(std::int64_t now_ms) {
+  const auto& path = settings_.rules.state_file;
+  if (path.empty()) return;
+  SavedState st;
+  st.last_evaluation_ms = now_ms;
+  for (const auto& [key, g] : groups_) {
+    for (const auto& r : g->rules()) {
+      for (const auto& [h, a] : r.active) {
+        if (a.state == AlertState::inactive) continue;
+        st.alerts.push_back({g->file(), g->name(), r.name(), r.expr_text(), a.labels, a.state,
+                             a.active_at_ms, a.fired_at_ms, a.keep_firing_since_ms, a.value});
+      }
+    }
+  }
+  // Rewritten while any alert is active, and once more when the last one ends.
+  if (st.alerts.empty() && !state_active_) return;
+  if (auto w = write_atomically(path, encode_state(st), *file_steps_); !w.ok()) {
+    ++write_failures_;
+    log_.warn("state_file", w.message());
+    return;
+  }
+  state_active_ = !st.alerts.empty();
 }
 
 void Manager::configure_history_locked() {
@@ -237,8 +359,10 @@ std::int64_t Manager::step(std::int64_t now_ms) {
   if (!groups_.empty()) feed_locked(now_ms);
   for (const auto& s : stale_series_) history_.append(s, now_ms, promql::stale_nan());
   stale_series_.clear();
+  bool evaluated = false;
   for (auto& [key, g] : groups_) {
     if (now_ms >= g->next_eval_ms) {
+      evaluated = true;
       const std::int64_t missed = (now_ms - g->next_eval_ms) / g->interval_ms();
       if (missed > 0) g->counters.iterations_missed += static_cast<std::uint64_t>(missed);
       const std::int64_t ts = g->next_eval_ms + missed * g->interval_ms();
@@ -256,6 +380,7 @@ std::int64_t Manager::step(std::int64_t now_ms) {
     next = std::min(next, g->next_eval_ms);
   }
   if (!groups_.empty()) next = std::min(next, std::max(next_live_ms_, now_ms + 1));
+  if (evaluated) save_state_locked(now_ms);
   history_.trim(now_ms);
   ++iterations_;
   publish_locked();
@@ -321,6 +446,11 @@ void Manager::publish_locked() {
   b.counter("sonde_rule_history_samples_rejected_total",
             "Samples the rule history did not take, by reason.", {{"reason", "unparsable_series"}},
             static_cast<double>(st.series_unparsable));
+  b.counter("sonde_rule_state_restore_failures_total",
+            "State files that could not be restored (moved aside as .corrupt).", {},
+            static_cast<double>(restore_failures_));
+  b.counter("sonde_rule_state_write_failures_total", "Failed writes of the alert state file.", {},
+            static_cast<double>(write_failures_));
   b.counter("sonde_rule_group_load_failures_total",
             "Rule file loads that failed (the file's previous groups kept running).", {},
             static_cast<double>(load_failures_));

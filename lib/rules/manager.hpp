@@ -25,6 +25,7 @@
 #include "rules/history/history.hpp"
 #include "rules/options.hpp"
 #include "rules/rule_file_spec.hpp"
+#include "rules/state_file.hpp"
 
 namespace sonde::rules {
 
@@ -78,6 +79,8 @@ class Manager {
     for (const auto& [key, g] : groups_) f(*g);
   }
   history::HistoryStats history_stats() const { return history_.stats(); }
+  /// Replaces the file operations of the state file (tests inject failures).
+  void set_file_steps(std::unique_ptr<FileSteps> steps);
   std::uint64_t load_failures() const;
   std::size_t group_count() const;
 
@@ -86,6 +89,10 @@ class Manager {
   void feed_locked(std::int64_t now_ms);
   void publish_locked();
   void configure_history_locked();
+  /// Reads `rules.state_file` once, at the first update(), and applies it (restore_locked).
+  void load_state_locked(std::int64_t now_ms);
+  void restore_locked(const SavedState& saved, std::int64_t now_ms);
+  void save_state_locked(std::int64_t now_ms);
 
   core::Board& board_;
   const core::Clock& clock_;
@@ -106,6 +113,11 @@ class Manager {
   std::int64_t next_live_ms_ = 0;
   std::uint64_t load_failures_ = 0;
   std::uint64_t iterations_ = 0;
+  std::unique_ptr<FileSteps> file_steps_ = std::make_unique<FileSteps>();
+  bool state_loaded_ = false;  // the first update() has read the state file
+  bool state_active_ = false;  // the last write held an active alert
+  std::uint64_t restore_failures_ = 0;
+  std::uint64_t write_failures_ = 0;
   core::RateLimitedLog log_;
 };
 

@@ -3,9 +3,12 @@ error burst makes an alert go pending then firing (ALERTS at /metrics), and it r
 burst ends; recorded series publish without global.series_labels; SIGHUP with an unchanged file
 keeps the alert's state, and a broken rule file keeps the old rules running (counted);
 `sonde config check` reports rule-file errors."""
+import json
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
 
@@ -147,6 +150,44 @@ class AlertRules(SondeTestCase):
         # The old rules still alert.
         with Burst(os.path.join(s.tmp, "dsd.sock")):
             self.wait_for(s, "the old rule firing", lambda: self.alerts(s).get("firing"))
+
+
+class Restart(SondeTestCase):
+    def test_kill_9_while_firing_keeps_the_alert_firing(self):
+        work = tempfile.mkdtemp(prefix="sonde-it-state-")
+        self.addCleanup(shutil.rmtree, work, True)
+        os.makedirs(os.path.join(work, "rules"))
+        with open(os.path.join(work, "rules", "app.yml"), "w") as f:
+            f.write(RULES)
+        config = os.path.join(work, "sonde.yaml")
+        with open(config, "w") as f:
+            f.write(CONFIG)
+        env = {"STATE_DIRECTORY": os.path.join(work, "state")}
+        checks = AlertRules()  # its helpers, on these sondes
+
+        first = self.sonde(args=["--config", config], env=env)
+        first.wait_ready()
+        with Burst(os.path.join(first.tmp, "dsd.sock")):
+            checks.wait_for(first, "the alert firing", lambda: checks.alerts(first).get("firing"))
+            time.sleep(1.5)  # a cycle with the firing alert written to the state file
+            samples, _, _ = checks.samples(first)
+            for_state = [v for (n, l), v in samples.items() if n == "ALERTS_FOR_STATE"]
+            first.kill()
+        with open(os.path.join(work, "state", "rules-state.json")) as f:
+            state = json.load(f)
+        self.assertEqual([a["state"] for a in state["alerts"]], ["firing"])
+
+        second = self.sonde(args=["--config", config], env=env)
+        checks.wait_for(second, "the restore", lambda: "restored 1 alert(s)" in second.log())
+        second.wait_ready()
+        with Burst(os.path.join(second.tmp, "dsd.sock")):
+            seen = checks.wait_for(second, "ALERTS after the restart",
+                                   lambda: checks.alerts(second))
+            # Firing at once, never pending again, with its original active-since.
+            self.assertEqual(list(seen), ["firing"])
+            samples, _, _ = checks.samples(second)
+            after = [v for (n, l), v in samples.items() if n == "ALERTS_FOR_STATE"]
+            self.assertEqual(after, for_state)
 
 
 class ConfigCheck(SondeTestCase):
