@@ -24,6 +24,7 @@
 #include "core/build_info.hpp"
 #include "core/log_names.hpp"
 #include "daemon/directories.hpp"
+#include "daemon/rule_files.hpp"
 #include "daemon/rules_check.hpp"
 #include "daemon/wiring.hpp"
 
@@ -84,7 +85,23 @@ int config_check(const std::string& file) {
                  loaded.errors.size());
     return 1;
   }
-  std::cout << file << ": ok\n";
+  // So are the rule files it names.
+  std::size_t rule_errors = 0;
+  std::size_t rule_files = 0;
+  for (const auto& f : daemon::load_rule_files(loaded.config.rules)) {
+    ++rule_files;
+    for (const auto& e : f.errors) std::cerr << e << '\n';
+    rule_errors += f.errors.size();
+  }
+  if (rule_errors > 0) {
+    std::cerr << file << ": " << rule_errors << (rule_errors == 1 ? " error" : " errors")
+              << " in rule files\n";
+    return 1;
+  }
+  std::cout << file << ": ok";
+  if (rule_files > 0)
+    std::cout << " (" << rule_files << " rule file" << (rule_files == 1 ? "" : "s") << ")";
+  std::cout << '\n';
   return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <cassert>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -28,10 +29,12 @@
 #include "core/sd_notify.hpp"
 #include "core/self_metrics.hpp"
 #include "daemon/watchdog.hpp"
+#include "daemon/rule_files.hpp"
 #include "gpu/gpu_collector.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "ingest/ingest.hpp"
+#include "rules/manager.hpp"
 
 namespace sonde::daemon {
 
@@ -188,6 +191,49 @@ void start_gpu(const config::Config& config, core::Board& board, collectors::Sch
   scheduler.add(std::make_unique<GpuCollectorAdapter>(std::move(*c)), config.gpu.interval);
 }
 
+std::string host_name() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "localhost";
+  return host;
+}
+
+/// The rule manager's settings: global.series_labels and web.external_url default to this host
+/// and the port the web listener is bound to (`bound`, HOST:PORT).
+rules::ManagerSettings rule_settings(const config::Config& config, const std::string& bound,
+                                     const Directories& dirs) {
+  rules::ManagerSettings s;
+  s.rules = config.rules;
+  if (s.rules.state_file.empty() && !dirs.state.empty()) {
+    s.rules.state_file = dirs.state / "rules-state.json";
+  }
+  if (!s.rules.state_file.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(s.rules.state_file.parent_path(), ec);
+    if (ec) {
+      spdlog::warn("rules: cannot create {}: {}", s.rules.state_file.parent_path().string(),
+                   ec.message());
+    }
+  }
+  const auto colon = bound.rfind(':');
+  const std::string port = colon == std::string::npos ? bound : bound.substr(colon + 1);
+  const std::string instance = host_name() + ":" + port;
+  s.series_labels = config.global.series_labels
+                        ? *config.global.series_labels
+                        : core::LabelPairs{{"instance", instance}, {"job", "sonde"}};
+  s.external_labels = config.global.external_labels;
+  s.external_url =
+      config.web.external_url.empty() ? "http://" + instance + "/" : config.web.external_url;
+  return s;
+}
+
+std::vector<rules::RuleFileInput> rule_inputs(const rules::RulesOptions& options) {
+  std::vector<rules::RuleFileInput> out;
+  for (auto& f : load_rule_files(options)) {
+    out.push_back({std::move(f.path), std::move(f.spec), std::move(f.errors)});
+  }
+  return out;
+}
+
 /// What a new aggregator's mapping is, in the log.
 void log_mapping(const config::Config& config, const std::shared_ptr<const ingest::Mapper>& m) {
   if (!m) return;
@@ -204,6 +250,7 @@ class Daemon {
         source_(std::move(source)),
         registry_(std::make_shared<prometheus::Registry>()),
         scheduler_(io_, board_, core::SystemClock::instance(), *registry_),
+        rules_(board_, core::SystemClock::instance()),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         grace_(io_),
         poll_(io_),
@@ -265,6 +312,11 @@ class Daemon {
     });
     scheduler_.start(config_.collectors, config_.host);
     start_gpu(config_, board_, scheduler_);
+    // Rules evaluate on their own thread, once every source has published once (before that,
+    // every rule over a missing source would say so).
+    rules_.update(rule_settings(config_, server_->local_address(), dirs_),
+                  rule_inputs(config_.rules));
+    board_.on_ready([this] { rules_.start(); });
     board_.release_ready();
     wait_signal();
 
@@ -399,6 +451,8 @@ class Daemon {
     set_security(next_security);
     restart_collectors(next);
     set_router(next);
+    // Rule files are read again on every reload; one that no longer loads keeps its groups.
+    rules_.update(rule_settings(next, server_->local_address(), dirs_), rule_inputs(next.rules));
     config_ = next;
     return core::ok();
   }
@@ -511,6 +565,7 @@ class Daemon {
     notify(core::sd_notify("STOPPING=1"));
     server_->stop();
     scheduler_.stop();
+    rules_.stop();
     ingest_->stop();
     signals_.cancel();
     web_poll_.cancel();
@@ -547,6 +602,7 @@ class Daemon {
   std::shared_ptr<prometheus::Registry> registry_;
   core::Board board_;
   collectors::Scheduler scheduler_;
+  rules::Manager rules_;  // its own thread
   mutable std::mutex router_mu_;
   std::shared_ptr<const http::Router> router_;
   std::unique_ptr<http::Server> server_;

@@ -9,6 +9,7 @@
 #include "gpu/options.hpp"
 #include "http/options.hpp"
 #include "ingest/options.hpp"
+#include "rules/options.hpp"
 
 namespace sonde::config {
 
@@ -19,6 +20,8 @@ struct Config {
   collectors::CollectorsOptions collectors;
   ingest::IngestOptions ingest;
   gpu::GpuOptions gpu;
+  core::GlobalOptions global;
+  rules::RulesOptions rules;
   bool operator==(const Config&) const = default;
 };
 

@@ -17,6 +17,7 @@
 #include "config/gpu_section.hpp"
 #include "config/ingest_section.hpp"
 #include "config/reader.hpp"
+#include "config/rules_section.hpp"
 #include "core/listen_address.hpp"
 #include "core/log_names.hpp"
 
@@ -30,6 +31,7 @@ void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOpt
                    {"listen_address", "max_connections", "max_header_bytes", "read_timeout",
                     "idle_timeout", "write_timeout", "config_file", "tls_handshake_timeout",
                     "auth_max_pending", "probes_without_auth"})) {
+                    "idle_timeout", "write_timeout", "external_url"})) {
     return;
   }
   if (auto a = r.string(n, p, "listen_address", "HOST:PORT")) {
@@ -49,6 +51,16 @@ void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOpt
   r.duration(n, p, "tls_handshake_timeout", out.tls_handshake_timeout, 100ms);
   r.integer(n, p, "auth_max_pending", out.auth_max_pending, 1, 100'000);
   r.boolean(n, p, "probes_without_auth", out.probes_without_auth);
+  if (auto u = r.string(n, p, "external_url", "a URL")) {
+    const std::string& v = u->value;
+    const bool http = v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0;
+    if (!v.empty() && (!http || v.find_first_of(" \t\r\n") != std::string::npos)) {
+      r.fail(u->node, join(p, "external_url"),
+             "expected an http:// or https:// URL, got " + describe(u->node));
+    } else {
+      out.external_url = v;
+    }
+  }
 }
 
 void read_log(Reader& r, const YAML::Node& n, const std::string& p, core::LogOptions& out) {
@@ -66,13 +78,18 @@ void read_host(Reader& r, const YAML::Node& n, const std::string& p, core::HostP
 }
 
 void read_config(Reader& r, const YAML::Node& root, config::Config& out) {
-  if (!r.only_keys(root, "", {"web", "log", "host", "collectors", "ingest", "gpu"})) return;
+  if (!r.only_keys(root, "",
+                   {"global", "web", "log", "host", "collectors", "ingest", "gpu", "rules"})) {
+    return;
+  }
+  read_global(r, r.child(root, "global"), "global", out.global);
   read_web(r, r.child(root, "web"), "web", out.web);
   read_log(r, r.child(root, "log"), "log", out.log);
   read_host(r, r.child(root, "host"), "host", out.host);
   read_collectors(r, r.child(root, "collectors"), "collectors", out.collectors);
   read_ingest(r, r.child(root, "ingest"), "ingest", out.ingest);
   read_gpu(r, r.child(root, "gpu"), "gpu", out.gpu);
+  read_rules(r, r.child(root, "rules"), "rules", out.rules);
 }
 
 }  // namespace
@@ -211,7 +228,13 @@ LoadResult load_file(const std::filesystem::path& path) {
     result.errors.add(text.error());
     return result;
   }
-  return load_string(*text, path.string());
+  LoadResult result = load_string(*text, path.string());
+  // Relative rule files are relative to the config file's directory, as in Prometheus.
+  const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
+  for (auto& f : result.config.rules.files) {
+    if (!f.empty() && f.front() != '/') f = (dir / f).lexically_normal().string();
+  }
+  return result;
 }
 
 std::vector<std::string> accepted_keys() {

@@ -28,12 +28,13 @@ inline constexpr std::size_t kMaxConfigBytes = 4u << 20;
 /// costs about 400 bytes a node): sonde.yaml has about 150, a large mapping file a few thousand.
 inline constexpr std::size_t kMaxYamlNodes = 100'000;
 
-/// Loads a file. A missing or unreadable file, or one that is not a regular file (checked before
-/// it is opened, so a FIFO cannot block; /dev/null reads as empty), is one error naming the file.
-/// Never throws.
+/// Loads a file; relative `rules.files` become absolute against the file's directory. A missing or
+/// unreadable file, or one that is not a regular file (checked before it is opened, so a FIFO
+/// cannot block; /dev/null reads as empty), is one error naming the file. Never throws.
 LoadResult load_file(const std::filesystem::path& path);
 /// Loads YAML text; `name` is used as the file in error messages. An empty document (or one with
-/// only comments) gives the defaults. Errors are sorted by position. Never throws.
+/// only comments) gives the defaults. Errors are sorted by position; relative `rules.files` stay
+/// relative. Never throws.
 LoadResult load_string(std::string_view yaml, std::string_view name = "<string>");
 
 /// Every key the loader accepts, as dotted paths ("web.listen_address", "collectors.cpu.guest"),

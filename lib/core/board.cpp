@@ -1,5 +1,7 @@
 #include "core/board.hpp"
 
+#include <algorithm>
+
 namespace sonde::core {
 
 std::string_view kind_name(ComponentKind k) {
@@ -91,6 +93,53 @@ void Board::remove_live(std::string_view name) {
   if (auto it = live_.find(name); it != live_.end()) live_.erase(it);
 }
 
+namespace {
+
+void add_scrape_meta(SnapshotBuilder& meta, const std::string& name, const ComponentStatus& st) {
+  if (st.kind != ComponentKind::collector || st.attempts == 0) return;
+  const Label l[] = {{"collector", name}};
+  meta.gauge("node_scrape_collector_duration_seconds", "sonde: Duration of a collector scrape.", l,
+             st.last_duration_seconds);
+  meta.gauge("node_scrape_collector_success", "sonde: Whether a collector succeeded.", l,
+             st.state == ComponentState::ok ? 1.0 : 0.0);
+}
+
+}  // namespace
+
+std::vector<Board::SourceSnapshot> Board::published() const {
+  std::lock_guard lock(mu_);
+  std::vector<SourceSnapshot> out;
+  for (const auto& [name, e] : entries_) {
+    if (e.status.attempts == 0) continue;
+    out.push_back({name, e.snapshot, e.status.last_attempt, e.status.attempts});
+  }
+  return out;
+}
+
+std::vector<Board::SourceSnapshot> Board::cut_live(const std::vector<std::string>& exclude) const {
+  std::vector<std::pair<std::string, std::shared_ptr<const std::function<void(SnapshotBuilder&)>>>>
+      live;
+  SnapshotBuilder meta;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, e] : entries_) add_scrape_meta(meta, name, e.status);
+    for (const auto& [name, fn] : live_) {
+      if (std::find(exclude.begin(), exclude.end(), name) == exclude.end()) {
+        live.emplace_back(name, fn);
+      }
+    }
+  }
+  const auto now = clock_.now();
+  std::vector<SourceSnapshot> out;
+  out.push_back({"node_scrape", std::make_shared<const Snapshot>(meta.take()), now, 0});
+  for (const auto& [name, fn] : live) {
+    SnapshotBuilder b;
+    (*fn)(b);
+    out.push_back({name, std::make_shared<const Snapshot>(b.take()), now, 0});
+  }
+  return out;
+}
+
 std::vector<SnapshotPtr> Board::gather() const {
   std::vector<SnapshotPtr> out;
   std::vector<std::shared_ptr<const std::function<void(SnapshotBuilder&)>>> live;
@@ -100,12 +149,7 @@ std::vector<SnapshotPtr> Board::gather() const {
     out.reserve(entries_.size() + live_.size() + 1);
     for (const auto& [name, e] : entries_) {
       if (e.snapshot) out.push_back(e.snapshot);
-      if (e.status.kind != ComponentKind::collector || e.status.attempts == 0) continue;
-      const Label l[] = {{"collector", name}};
-      meta.gauge("node_scrape_collector_duration_seconds", "sonde: Duration of a collector scrape.",
-                 l, e.status.last_duration_seconds);
-      meta.gauge("node_scrape_collector_success", "sonde: Whether a collector succeeded.", l,
-                 e.status.state == ComponentState::ok ? 1.0 : 0.0);
+      add_scrape_meta(meta, name, e.status);
     }
     for (const auto& [name, fn] : live_) live.push_back(fn);
   }

@@ -65,6 +65,21 @@ class Board {
   /// live sources.
   std::vector<SnapshotPtr> gather() const;
 
+  /// A source's latest snapshot as a reader that keeps a history sees it: the snapshot (null when
+  /// the last attempt failed), when it was taken and how many attempts there have been (a new
+  /// attempt changes the count).
+  struct SourceSnapshot {
+    std::string name;
+    SnapshotPtr snapshot;
+    std::chrono::system_clock::time_point at{};
+    std::uint64_t attempts = 0;
+  };
+  /// Every published (not live) source that has made an attempt. Runs no live source.
+  std::vector<SourceSnapshot> published() const;
+  /// Runs every live source except those named in `exclude`, each into its own snapshot (taken
+  /// now), plus node_scrape_collector_* as the source "node_scrape".
+  std::vector<SourceSnapshot> cut_live(const std::vector<std::string>& exclude) const;
+
   /// While held (start-up declares its components one by one, and a collector may finish before
   /// the next is declared), the board is not ready. Holds nest; the last release may complete
   /// readiness.

@@ -21,6 +21,9 @@ struct WebOptions {
   std::chrono::milliseconds tls_handshake_timeout{5'000};  // TLS handshake done within this
   std::uint32_t auth_max_pending = 64;  // bcrypt checks queued or running; more: 429
   bool probes_without_auth = false;     // /health and /ready served without basic auth
+  /// The URL sonde is reached at, for links (`$externalURL` in alert templates); empty:
+  /// http://<hostname>:<port>/ (daemon/ fills it in).
+  std::string external_url;
   bool operator==(const WebOptions&) const = default;
 };
 

@@ -1,8 +1,12 @@
-// Limits of the PromQL engine, as plain options (lib/config fills them; tests set small ones).
+// Options of lib/rules, as plain structs (lib/config fills them; tests set small ones): the limits
+// of the PromQL engine and the `rules` section of the configuration.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 namespace sonde::rules {
 
@@ -19,6 +23,31 @@ struct EngineOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(120)};
 
   bool operator==(const EngineOptions&) const = default;
+};
+
+/// The `rules` section: which rule files sonde evaluates and how.
+struct RulesOptions {
+  /// Paths and globs of Prometheus rule files. lib/config makes relative ones absolute against
+  /// the config file's directory, as Prometheus does; globs are expanded at every (re)load.
+  std::vector<std::string> files;
+  /// Interval of groups that set none (Prometheus's global evaluation_interval).
+  std::chrono::milliseconds evaluation_interval{std::chrono::seconds(15)};
+  /// A restored alert whose downtime was longer than this starts afresh (Prometheus's
+  /// --rules.alert.for-outage-tolerance).
+  std::chrono::milliseconds for_outage_tolerance{std::chrono::hours(1)};
+  /// A restored pending alert never fires sooner than this after start
+  /// (--rules.alert.for-grace-period).
+  std::chrono::milliseconds for_grace_period{std::chrono::minutes(10)};
+  /// Most series the rule history holds; new ones beyond it are refused and counted in
+  /// sonde_rule_history_series_refused_total.
+  std::size_t max_history_series = 100'000;
+  /// Whether ALERTS and ALERTS_FOR_STATE appear at /metrics.
+  bool publish_alerts_series = true;
+  /// Where alert state is kept across restarts; empty: rules-state.json in the state directory.
+  std::filesystem::path state_file;
+  EngineOptions engine;
+
+  bool operator==(const RulesOptions&) const = default;
 };
 
 }  // namespace sonde::rules

@@ -137,8 +137,9 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
     const std::string uncommented = uncomment(read(packaged), options);
     // 5 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 34 collector options
     // (60); ingest, its 3 listener sections with 4 + 6 + 3 options, and 19 more ingest options
-    // (36); gpu and its 7 options (8).
-    CHECK(options == 60 + 36 + 8);
+    // (36); gpu and its 7 options (8); web.external_url, global and its 2 options, rules and its
+    // 7 options (12).
+    CHECK(options == 60 + 36 + 8 + 12);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);
@@ -172,6 +173,20 @@ TEST_CASE("every option is read into its field", "[config]") {
   CHECK(c.web.read_timeout == 100ms);
   CHECK(c.web.idle_timeout == 90min);
   CHECK(c.web.write_timeout == 2s);
+  CHECK(c.web.external_url == "https://sonde.example.org/prefix/");
+  CHECK(c.global.series_labels ==
+        core::LabelPairs{{"instance", "web-1:9100"}, {"job", "node"}, {"zone", "b"}});
+  CHECK(c.global.external_labels == core::LabelPairs{{"region", "eu-1"}});
+  // A relative rule file is relative to the config file's directory.
+  CHECK(c.rules.files ==
+        std::vector<std::string>{"/etc/sonde/rules/*.yml",
+                                 (kConfigFixtures / "good/local.yml").lexically_normal().string()});
+  CHECK(c.rules.evaluation_interval == 30s);
+  CHECK(c.rules.for_outage_tolerance == 2h);
+  CHECK(c.rules.for_grace_period == 5min);
+  CHECK(c.rules.max_history_series == 5000);
+  CHECK_FALSE(c.rules.publish_alerts_series);
+  CHECK(c.rules.state_file == "/var/lib/sonde/alerts.json");
   CHECK(c.log.level == core::LogLevel::debug);
   CHECK(c.log.format == core::LogFormat::json);
   CHECK(c.host.proc == "/host/proc");
@@ -288,7 +303,8 @@ TEST_CASE("errors come in document order", "[config]") {
         std::vector<std::string>{
             "s.yaml:2:20: web.max_connections: must be between 1 and 100000, got 0",
             "s.yaml:3:3: web: unknown key \"bogus\"; expected one of: listen_address, "
-            "max_connections, max_header_bytes, read_timeout, idle_timeout, write_timeout"});
+            "max_connections, max_header_bytes, read_timeout, idle_timeout, write_timeout, "
+            "external_url"});
 }
 
 TEST_CASE("the loader survives hostile YAML", "[config]") {
@@ -346,7 +362,8 @@ TEST_CASE("errors stop at core::Errors::kMax, then a count", "[config]") {
   const auto lines = error_lines(r);
   REQUIRE(lines.size() == core::Errors::kMax + 1);
   CHECK(lines.front() ==
-        "s.yaml:1:1: unknown key \"k0\"; expected one of: web, log, host, collectors, ingest, gpu");
+        "s.yaml:1:1: unknown key \"k0\"; expected one of: global, web, log, host, collectors, "
+        "ingest, gpu, rules");
   CHECK(lines.back() == "... and 901 more errors");
 }
 
@@ -368,4 +385,15 @@ TEST_CASE("accepted_keys lists sections and options as dotted paths", "[config]"
     INFO(k);
     CHECK(std::find(keys.begin(), keys.end(), k) != keys.end());
   }
+}
+
+TEST_CASE("global.series_labels: absent or empty is the default, {} is none", "[config][rules]") {
+  CHECK_FALSE(config::load_string("global: {}\n").config.global.series_labels.has_value());
+  CHECK_FALSE(
+      config::load_string("global:\n  series_labels:\n").config.global.series_labels.has_value());
+  const auto none = config::load_string("global:\n  series_labels: {}\n");
+  REQUIRE(none.ok());
+  CHECK(none.config.global.series_labels == core::LabelPairs{});
+  const auto r = config::load_string("global:\n  series_labels: {b: '2', a: '1'}\n");
+  CHECK(r.config.global.series_labels == core::LabelPairs{{"a", "1"}, {"b", "2"}});
 }

@@ -1,0 +1,71 @@
+// Gorilla-style compressed chunks of (timestamp, value) samples, as Prometheus's TSDB head keeps
+// them (the XOR encoding of tsdb/chunkenc, written anew): timestamps as delta-of-delta in
+// variable-width buckets, values as the XOR with the previous value, storing only its meaningful
+// bits. A regular series (steady interval, slowly moving value) costs one to a few bytes a sample
+// instead of 16.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "rules/promql/value.hpp"
+
+namespace sonde::rules::history {
+
+/// Samples in one chunk at most (Prometheus's head cuts chunks at 120 samples too).
+inline constexpr std::uint16_t kChunkSamples = 120;
+
+/// Bits appended MSB first to a byte vector.
+class BitWriter {
+ public:
+  void bit(bool b);
+  void bits(std::uint64_t v, int n);  // the low n bits of v, most significant first
+  const std::vector<std::uint8_t>& bytes() const { return bytes_; }
+  std::vector<std::uint8_t>& bytes() { return bytes_; }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+  int free_ = 0;  // unused bits in bytes_.back()
+};
+
+/// An open chunk: samples are appended in time order.
+class ChunkAppender {
+ public:
+  /// Appends a sample; `t_ms` must be greater than the last one's (the caller checks). Returns
+  /// false when the chunk is full (kChunkSamples).
+  bool append(std::int64_t t_ms, double v);
+  std::uint16_t count() const { return count_; }
+  std::int64_t min_t() const { return min_t_; }
+  std::int64_t max_t() const { return t_; }
+  /// The encoded bytes: a 2-byte big-endian sample count, then the bit stream.
+  std::vector<std::uint8_t> bytes() const;
+  /// Bytes the appender holds (capacity), for memory accounting.
+  std::size_t memory_bytes() const { return w_.bytes().capacity() + sizeof(*this); }
+  /// Releases spare capacity (when the chunk is closed).
+  void shrink() { w_.bytes().shrink_to_fit(); }
+  const std::vector<std::uint8_t>& stream() const { return w_.bytes(); }
+
+ private:
+  BitWriter w_;
+  std::uint16_t count_ = 0;
+  std::int64_t min_t_ = 0;
+  std::int64_t t_ = 0;
+  std::int64_t t_delta_ = 0;
+  std::uint64_t v_bits_ = 0;
+  std::uint8_t leading_ = 0xff;  // 0xff: no XOR window yet
+  std::uint8_t trailing_ = 0;
+};
+
+/// Decodes `count` samples from a bit stream written by ChunkAppender, appending those with
+/// mint_ms <= t <= maxt_ms to `out` (decoding stops past maxt_ms). Bounds-checked: a truncated or
+/// corrupt stream returns false (samples decoded before the fault stay in `out`), never reads
+/// past the span.
+bool decode(std::span<const std::uint8_t> stream, std::uint16_t count, std::int64_t mint_ms,
+            std::int64_t maxt_ms, std::vector<promql::Point>& out);
+
+/// Decodes a whole chunk as `ChunkAppender::bytes()` gives it (count header, then the stream).
+bool decode_chunk(std::span<const std::uint8_t> bytes, std::vector<promql::Point>& out);
+
+}  // namespace sonde::rules::history

@@ -1,0 +1,418 @@
+#include "rules/history/history.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+namespace sonde::rules::history {
+
+using promql::Labels;
+using promql::Point;
+
+namespace {
+
+bool name_char(char c, bool first) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+         (!first && c >= '0' && c <= '9');
+}
+
+/// Heap bytes of a std::string beyond the object (none while it fits the small-string buffer).
+std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+
+std::size_t label_bytes(const Labels& l) {
+  // The shared representation: control block and vector, then each pair.
+  std::size_t n = 48 + l.size() * sizeof(promql::Label);
+  for (const auto& p : l) n += heap_bytes(p.name) + heap_bytes(p.value);
+  return n;
+}
+
+}  // namespace
+
+std::optional<Labels> parse_series_text(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && name_char(text[i], i == 0)) ++i;
+  if (i == 0) return std::nullopt;
+  std::vector<promql::Label> labels;
+  labels.push_back({std::string(promql::kMetricName), std::string(text.substr(0, i))});
+  if (i == text.size()) return Labels(std::move(labels));
+  if (text[i] != '{') return std::nullopt;
+  ++i;
+  while (true) {
+    if (i < text.size() && text[i] == '}') {
+      ++i;
+      break;
+    }
+    const std::size_t start = i;
+    while (i < text.size() && name_char(text[i], i == start) && text[i] != ':') ++i;
+    if (i == start || i + 1 >= text.size() || text[i] != '=' || text[i + 1] != '"') {
+      return std::nullopt;
+    }
+    promql::Label l{std::string(text.substr(start, i - start)), {}};
+    i += 2;
+    bool closed = false;
+    while (i < text.size()) {
+      const char c = text[i++];
+      if (c == '"') {
+        closed = true;
+        break;
+      }
+      if (c == '\\') {
+        if (i >= text.size()) return std::nullopt;
+        const char e = text[i++];
+        l.value += e == 'n' ? '\n' : e;  // \\ and \" stand for themselves
+        continue;
+      }
+      l.value += c;
+    }
+    if (!closed) return std::nullopt;
+    if (!l.value.empty()) labels.push_back(std::move(l));  // an empty value is no label
+    if (i < text.size() && text[i] == ',') ++i;
+    if (i >= text.size()) return std::nullopt;
+  }
+  if (i != text.size()) return std::nullopt;
+  for (std::size_t a = 0; a < labels.size(); ++a) {
+    for (std::size_t b = a + 1; b < labels.size(); ++b) {
+      if (labels[a].name == labels[b].name) return std::nullopt;  // a label given twice
+    }
+  }
+  return Labels(std::move(labels));
+}
+
+struct History::Series {
+  Labels labels;
+  std::uint64_t hash = 0;
+  struct Closed {
+    std::vector<std::uint8_t> stream;
+    std::uint16_t count = 0;
+    std::int64_t min_t = 0;
+    std::int64_t max_t = 0;
+  };
+  std::vector<Closed> closed;
+  ChunkAppender head;
+  std::int64_t last_t = INT64_MIN;
+  bool last_stale = false;
+  std::size_t fixed_bytes = 0;  // the object, its labels and its index entries
+
+  std::size_t bytes() const {
+    std::size_t n = fixed_bytes + head.memory_bytes() + closed.capacity() * sizeof(Closed);
+    for (const auto& c : closed) n += c.stream.capacity();
+    return n;
+  }
+  std::size_t samples() const {
+    std::size_t n = head.count();
+    for (const auto& c : closed) n += c.count;
+    return n;
+  }
+};
+
+History::History(std::size_t max_series) : max_series_(max_series) {}
+History::~History() = default;
+
+void History::set_retention(std::int64_t retention_ms) {
+  std::unique_lock lock(mu_);
+  retention_ms_ = retention_ms;
+}
+
+std::int64_t History::retention_ms() const {
+  std::shared_lock lock(mu_);
+  return retention_ms_;
+}
+
+void History::set_max_series(std::size_t n) {
+  std::unique_lock lock(mu_);
+  max_series_ = n;
+}
+
+void History::set_series_labels(Labels labels) {
+  std::unique_lock lock(mu_);
+  if (labels == series_labels_) return;
+  series_labels_ = std::move(labels);
+  // Cached series texts map to labels with the old target labels: look them up again.
+  for (auto& [name, src] : sources_) src.series.clear();
+}
+
+bool History::wanted(const Labels& labels) const {
+  auto matches = [&](std::size_t i) {
+    for (const auto& m : selectors_[i]) {
+      if (!m.matches(labels.get(m.name))) return false;
+    }
+    return true;
+  };
+  if (auto it = selectors_by_name_.find(std::string(labels.get(promql::kMetricName)));
+      it != selectors_by_name_.end()) {
+    for (const std::size_t i : it->second) {
+      if (matches(i)) return true;
+    }
+  }
+  return std::any_of(nameless_selectors_.begin(), nameless_selectors_.end(), matches);
+}
+
+void History::set_selectors(Selectors selectors) {
+  std::unique_lock lock(mu_);
+  selectors_ = std::move(selectors);
+  selectors_by_name_.clear();
+  nameless_selectors_.clear();
+  for (std::size_t i = 0; i < selectors_.size(); ++i) {
+    auto named = std::find_if(selectors_[i].begin(), selectors_[i].end(), [](const auto& m) {
+      return m.name == promql::kMetricName && m.type == promql::MatchType::equal;
+    });
+    if (named != selectors_[i].end()) {
+      selectors_by_name_[named->value].push_back(i);
+    } else {
+      nameless_selectors_.push_back(i);
+    }
+  }
+  std::vector<std::uint64_t> drop;
+  for (const auto& [id, s] : by_id_) {
+    if (!wanted(s->labels)) drop.push_back(id);
+  }
+  for (auto id : drop) remove_locked(id);
+  // Series a source offered but that were not kept may be wanted now: examine them again.
+  for (auto& [name, src] : sources_) {
+    std::erase_if(src.series, [&](const auto& kv) {
+      return kv.second.id == 0 || by_id_.find(kv.second.id) == by_id_.end();
+    });
+  }
+}
+
+History::Series* History::find_locked(std::uint64_t id) {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second.get();
+}
+
+std::uint64_t History::lookup_or_create_locked(const Labels& labels, bool count) {
+  const std::uint64_t h = labels.hash();
+  auto [lo, hi] = by_hash_.equal_range(h);
+  for (auto it = lo; it != hi; ++it) {
+    if (by_id_.at(it->second)->labels == labels) return it->second;
+  }
+  if (by_id_.size() >= max_series_) {
+    if (count) ++refused_;
+    return 0;
+  }
+  auto s = std::make_unique<Series>();
+  s->labels = labels;
+  s->hash = h;
+  s->fixed_bytes = sizeof(Series) + label_bytes(labels) + 64;  // + hash, id and name index
+  const std::uint64_t id = next_id_++;
+  bytes_ += s->bytes();
+  auto& ids = by_name_[std::string(labels.get(promql::kMetricName))];
+  auto pos =
+      std::upper_bound(ids.begin(), ids.end(), labels,
+                       [&](const Labels& l, std::uint64_t b) { return l < by_id_.at(b)->labels; });
+  by_id_.emplace(id, std::move(s));
+  ids.insert(pos, id);
+  by_hash_.emplace(h, id);
+  return id;
+}
+
+void History::remove_locked(std::uint64_t id) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;
+  Series& s = *it->second;
+  bytes_ -= s.bytes();
+  auto [lo, hi] = by_hash_.equal_range(s.hash);
+  for (auto h = lo; h != hi; ++h) {
+    if (h->second == id) {
+      by_hash_.erase(h);
+      break;
+    }
+  }
+  const std::string name(s.labels.get(promql::kMetricName));
+  if (auto n = by_name_.find(name); n != by_name_.end()) {
+    std::erase(n->second, id);
+    if (n->second.empty()) by_name_.erase(n);
+  }
+  by_id_.erase(it);
+}
+
+bool History::append_locked(Series& s, std::int64_t t_ms, double v) {
+  if (t_ms <= s.last_t) {
+    if (t_ms == s.last_t) return true;  // the same moment again (a snapshot seen twice)
+    ++out_of_order_;
+    return false;
+  }
+  const std::size_t before = s.bytes();
+  if (!s.head.append(t_ms, v)) {
+    s.head.shrink();
+    s.closed.push_back({s.head.stream(), s.head.count(), s.head.min_t(), s.head.max_t()});
+    s.closed.back().stream.shrink_to_fit();
+    s.head = ChunkAppender();
+    s.head.append(t_ms, v);
+  }
+  s.last_t = t_ms;
+  s.last_stale = promql::is_stale_nan(v);
+  bytes_ += s.bytes();
+  bytes_ -= before;
+  return true;
+}
+
+Labels History::with_series_labels(Labels l) const {
+  for (const auto& t : series_labels_) {
+    if (const auto existing = l.get(t.name); !existing.empty()) {
+      l.set("exported_" + t.name, std::string(existing));
+    }
+    l.set(t.name, t.value);
+  }
+  return l;
+}
+
+void History::append_source(std::string_view source, std::int64_t t_ms,
+                            const std::vector<SourceSample>& samples) {
+  std::unique_lock lock(mu_);
+  auto sit = sources_.find(std::string(source));
+  if (sit == sources_.end()) sit = sources_.emplace(std::string(source), Source{}).first;
+  Source& src = sit->second;
+  const std::uint64_t gen = ++src.generation;
+  std::string key;
+  for (const auto& sample : samples) {
+    key.assign(sample.series);
+    auto [it, inserted] = src.series.try_emplace(key);
+    SourceEntry& e = it->second;
+    Series* s = e.id != 0 ? find_locked(e.id) : nullptr;
+    const bool retry = e.id == 0 && e.refused && by_id_.size() < max_series_;
+    if (inserted || (e.id != 0 && s == nullptr) || retry) {
+      auto labels = parse_series_text(sample.series);
+      e.id = 0;
+      if (!labels) {
+        if (inserted) ++unparsable_;
+        e.refused = false;
+      } else if (const Labels l = with_series_labels(std::move(*labels)); !wanted(l)) {
+        e.refused = false;
+      } else {
+        e.id = lookup_or_create_locked(l, /*count=*/!e.refused);
+        e.refused = e.id == 0;
+      }
+      s = e.id != 0 ? find_locked(e.id) : nullptr;
+    }
+    e.seen = gen;
+    if (s != nullptr) append_locked(*s, t_ms, sample.value);
+  }
+  for (auto it = src.series.begin(); it != src.series.end();) {
+    if (it->second.seen == gen) {
+      ++it;
+      continue;
+    }
+    if (Series* s = it->second.id != 0 ? find_locked(it->second.id) : nullptr) {
+      if (!s->last_stale) append_locked(*s, t_ms, promql::stale_nan());
+    }
+    it = src.series.erase(it);
+  }
+}
+
+void History::source_gone(std::string_view source, std::int64_t t_ms) {
+  std::unique_lock lock(mu_);
+  auto sit = sources_.find(std::string(source));
+  if (sit == sources_.end()) return;
+  for (const auto& [text, e] : sit->second.series) {
+    if (Series* s = e.id != 0 ? find_locked(e.id) : nullptr) {
+      if (!s->last_stale) append_locked(*s, t_ms, promql::stale_nan());
+    }
+  }
+  sources_.erase(sit);
+}
+
+bool History::append(const Labels& labels, std::int64_t t_ms, double v) {
+  std::unique_lock lock(mu_);
+  const std::uint64_t h = labels.hash();
+  auto [lo, hi] = by_hash_.equal_range(h);
+  Series* s = nullptr;
+  for (auto it = lo; it != hi; ++it) {
+    if (by_id_.at(it->second)->labels == labels) s = by_id_.at(it->second).get();
+  }
+  if (s == nullptr) {
+    if (promql::is_stale_nan(v) || !wanted(labels)) return true;  // nothing to end; not kept
+    const std::uint64_t id = lookup_or_create_locked(labels, /*count=*/true);
+    if (id == 0) return false;
+    s = find_locked(id);
+  }
+  if (promql::is_stale_nan(v) && s->last_stale) return true;
+  return append_locked(*s, t_ms, v);
+}
+
+void History::trim(std::int64_t now_ms) {
+  std::unique_lock lock(mu_);
+  const std::int64_t cutoff = now_ms - retention_ms_;
+  std::vector<std::uint64_t> drop;
+  for (auto& [id, sp] : by_id_) {
+    Series& s = *sp;
+    const std::size_t before = s.bytes();
+    auto keep = std::find_if(s.closed.begin(), s.closed.end(),
+                             [&](const Series::Closed& c) { return c.max_t >= cutoff; });
+    s.closed.erase(s.closed.begin(), keep);
+    bytes_ += s.bytes();
+    bytes_ -= before;
+    if (s.closed.empty() && s.head.count() > 0 && s.head.max_t() < cutoff) drop.push_back(id);
+  }
+  for (auto id : drop) remove_locked(id);
+}
+
+HistoryStats History::stats() const {
+  std::shared_lock lock(mu_);
+  HistoryStats st;
+  st.series = by_id_.size();
+  for (const auto& [id, s] : by_id_) st.samples += s->samples();
+  st.bytes = bytes_;
+  st.series_refused = refused_;
+  st.samples_out_of_order = out_of_order_;
+  st.series_unparsable = unparsable_;
+  return st;
+}
+
+std::vector<promql::SeriesView> History::Querier::select(
+    const std::vector<promql::Matcher>& matchers, std::int64_t mint_ms,
+    std::int64_t maxt_ms) const {
+  std::shared_lock lock(h_.mu_);
+  std::vector<std::uint64_t> all;
+  const std::vector<std::uint64_t>* ids = nullptr;
+  const promql::Matcher* by_name = nullptr;
+  for (const auto& m : matchers) {
+    if (m.name == promql::kMetricName && m.type == promql::MatchType::equal) {
+      auto it = h_.by_name_.find(m.value);
+      if (it == h_.by_name_.end()) return {};
+      ids = &it->second;
+      by_name = &m;
+      break;
+    }
+  }
+  if (ids == nullptr) {
+    // No metric name: every series, in label order.
+    for (const auto& [name, v] : h_.by_name_) all.insert(all.end(), v.begin(), v.end());
+    std::sort(all.begin(), all.end(), [&](std::uint64_t a, std::uint64_t b) {
+      return h_.by_id_.at(a)->labels < h_.by_id_.at(b)->labels;
+    });
+    ids = &all;
+  }
+  std::vector<promql::SeriesView> out;
+  for (const std::uint64_t id : *ids) {
+    const Series& s = *h_.by_id_.at(id);
+    bool ok = true;
+    for (const auto& m : matchers) {
+      if (&m == by_name) continue;
+      if (!m.matches(s.labels.get(m.name))) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) continue;
+    auto held = std::make_unique<Held>();
+    std::size_t overlapping = 0;
+    for (const auto& c : s.closed) {
+      if (c.max_t >= mint_ms && c.min_t <= maxt_ms) overlapping += c.count;
+    }
+    held->points.reserve(overlapping + s.head.count());
+    for (const auto& c : s.closed) {
+      if (c.max_t < mint_ms || c.min_t > maxt_ms) continue;
+      decode(c.stream, c.count, mint_ms, maxt_ms, held->points);
+    }
+    if (s.head.count() > 0 && s.head.max_t() >= mint_ms && s.head.min_t() <= maxt_ms) {
+      decode(s.head.stream(), s.head.count(), mint_ms, maxt_ms, held->points);
+    }
+    if (held->points.empty()) continue;
+    held->labels = s.labels;
+    out.push_back(promql::SeriesView{&held->labels, held->points, s.hash, nullptr});
+    held_.push_back(std::move(held));
+  }
+  return out;
+}
+
+}  // namespace sonde::rules::history

@@ -1,0 +1,334 @@
+// The alert state file: encoding, strict decoding (every truncation refused), the atomic write
+// with a failure injected at each step, and restore semantics in the manager (fake clock).
+#include "rules/state_file.hpp"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/rule_file.hpp"
+#include "core/board.hpp"
+#include "core/clock.hpp"
+#include "rules/manager.hpp"
+#include "rules/rule_file.hpp"
+
+using namespace sonde;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+rules::SavedState sample_state() {
+  rules::SavedState st;
+  st.last_evaluation_ms = 1'700'000'100'000;
+  rules::SavedAlert a;
+  a.file = "/r/a.yml";
+  a.group = "g";
+  a.rule = "High";
+  a.expr = "errors > 5";
+  a.labels = rules::promql::Labels(std::vector<rules::promql::Label>{
+      {"alertname", "High"}, {"instance", "h:1"}, {"quote", "a\"b\\c\n"}});
+  a.state = rules::AlertState::firing;
+  a.active_at_ms = 1'700'000'000'000;
+  a.fired_at_ms = 1'700'000'030'000;
+  a.keep_firing_since_ms = 0;
+  a.value = 12.5;
+  st.alerts.push_back(a);
+  a.state = rules::AlertState::pending;
+  a.labels.set("instance", "h:2");
+  a.value = NAN;
+  st.alerts.push_back(a);
+  return st;
+}
+
+bool same(const rules::SavedState& x, const rules::SavedState& y) {
+  if (x.last_evaluation_ms != y.last_evaluation_ms || x.alerts.size() != y.alerts.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < x.alerts.size(); ++i) {
+    const auto& a = x.alerts[i];
+    const auto& b = y.alerts[i];
+    if (a.file != b.file || a.group != b.group || a.rule != b.rule || a.expr != b.expr ||
+        !(a.labels == b.labels) || a.state != b.state || a.active_at_ms != b.active_at_ms ||
+        a.fired_at_ms != b.fired_at_ms || a.keep_firing_since_ms != b.keep_firing_since_ms ||
+        !(a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+fs::path temp_dir() {
+  char tmpl[] = "/tmp/sonde-state-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  return tmpl;
+}
+
+/// Fails the n-th step (1 = open, 2 = write, 3 = fsync, 4 = close, 5 = rename, 6 = fsync_dir).
+class FailingSteps final : public rules::FileSteps {
+ public:
+  explicit FailingSteps(int fail_at) : fail_at_(fail_at) {}
+  int open(const fs::path& p) override { return step(1) ? FileSteps::open(p) : -1; }
+  bool write(int fd, std::string_view d) override {
+    if (!step(2)) {
+      // A short write: half the data reaches the temporary file.
+      FileSteps::write(fd, d.substr(0, d.size() / 2));
+      return false;
+    }
+    return FileSteps::write(fd, d);
+  }
+  bool fsync(int fd) override { return step(3) && FileSteps::fsync(fd); }
+  bool close(int fd) override {
+    const bool ok = FileSteps::close(fd);
+    return step(4) && ok;
+  }
+  bool rename(const fs::path& a, const fs::path& b) override {
+    return step(5) && FileSteps::rename(a, b);
+  }
+  bool fsync_dir(const fs::path& d) override { return step(6) && FileSteps::fsync_dir(d); }
+
+ private:
+  bool step(int n) {
+    if (n != fail_at_) return true;
+    errno = EIO;
+    return false;
+  }
+  int fail_at_;
+};
+
+rules::RuleFileInput rule_file(const std::string& path, const std::string& yaml) {
+  rules::RuleFileInput f;
+  f.path = path;
+  auto read = config::read_rule_text(yaml);
+  REQUIRE(rules::check_file(path, read, false).errors.empty());
+  f.spec = read.spec;
+  return f;
+}
+
+constexpr std::int64_t kStart = 1'700'000'000'000;
+
+struct Rig {
+  core::FakeClock clock{std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart))};
+  core::Board board{clock};
+  std::unique_ptr<rules::Manager> manager;
+  rules::ManagerSettings settings;
+  fs::path dir = temp_dir();
+
+  Rig() {
+    settings.rules.evaluation_interval = 10s;
+    settings.rules.state_file = dir / "rules-state.json";
+    board.declare("src", core::ComponentKind::collector);
+  }
+  ~Rig() { fs::remove_all(dir); }
+  void start(const std::string& rules_yaml) {
+    manager = std::make_unique<rules::Manager>(board, clock);
+    manager->update(settings, {rule_file("/r/a.yml", rules_yaml)});
+  }
+  std::int64_t now() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+        .count();
+  }
+  void at(std::int64_t ms, double errors) {
+    clock.set(std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart + ms)));
+    core::SnapshotBuilder b;
+    b.add_raw("errors", core::MetricType::gauge, "", "errors", errors);
+    board.publish("src", std::make_shared<const core::Snapshot>(b.take()), 0, core::ok());
+    manager->step(now());
+  }
+  std::vector<rules::Alert> alerts() const {
+    std::vector<rules::Alert> out;
+    manager->visit_groups([&](const rules::Group& g) {
+      for (const auto& r : g.rules()) {
+        for (const auto& [h, a] : r.active) out.push_back(a);
+      }
+    });
+    return out;
+  }
+};
+
+const char* kRules = R"(groups:
+- name: g
+  interval: 10s
+  rules:
+  - alert: High
+    expr: errors > 5
+    for: 1m
+)";
+
+}  // namespace
+
+TEST_CASE("state files round-trip and refuse every truncation", "[rules][state]") {
+  const auto st = sample_state();
+  const std::string text = rules::encode_state(st);
+  auto back = rules::decode_state(text);
+  REQUIRE(back.ok());
+  CHECK(same(*back, st));
+  for (std::size_t n = 0; n < text.size(); ++n) {
+    INFO(n);
+    auto cut = rules::decode_state(text.substr(0, n));
+    // Either refused or (cut only in trailing whitespace) the whole state: never half of one.
+    if (cut.ok()) CHECK(same(*cut, st));
+    if (n + 1 < text.size() - 1) CHECK_FALSE(cut.ok());
+  }
+  CHECK_FALSE(rules::decode_state(R"({"format":"other","version":1})").ok());
+  CHECK(rules::decode_state(R"({"format":"sonde-rules-state","version":2})").message() ==
+        "unsupported version 2 (expected 1)");
+  CHECK_FALSE(
+      rules::decode_state(
+          R"({"format":"sonde-rules-state","version":1,"last_evaluation_ms":1,"alerts":[{}]})")
+          .ok());
+}
+
+TEST_CASE("a failed step of the atomic write leaves the old file and no temporary",
+          "[rules][state]") {
+  const fs::path dir = temp_dir();
+  const fs::path path = dir / "rules-state.json";
+  rules::FileSteps real;
+  REQUIRE(rules::write_atomically(path, "old\n", real).ok());
+  for (int step = 1; step <= 5; ++step) {
+    INFO(step);
+    FailingSteps failing(step);
+    auto st = rules::write_atomically(path, "new content\n", failing);
+    CHECK_FALSE(st.ok());
+    CHECK(slurp(path) == "old\n");
+    CHECK_FALSE(fs::exists(path.string() + ".tmp"));
+  }
+  // The directory fsync fails after the rename: the new file is in place, the error is reported.
+  FailingSteps dir_fails(6);
+  auto st = rules::write_atomically(path, "new\n", dir_fails);
+  CHECK_FALSE(st.ok());
+  CHECK(st.message().find("fsync of the directory") != std::string::npos);
+  CHECK(slurp(path) == "new\n");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a firing alert survives a restart with its times", "[rules][state]") {
+  Rig rig;
+  rig.start(kRules);
+  std::int64_t t = 0;
+  for (; t <= 120'000; t += 10'000) rig.at(t, 10);
+  REQUIRE(rig.alerts().size() == 1);
+  REQUIRE(rig.alerts()[0].state == rules::AlertState::firing);
+  const auto before = rig.alerts()[0];
+  REQUIRE(fs::exists(rig.settings.rules.state_file));
+
+  // "kill -9": the manager is gone without a word; a new one starts 5 minutes later.
+  rig.manager.reset();
+  rig.clock.set(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart + t + 300'000)));
+  rig.start(kRules);
+  auto after = rig.alerts();
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].state == rules::AlertState::firing);
+  CHECK(after[0].active_at_ms == before.active_at_ms);
+  CHECK(after[0].fired_at_ms == before.fired_at_ms);
+  CHECK(after[0].labels == before.labels);
+}
+
+TEST_CASE("restored alerts: pending shifted by the downtime, outage tolerance, changed rules",
+          "[rules][state]") {
+  Rig rig;
+  rig.start(kRules);
+  std::int64_t t = 0;
+  for (; rig.alerts().empty(); t += 10'000) rig.at(t, 10);
+  rig.at(t, 10);  // pending for one interval more
+  REQUIRE(rig.alerts()[0].state == rules::AlertState::pending);
+  const auto before = rig.alerts()[0];
+  const std::int64_t last = kStart + t;
+  rig.manager.reset();
+
+  SECTION("pending: the downtime does not count, and the grace period holds") {
+    rig.settings.rules.for_grace_period = 0ms;
+    rig.clock.set(std::chrono::system_clock::time_point(std::chrono::milliseconds(last + 120'000)));
+    rig.start(kRules);
+    auto a = rig.alerts();
+    REQUIRE(a.size() == 1);
+    CHECK(a[0].state == rules::AlertState::pending);
+    CHECK(a[0].active_at_ms == before.active_at_ms + 120'000);
+  }
+  SECTION("pending with a grace period: never fires sooner than the grace after the start") {
+    rig.settings.rules.for_grace_period = 10min;
+    const std::int64_t now = last + 120'000;
+    rig.clock.set(std::chrono::system_clock::time_point(std::chrono::milliseconds(now)));
+    rig.start(kRules);
+    auto a = rig.alerts();
+    REQUIRE(a.size() == 1);
+    CHECK(a[0].active_at_ms + 60'000 == now + 600'000);
+  }
+  SECTION("down for longer than for_outage_tolerance: it starts afresh") {
+    rig.settings.rules.for_outage_tolerance = 1h;
+    rig.clock.set(
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(last + 2 * 3'600'000)));
+    rig.start(kRules);
+    CHECK(rig.alerts().empty());
+  }
+  SECTION("a changed expression drops its old alerts") {
+    std::string changed = kRules;
+    changed.replace(changed.find("errors > 5"), 10, "errors > 6");
+    rig.clock.set(std::chrono::system_clock::time_point(std::chrono::milliseconds(last + 10'000)));
+    rig.start(changed);
+    CHECK(rig.alerts().empty());
+  }
+}
+
+TEST_CASE("a restored alert is not resolved while the history warms up", "[rules][state]") {
+  const char* rate_rules = R"(groups:
+- name: g
+  interval: 10s
+  rules:
+  - alert: Rising
+    expr: rate(errors[5m]) > 0
+    for: 1m
+)";
+  Rig rig;
+  rig.start(rate_rules);
+  std::int64_t t = 0;
+  for (; t <= 600'000; t += 10'000) rig.at(t, static_cast<double>(t));
+  REQUIRE(rig.alerts().size() == 1);
+  REQUIRE(rig.alerts()[0].state == rules::AlertState::firing);
+  rig.manager.reset();
+  const std::int64_t restart = t + 30'000;
+  rig.clock.set(std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart + restart)));
+  rig.start(rate_rules);
+  // Right after the start the history holds one sample: rate() is empty, yet the alert stays.
+  for (std::int64_t u = restart; u < restart + 5 * 60'000; u += 10'000) {
+    rig.at(u, static_cast<double>(u));
+    REQUIRE(rig.alerts().size() == 1);
+    CHECK(rig.alerts()[0].state == rules::AlertState::firing);
+  }
+}
+
+TEST_CASE("a corrupt state file is moved aside, counted, and sonde starts clean",
+          "[rules][state]") {
+  Rig rig;
+  {
+    std::ofstream out(rig.settings.rules.state_file);
+    out << "{\"format\": \"sonde-rules-state\", \"version\": 1, \"last_eval";
+  }
+  rig.start(kRules);
+  CHECK(rig.alerts().empty());
+  CHECK_FALSE(fs::exists(rig.settings.rules.state_file));
+  CHECK(fs::exists(rig.settings.rules.state_file.string() + ".corrupt"));
+  rig.at(0, 1);
+  bool counted = false;
+  for (const auto& s : rig.board.published()) {
+    if (s.name != rules::kBoardSource) continue;
+    for (const auto& f : s.snapshot->families) {
+      for (const auto& smp : f.samples) {
+        if (smp.series == "sonde_rule_state_restore_failures_total") counted = smp.value == 1;
+      }
+    }
+  }
+  CHECK(counted);
+}
