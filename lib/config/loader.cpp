@@ -30,8 +30,7 @@ void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOpt
   if (!r.only_keys(n, p,
                    {"listen_address", "max_connections", "max_header_bytes", "read_timeout",
                     "idle_timeout", "write_timeout", "config_file", "tls_handshake_timeout",
-                    "auth_max_pending", "probes_without_auth"})) {
-                    "idle_timeout", "write_timeout", "external_url"})) {
+                    "auth_max_pending", "probes_without_auth", "external_url"})) {
     return;
   }
   if (auto a = r.string(n, p, "listen_address", "HOST:PORT")) {
