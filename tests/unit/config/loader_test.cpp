@@ -135,10 +135,10 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
   SECTION("every commented-out option is at its default value") {
     int options = 0;
     const std::string uncommented = uncomment(read(packaged), options);
-    // 5 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 34 collector options
-    // (60); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
+    // 9 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 34 collector options
+    // (64); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
     // (32); gpu and its 7 options (8).
-    CHECK(options == 60 + 32 + 8);
+    CHECK(options == 64 + 32 + 8);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);
@@ -172,6 +172,10 @@ TEST_CASE("every option is read into its field", "[config]") {
   CHECK(c.web.read_timeout == 100ms);
   CHECK(c.web.idle_timeout == 90min);
   CHECK(c.web.write_timeout == 2s);
+  CHECK(c.web.config_file == "/etc/sonde/web.yml");
+  CHECK(c.web.tls_handshake_timeout == 750ms);
+  CHECK(c.web.auth_max_pending == 7);
+  CHECK(c.web.probes_without_auth);
   CHECK(c.log.level == core::LogLevel::debug);
   CHECK(c.log.format == core::LogFormat::json);
   CHECK(c.host.proc == "/host/proc");
@@ -288,7 +292,8 @@ TEST_CASE("errors come in document order", "[config]") {
         std::vector<std::string>{
             "s.yaml:2:20: web.max_connections: must be between 1 and 100000, got 0",
             "s.yaml:3:3: web: unknown key \"bogus\"; expected one of: listen_address, "
-            "max_connections, max_header_bytes, read_timeout, idle_timeout, write_timeout"});
+            "max_connections, max_header_bytes, read_timeout, idle_timeout, write_timeout, "
+            "config_file, tls_handshake_timeout, auth_max_pending, probes_without_auth"});
 }
 
 TEST_CASE("the loader survives hostile YAML", "[config]") {
