@@ -172,7 +172,7 @@ TEST_CASE("every option is read into its field", "[config]") {
   CHECK(c.web.read_timeout == 100ms);
   CHECK(c.web.idle_timeout == 90min);
   CHECK(c.web.write_timeout == 2s);
-  CHECK(c.web.config_file == "/etc/sonde/web.yml");
+  CHECK(c.web.config_file.empty());  // `sonde config check` of this fixture reads no web config
   CHECK(c.web.tls_handshake_timeout == 750ms);
   CHECK(c.web.auth_max_pending == 7);
   CHECK(c.web.probes_without_auth);
@@ -283,6 +283,16 @@ TEST_CASE("error messages quote and shorten what was found", "[config]") {
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors.list()[0].message == "expected debug, info, warn or error, got \"a\\tb\\\"c\\x01" +
                                           std::string(54, 'x') + "...\"");  // 60 characters shown
+}
+
+TEST_CASE("web.config_file: an absolute path, or empty for none", "[config][web]") {
+  auto r = config::load_string("web:\n  config_file: /etc/sonde/web.yml\n", "s.yaml");
+  REQUIRE(error_lines(r) == std::vector<std::string>{});
+  CHECK(r.config.web.config_file == "/etc/sonde/web.yml");
+  r = config::load_string("web:\n  config_file: web.yml\n", "s.yaml");
+  CHECK(error_lines(r) ==
+        std::vector<std::string>{"s.yaml:2:16: web.config_file: must be an absolute path, got "
+                                 "\"web.yml\""});
 }
 
 TEST_CASE("errors come in document order", "[config]") {
