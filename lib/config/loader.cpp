@@ -46,7 +46,14 @@ void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOpt
   r.duration(n, p, "read_timeout", out.read_timeout, 100ms);
   r.duration(n, p, "idle_timeout", out.idle_timeout, 1s);
   r.duration(n, p, "write_timeout", out.write_timeout, 100ms);
-  r.path(n, p, "config_file", out.config_file);
+  // Empty (the default): no web config file; otherwise an absolute path.
+  if (auto f = r.string(n, p, "config_file", "an absolute path")) {
+    if (f->value.empty()) {
+      out.config_file.clear();
+    } else {
+      r.path(n, p, "config_file", out.config_file);
+    }
+  }
   r.duration(n, p, "tls_handshake_timeout", out.tls_handshake_timeout, 100ms);
   r.integer(n, p, "auth_max_pending", out.auth_max_pending, 1, 100'000);
   r.boolean(n, p, "probes_without_auth", out.probes_without_auth);

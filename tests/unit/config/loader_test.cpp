@@ -135,11 +135,11 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
   SECTION("every commented-out option is at its default value") {
     int options = 0;
     const std::string uncommented = uncomment(read(packaged), options);
-    // 5 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 34 collector options
-    // (60); ingest, its 3 listener sections with 4 + 6 + 3 options, and 19 more ingest options
+    // 9 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 34 collector options
+    // (64); ingest, its 3 listener sections with 4 + 6 + 3 options, and 19 more ingest options
     // (36); gpu and its 7 options (8); web.external_url, global and its 2 options, rules and its
     // 7 options (12).
-    CHECK(options == 60 + 36 + 8 + 12);
+    CHECK(options == 64 + 36 + 8 + 12);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);
@@ -173,6 +173,10 @@ TEST_CASE("every option is read into its field", "[config]") {
   CHECK(c.web.read_timeout == 100ms);
   CHECK(c.web.idle_timeout == 90min);
   CHECK(c.web.write_timeout == 2s);
+  CHECK(c.web.config_file.empty());  // `sonde config check` of this fixture reads no web config
+  CHECK(c.web.tls_handshake_timeout == 750ms);
+  CHECK(c.web.auth_max_pending == 7);
+  CHECK(c.web.probes_without_auth);
   CHECK(c.web.external_url == "https://sonde.example.org/prefix/");
   CHECK(c.global.series_labels ==
         core::LabelPairs{{"instance", "web-1:9100"}, {"job", "node"}, {"zone", "b"}});
@@ -296,6 +300,16 @@ TEST_CASE("error messages quote and shorten what was found", "[config]") {
                                           std::string(54, 'x') + "...\"");  // 60 characters shown
 }
 
+TEST_CASE("web.config_file: an absolute path, or empty for none", "[config][web]") {
+  auto r = config::load_string("web:\n  config_file: /etc/sonde/web.yml\n", "s.yaml");
+  REQUIRE(error_lines(r) == std::vector<std::string>{});
+  CHECK(r.config.web.config_file == "/etc/sonde/web.yml");
+  r = config::load_string("web:\n  config_file: web.yml\n", "s.yaml");
+  CHECK(error_lines(r) ==
+        std::vector<std::string>{"s.yaml:2:16: web.config_file: must be an absolute path, got "
+                                 "\"web.yml\""});
+}
+
 TEST_CASE("errors come in document order", "[config]") {
   // only_keys runs before the values are read; sorting puts line 2 before line 3.
   const auto r = config::load_string("web:\n  max_connections: 0\n  bogus: 1\n", "s.yaml");
@@ -304,6 +318,7 @@ TEST_CASE("errors come in document order", "[config]") {
             "s.yaml:2:20: web.max_connections: must be between 1 and 100000, got 0",
             "s.yaml:3:3: web: unknown key \"bogus\"; expected one of: listen_address, "
             "max_connections, max_header_bytes, read_timeout, idle_timeout, write_timeout, "
+            "config_file, tls_handshake_timeout, auth_max_pending, probes_without_auth, "
             "external_url"});
 }
 
