@@ -1,5 +1,7 @@
 #include "config/host_section.hpp"
 
+#include "core/regex.hpp"
+
 namespace sonde::config {
 namespace {
 
@@ -28,6 +30,19 @@ void read_device_filter(Reader& r, const YAML::Node& n, const std::string& p, st
            "device_include and device_exclude are mutually exclusive; set one of them");
   }
 }
+
+}  // namespace
+
+void read_re2_option(Reader& r, const YAML::Node& n, const std::string& p, std::string_view key,
+                     std::string& out) {
+  r.regex(n, p, key, out);
+  if (out.empty()) return;
+  // The collectors match with core::Regex (RE2, unanchored as Go's MatchString).
+  auto re = core::Regex::compile(out, core::Regex::Anchor::none);
+  if (!re) r.fail(r.child(n, key), join(p, key), "invalid regular expression: " + re.message());
+}
+
+namespace {
 
 void read_diskstats(Reader& r, const YAML::Node& n, const std::string& p,
                     core::DiskstatsOptions& out) {
@@ -69,6 +84,18 @@ void read_filesystem(Reader& r, const YAML::Node& n, const std::string& p,
   }
 }
 
+void read_netstat(Reader& r, const YAML::Node& n, const std::string& p, core::NetstatOptions& out) {
+  if (!r.only_keys(n, p, {"enabled", "interval", "fields"})) return;
+  read_common(r, n, p, out);
+  read_re2_option(r, n, p, "fields", out.fields);
+}
+
+void read_arp(Reader& r, const YAML::Node& n, const std::string& p, core::ArpOptions& out) {
+  if (!r.only_keys(n, p, {"enabled", "interval", "device_include", "device_exclude"})) return;
+  read_common(r, n, p, out);
+  read_device_filter(r, n, p, out.device_include, out.device_exclude);
+}
+
 void read_plain(Reader& r, const YAML::Node& n, const std::string& p, core::CollectorOptions& out) {
   if (r.only_keys(n, p, {"enabled", "interval"})) read_common(r, n, p, out);
 }
@@ -81,6 +108,18 @@ void read_host_collectors(Reader& r, const YAML::Node& n, const std::string& p,
   read_netdev(r, r.child(n, "netdev"), join(p, "netdev"), out.netdev);
   read_filesystem(r, r.child(n, "filesystem"), join(p, "filesystem"), out.filesystem);
   read_plain(r, r.child(n, "pressure"), join(p, "pressure"), out.pressure);
+  read_netstat(r, r.child(n, "netstat"), join(p, "netstat"), out.netstat);
+  read_arp(r, r.child(n, "arp"), join(p, "arp"), out.arp);
+  const auto plain = [&](std::string_view name, core::CollectorOptions& o) {
+    read_plain(r, r.child(n, name), join(p, name), o);
+  };
+  plain("sockstat", out.sockstat);
+  plain("filefd", out.filefd);
+  plain("entropy", out.entropy);
+  plain("conntrack", out.conntrack);
+  plain("softnet", out.softnet);
+  plain("udp_queues", out.udp_queues);
+  plain("schedstat", out.schedstat);
 }
 
 }  // namespace sonde::config

@@ -1,5 +1,5 @@
-// Config readers for the host collectors added with issue 3 (collectors.diskstats, .netdev,
-// .filesystem, .pressure). Called from loader.cpp's read_collectors.
+// Config readers for the host collectors added with issues 3 and 14 (collectors.diskstats,
+// .netdev, .filesystem, .pressure, .netstat, .arp, ...). Called from loader.cpp's read_collectors.
 #pragma once
 
 #include <string>
@@ -9,8 +9,13 @@
 
 namespace sonde::config {
 
-/// Reads collectors.{diskstats,netdev,filesystem,pressure} from the `collectors` map `n` (path
-/// `p`); the caller has checked that map's keys.
+/// A regex option that both the loader's check (Reader::regex) and core::Regex (RE2, as the
+/// collector will compile it) accept; empty stays empty.
+void read_re2_option(Reader& r, const YAML::Node& n, const std::string& p, std::string_view key,
+                     std::string& out);
+
+/// Reads collectors.{diskstats,netdev,filesystem,pressure,netstat,arp,sockstat,...} from the
+/// `collectors` map `n` (path `p`); the caller has checked that map's keys.
 void read_host_collectors(Reader& r, const YAML::Node& n, const std::string& p,
                           core::CollectorsOptions& out);
 

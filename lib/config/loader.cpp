@@ -83,9 +83,15 @@ void read_plain(Reader& r, const YAML::Node& n, const std::string& p, core::Coll
 }
 
 void read_cpu(Reader& r, const YAML::Node& n, const std::string& p, core::CpuOptions& out) {
-  if (!r.only_keys(n, p, {"enabled", "interval", "guest"})) return;
+  if (!r.only_keys(n, p,
+                   {"enabled", "interval", "guest", "info", "flags_include", "bugs_include"})) {
+    return;
+  }
   read_collector(r, n, p, out);
   r.boolean(n, p, "guest", out.guest);
+  r.boolean(n, p, "info", out.info);
+  read_re2_option(r, n, p, "flags_include", out.flags_include);
+  read_re2_option(r, n, p, "bugs_include", out.bugs_include);
 }
 
 void read_stat(Reader& r, const YAML::Node& n, const std::string& p, core::StatOptions& out) {
@@ -103,8 +109,10 @@ void read_vmstat(Reader& r, const YAML::Node& n, const std::string& p, core::Vms
 void read_collectors(Reader& r, const YAML::Node& n, const std::string& p,
                      core::CollectorsOptions& out) {
   if (!r.only_keys(n, p,
-                   {"cpu", "meminfo", "loadavg", "stat", "vmstat", "uname", "time", "self",
-                    "diskstats", "netdev", "filesystem", "pressure"})) {
+                   {"cpu",        "meminfo",  "loadavg",   "stat",    "vmstat",     "uname",
+                    "time",       "self",     "diskstats", "netdev",  "filesystem", "pressure",
+                    "netstat",    "sockstat", "filefd",    "entropy", "conntrack",  "softnet",
+                    "udp_queues", "arp",      "schedstat"})) {
     return;
   }
   const auto sub = [&](std::string_view name, auto read, auto& options) {

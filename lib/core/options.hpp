@@ -39,6 +39,9 @@ struct CollectorOptions {
 
 struct CpuOptions : CollectorOptions {
   bool guest = true;  // node_cpu_guest_seconds_total, as node_exporter's --collector.cpu.guest
+  bool info = false;  // node_cpu_info from /proc/cpuinfo, as --collector.cpu.info
+  std::string flags_include;  // regex (RE2, unanchored) of flags for node_cpu_flag_info
+  std::string bugs_include;   // regex (RE2, unanchored) of bugs for node_cpu_bug_info
 };
 
 struct StatOptions : CollectorOptions {
@@ -71,6 +74,15 @@ struct CollectorsOptions {
   NetdevOptions netdev;
   FilesystemOptions filesystem;
   CollectorOptions pressure;
+  NetstatOptions netstat;
+  CollectorOptions sockstat;
+  CollectorOptions filefd;
+  CollectorOptions entropy;
+  CollectorOptions conntrack;
+  CollectorOptions softnet;
+  CollectorOptions udp_queues;
+  ArpOptions arp;
+  CollectorOptions schedstat;
 };
 
 struct Config {

@@ -1,4 +1,5 @@
-// Options of the host collectors added with issue 3: diskstats, netdev, filesystem, pressure.
+// Options of the host collectors added with issue 3 (diskstats, netdev, filesystem, pressure)
+// and issue 14 (netstat, arp).
 // Defaults are node_exporter 1.5.0's (upstream's, not Debian's patched ones: Debian's package
 // also excludes lo from netdev and /run, /mnt, /media from filesystem).
 // Included by core/options.hpp (between CollectorOptions and CollectorsOptions); include that.
@@ -39,6 +40,22 @@ struct FilesystemOptions : CollectorOptions {
   /// node_filesystem_device_error 1 (node_exporter's --collector.filesystem.mount-timeout is 5s,
   /// but there it only decides when to log; here it bounds how long a collect can take).
   Millis statfs_timeout{1'000};
+};
+
+/// node_exporter 1.5.0's --collector.netstat.fields.
+inline constexpr const char* kNetstatDefaultFields =
+    "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
+    "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|"
+    "OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|"
+    "RcvbufErrors|SndbufErrors))$";
+
+struct NetstatOptions : CollectorOptions {
+  std::string fields = kNetstatDefaultFields;  // regex (RE2, unanchored) over <Protocol>_<Field>
+};
+
+struct ArpOptions : CollectorOptions {
+  std::string device_include;  // regex; mutually exclusive with device_exclude
+  std::string device_exclude;  // regex; empty = every device, as node_exporter
 };
 
 }  // namespace sonde::core

@@ -1,0 +1,30 @@
+// The entropy collector: node_exporter 1.5.0's node_entropy_available_bits and
+// node_entropy_pool_size_bits from /proc/sys/kernel/random/{entropy_avail,poolsize}.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include "collectors/collector.hpp"
+
+namespace sonde::collectors {
+
+/// A /proc/sys file holding one unsigned decimal number (procfs's ReadUintFromFile: surrounding
+/// whitespace trimmed). Used by entropy and conntrack.
+core::Result<std::uint64_t> parse_proc_uint(std::string_view text);
+
+class EntropyCollector final : public Collector {
+ public:
+  explicit EntropyCollector(core::HostPaths paths) : paths_(std::move(paths)) {}
+  std::string_view name() const override { return "entropy"; }
+  core::Status collect(core::SampleSink& out) override;
+
+ private:
+  core::HostPaths paths_;
+};
+
+std::unique_ptr<Collector> make_entropy(const CollectorContext& ctx);
+
+}  // namespace sonde::collectors
