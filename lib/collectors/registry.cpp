@@ -18,6 +18,7 @@
 #include "collectors/sockstat.hpp"
 #include "collectors/softnet.hpp"
 #include "collectors/stat.hpp"
+#include "collectors/textfile.hpp"
 #include "collectors/time.hpp"
 #include "collectors/udp_queues.hpp"
 #include "collectors/uname.hpp"
@@ -52,6 +53,7 @@ constexpr CollectorInfo kBuiltin[] = {
     {"udp_queues", &make_udp_queues, [](const Opts& o) -> Settings { return o.udp_queues; }},
     {"arp", &make_arp, [](const Opts& o) -> Settings { return o.arp; }},
     {"schedstat", &make_schedstat, [](const Opts& o) -> Settings { return o.schedstat; }},
+    {"textfile", &make_textfile, [](const Opts& o) -> Settings { return o.textfile; }},
 };
 
 }  // namespace

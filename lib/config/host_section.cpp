@@ -96,6 +96,22 @@ void read_arp(Reader& r, const YAML::Node& n, const std::string& p, core::ArpOpt
   read_device_filter(r, n, p, out.device_include, out.device_exclude);
 }
 
+void read_textfile(Reader& r, const YAML::Node& n, const std::string& p,
+                   core::TextfileOptions& out) {
+  if (!r.only_keys(n, p, {"enabled", "interval", "directory"})) return;
+  read_common(r, n, p, out);
+  if (auto t = r.string(n, p, "directory")) {
+    // Absolute (or empty = off): the daemon's working directory is not a stable anchor. Glob
+    // characters are allowed, as in node_exporter 1.5.
+    if (!t->value.empty() && t->value.front() != '/') {
+      r.fail(t->node, join(p, "directory"),
+             "must be an absolute path (or empty), got \"" + t->value + "\"");
+    } else {
+      out.directory = t->value;
+    }
+  }
+}
+
 void read_plain(Reader& r, const YAML::Node& n, const std::string& p, core::CollectorOptions& out) {
   if (r.only_keys(n, p, {"enabled", "interval"})) read_common(r, n, p, out);
 }
@@ -120,6 +136,7 @@ void read_host_collectors(Reader& r, const YAML::Node& n, const std::string& p,
   plain("softnet", out.softnet);
   plain("udp_queues", out.udp_queues);
   plain("schedstat", out.schedstat);
+  read_textfile(r, r.child(n, "textfile"), join(p, "textfile"), out.textfile);
 }
 
 }  // namespace sonde::config

@@ -83,6 +83,7 @@ struct CollectorsOptions {
   CollectorOptions udp_queues;
   ArpOptions arp;
   CollectorOptions schedstat;
+  TextfileOptions textfile;
 };
 
 struct Config {

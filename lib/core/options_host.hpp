@@ -58,4 +58,11 @@ struct ArpOptions : CollectorOptions {
   std::string device_exclude;  // regex; empty = every device, as node_exporter
 };
 
+struct TextfileOptions : CollectorOptions {
+  /// Directory (or glob of directories) of *.prom files; empty = none read, as node_exporter's
+  /// --collector.textfile.directory default (Debian's package sets
+  /// /var/lib/prometheus/node-exporter).
+  std::string directory;
+};
+
 }  // namespace sonde::core
