@@ -112,7 +112,7 @@ void read_collectors(Reader& r, const YAML::Node& n, const std::string& p,
                    {"cpu",        "meminfo",  "loadavg",   "stat",    "vmstat",     "uname",
                     "time",       "self",     "diskstats", "netdev",  "filesystem", "pressure",
                     "netstat",    "sockstat", "filefd",    "entropy", "conntrack",  "softnet",
-                    "udp_queues", "arp",      "schedstat"})) {
+                    "udp_queues", "arp",      "schedstat", "textfile"})) {
     return;
   }
   const auto sub = [&](std::string_view name, auto read, auto& options) {

@@ -6,8 +6,10 @@ tools/ttar.py (node_exporter's `ttar -x`, modes and links included) into the tes
 golden_families.txt lists the e2e families covered; the test checks that list is exact."""
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 from harness import FIXTURES, SondeTestCase, parse_exposition
@@ -76,8 +78,8 @@ def in_scope(name):
 class Golden(SondeTestCase):
     def unpack(self):
         """sys.ttar and udev.ttar into the test's temp dir, as node_exporter's Makefile does."""
-        out = os.path.join(self.tmp, "unpacked")
-        os.makedirs(out)
+        out = tempfile.mkdtemp(prefix="sonde-golden-")
+        self.addCleanup(shutil.rmtree, out, True)
         for archive in ("sys.ttar", "udev.ttar"):
             subprocess.run([sys.executable, os.path.join(REPO, "tools", "ttar.py"), "-C", out,
                             "-x", "-f", os.path.join(TREE, archive)], check=True)
