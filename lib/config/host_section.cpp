@@ -39,7 +39,7 @@ void read_re2_option(Reader& r, const YAML::Node& n, const std::string& p, std::
   if (out.empty()) return;
   // The collectors match with core::Regex (RE2, unanchored as Go's MatchString).
   auto re = core::Regex::compile(out, core::Regex::Anchor::none);
-  if (!re) r.fail(r.child(n, key), join(p, key), "invalid regular expression: " + re.message());
+  if (!re) r.fail(r.child(n, key), join(p, key), "RE2 rejects it: " + re.message());
 }
 
 namespace {

@@ -75,6 +75,20 @@ std::string dump(const core::Config& c) {
   o << "filesystem " << k.filesystem.mount_points_exclude << ' ' << k.filesystem.fs_types_exclude
     << ' ' << k.filesystem.statfs_timeout.count() << '\n';
   col("pressure", k.pressure);
+  o << "cpu.info " << k.cpu.info << ' ' << k.cpu.flags_include << ' ' << k.cpu.bugs_include << '\n';
+  col("netstat", k.netstat);
+  o << "netstat.fields " << k.netstat.fields << '\n';
+  col("sockstat", k.sockstat);
+  col("filefd", k.filefd);
+  col("entropy", k.entropy);
+  col("conntrack", k.conntrack);
+  col("softnet", k.softnet);
+  col("udp_queues", k.udp_queues);
+  col("arp", k.arp);
+  o << "arp.device " << k.arp.device_include << ' ' << k.arp.device_exclude << '\n';
+  col("schedstat", k.schedstat);
+  col("textfile", k.textfile);
+  o << "textfile.directory " << k.textfile.directory << '\n';
   const auto& g = c.gpu;
   o << "gpu " << g.enabled << ' ' << g.interval.count() << ' ' << g.nvml_library << ' '
     << g.hostname_label << ' ' << g.max_processes << ' ' << g.call_timeout.count() << ' '
@@ -83,6 +97,39 @@ std::string dump(const core::Config& c) {
 }
 
 const fs::path kConfigFixtures = test::fixture_root() / "config";
+
+TEST_CASE("issue 14's collector options load, with errors at their line", "[config]") {
+  const auto r = config::load_string(
+      "collectors:\n"
+      "  cpu: {info: true, flags_include: '^(aes|avx.?)$'}\n"
+      "  netstat: {fields: '^Tcp_'}\n"
+      "  arp: {device_exclude: nope, interval: 2s}\n"
+      "  textfile: {directory: '/var/lib/node-exporter/*'}\n"
+      "  schedstat: {enabled: false}\n",
+      "sonde.yaml");
+  REQUIRE(error_lines(r) == std::vector<std::string>{});
+  CHECK(r.config.collectors.cpu.info);
+  CHECK(r.config.collectors.cpu.flags_include == "^(aes|avx.?)$");
+  CHECK(r.config.collectors.netstat.fields == "^Tcp_");
+  CHECK(r.config.collectors.arp.device_exclude == "nope");
+  CHECK(r.config.collectors.arp.interval.count() == 2000);
+  CHECK(r.config.collectors.textfile.directory == "/var/lib/node-exporter/*");
+  CHECK_FALSE(r.config.collectors.schedstat.enabled);
+
+  const auto bad = config::load_string(
+      "collectors:\n"
+      "  netstat: {fields: '(a)\\1'}\n"
+      "  arp: {device_include: a, device_exclude: b}\n"
+      "  textfile: {directory: relative/dir}\n"
+      "  sockstat: {fields: x}\n",
+      "sonde.yaml");
+  const auto lines = error_lines(bad);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0].rfind("sonde.yaml:2:21: collectors.netstat.fields: RE2 rejects it", 0) == 0);
+  CHECK(lines[1].rfind("sonde.yaml:3:", 0) == 0);
+  CHECK(lines[2].rfind("sonde.yaml:4:", 0) == 0);
+  CHECK(lines[3].rfind("sonde.yaml:5:", 0) == 0);
+}
 
 }  // namespace
 
@@ -143,8 +190,9 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
     }
     // 5 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 32 collector options
     // (58); ingest, its 3 listener sections with 4 + 6 + 3 options, and 15 more ingest options
-    // (32); gpu and its 7 options (8).
-    CHECK(options == 58 + 32 + 8);
+    // (32); gpu and its 7 options (8); issue 14: cpu's info, flags_include, bugs_include and 10
+    // collector sections with 23 options (36).
+    CHECK(options == 58 + 32 + 8 + 36);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(dump(all.config) == dump(expected));
