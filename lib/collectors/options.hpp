@@ -238,6 +238,8 @@ struct CollectorsOptions {
   ArpOptions arp;
   CollectorOptions schedstat;
   TextfileOptions textfile;
+  CollectorOptions timex;  // adjtimex(2), read only
+  CollectorOptions mdadm;  // /proc/mdstat
   bool operator==(const CollectorsOptions&) const = default;
 };
 
@@ -273,6 +275,8 @@ inline constexpr auto kSections = std::tuple{
     Section<ArpOptions>{"arp", &CollectorsOptions::arp},
     Section<CollectorOptions>{"schedstat", &CollectorsOptions::schedstat},
     Section<TextfileOptions>{"textfile", &CollectorsOptions::textfile},
+    Section<CollectorOptions>{"timex", &CollectorsOptions::timex},
+    Section<CollectorOptions>{"mdadm", &CollectorsOptions::mdadm},
 };
 
 }  // namespace sonde::collectors

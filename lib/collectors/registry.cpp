@@ -9,6 +9,7 @@
 #include "collectors/filefd.hpp"
 #include "collectors/filesystem.hpp"
 #include "collectors/loadavg.hpp"
+#include "collectors/mdadm.hpp"
 #include "collectors/meminfo.hpp"
 #include "collectors/netdev.hpp"
 #include "collectors/netstat.hpp"
@@ -20,6 +21,7 @@
 #include "collectors/stat.hpp"
 #include "collectors/textfile.hpp"
 #include "collectors/time.hpp"
+#include "collectors/timex.hpp"
 #include "collectors/udp_queues.hpp"
 #include "collectors/uname.hpp"
 #include "collectors/vmstat.hpp"
@@ -54,6 +56,8 @@ constexpr CollectorInfo kBuiltin[] = {
     {"arp", &make_arp, [](const Opts& o) -> Settings { return o.arp; }},
     {"schedstat", &make_schedstat, [](const Opts& o) -> Settings { return o.schedstat; }},
     {"textfile", &make_textfile, [](const Opts& o) -> Settings { return o.textfile; }},
+    {"timex", &make_timex, [](const Opts& o) -> Settings { return o.timex; }},
+    {"mdadm", &make_mdadm, [](const Opts& o) -> Settings { return o.mdadm; }},
 };
 
 }  // namespace

@@ -34,7 +34,7 @@ COLLECTORS = ["cpu", "meminfo", "loadavg", "stat", "vmstat", "uname", "time", "d
               "netdev", "filesystem", "pressure",
               # issue 14
               "netstat", "sockstat", "filefd", "entropy", "conntrack", "softnet", "udp_queues",
-              "arp", "schedstat", "textfile"]
+              "arp", "schedstat", "textfile", "timex", "mdadm"]
 
 # Collectors whose source this host may lack: node_exporter 1.5 reports
 # node_scrape_collector_success 0 for them (ErrNoData or an error), sonde publishes nothing and
@@ -42,6 +42,7 @@ COLLECTORS = ["cpu", "meminfo", "loadavg", "stat", "vmstat", "uname", "time", "d
 ABSENT_SOURCES = {
     "schedstat": "/proc/schedstat",
     "conntrack": "/proc/sys/net/netfilter/nf_conntrack_count",
+    "mdadm": "/proc/mdstat",
 }
 
 # A textfile both read, so the textfile families are compared too.
@@ -114,6 +115,15 @@ MOVING = [
     (re.compile(r"^node_nf_conntrack_stat_"), lambda ne, key: 0.0),
     (re.compile(r"^node_udp_queues$"), lambda ne, key: 16.0 * (1 << 20)),
     (re.compile(r"^node_arp_entries$"), lambda ne, key: 16.0),
+    # timex: NTP slews the offset and frequency, maxerror grows by 500 µs a second until the next
+    # update and is then reset; the rest changes only when the NTP daemon changes state, so it
+    # lies within node_exporter's two reads.
+    (re.compile(r"^node_timex_offset_seconds$"), lambda ne, key: 0.05),
+    (re.compile(r"^node_timex_frequency_adjustment_ratio$"), lambda ne, key: 1e-5),
+    (re.compile(r"^node_timex_(maxerror|estimated_error)_seconds$"), lambda ne, key: 0.1),
+    (re.compile(r"^node_timex_"), lambda ne, key: 0.0),
+    # mdadm: a resync moves blocks_synced and the state; the rest lies within the two reads.
+    (re.compile(r"^node_md_"), lambda ne, key: 0.0),
 ]
 
 

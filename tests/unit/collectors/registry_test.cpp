@@ -13,7 +13,7 @@ TEST_CASE("builtin_collectors lists every collector once, in order", "[collector
                      "cpu",        "meminfo",  "loadavg",   "stat",       "vmstat",    "uname",
                      "time",       "self",     "diskstats", "filesystem", "netdev",    "pressure",
                      "netstat",    "sockstat", "filefd",    "entropy",    "conntrack", "softnet",
-                     "udp_queues", "arp",      "schedstat", "textfile"});
+                     "udp_queues", "arp",      "schedstat", "textfile",   "timex",     "mdadm"});
 }
 
 TEST_CASE("builtin factories build collectors named after their entry", "[collectors][registry]") {
@@ -42,7 +42,7 @@ TEST_CASE("builtin settings point at each collector's own options", "[collectors
       &options.diskstats, &options.filesystem, &options.netdev,     &options.pressure,
       &options.netstat,   &options.sockstat,   &options.filefd,     &options.entropy,
       &options.conntrack, &options.softnet,    &options.udp_queues, &options.arp,
-      &options.schedstat, &options.textfile,
+      &options.schedstat, &options.textfile,   &options.timex,      &options.mdadm,
   };
   const auto list = builtin_collectors();
   REQUIRE(list.size() == std::size(expected));
