@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "collectors/cpuinfo.hpp"
+#include "collectors/proc_file.hpp"
 #include "collectors/text_fields.hpp"
 #include "core/read_file.hpp"
 
@@ -82,7 +84,39 @@ void CpuCollector::update(const std::vector<CpuTimes>& fresh) {
   cpus_ = std::move(next);
 }
 
+CpuCollector::CpuCollector(core::HostPaths paths, const collectors::CpuOptions& options)
+    : paths_(std::move(paths)), guest_(options.guest) {
+  info_ = options.info || !options.flags_include.empty() || !options.bugs_include.empty();
+  if (!options.flags_include.empty()) {
+    flags_include_ = core::Regex::compile(options.flags_include, core::Regex::Anchor::none);
+  }
+  if (!options.bugs_include.empty()) {
+    bugs_include_ = core::Regex::compile(options.bugs_include, core::Regex::Anchor::none);
+  }
+}
+
+core::Status CpuCollector::collect_info(core::SampleSink& out) {
+  if (flags_include_ && !*flags_include_) {
+    return core::error("cpu.flags_include: " + flags_include_->message());
+  }
+  if (bugs_include_ && !*bugs_include_) {
+    return core::error("cpu.bugs_include: " + bugs_include_->message());
+  }
+  const auto path = paths_.proc / "cpuinfo";
+  auto text = read_if_present(path);
+  if (!text) return text.status();
+  if (!*text) return core::ok();  // no /proc/cpuinfo: no info families
+  auto cpus = parse_cpuinfo(**text);
+  if (!cpus) return core::error(cpus.message() + " in " + path.string());
+  publish_cpuinfo(out, *cpus, flags_include_ ? &**flags_include_ : nullptr,
+                  bugs_include_ ? &**bugs_include_ : nullptr);
+  return core::ok();
+}
+
 core::Status CpuCollector::collect(core::SampleSink& out) {
+  if (info_) {
+    if (auto st = collect_info(out); !st.ok()) return st;
+  }
   auto text = core::read_text(paths_.proc / "stat");
   if (!text) return text.status();
   const CpuStat stat = parse_cpu(*text);
@@ -110,7 +144,7 @@ core::Status CpuCollector::collect(core::SampleSink& out) {
 }
 
 std::unique_ptr<Collector> make_cpu(const CollectorContext& ctx) {
-  return std::make_unique<CpuCollector>(ctx.paths, ctx.options.cpu.guest);
+  return std::make_unique<CpuCollector>(ctx.paths, ctx.options.cpu);
 }
 
 }  // namespace sonde::collectors

@@ -1,6 +1,6 @@
 // The cpu collector: node_cpu_seconds_total{cpu,mode} and node_cpu_guest_seconds_total{cpu,mode}
 // from the cpuN lines of /proc/stat, with node_exporter 1.5's protection against counters that
-// jump backwards.
+// jump backwards; with collectors.cpu.info, the /proc/cpuinfo families of cpuinfo.hpp.
 #pragma once
 
 #include <array>
@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "collectors/collector.hpp"
+#include "core/regex.hpp"
 
 namespace sonde::collectors {
 
@@ -58,6 +60,9 @@ inline constexpr double kUserHz = 100.0;
 class CpuCollector final : public Collector {
  public:
   CpuCollector(core::HostPaths paths, bool guest) : paths_(std::move(paths)), guest_(guest) {}
+  /// With the /proc/cpuinfo families when options.info is set, or a flags/bugs pattern is (as
+  /// node_exporter turns --collector.cpu.info on for them).
+  CpuCollector(core::HostPaths paths, const collectors::CpuOptions& options);
   std::string_view name() const override { return "cpu"; }
   core::Status collect(core::SampleSink& out) override;
 
@@ -66,8 +71,13 @@ class CpuCollector final : public Collector {
   /// unless idle dropped by 3 s or more (a hotplug: the CPU's counters restarted).
   void update(const std::vector<CpuTimes>& fresh);
 
+  core::Status collect_info(core::SampleSink& out);
+
   core::HostPaths paths_;
   bool guest_;
+  bool info_ = false;
+  std::optional<core::Result<core::Regex>> flags_include_;
+  std::optional<core::Result<core::Regex>> bugs_include_;
   std::map<std::uint32_t, CpuTimes> cpus_;  // last values published, by CPU number
 };
 

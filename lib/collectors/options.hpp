@@ -32,6 +32,8 @@ struct Key {
   /// For node_exporter's include/exclude pairs, on the include key: the exclude key's name.
   /// Setting this key alone empties the other's default; setting both non-empty is an error.
   std::string_view alternative = {};
+  /// Strings: an absolute path (glob characters allowed), or empty.
+  bool absolute_path = false;
 };
 
 template <class O>
@@ -47,6 +49,11 @@ template <class O>
 constexpr Key<O, std::string> regex(std::string_view name, std::string O::*member,
                                     std::string_view alternative = {}) {
   return {name, member, Millis{0}, Millis::max(), true, alternative};
+}
+
+template <class O>
+constexpr Key<O, std::string> path_or_empty(std::string_view name, std::string O::*member) {
+  return {name, member, Millis{0}, Millis::max(), false, {}, true};
 }
 
 /// Shorter timers would make a collector a busy loop (node_exporter has no timers; Prometheus's
@@ -70,10 +77,18 @@ struct CollectorOptions {
 
 struct CpuOptions : CollectorOptions {
   bool guest = true;  // node_cpu_guest_seconds_total, as node_exporter's --collector.cpu.guest
+  bool info = false;  // node_cpu_info from /proc/cpuinfo, as --collector.cpu.info
+  /// Regexes of the flags and bugs published in node_cpu_flag_info / node_cpu_bug_info
+  /// (--collector.cpu.info.flags-include, .bugs-include); setting one turns `info` on, as there.
+  std::string flags_include;
+  std::string bugs_include;
   bool operator==(const CpuOptions&) const = default;
   static constexpr auto keys() {
-    return std::tuple_cat(common_keys<CpuOptions>(),
-                          std::tuple{flag<CpuOptions>("guest", &CpuOptions::guest)});
+    using O = CpuOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{flag<O>("guest", &O::guest), flag<O>("info", &O::info),
+                                     regex<O>("flags_include", &O::flags_include),
+                                     regex<O>("bugs_include", &O::bugs_include)});
   }
 };
 
@@ -158,6 +173,48 @@ struct FilesystemOptions : CollectorOptions {
   }
 };
 
+/// node_exporter 1.5.0's --collector.netstat.fields.
+inline constexpr const char* kNetstatDefaultFields =
+    "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
+    "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|"
+    "OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|"
+    "RcvbufErrors|SndbufErrors))$";
+
+struct NetstatOptions : CollectorOptions {
+  std::string fields = kNetstatDefaultFields;  // regex over <Protocol>_<Field>
+  bool operator==(const NetstatOptions&) const = default;
+  static constexpr auto keys() {
+    return std::tuple_cat(common_keys<NetstatOptions>(),
+                          std::tuple{regex<NetstatOptions>("fields", &NetstatOptions::fields)});
+  }
+};
+
+struct ArpOptions : CollectorOptions {
+  std::string device_include;  // regex; mutually exclusive with device_exclude
+  std::string device_exclude;  // regex; empty = every device, as node_exporter
+  bool operator==(const ArpOptions&) const = default;
+  static constexpr auto keys() {
+    using O = ArpOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{regex<O>("device_include", &O::device_include,
+                                              /*alternative=*/"device_exclude"),
+                                     regex<O>("device_exclude", &O::device_exclude)});
+  }
+};
+
+struct TextfileOptions : CollectorOptions {
+  /// Directory (or glob of directories) of *.prom files; empty = none read, as node_exporter's
+  /// --collector.textfile.directory default (Debian's package sets
+  /// /var/lib/prometheus/node-exporter). Absolute: the daemon's working directory is no anchor.
+  std::string directory;
+  bool operator==(const TextfileOptions&) const = default;
+  static constexpr auto keys() {
+    using O = TextfileOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{path_or_empty<O>("directory", &O::directory)});
+  }
+};
+
 struct CollectorsOptions {
   CpuOptions cpu;
   CollectorOptions meminfo;
@@ -171,6 +228,18 @@ struct CollectorsOptions {
   NetdevOptions netdev;
   FilesystemOptions filesystem;
   CollectorOptions pressure;
+  NetstatOptions netstat;
+  CollectorOptions sockstat;
+  CollectorOptions filefd;
+  CollectorOptions entropy;
+  CollectorOptions conntrack;
+  CollectorOptions softnet;
+  CollectorOptions udp_queues;
+  ArpOptions arp;
+  CollectorOptions schedstat;
+  TextfileOptions textfile;
+  CollectorOptions timex;  // adjtimex(2), read only
+  CollectorOptions mdadm;  // /proc/mdstat
   bool operator==(const CollectorsOptions&) const = default;
 };
 
@@ -196,6 +265,18 @@ inline constexpr auto kSections = std::tuple{
     Section<NetdevOptions>{"netdev", &CollectorsOptions::netdev},
     Section<FilesystemOptions>{"filesystem", &CollectorsOptions::filesystem},
     Section<CollectorOptions>{"pressure", &CollectorsOptions::pressure},
+    Section<NetstatOptions>{"netstat", &CollectorsOptions::netstat},
+    Section<CollectorOptions>{"sockstat", &CollectorsOptions::sockstat},
+    Section<CollectorOptions>{"filefd", &CollectorsOptions::filefd},
+    Section<CollectorOptions>{"entropy", &CollectorsOptions::entropy},
+    Section<CollectorOptions>{"conntrack", &CollectorsOptions::conntrack},
+    Section<CollectorOptions>{"softnet", &CollectorsOptions::softnet},
+    Section<CollectorOptions>{"udp_queues", &CollectorsOptions::udp_queues},
+    Section<ArpOptions>{"arp", &CollectorsOptions::arp},
+    Section<CollectorOptions>{"schedstat", &CollectorsOptions::schedstat},
+    Section<TextfileOptions>{"textfile", &CollectorsOptions::textfile},
+    Section<CollectorOptions>{"timex", &CollectorsOptions::timex},
+    Section<CollectorOptions>{"mdadm", &CollectorsOptions::mdadm},
 };
 
 }  // namespace sonde::collectors

@@ -1,16 +1,28 @@
 // The one list of built-in collectors. An explicit list rather than self-registering statics:
 // the linker drops those from a static library when nothing references them.
+#include "collectors/arp.hpp"
 #include "collectors/collector.hpp"
+#include "collectors/conntrack.hpp"
 #include "collectors/cpu.hpp"
 #include "collectors/diskstats.hpp"
+#include "collectors/entropy.hpp"
+#include "collectors/filefd.hpp"
 #include "collectors/filesystem.hpp"
 #include "collectors/loadavg.hpp"
+#include "collectors/mdadm.hpp"
 #include "collectors/meminfo.hpp"
 #include "collectors/netdev.hpp"
+#include "collectors/netstat.hpp"
 #include "collectors/pressure.hpp"
+#include "collectors/schedstat.hpp"
 #include "collectors/self.hpp"
+#include "collectors/sockstat.hpp"
+#include "collectors/softnet.hpp"
 #include "collectors/stat.hpp"
+#include "collectors/textfile.hpp"
 #include "collectors/time.hpp"
+#include "collectors/timex.hpp"
+#include "collectors/udp_queues.hpp"
 #include "collectors/uname.hpp"
 #include "collectors/vmstat.hpp"
 
@@ -34,6 +46,18 @@ constexpr CollectorInfo kBuiltin[] = {
     {"filesystem", &make_filesystem, [](const Opts& o) -> Settings { return o.filesystem; }},
     {"netdev", &make_netdev, [](const Opts& o) -> Settings { return o.netdev; }},
     {"pressure", &make_pressure, [](const Opts& o) -> Settings { return o.pressure; }},
+    {"netstat", &make_netstat, [](const Opts& o) -> Settings { return o.netstat; }},
+    {"sockstat", &make_sockstat, [](const Opts& o) -> Settings { return o.sockstat; }},
+    {"filefd", &make_filefd, [](const Opts& o) -> Settings { return o.filefd; }},
+    {"entropy", &make_entropy, [](const Opts& o) -> Settings { return o.entropy; }},
+    {"conntrack", &make_conntrack, [](const Opts& o) -> Settings { return o.conntrack; }},
+    {"softnet", &make_softnet, [](const Opts& o) -> Settings { return o.softnet; }},
+    {"udp_queues", &make_udp_queues, [](const Opts& o) -> Settings { return o.udp_queues; }},
+    {"arp", &make_arp, [](const Opts& o) -> Settings { return o.arp; }},
+    {"schedstat", &make_schedstat, [](const Opts& o) -> Settings { return o.schedstat; }},
+    {"textfile", &make_textfile, [](const Opts& o) -> Settings { return o.textfile; }},
+    {"timex", &make_timex, [](const Opts& o) -> Settings { return o.timex; }},
+    {"mdadm", &make_mdadm, [](const Opts& o) -> Settings { return o.mdadm; }},
 };
 
 }  // namespace

@@ -90,7 +90,11 @@ core::Result<ProcPidStat> parse_proc_pid_stat(std::string_view text) {
 // Format: a table with a header line, then "Max open files            1024       4096      files"
 // (fs/proc/base.c, proc_pid_limits). The limit's name has single spaces, columns are padded.
 std::optional<std::uint64_t> parse_max_open_files(std::string_view limits_text) {
-  constexpr std::string_view kName = "Max open files";
+  return parse_soft_limit(limits_text, "Max open files");
+}
+
+std::optional<std::uint64_t> parse_soft_limit(std::string_view limits_text,
+                                              std::string_view kName) {
   std::optional<std::uint64_t> out;
   core::for_each_line(limits_text, [&](std::string_view line) {
     if (out || line.substr(0, kName.size()) != kName) return;
@@ -136,6 +140,16 @@ core::Status SelfCollector::collect(core::SampleSink& out) {
   if (max_fds) {
     out.gauge("process_max_fds", "Maximum number of open file descriptors.", {},
               static_cast<double>(*max_fds));
+  } else {
+    ++errors;
+  }
+  // client_golang's process collector: the address-space limit (procfs reads "unlimited" as
+  // 2^64-1, so an unlimited limit is 1.8446744073709552e+19, as in node_exporter).
+  const auto max_vsize = limits ? parse_soft_limit(*limits, "Max address space") : std::nullopt;
+  if (max_vsize) {
+    out.gauge("process_virtual_memory_max_bytes",
+              "Maximum amount of virtual memory available in bytes.", {},
+              static_cast<double>(*max_vsize));
   } else {
     ++errors;
   }

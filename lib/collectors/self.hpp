@@ -32,6 +32,9 @@ core::Result<ProcPidStat> parse_proc_pid_stat(std::string_view text);
 /// The soft "Max open files" limit from /proc/<pid>/limits; "unlimited" is 2^64-1, as procfs
 /// (and so the Go client) reports it. nullopt if the line is missing or malformed.
 std::optional<std::uint64_t> parse_max_open_files(std::string_view limits_text);
+/// The soft limit of the /proc/self/limits row `name` ("Max address space"); "unlimited" is
+/// 2^64-1, as procfs reads it.
+std::optional<std::uint64_t> parse_soft_limit(std::string_view limits_text, std::string_view name);
 
 class SelfCollector final : public Collector {
  public:

@@ -53,6 +53,40 @@ inline std::optional<double> parse_double(std::string_view s) {
   return v;
 }
 
+/// A whole field as Go's strconv.ParseFloat(s, 64) reads the values of /proc/net/netstat: a
+/// decimal number with an optional sign, or inf/infinity/nan in any case. nullopt otherwise.
+inline std::optional<double> parse_go_float(std::string_view s) {
+  if (s.size() > 1 && s.front() == '+' && s[1] != '-') s.remove_prefix(1);
+  double v = 0;
+  const char* const end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, v, std::chars_format::general);
+  if (s.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return v;
+}
+
+/// A whole field as an unsigned number in `base` (no prefix, no sign), as strconv.ParseUint(s,
+/// base, 64); nullopt on anything else.
+inline std::optional<std::uint64_t> parse_u64_base(std::string_view s, int base) {
+  std::uint64_t v = 0;
+  const char* const end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, v, base);
+  if (s.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return v;
+}
+
+/// strconv.ParseUint(s, 0, 64): "0x"/"0o"/"0b" prefixes, a leading 0 for octal, else decimal
+/// (Go's digit-separating underscores are not accepted).
+inline std::optional<std::uint64_t> parse_u64_base0(std::string_view s) {
+  if (s.size() > 2 && s[0] == '0') {
+    const char p = s[1];
+    if (p == 'x' || p == 'X') return parse_u64_base(s.substr(2), 16);
+    if (p == 'o' || p == 'O') return parse_u64_base(s.substr(2), 8);
+    if (p == 'b' || p == 'B') return parse_u64_base(s.substr(2), 2);
+  }
+  if (s.size() > 1 && s[0] == '0') return parse_u64_base(s.substr(1), 8);
+  return parse_u64_base(s, 10);
+}
+
 /// True if `name` may follow "node_<subsystem>_" in a metric name: [A-Za-z0-9_]+. Field names
 /// come from the kernel, but a fixture or a bind mount could put anything there.
 inline bool is_metric_name_suffix(std::string_view name) {

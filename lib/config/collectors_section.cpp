@@ -33,6 +33,12 @@ void read_key(Reader& r, const YAML::Node& n, const std::string& p, const Key<O,
   if (k.regex) {
     r.regex(n, p, k.name, out.*k.member);
   } else if (auto t = r.string(n, p, k.name)) {
+    // Relative paths would depend on the daemon's working directory, which systemd sets to /.
+    if (k.absolute_path && !t->value.empty() && t->value.front() != '/') {
+      r.fail(t->node, join(p, k.name),
+             "must be an absolute path (or empty), got " + describe(t->node));
+      return;
+    }
     out.*k.member = t->value;
   }
 }

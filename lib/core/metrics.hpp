@@ -63,6 +63,10 @@ class SampleSink {
   /// Reports lines or fields the collector had to skip (counted in
   /// sonde_collector_parse_errors_total{collector}).
   virtual void parse_errors(std::size_t n) = 0;
+  /// Adds a sample whose series text (already rendered) differs from the family name: a
+  /// histogram's `_bucket`/`_sum`/`_count`, a summary's `_sum`/`_count`.
+  virtual void add_raw(std::string_view family, MetricType type, std::string_view help,
+                       std::string series, double value) = 0;
 
   void gauge(std::string_view name, std::string_view help, std::span<const Label> labels,
              double value) {
@@ -97,7 +101,7 @@ class SnapshotBuilder final : public SampleSink {
            std::span<const Label> labels, double value) override;
   /// Adds a sample whose series text differs from the family name (histogram buckets, `_sum`).
   void add_raw(std::string_view family, MetricType type, std::string_view help, std::string series,
-               double value);
+               double value) override;
   void parse_errors(std::size_t n) override { parse_errors_ += n; }
 
   std::size_t parse_error_count() const { return parse_errors_; }

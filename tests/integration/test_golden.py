@@ -1,14 +1,22 @@
 """Golden test: sonde on node_exporter 1.5.0's own fixture tree must reproduce, sample for sample,
 the values node_exporter wrote for the same tree (tests/fixtures/node-exporter-1.5.0/e2e-output.txt)
-for every family this release's collectors take from /proc and udev's database (cpu, meminfo,
-loadavg, stat, vmstat, diskstats, pressure)."""
+for every family sonde's collectors take from /proc, udev's database and the textfile directory,
+with the options of node_exporter's end-to-end-test.sh. sys.ttar and udev.ttar are unpacked by
+tools/ttar.py (node_exporter's `ttar -x`, modes and links included) into the test's temp dir.
+golden_families.txt lists the e2e families covered; the test checks that list is exact."""
 import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import unittest
 
 from harness import FIXTURES, SondeTestCase, parse_exposition
 
 TREE = os.path.join(FIXTURES, "node-exporter-1.5.0")
+REPO = os.path.dirname(os.path.dirname(FIXTURES))
+FAMILIES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden_families.txt")
 
 # Families of the cpu, meminfo, loadavg, stat and vmstat collectors read from /proc. Left out, as
 # the issue says: *_info families, sysfs-derived ones (throttles, frequencies), node_memory_numa_*.
@@ -22,15 +30,39 @@ EXACT_FAMILIES = {
 # filesystem_info, device_mapper_info, ata_*); pressure: every node_pressure_* family.
 FAMILY_PATTERNS = [re.compile(r"^node_memory_(?!numa_)"), re.compile(r"^node_vmstat_"),
                    re.compile(r"^node_disk_"), re.compile(r"^node_pressure_")]
+# Issue 14's /proc collectors (mdadm among them), the cpu collector's /proc/cpuinfo part and
+# textfile (the two_metric_files directory: testmetric*). node_textfile_mtime_seconds is not in e2e-output.txt
+# (end-to-end-test.sh filters it out: its value is the checkout's mtime).
+EXACT_FAMILIES |= {
+    "node_filefd_allocated", "node_filefd_maximum",
+    "node_entropy_available_bits", "node_entropy_pool_size_bits",
+    "node_udp_queues", "node_arp_entries",
+    "node_cpu_info", "node_cpu_flag_info", "node_cpu_bug_info",
+    "node_textfile_scrape_error",
+}
+FAMILY_PATTERNS += [re.compile(r"^node_netstat_"), re.compile(r"^node_sockstat_"),
+                    re.compile(r"^node_nf_conntrack_"), re.compile(r"^node_softnet_"),
+                    re.compile(r"^node_schedstat_"), re.compile(r"^testmetric"),
+                    re.compile(r"^node_md_")]
 
-CONFIG = f"""
+CONFIG = """
 host:
-  procfs: {TREE}/proc
-  sysfs: {TREE}/sys
-  udev_data: {TREE}/run/udev/data
+  procfs: {tree}/proc
+  sysfs: {unpacked}/sys
+  udev_data: {unpacked}/udev/data
+  rootfs: {tree}
 collectors:
   stat:
     softirq: true
+  # end-to-end-test.sh's options for issue 14's collectors.
+  arp:
+    device_exclude: nope
+  cpu:
+    info: true
+    flags_include: '^(aes|avx.?|constant_tsc)$'
+    bugs_include: '^(cpu_meltdown|spectre_.*|mds)$'
+  textfile:
+    directory: {tree}/textfile/two_metric_files
   # node_exporter read netdev over netlink for e2e-output.txt (no proc/net/dev in the tree), and
   # its e2e test has no filesystem output: both are checked elsewhere.
   netdev:
@@ -45,12 +77,25 @@ def in_scope(name):
 
 
 class Golden(SondeTestCase):
+    def unpack(self):
+        """sys.ttar and udev.ttar into the test's temp dir, as node_exporter's Makefile does."""
+        out = tempfile.mkdtemp(prefix="sonde-golden-")
+        self.addCleanup(shutil.rmtree, out, True)
+        for archive in ("sys.ttar", "udev.ttar"):
+            subprocess.run([sys.executable, os.path.join(REPO, "tools", "ttar.py"), "-C", out,
+                            "-x", "-f", os.path.join(TREE, archive)], check=True)
+        return out
+
     def test_values_match_node_exporter_e2e_output(self):
         with open(os.path.join(TREE, "e2e-output.txt")) as f:
             want, want_types, want_helps = parse_exposition(f.read())
-        s = self.sonde(config=CONFIG)
+        unpacked = self.unpack()
+        s = self.sonde(config=CONFIG.format(tree=TREE, unpacked=unpacked))
         s.wait_ready()
         got, got_types, got_helps = parse_exposition(s.metrics())
+        # The textfile help names the file by the configured directory; node_exporter's run used
+        # collector/fixtures/textfile/two_metric_files/.
+        got_helps = {n: h.replace(TREE + "/", "collector/fixtures/") for n, h in got_helps.items()}
 
         checked = 0
         missing, wrong = [], []
@@ -70,8 +115,16 @@ class Golden(SondeTestCase):
         # fields each), 40 udev-derived ones (15 node_disk_info, 10 filesystem_info, 6
         # device_mapper_info, 9 ata_*) and 5 pressure samples.
         self.assertGreaterEqual(checked, 148 + 175 + 40 + 5)
+        # Issue 14's share: netstat 39, sockstat 20, filefd 2, entropy 2, conntrack 10,
+        # softnet 12, udp_queues 2, arp 2, schedstat 6, cpu info 8 + 4 flags + 4 bugs, textfile
+        # scrape_error 1 and 4 testmetric samples; mdadm 187 (17 devices x 11).
+        self.assertGreaterEqual(checked, 148 + 175 + 40 + 5 + 116 + 187)
 
         families = {n for n, _ in want if in_scope(n)}
+        with open(FAMILIES_FILE) as f:
+            listed = {line.strip() for line in f if line.strip() and not line.startswith("#")}
+        self.assertEqual(sorted(families - listed), [], "covered but not in golden_families.txt")
+        self.assertEqual(sorted(listed - families), [], "listed but not covered")
         for fam in families:
             self.assertEqual(got_types.get(fam), want_types.get(fam), fam)
             self.assertEqual(got_helps.get(fam), want_helps.get(fam), fam)

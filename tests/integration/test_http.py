@@ -36,7 +36,9 @@ class HttpRoutes(SondeTestCase):
         collectors = {dict(l)["collector"] for n, l in samples if n == "node_scrape_collector_success"}
         self.assertEqual(collectors, {"cpu", "meminfo", "loadavg", "stat", "vmstat", "uname",
                                       "time", "self", "diskstats", "filesystem", "netdev",
-                                      "pressure"})
+                                      "pressure", "netstat", "sockstat", "filefd", "entropy",
+                                      "conntrack", "softnet", "udp_queues", "arp", "schedstat",
+                                      "textfile"})
 
     def test_node_time_seconds_is_computed_at_scrape_time(self):
         before = time.time()

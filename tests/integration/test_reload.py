@@ -135,7 +135,8 @@ class Reload(SondeTestCase):
         # The new log level is in force: a reload logs the running collectors at debug level.
         self.assertEqual(re.findall(r"debug running collectors: (.*)", s.log()),
                          ["cpu, meminfo, loadavg, stat, vmstat, uname, self, diskstats, "
-                          "filesystem, pressure"])
+                          "filesystem, pressure, netstat, sockstat, filefd, entropy, conntrack, "
+                          "softnet, udp_queues, arp, schedstat, textfile"])
         self.assertIn(f"listening on 127.0.0.1:{port2}", s.log())
 
         # And back: netdev returns, with a new filter.

@@ -31,6 +31,11 @@ class RecordingSink final : public core::SampleSink {
     samples[s] = Rec{std::string(name), type, std::string(help), value};
   }
   void parse_errors(std::size_t n) override { errors += n; }
+  void add_raw(std::string_view family, core::MetricType type, std::string_view help,
+               std::string series, double value) override {
+    order.push_back(series);
+    samples[series] = Rec{std::string(family), type, std::string(help), value};
+  }
 
   /// The value of a series given as `name` or `name{a="1",b="2"}` (labels in emission order).
   std::optional<double> value(const std::string& series) const {

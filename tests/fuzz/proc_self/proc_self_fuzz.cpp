@@ -13,5 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (stat && stat->comm.size() > text.size()) __builtin_trap();
   if (!stat && stat.message().empty()) __builtin_trap();
   (void)sonde::collectors::parse_max_open_files(text);
+  (void)sonde::collectors::parse_soft_limit(text, "Max address space");
   return 0;
 }

@@ -9,9 +9,11 @@ namespace {
 TEST_CASE("builtin_collectors lists every collector once, in order", "[collectors][registry]") {
   std::vector<std::string> names;
   for (const CollectorInfo& info : builtin_collectors()) names.emplace_back(info.name);
-  CHECK(names == std::vector<std::string>{"cpu", "meminfo", "loadavg", "stat", "vmstat", "uname",
-                                          "time", "self", "diskstats", "filesystem", "netdev",
-                                          "pressure"});
+  CHECK(names == std::vector<std::string>{
+                     "cpu",        "meminfo",  "loadavg",   "stat",       "vmstat",    "uname",
+                     "time",       "self",     "diskstats", "filesystem", "netdev",    "pressure",
+                     "netstat",    "sockstat", "filefd",    "entropy",    "conntrack", "softnet",
+                     "udp_queues", "arp",      "schedstat", "textfile",   "timex",     "mdadm"});
 }
 
 TEST_CASE("builtin factories build collectors named after their entry", "[collectors][registry]") {
@@ -35,9 +37,12 @@ TEST_CASE("builtin factories build collectors named after their entry", "[collec
 TEST_CASE("builtin settings point at each collector's own options", "[collectors][registry]") {
   collectors::CollectorsOptions options;
   const collectors::CollectorOptions* expected[] = {
-      &options.cpu,       &options.meminfo,    &options.loadavg, &options.stat,
-      &options.vmstat,    &options.uname,      &options.time,    &options.self,
-      &options.diskstats, &options.filesystem, &options.netdev,  &options.pressure,
+      &options.cpu,       &options.meminfo,    &options.loadavg,    &options.stat,
+      &options.vmstat,    &options.uname,      &options.time,       &options.self,
+      &options.diskstats, &options.filesystem, &options.netdev,     &options.pressure,
+      &options.netstat,   &options.sockstat,   &options.filefd,     &options.entropy,
+      &options.conntrack, &options.softnet,    &options.udp_queues, &options.arp,
+      &options.schedstat, &options.textfile,   &options.timex,      &options.mdadm,
   };
   const auto list = builtin_collectors();
   REQUIRE(list.size() == std::size(expected));

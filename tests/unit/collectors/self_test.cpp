@@ -69,6 +69,9 @@ TEST_CASE("parse_max_open_files reads the soft limit", "[collectors][self]") {
   CHECK_FALSE(parse_max_open_files(header).has_value());
   CHECK_FALSE(parse_max_open_files(header + "Max open files            lots    lots    files\n")
                   .has_value());
+  CHECK(parse_soft_limit(header + "Max address space         4294967296  unlimited  bytes\n",
+                         "Max address space") == 4294967296u);
+  CHECK_FALSE(parse_soft_limit(header, "Max address space").has_value());
 }
 
 TEST_CASE("self collector reads a process's /proc", "[collectors][self]") {
@@ -83,6 +86,10 @@ TEST_CASE("self collector reads a process's /proc", "[collectors][self]") {
   CHECK(sink.value("process_resident_memory_bytes") == 2048 * page);
   CHECK(sink.value("process_open_fds") == 4.0);
   CHECK(sink.value("process_max_fds") == 1024.0);
+  // "unlimited" is 2^64-1, as client_golang publishes it (1.8446744073709552e+19).
+  CHECK(sink.value("process_virtual_memory_max_bytes") == 18446744073709551615.0);
+  CHECK(sink.samples.at("process_virtual_memory_max_bytes").help ==
+        "Maximum amount of virtual memory available in bytes.");
   CHECK(sink.value("process_start_time_seconds") == Approx(1700000000.0 + 360000 / tck));
   CHECK(sink.samples.at("process_cpu_seconds_total").type == core::MetricType::counter);
   CHECK(sink.samples.at("process_cpu_seconds_total").help ==

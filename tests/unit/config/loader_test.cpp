@@ -89,6 +89,43 @@ std::vector<std::string> key_paths(const std::string& text) {
 
 const fs::path kConfigFixtures = test::fixture_root() / "config";
 
+TEST_CASE("issue 14's collector options load, with errors at their line", "[config]") {
+  const auto r = config::load_string(
+      "collectors:\n"
+      "  cpu: {info: true, flags_include: '^(aes|avx.?)$'}\n"
+      "  netstat: {fields: '^Tcp_'}\n"
+      "  arp: {device_exclude: nope, interval: 2s}\n"
+      "  textfile: {directory: '/var/lib/node-exporter/*'}\n"
+      "  schedstat: {enabled: false}\n",
+      "sonde.yaml");
+  REQUIRE(error_lines(r) == std::vector<std::string>{});
+  CHECK(r.config.collectors.cpu.info);
+  CHECK(r.config.collectors.cpu.flags_include == "^(aes|avx.?)$");
+  CHECK(r.config.collectors.netstat.fields == "^Tcp_");
+  CHECK(r.config.collectors.arp.device_exclude == "nope");
+  CHECK(r.config.collectors.arp.interval.count() == 2000);
+  CHECK(r.config.collectors.textfile.directory == "/var/lib/node-exporter/*");
+  CHECK_FALSE(r.config.collectors.schedstat.enabled);
+
+  const auto bad = config::load_string(
+      "collectors:\n"
+      "  netstat: {fields: '(a)\\1'}\n"
+      "  arp: {device_include: a, device_exclude: b}\n"
+      "  textfile: {directory: relative/dir}\n"
+      "  sockstat: {fields: x}\n",
+      "sonde.yaml");
+  CHECK(error_lines(bad) ==
+        std::vector<std::string>{
+            R"(sonde.yaml:2:21: collectors.netstat.fields: invalid regular expression "(a)\\1": )"
+            R"(invalid escape sequence: \1)",
+            "sonde.yaml:3:25: collectors.arp.device_include: device_include and device_exclude "
+            "are mutually exclusive; set one of them",
+            R"(sonde.yaml:4:25: collectors.textfile.directory: must be an absolute path (or )"
+            R"(empty), got "relative/dir")",
+            R"(sonde.yaml:5:14: collectors.sockstat: unknown key "fields"; expected one of: )"
+            "enabled, interval"});
+}
+
 }  // namespace
 
 TEST_CASE("good config fixtures load without errors", "[config][fixtures]") {
@@ -138,8 +175,9 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
     // 9 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 34 collector options
     // (64); ingest, its 3 listener sections with 4 + 6 + 3 options, and 19 more ingest options
     // (36); gpu and its 7 options (8); web.external_url, global and its 2 options, rules and its
-    // 7 options (12).
-    CHECK(options == 64 + 36 + 8 + 12);
+    // 7 options (12); issue 14: cpu's info, flags_include and bugs_include, 12 more collector
+    // sections and their 28 options (43).
+    CHECK(options == 64 + 36 + 8 + 12 + 43);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);

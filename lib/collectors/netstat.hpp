@@ -1,0 +1,49 @@
+// The netstat collector: node_exporter 1.5.0's node_netstat_<Protocol>_<Field> (untyped) from
+// /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6, for the fields matching
+// collectors.netstat.fields.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "collectors/collector.hpp"
+#include "core/regex.hpp"
+
+namespace sonde::collectors {
+
+struct NetstatValue {
+  std::string_view name;  // "InSegs"; points into the parsed text
+  double value = 0;
+};
+
+struct NetstatProtocol {
+  std::string_view protocol;  // "Tcp", "TcpExt", "Udp6"
+  std::vector<NetstatValue> values;
+};
+
+/// /proc/net/netstat and /proc/net/snmp: pairs of lines "Proto: Name1 Name2 ..." and
+/// "Proto: v1 v2 ...". Fails on a pair whose field counts differ or on a value that is not a
+/// number, as node_exporter does. A protocol seen twice keeps its last block (as Go's map).
+/// The result refers to `text`.
+core::Result<std::vector<NetstatProtocol>> parse_netstat(std::string_view text);
+
+/// /proc/net/snmp6: "Ip6InReceives  123" lines; the protocol is the name up to its first '6'.
+/// Lines with fewer than two fields or without a '6' are skipped, as node_exporter does.
+core::Result<std::vector<NetstatProtocol>> parse_snmp6(std::string_view text);
+
+class NetstatCollector final : public Collector {
+ public:
+  NetstatCollector(core::HostPaths paths, const collectors::NetstatOptions& options);
+  std::string_view name() const override { return "netstat"; }
+  core::Status collect(core::SampleSink& out) override;
+
+ private:
+  core::HostPaths paths_;
+  core::Result<core::Regex> fields_;
+};
+
+std::unique_ptr<Collector> make_netstat(const CollectorContext& ctx);
+
+}  // namespace sonde::collectors

@@ -1,0 +1,247 @@
+#include "collectors/textfile.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "collector_test_util.hpp"
+#include "core/read_file.hpp"
+
+namespace sonde::collectors {
+namespace {
+
+using test::RecordingSink;
+
+std::filesystem::path textfile_dir() { return test::ne_fixture() / "textfile"; }
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+collectors::TextfileOptions options_for(const std::string& directory) {
+  collectors::TextfileOptions o;
+  o.directory = directory;
+  return o;
+}
+
+TEST_CASE("parse_text_format reads the text format as expfmt does", "[collectors][textfile]") {
+  const auto f = parse_text_format(
+      "# HELP a_total Help with \\\\ and \\n.\n# TYPE a_total counter\n"
+      "a_total{x=\"1\",y=\"q\\\"\\n\\\\\"} 3\n  a_total 4\n\n# a comment\n"
+      "# TYPE s summary\ns{quantile=\"0.5\",k=\"v\"} 1\ns_sum{k=\"v\"} 2\ns_count{k=\"v\"} 3.9\n"
+      "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 5\nh_count 2\n"
+      "untyped_one{trailing=\"comma\",} -Inf\n# HELP empty \n# TYPE empty gauge\n");
+  REQUIRE(f.ok());
+  REQUIRE(f->size() == 4);  // "empty" has no sample: dropped
+  const TextFamily& a = (*f)[0];
+  CHECK(a.help == "Help with \\ and \n.");
+  CHECK(a.type == core::MetricType::counter);
+  REQUIRE(a.metrics.size() == 2);
+  CHECK(a.metrics[0].labels[1].second == "q\"\n\\");
+  const TextFamily& s = (*f)[1];
+  REQUIRE(s.metrics.size() == 1);
+  CHECK(s.metrics[0].quantiles.size() == 1);
+  CHECK(s.metrics[0].count == 3);  // truncated, as expfmt's uint64
+  CHECK(s.metrics[0].sum == 2);
+  CHECK((*f)[2].metrics[0].buckets.size() == 2);
+  CHECK_FALSE((*f)[3].help.has_value());
+  CHECK((*f)[3].type == core::MetricType::untyped);
+
+  struct Case {
+    const char* name;
+    const char* text;
+  };
+  const Case bad[] = {
+      {"no final newline", "a 1"},
+      {"bad name", "1a 1\n"},
+      {"no value", "a\n"},
+      {"bad value", "a one\n"},
+      {"bad timestamp", "a 1 soon\n"},
+      {"text after timestamp", "a 1 2 3\n"},
+      {"second HELP", "# HELP a x\n# HELP a y\na 1\n"},
+      {"TYPE after samples", "a 1\n# TYPE a gauge\n"},
+      {"second TYPE", "# TYPE a gauge\n# TYPE a gauge\n"},
+      {"unknown type", "# TYPE a meter\n"},
+      {"bad label name", "a{1x=\"1\"} 1\n"},
+      {"reserved label name", "a{__name__=\"b\"} 1\n"},
+      {"unterminated value", "a{x=\"1} 1\n"},
+      {"bad escape", "a{x=\"\\t\"} 1\n"},
+      {"duplicate label", "a{x=\"1\",x=\"2\"} 1\n"},
+      {"missing comma", "a{x=\"1\" y=\"2\"} 1\n"},
+      {"invalid UTF-8", "a{x=\"\xff\"} 1\n"},
+      {"summary without quantile", "# TYPE s summary\ns 1\n"},
+      {"bucket without le", "# TYPE h histogram\nh_bucket 1\n"},
+      {"bad le", "# TYPE h histogram\nh_bucket{le=\"x\"} 1\n"},
+      {"bad HELP name", "# HELP 1 x\n"},
+  };
+  for (const Case& c : bad) {
+    INFO(c.name);
+    const auto r = parse_text_format(c.text);
+    CHECK_FALSE(r.ok());
+  }
+  const auto ts = parse_text_format("a 1 1441205977284\n");
+  REQUIRE(ts.ok());
+  CHECK((*ts)[0].metrics[0].timestamp);
+}
+
+// node_exporter 1.5.0's textfile_test.go: each directory (or glob) and its expected output.
+TEST_CASE("textfile collector reproduces node_exporter 1.5.0's 15 textfile cases",
+          "[collectors][textfile]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"no_metric_files", "no_metric_files.out"},
+      {"two_metric_files", "two_metric_files.out"},
+      {"nonexistent_path", "nonexistent_path.out"},
+      {"client_side_timestamp", "client_side_timestamp.out"},
+      {"different_metric_types", "different_metric_types.out"},
+      {"inconsistent_metrics", "inconsistent_metrics.out"},
+      {"histogram", "histogram.out"},
+      {"histogram_extra_dimension", "histogram_extra_dimension.out"},
+      {"summary", "summary.out"},
+      {"summary_extra_dimension", "summary_extra_dimension.out"},
+      {"*_extra_dimension", "glob_extra_dimension.out"},
+      {"metrics_merge_empty_help", "metrics_merge_empty_help.out"},
+      {"metrics_merge_no_help", "metrics_merge_no_help.out"},
+      {"metrics_merge_same_help", "metrics_merge_same_help.out"},
+      {"metrics_merge_different_help", "metrics_merge_different_help.out"},
+  };
+  std::size_t checked = 0;
+  for (const auto& [dir, out_file] : cases) {
+    INFO(dir);
+    // node_exporter's test ran in collector/ with "fixtures/textfile/<dir>"; sonde's directory
+    // is absolute, so its paths replace that prefix in the expected file.
+    const std::string abs = textfile_dir().string() + "/";
+    std::string want = test::read_whole(textfile_dir() / out_file);
+    want = replace_all(want, "fixtures/textfile/", abs);
+    // sonde's own counter and node_exporter's scrape families are not part of the comparison.
+    // mtime: node_exporter's test fixes it at 1; sonde's is the file's.
+    std::string want_kept;
+    core::for_each_line(want, [&](std::string_view line) {
+      if (line.find("node_scrape_collector") == std::string_view::npos) {
+        want_kept.append(line).append("\n");
+      }
+    });
+    TextfileCollector c{core::HostPaths::under(test::ne_fixture()),
+                        options_for(textfile_dir().string() + "/" + dir)};
+    const auto got = test::collect_text(c);
+    REQUIRE(got.status.ok());
+    const auto ours = test::parse_exposition(got.text);
+    const auto ref = test::parse_exposition(want_kept);
+    for (const auto& [family, type] : ref.types) {
+      INFO("family " << family);
+      CHECK(ours.types.count(family) == 1);
+      if (!ours.types.count(family)) continue;
+      CHECK(ours.types.at(family) == type);
+      CHECK(ours.helps.at(family) == ref.helps.at(family));
+    }
+    for (const auto& [family, type] : ours.types) {
+      if (family != "sonde_textfile_errors_total") CHECK(ref.types.count(family) == 1);
+    }
+    for (const auto& [key, value] : ref.samples) {
+      INFO("series " << key);
+      REQUIRE(ours.samples.count(key) == 1);
+      if (test::family_of(key) == "node_textfile_mtime_seconds") continue;
+      CHECK(ours.samples.at(key) == value);
+      ++checked;
+    }
+    for (const auto& [key, value] : ours.samples) {
+      INFO("series " << key);
+      if (!test::starts_with(key, "sonde_textfile_errors_total"))
+        CHECK(ref.samples.count(key) == 1);
+    }
+  }
+  CHECK(checked == 183);  // every non-mtime sample of the 15 expected outputs
+}
+
+TEST_CASE("textfile spells le and quantile as client_golang does", "[collectors][textfile]") {
+  TextfileCollector c{core::HostPaths::under(test::ne_fixture()),
+                      options_for((textfile_dir() / "histogram").string())};
+  const auto out = test::collect_text(c);
+  REQUIRE(out.status.ok());
+  CHECK(out.text.find("le=\"1.6384e+06\"") != std::string::npos);
+  CHECK(out.text.find("le=\"102400\"") != std::string::npos);
+  CHECK(out.text.find("le=\"+Inf\"") != std::string::npos);
+}
+
+class Dir {
+ public:
+  Dir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "sonde-textfile-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path_ = tmpl;
+  }
+  ~Dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name, std::ios::binary) << text;
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST_CASE("textfile rejects unsafe files and counts why", "[collectors][textfile]") {
+  Dir d;
+  d.write("good.prom", "# HELP ok_metric Fine.\nok_metric 1\n");
+  d.write("partial.prom", "half_written 1\nhalf_wri");
+  d.write("own.prom", "sonde_build_info 1\n");
+  d.write("stamp.prom", "stamped 1 1441205977284\n");
+  d.write("ignored.txt", "not read 1\n");
+  REQUIRE(::mkfifo((d.path() / "fifo.prom").c_str(), 0600) == 0);
+  TextfileCollector c{core::HostPaths::under(test::ne_fixture()), options_for(d.path().string())};
+  RecordingSink sink;
+  REQUIRE(c.collect(sink).ok());
+  CHECK(sink.value("ok_metric") == 1);
+  CHECK_FALSE(sink.has("half_written"));
+  CHECK_FALSE(sink.has("stamped"));
+  CHECK(sink.value("node_textfile_scrape_error") == 1);
+  CHECK(sink.count_family("node_textfile_mtime_seconds") == 1);
+  CHECK(sink.value("sonde_textfile_errors_total{reason=\"no_newline\"}") == 1);
+  CHECK(sink.value("sonde_textfile_errors_total{reason=\"collision\"}") == 1);
+  CHECK(sink.value("sonde_textfile_errors_total{reason=\"timestamp\"}") == 1);
+  CHECK(sink.value("sonde_textfile_errors_total{reason=\"read\"}") == 1);  // the FIFO
+  // Counts accumulate over attempts.
+  RecordingSink again;
+  REQUIRE(c.collect(again).ok());
+  CHECK(again.value("sonde_textfile_errors_total{reason=\"timestamp\"}") == 2);
+
+  SECTION("too large") {
+    Dir big;
+    big.write("big.prom", std::string(kTextfileMaxFileBytes + 1, '\n'));
+    TextfileCollector b{core::HostPaths::under(test::ne_fixture()),
+                        options_for(big.path().string())};
+    RecordingSink s;
+    REQUIRE(b.collect(s).ok());
+    CHECK(s.value("sonde_textfile_errors_total{reason=\"too_large\"}") == 1);
+  }
+  SECTION("too many series") {
+    Dir many;
+    std::string text;
+    for (std::size_t i = 0; i <= kTextfileMaxSeriesPerFile; ++i) {
+      text += "m{i=\"" + std::to_string(i) + "\"} 1\n";
+    }
+    many.write("many.prom", text);
+    TextfileCollector m{core::HostPaths::under(test::ne_fixture()),
+                        options_for(many.path().string())};
+    RecordingSink s;
+    REQUIRE(m.collect(s).ok());
+    CHECK(s.value("sonde_textfile_errors_total{reason=\"too_many_series\"}") == 1);
+    CHECK(s.count_family("m") == 0);
+  }
+}
+
+TEST_CASE("textfile with no directory publishes only its error gauge", "[collectors][textfile]") {
+  TextfileCollector c{core::HostPaths::under(test::ne_fixture()), collectors::TextfileOptions{}};
+  RecordingSink sink;
+  REQUIRE(c.collect(sink).ok());
+  CHECK(sink.value("node_textfile_scrape_error") == 0);
+  CHECK(sink.count_family("node_textfile_mtime_seconds") == 0);
+}
+
+}  // namespace
+}  // namespace sonde::collectors
