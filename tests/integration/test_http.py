@@ -38,7 +38,7 @@ class HttpRoutes(SondeTestCase):
                                       "time", "self", "diskstats", "filesystem", "netdev",
                                       "pressure", "netstat", "sockstat", "filefd", "entropy",
                                       "conntrack", "softnet", "udp_queues", "arp", "schedstat",
-                                      "textfile"})
+                                      "textfile", "timex", "mdadm"})
 
     def test_node_time_seconds_is_computed_at_scrape_time(self):
         before = time.time()
