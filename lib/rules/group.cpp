@@ -355,9 +355,9 @@ void Group::eval(std::int64_t t_ms, const EvalContext& ctx,
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     Rule& rule = rules_[i];
     const auto start = std::chrono::steady_clock::now();
-    rule.last_eval_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    // The evaluation's own time, from the manager's clock (Prometheus takes time.Now() at the
+    // rule's start, which differs from it only by scheduling delay): no wall clock in lib/rules.
+    rule.last_eval_ms = t_ms;
     ++counters.evaluations;
     auto res = rule.eval(t_ms, ctx, limit_);
     rule.last_duration_seconds =

@@ -84,7 +84,7 @@ class Rule {
 
   RuleHealth health = RuleHealth::unknown;
   std::string last_error;
-  std::int64_t last_eval_ms = 0;  // wall-clock time the last evaluation started
+  std::int64_t last_eval_ms = 0;  // time of the last evaluation (its evaluation timestamp)
   double last_duration_seconds = 0;
   /// Alerts by the hash of their labels (alerting rules).
   std::unordered_map<std::uint64_t, Alert> active;
