@@ -11,8 +11,9 @@
 
 namespace sonde::test {
 
-/// tests/fixtures in the source tree.
-inline std::filesystem::path fixture_root() { return SONDE_FIXTURES_DIR; }
+/// tests/fixtures in the source tree (support/fixtures.cpp: the one object compiled with its
+/// absolute path, so the other test objects are the same in every clone and ccache shares them).
+std::filesystem::path fixture_root();
 
 /// A SampleSink that keeps every sample, for assertions by series text.
 class RecordingSink final : public core::SampleSink {

@@ -162,7 +162,7 @@ TEST_CASE("bad config fixtures give exactly their expected errors", "[config][fi
 
 TEST_CASE("the packaged config loads clean, as the defaults but listening on all interfaces",
           "[config][packaged]") {
-  const fs::path packaged = fs::path(SONDE_FIXTURES_DIR) / "../../config/sonde.yaml";
+  const fs::path packaged = sonde::test::fixture_root() / "../../config/sonde.yaml";
   const auto r = config::load_file(packaged);
   REQUIRE(error_lines(r) == std::vector<std::string>{});
   config::Config expected;
@@ -185,7 +185,7 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
 }
 
 TEST_CASE("every key the loader accepts is in the packaged config", "[config][packaged]") {
-  const fs::path packaged = fs::path(SONDE_FIXTURES_DIR) / "../../config/sonde.yaml";
+  const fs::path packaged = sonde::test::fixture_root() / "../../config/sonde.yaml";
   int options = 0;
   const std::vector<std::string> documented = key_paths(uncomment(read(packaged), options));
   const std::vector<std::string> accepted = config::accepted_keys();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rules/template/template.hpp"
+#include "support/test_support.hpp"
 
 using namespace sonde::rules::tmpl;
 namespace core = sonde::core;
@@ -14,7 +15,7 @@ namespace core = sonde::core;
 namespace {
 
 nlohmann::json load(const char* file = "template_cases.json") {
-  std::ifstream in(std::string(SONDE_FIXTURES_DIR) + "/rules/" + file);
+  std::ifstream in((sonde::test::fixture_root() / "rules" / file).string());
   REQUIRE(in.good());
   return nlohmann::json::parse(in);
 }
