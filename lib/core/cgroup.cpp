@@ -1,6 +1,9 @@
 #include "core/cgroup.hpp"
 
 #include <cctype>
+#include <string>
+
+#include "core/read_file.hpp"
 
 namespace sonde::core {
 namespace {
@@ -69,6 +72,19 @@ ContainerRef parse_cgroup(std::string_view text) {
     if (!out.container_id.empty() && !out.pod_uid.empty()) break;
   }
   return out;
+}
+
+ProcessRef read_process_ref(const std::filesystem::path& proc, unsigned pid) {
+  const std::filesystem::path dir = proc / std::to_string(pid);
+  ProcessRef ref;
+  if (auto comm = read_text(dir / "comm", 4096)) {
+    ref.comm = std::move(*comm);
+    while (!ref.comm.empty() && (ref.comm.back() == '\n' || ref.comm.back() == '\r')) {
+      ref.comm.pop_back();
+    }
+  }
+  if (auto cgroup = read_text(dir / "cgroup", 64 * 1024)) ref.container = parse_cgroup(*cgroup);
+  return ref;
 }
 
 }  // namespace sonde::core

@@ -24,52 +24,12 @@
 #include "core/metrics.hpp"
 #include "core/rate_limit.hpp"
 #include "core/result.hpp"
+#include "gpu/device_reader.hpp"
+#include "gpu/fields.hpp"
 #include "gpu/nvml_loader.hpp"
 #include "gpu/options.hpp"
 
 namespace sonde::gpu {
-
-/// Per-GPU fields in dcgm-exporter's names (see kFields in gpu_collector.cpp).
-enum class Field : std::uint8_t {
-  sm_clock,
-  mem_clock,
-  memory_temp,
-  gpu_temp,
-  power_usage,
-  total_energy,
-  pcie_replay,
-  gpu_util,
-  mem_copy_util,
-  enc_util,
-  dec_util,
-  xid_errors,
-  fb_free,
-  fb_used,
-  fb_reserved,
-  uncorrectable_remapped_rows,
-  correctable_remapped_rows,
-  row_remap_failure,
-  clocks_event_reasons,
-  ecc_sbe_vol_total,
-  ecc_dbe_vol_total,
-  power_mgmt_limit,
-  fan_speed,
-  pcie_tx_bytes,
-  pcie_rx_bytes,
-  count_
-};
-inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count_);
-
-/// Name, type and help of a field's family.
-struct FieldInfo {
-  std::string_view name;
-  core::MetricType type;
-  std::string_view help;
-};
-const FieldInfo& field_info(Field f);
-
-/// What one GPU answered in one sample (filled on a pool worker).
-struct Reading;
 
 class GpuCollector {
  public:
@@ -141,9 +101,5 @@ class GpuCollector {
 
 /// What an unavailable GPU collector publishes: sonde_gpu_available 0.
 void render_unavailable(core::SnapshotBuilder& out);
-
-/// "<slices>g.<GiB>gb", the GPU instance profile name nvidia-smi and DCGM show (1g.5gb,
-/// 3g.20gb, 7g.40gb): GiB is the instance's memory rounded up to whole GiB.
-std::string mig_profile_name(unsigned slices, unsigned long long memory_mib);
 
 }  // namespace sonde::gpu

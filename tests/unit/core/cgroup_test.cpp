@@ -1,6 +1,10 @@
 #include "core/cgroup.hpp"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -80,4 +84,29 @@ TEST_CASE("cgroup parsing: the shapes kubelet, docker, containerd and cri-o make
       CHECK(r.pod_uid.empty());
     }
   }
+}
+
+TEST_CASE("read_process_ref reads a process's command name and container", "[core][cgroup]") {
+  namespace fs = std::filesystem;
+  const fs::path proc =
+      fs::temp_directory_path() / ("sonde-cgroup-test-" + std::to_string(::getpid()));
+  fs::remove_all(proc);
+  fs::create_directories(proc / "42");
+  const std::string id(64, 'b');
+  std::ofstream(proc / "42" / "comm") << "python3\n";
+  std::ofstream(proc / "42" / "cgroup") << "0::/system.slice/docker-" << id << ".scope\n";
+  fs::create_directories(proc / "43");
+  std::ofstream(proc / "43" / "comm") << "no-newline";
+
+  const auto a = sonde::core::read_process_ref(proc, 42);
+  CHECK(a.comm == "python3");
+  CHECK(a.container.container_id == id);
+  CHECK(a.container.pod_uid.empty());
+  const auto b = sonde::core::read_process_ref(proc, 43);  // no cgroup file
+  CHECK(b.comm == "no-newline");
+  CHECK(b.container.container_id.empty());
+  const auto gone = sonde::core::read_process_ref(proc, 44);  // exited
+  CHECK(gone.comm.empty());
+  CHECK(gone.container.container_id.empty());
+  fs::remove_all(proc);
 }
