@@ -70,8 +70,8 @@ inline constexpr std::size_t kFieldIgnored = 3;
 struct ListenerStats {
   explicit ListenerStats(std::string n) : name(std::move(n)) {}
   const std::string name;
-  std::array<std::atomic<std::uint64_t>, 3> lines{};   // by LineResult
-  std::atomic<std::uint64_t> datagrams{0};             // datagrams, or stream frames/reads
+  std::array<std::atomic<std::uint64_t>, 3> lines{};  // by LineResult
+  std::atomic<std::uint64_t> reads{0};  // datagrams received, or reads of a stream connection
   std::atomic<std::uint64_t> kernel_dropped{0};        // SO_RXQ_OVFL (udp)
   std::atomic<std::uint64_t> connections_rejected{0};  // beyond max_connections (unixstream)
   std::atomic<std::uint64_t> truncated_datagrams{0};   // over max_datagram_bytes (datagrams)

@@ -21,69 +21,11 @@
 #include "core/listen_address.hpp"
 #include "core/quote.hpp"
 #include "ingest/origin.hpp"
+#include "ingest/stream_framer.hpp"
+#include "ingest/unix_socket.hpp"
 
 namespace sonde::ingest {
 namespace {
-
-std::string errno_text(int err) { return std::strerror(err); }
-
-/// Owns a file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    reset(std::exchange(o.fd_, -1));
-    return *this;
-  }
-  ~Fd() { reset(); }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_ = -1;
-};
-
-core::Result<gid_t> lookup_group(const std::string& group) {
-  if (!group.empty() && group.find_first_not_of("0123456789") == std::string::npos &&
-      group.size() < 10) {
-    return static_cast<gid_t>(std::stoul(group));
-  }
-  std::vector<char> buf(16384);
-  struct group gr {};
-  struct group* out = nullptr;
-  const int rc = ::getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &out);
-  if (rc != 0 || !out) return core::error("unknown group \"" + group + "\"");
-  return out->gr_gid;
-}
-
-/// The default runtime dir is created 0700 when missing; one that exists must be a real
-/// directory owned by this user (/tmp/sonde-$UID could have been made by someone else).
-core::Status check_runtime_dir(const std::filesystem::path& dir) {
-  if (dir.empty()) return core::error("no socket path and no runtime directory to put it in");
-  struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT)
-      return core::error("cannot stat " + dir.string() + ": " + errno_text(errno));
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return core::error("cannot create directory " + dir.string() + ": " + errno_text(errno));
-    }
-    if (::lstat(dir.c_str(), &st) != 0) {
-      return core::error("cannot stat " + dir.string() + ": " + errno_text(errno));
-    }
-  }
-  if (!S_ISDIR(st.st_mode)) return core::error(dir.string() + " is not a directory");
-  if (st.st_uid != ::geteuid()) {
-    return core::error("runtime directory " + dir.string() + " belongs to uid " +
-                       std::to_string(st.st_uid) + ", not to this process; refusing to use it");
-  }
-  return core::ok();
-}
 
 /// Base of the three listeners: the thread, the wake-up eventfd, the aggregator worker.
 class ListenerBase : public Listener {
@@ -192,15 +134,11 @@ class DatagramListener final : public ListenerBase {
   core::Status bind() override { return udp_ ? bind_udp() : bind_unixgram(); }
 
   core::Status bind_unixgram() {
-    std::filesystem::path path = options_.unixgram.path;
-    if (path.empty()) {
-      if (auto st = check_runtime_dir(runtime_dir_); !st.ok()) return st;
-      path = runtime_dir_ / "dsd.sock";
-    }
-    auto fd = bind_unix(path, SOCK_DGRAM, options_.unixgram.mode, options_.unixgram.group);
-    if (!fd.ok()) return fd.error();
-    fd_.reset(*fd);
-    address_ = path.string();
+    auto bound = bind_listener_socket(options_.unixgram.path, runtime_dir_, "dsd.sock", SOCK_DGRAM,
+                                      options_.unixgram.mode, options_.unixgram.group);
+    if (!bound.ok()) return bound.error();
+    fd_ = std::move(bound->fd);
+    address_ = bound->path.string();
     unlink_path_ = address_;
     if (options_.origin_detection) {
       // Every datagram then carries its sender's pid, uid and gid (unix(7)).
@@ -325,7 +263,7 @@ class DatagramListener final : public ListenerBase {
         const std::size_t length = msgs[static_cast<std::size_t>(i)].msg_len;
         std::string_view payload(static_cast<const char*>(h.msg_iov->iov_base),
                                  std::min(length, size));
-        stats.datagrams.fetch_add(1, std::memory_order_relaxed);
+        stats.reads.fetch_add(1, std::memory_order_relaxed);
         if ((h.msg_flags & MSG_TRUNC) || length > size) truncated(length, payload);
         if (origins_) {
           const auto origin = origin_of(sender_pid(h), batch_ns);
@@ -395,22 +333,29 @@ class StreamListener final : public ListenerBase {
  private:
   struct Conn {
     Fd fd;
-    std::vector<char> buf;  // capacity fixed at accept
-    std::size_t used = 0;
-    bool skipping = false;                 // newline: inside an over-long line, until the next '\n'
+    std::unique_ptr<StreamFramer> framer;  // its buffer fixed at accept
     std::shared_ptr<const Origin> origin;  // the peer at connect time (SO_PEERCRED)
   };
 
-  core::Status bind() override {
-    std::filesystem::path path = options_.unixstream.path;
-    if (path.empty()) {
-      if (auto st = check_runtime_dir(runtime_dir_); !st.ok()) return st;
-      path = runtime_dir_ / "dsd-stream.sock";
+  /// What a connection's framer finds goes to the aggregator through this listener's worker.
+  struct ToAggregator final : StreamFramer::Sink {
+    ToAggregator(Aggregator& a, Worker& w, const Origin* o) : agg(a), worker(w), origin(o) {}
+    void payload(std::string_view bytes) override { agg.ingest(worker, bytes, origin); }
+    void reject(DropReason reason, std::string_view shown) override {
+      agg.count_rejected(worker, reason, shown);
     }
-    auto fd = bind_unix(path, SOCK_STREAM, options_.unixstream.mode, options_.unixstream.group);
-    if (!fd.ok()) return fd.error();
-    fd_.reset(*fd);
-    address_ = path.string();
+    Aggregator& agg;
+    Worker& worker;
+    const Origin* origin;
+  };
+
+  core::Status bind() override {
+    auto bound =
+        bind_listener_socket(options_.unixstream.path, runtime_dir_, "dsd-stream.sock", SOCK_STREAM,
+                             options_.unixstream.mode, options_.unixstream.group);
+    if (!bound.ok()) return bound.error();
+    fd_ = std::move(bound->fd);
+    address_ = bound->path.string();
     unlink_path_ = address_;
     return core::ok();
   }
@@ -418,15 +363,6 @@ class StreamListener final : public ListenerBase {
   void configure_stats(ListenerStats& s) override {
     s.reports_connections = true;
     s.reports_origin = options_.origin_detection;
-  }
-
-  bool length_prefixed() const {
-    return options_.unixstream.framing == ingest::StreamFraming::length_prefixed;
-  }
-
-  /// Buffer of one connection: a line (newline), or the 4-byte length and one frame.
-  std::size_t buffer_size() const {
-    return length_prefixed() ? options_.max_datagram_bytes + 4 : options_.max_line_bytes + 1;
   }
 
   void run() override {
@@ -476,154 +412,40 @@ class StreamListener final : public ListenerBase {
       c.origin = origin_of(cred.pid, steady_ns());
     }
     c.fd = std::move(fd);
-    c.buf.resize(buffer_size());
+    c.framer = std::make_unique<StreamFramer>(options_.unixstream.framing, options_.max_line_bytes,
+                                              options_.max_datagram_bytes);
     conns.push_back(std::move(c));
   }
 
   /// Reads what is available; false when the connection is finished.
   bool read_some(Conn& c) {
+    ToAggregator sink(agg_, *worker_, c.origin.get());
     // A few reads per wake-up, so that one busy client cannot starve the others.
     for (int reads = 0; reads < 16; ++reads) {
-      const ssize_t n = ::read(c.fd.get(), c.buf.data() + c.used, c.buf.size() - c.used);
+      const std::span<char> space = c.framer->space();
+      const ssize_t n = ::read(c.fd.get(), space.data(), space.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
       if (n <= 0) {
-        // EOF: a last line without its '\n' still counts.
-        // An over-long line being skipped was counted when it began; a frame cut short by the
-        // client closing is one malformed line.
-        if (!length_prefixed() && c.used > 0 && !c.skipping) {
-          agg_.ingest(*worker_, std::string_view(c.buf.data(), c.used), c.origin.get());
-        } else if (length_prefixed() && c.used > 0) {
-          agg_.count_rejected(*worker_, DropReason::malformed,
-                              std::string_view(c.buf.data(), c.used));
-        }
+        c.framer->finish(sink);  // EOF (or an error): what is left
         return false;
       }
-      worker_->stats().datagrams.fetch_add(1, std::memory_order_relaxed);
-      c.used += static_cast<std::size_t>(n);
-      if (length_prefixed()) {
-        if (!frames(c)) return false;
-      } else {
-        lines(c);
-      }
-    }
-    return true;
-  }
-
-  void lines(Conn& c) {
-    std::string_view data(c.buf.data(), c.used);
-    if (c.skipping) {
-      const auto nl = data.find('\n');
-      if (nl == std::string_view::npos) {
-        c.used = 0;
-        return;
-      }
-      c.skipping = false;
-      data.remove_prefix(nl + 1);
-    }
-    const auto last = data.rfind('\n');
-    if (last != std::string_view::npos) {
-      agg_.ingest(*worker_, data.substr(0, last), c.origin.get());
-      data.remove_prefix(last + 1);
-    }
-    if (data.size() >= c.buf.size() - 1 && last == std::string_view::npos) {
-      // A full buffer with no '\n': the line is longer than max_line_bytes.
-      agg_.count_rejected(*worker_, DropReason::line_too_long, data);
-      c.skipping = true;
-      data = {};
-    }
-    if (!data.empty()) std::memmove(c.buf.data(), data.data(), data.size());
-    c.used = data.size();
-  }
-
-  /// Hands over every whole frame; false when a length header is over max_datagram_bytes.
-  /// Then nothing after it can be trusted to be a frame (a corrupt header, or text sent to a
-  /// length-prefixed socket): it is counted as `frame_too_long` and the connection is closed,
-  /// so the sender learns (EPIPE, or EOF on read) instead of every later frame vanishing.
-  bool frames(Conn& c) {
-    std::size_t pos = 0;
-    while (c.used - pos >= 4) {
-      const auto* p = reinterpret_cast<const unsigned char*>(c.buf.data() + pos);
-      const std::uint32_t len = p[0] | (p[1] << 8) | (p[2] << 16) | (std::uint32_t{p[3]} << 24);
-      if (len > options_.max_datagram_bytes) {
-        // The header itself is in what is logged: text sent by mistake shows as text.
-        agg_.count_rejected(
-            *worker_, DropReason::frame_too_long,
-            std::string_view(c.buf.data() + pos, std::min<std::size_t>(c.used - pos, 64)));
+      worker_->stats().reads.fetch_add(1, std::memory_order_relaxed);
+      if (!c.framer->received(static_cast<std::size_t>(n), sink)) {
+        // A corrupt header, or text sent to a length-prefixed socket: closed, so the sender
+        // learns (EPIPE, or EOF on read) instead of every later frame vanishing.
         warn_limited("frame_too_long",
                      fmt::format("frame length {} over max_datagram_bytes ({}); closing the "
                                  "connection (is the client using length-prefixed framing?)",
-                                 len, options_.max_datagram_bytes));
+                                 c.framer->rejected_length(), options_.max_datagram_bytes));
         return false;
       }
-      if (c.used - pos - 4 < len) break;
-      agg_.ingest(*worker_, std::string_view(c.buf.data() + pos + 4, len), c.origin.get());
-      pos += 4 + len;
     }
-    std::memmove(c.buf.data(), c.buf.data() + pos, c.used - pos);
-    c.used -= pos;
     return true;
   }
 };
 
 }  // namespace
-
-core::Result<int> bind_unix(const std::filesystem::path& path, int type, std::uint32_t mode,
-                            const std::string& group) {
-  const std::string p = path.string();
-  sockaddr_un addr{};
-  if (p.empty() || p.size() >= sizeof addr.sun_path) {
-    return core::error("socket path \"" + p + "\" is empty or longer than " +
-                       std::to_string(sizeof addr.sun_path - 1) + " bytes");
-  }
-  const auto dir = path.parent_path();
-  struct stat st {};
-  if (!dir.empty() && ::stat(dir.c_str(), &st) != 0) {
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return core::error("cannot create directory " + dir.string() + ": " + errno_text(errno));
-    }
-  }
-  if (::lstat(p.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) {
-      return core::error(p + " exists and is not a socket; not removing it");
-    }
-    // A socket file: in use if something still answers on it, else left by a previous run.
-    Fd probe(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
-    if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-      return core::error(p + " is in use by another process");
-    }
-    if (::unlink(p.c_str()) != 0) {
-      return core::error("cannot remove stale socket " + p + ": " + errno_text(errno));
-    }
-  }
-  gid_t gid = static_cast<gid_t>(-1);
-  if (!group.empty()) {
-    auto g = lookup_group(group);
-    if (!g.ok()) return g.error();
-    gid = *g;
-  }
-  Fd fd(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) return core::error("socket: " + errno_text(errno));
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    return core::error("cannot bind " + p + ": " + errno_text(errno));
-  }
-  if (::chmod(p.c_str(), static_cast<mode_t>(mode)) != 0 ||
-      (gid != static_cast<gid_t>(-1) && ::chown(p.c_str(), static_cast<uid_t>(-1), gid) != 0)) {
-    const int err = errno;
-    ::unlink(p.c_str());
-    return core::error("cannot set mode/group of " + p + ": " + errno_text(err));
-  }
-  if (type == SOCK_STREAM && ::listen(fd.get(), 128) != 0) {
-    const int err = errno;
-    ::unlink(p.c_str());
-    return core::error("cannot listen on " + p + ": " + errno_text(err));
-  }
-  return fd.release();
-}
 
 std::unique_ptr<Listener> make_unixgram_listener(Aggregator& agg,
                                                  const ingest::IngestOptions& options,

@@ -16,13 +16,6 @@
 
 namespace sonde::ingest {
 
-/// Creates a Unix socket (SOCK_DGRAM or SOCK_STREAM, listening) bound at `path`. The parent
-/// directory is created (0700) when missing. A socket file left by a process that is gone is
-/// replaced; a live one, or any other kind of file, is an error (never deleted). The socket file
-/// gets `mode` and, when given, `group` (a name or a number). Returns the descriptor.
-core::Result<int> bind_unix(const std::filesystem::path& path, int type, std::uint32_t mode,
-                            const std::string& group);
-
 class Listener {
  public:
   virtual ~Listener() = default;

@@ -24,27 +24,7 @@ std::map<std::string, core::MetricType> types(Aggregator& a) {
   return out;
 }
 
-struct Fixture {
-  explicit Fixture(ingest::IngestOptions o = {}, std::shared_ptr<const Mapper> m = nullptr)
-      : agg(std::move(o), std::move(m), clock), w(agg.worker("test")) {}
-  void send(std::string_view payload) { agg.ingest(w, payload); }
-  double value(const std::string& series) {
-    auto s = scrape(agg);
-    auto it = s.find(series);
-    if (it == s.end()) FAIL("no series " << series);
-    return it->second;
-  }
-  bool has(const std::string& series) { return scrape(agg).count(series) != 0; }
-  double lines(const std::string& result) {
-    return value("sonde_ingest_lines_total{listener=\"test\",result=\"" + result + "\"}");
-  }
-  double dropped(const std::string& reason) {
-    return value("sonde_ingest_dropped_total{reason=\"" + reason + "\"}");
-  }
-  core::FakeClock clock;
-  Aggregator agg;
-  Worker& w;
-};
+using unit::Fixture;
 
 }  // namespace
 
@@ -234,20 +214,6 @@ TEST_CASE("series expire after their TTL and come back as new ones", "[ingest][a
   CHECK(f.agg.series_count() == 1);
   f.send("a:1|c");  // the worker's cached alias is stale: a new series starts from 0
   CHECK(f.value("a_total") == 1);
-}
-
-TEST_CASE("events and service checks", "[ingest][aggregator]") {
-  Fixture f;
-  f.clock.set(std::chrono::system_clock::time_point(1700000000s));
-  f.send("_e{6,4}:deploy|done|t:success|#env:prod\n_e{6,4}:deploy|done|t:success|#env:prod");
-  CHECK(f.value("sonde_app_events_total{alert_type=\"success\",env=\"prod\",priority=\"normal\","
-                "title=\"deploy\"}") == 2);
-  f.send("_sc|db|2|#env:prod\n_sc|web|0|d:1600000000");
-  CHECK(f.value("sonde_app_service_check_status{check=\"db\",env=\"prod\"}") == 2);
-  CHECK(f.value("sonde_app_service_check_timestamp_seconds{check=\"db\",env=\"prod\"}") ==
-        1700000000);
-  CHECK(f.value("sonde_app_service_check_timestamp_seconds{check=\"web\"}") == 1600000000);
-  CHECK(f.lines("accepted") == 4);
 }
 
 TEST_CASE("a malformed line does not affect the rest of its datagram", "[ingest][aggregator]") {

@@ -16,20 +16,15 @@
 #include <fstream>
 #include <thread>
 
+#include "support/temp_dir.hpp"
+
 using namespace sonde;
 using namespace sonde::ingest;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/sonde-ut-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using sonde::test::TempDir;
 
 /// The value of one series of the aggregator's own families, -1 when absent.
 double sample(Aggregator& agg, const std::string& series) {
@@ -56,41 +51,6 @@ bool wait_accepted(Aggregator& agg, const std::string& listener, double n) {
 }
 
 }  // namespace
-
-TEST_CASE("bind_unix: a live socket is in use, a stale one replaced, a file kept",
-          "[ingest][listeners]") {
-  TempDir dir;
-  const fs::path path = dir.path / "sub" / "s.sock";
-  auto a = bind_unix(path, SOCK_DGRAM, 0640, "");
-  REQUIRE(a.ok());
-  struct stat st {};
-  REQUIRE(::stat(path.c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == 0640);
-  REQUIRE(::stat(path.parent_path().c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == 0700);
-
-  auto b = bind_unix(path, SOCK_DGRAM, 0640, "");
-  REQUIRE(!b.ok());
-  CHECK(b.message() == path.string() + " is in use by another process");
-
-  ::close(*a);  // the file stays: stale
-  auto c = bind_unix(path, SOCK_DGRAM, 0660, "0");
-  REQUIRE(c.ok());
-  ::close(*c);
-
-  const fs::path file = dir.path / "plain";
-  std::ofstream(file) << "keep";
-  auto d = bind_unix(file, SOCK_DGRAM, 0660, "");
-  REQUIRE(!d.ok());
-  CHECK(d.message() == file.string() + " exists and is not a socket; not removing it");
-  CHECK(fs::file_size(file) == 4);
-
-  auto e = bind_unix(dir.path / "g.sock", SOCK_DGRAM, 0660, "no-such-group-here");
-  REQUIRE(!e.ok());
-  CHECK(e.message() == "unknown group \"no-such-group-here\"");
-  auto f = bind_unix(dir.path / std::string(120, 'x'), SOCK_DGRAM, 0660, "");
-  CHECK(!f.ok());
-}
 
 TEST_CASE("unixgram listener receives, truncates oversized datagrams, stops promptly",
           "[ingest][listeners]") {
