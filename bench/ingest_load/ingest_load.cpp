@@ -68,6 +68,10 @@ std::vector<std::string> make_datagrams(int series, int per_datagram) {
 std::uint64_t send_for(const std::string& path, const std::vector<std::string>& datagrams,
                        const std::atomic<bool>& stop) {
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  // A send blocked on a full queue gives up after 100 ms and looks at `stop` again: the bare
+  // receiver may have stopped reading first, and a send that waited for it would never return.
+  timeval tv{0, 100'000};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
