@@ -151,7 +151,7 @@ def main():
                   f"{statistics.median(times) * 1e3:>8.2f}ms {p99 * 1e3:>8.2f}ms "
                   f"{times[-1] * 1e3:>8.2f}ms {before / 2**20:>8.1f}MiB {end_rss / 2**20:>6.1f}MiB",
                   flush=True)
-            time.sleep(2)
+            time.sleep(5)
         load = open("/proc/loadavg").read().split()[:3]
         print(f"# load at the end {' '.join(load)}")
         sonde.stop()

@@ -184,7 +184,17 @@ def stall(port, sources, n, ca, user, password, path):
     held = []
     for i in range(n):
         source = sources[i % len(sources)]
-        sock = tls_connect(port, source, ca, rcvbuf=4096)
+        end = time.monotonic() + 30
+        while True:
+            # Refused while the address's slots are still held by connections an earlier abuse
+            # left (sonde notices a closed one once a pending password check of it is done).
+            try:
+                sock = tls_connect(port, source, ca, rcvbuf=4096)
+                break
+            except OSError:
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.2)
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic {token}\r\n"
                      f"\r\n".encode())
         held.append(sock)
