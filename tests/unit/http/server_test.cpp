@@ -684,11 +684,12 @@ TEST_CASE("a connection must complete its first request within read_timeout of i
   Client c(s.address());
   c.send("GET / HTTP/1.1\r\n");  // begun, never finished
   CHECK(c.closed_by_server());
-  CHECK(s.server.rejected("read_timeout") == 1);
+  // Beast closes the socket on the timeout before the handler that counts it runs.
+  CHECK(eventually([&] { return s.server.rejected("read_timeout") == 1; }));
   CHECK(eventually([&] { return s.server.pending_connections() == 0; }));
 }
 
-TEST_CASE("a scrape refused for response memory is counted; shared bodies are held while sent",
+TEST_CASE("a scrape refused for response memory is counted and shared bodies are held while sent",
           "[http][server]") {
   core::Board board;
   board.declare("big", core::ComponentKind::collector);
@@ -767,7 +768,7 @@ TEST_CASE("web_change: only another listen address needs a new listener", "[http
   CHECK(web_change(a, b) == WebChange::new_listener);
 }
 
-TEST_CASE("reconfigure applies limits to the running listener; connections stay",
+TEST_CASE("reconfigure applies limits to the running listener and connections stay",
           "[http][server]") {
   auto o = options();
   o.max_connections = 1;
