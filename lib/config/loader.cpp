@@ -27,10 +27,12 @@ namespace {
 using namespace std::chrono_literals;
 
 void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOptions& out) {
-  if (!r.only_keys(n, p,
-                   {"listen_address", "max_connections", "max_header_bytes", "read_timeout",
-                    "idle_timeout", "write_timeout", "config_file", "tls_handshake_timeout",
-                    "auth_max_pending", "probes_without_auth", "external_url"})) {
+  if (!r.only_keys(
+          n, p,
+          {"listen_address", "max_connections", "max_header_bytes", "read_timeout", "idle_timeout",
+           "write_timeout", "config_file", "tls_handshake_timeout", "auth_max_pending",
+           "probes_without_auth", "external_url", "max_pending_connections",
+           "max_connections_per_client", "max_response_bytes_in_flight"})) {
     return;
   }
   if (auto a = r.string(n, p, "listen_address", "HOST:PORT")) {
@@ -42,6 +44,10 @@ void read_web(Reader& r, const YAML::Node& n, const std::string& p, http::WebOpt
     }
   }
   r.integer(n, p, "max_connections", out.max_connections, 1, 100'000);
+  r.integer(n, p, "max_pending_connections", out.max_pending_connections, 1, 100'000);
+  r.integer(n, p, "max_connections_per_client", out.max_connections_per_client, 1, 100'000);
+  r.integer(n, p, "max_response_bytes_in_flight", out.max_response_bytes_in_flight, 1 << 16,
+            std::int64_t{1} << 40);
   r.integer(n, p, "max_header_bytes", out.max_header_bytes, 1024, 1 << 20);
   r.duration(n, p, "read_timeout", out.read_timeout, 100ms);
   r.duration(n, p, "idle_timeout", out.idle_timeout, 1s);

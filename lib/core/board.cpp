@@ -30,8 +30,14 @@ std::string_view state_name(ComponentState s) {
   return "pending";
 }
 
+std::uint64_t Board::generation() const {
+  std::lock_guard lock(mu_);
+  return generation_;
+}
+
 void Board::declare(std::string name, ComponentKind kind, bool counts_for_ready) {
   std::unique_lock lock(mu_);
+  ++generation_;
   if (auto it = entries_.find(name); it != entries_.end() && it->second.status.kind == kind) {
     // Declared again by a reload: its last snapshot and attempts stay until the next attempt
     // replaces them, so a reload neither drops series for a moment nor turns /ready to 503.
@@ -47,6 +53,7 @@ void Board::declare(std::string name, ComponentKind kind, bool counts_for_ready)
 
 void Board::remove(std::string_view name) {
   std::unique_lock lock(mu_);
+  ++generation_;
   if (auto it = entries_.find(name); it != entries_.end()) entries_.erase(it);
   check_ready_and_notify(lock);
 }
@@ -54,6 +61,7 @@ void Board::remove(std::string_view name) {
 void Board::publish(std::string_view name, SnapshotPtr snapshot, double duration_seconds,
                     const Status& status) {
   std::unique_lock lock(mu_);
+  ++generation_;
   auto it = entries_.find(name);
   if (it == entries_.end()) return;  // removed by a reload while the attempt ran
   Entry& e = it->second;
@@ -74,6 +82,7 @@ void Board::publish(std::string_view name, SnapshotPtr snapshot, double duration
 
 void Board::set_state(std::string_view name, ComponentState state, std::string error) {
   std::unique_lock lock(mu_);
+  ++generation_;
   auto it = entries_.find(name);
   if (it == entries_.end()) return;
   it->second.status.state = state;
@@ -83,6 +92,7 @@ void Board::set_state(std::string_view name, ComponentState state, std::string e
 
 void Board::add_live(std::string name, std::function<void(SnapshotBuilder&)> fn) {
   std::lock_guard lock(mu_);
+  ++generation_;
   live_.insert_or_assign(
       std::move(name),
       std::make_shared<const std::function<void(SnapshotBuilder&)>>(std::move(fn)));
@@ -90,6 +100,7 @@ void Board::add_live(std::string name, std::function<void(SnapshotBuilder&)> fn)
 
 void Board::remove_live(std::string_view name) {
   std::lock_guard lock(mu_);
+  ++generation_;
   if (auto it = live_.find(name); it != live_.end()) live_.erase(it);
 }
 

@@ -92,6 +92,11 @@ class Board {
 
   std::vector<ComponentStatus> components() const;
 
+  /// Changes whenever what gather() returns may change other than by the live sources' own
+  /// values: a publish, a state change, a component or live source added or removed. Readers
+  /// that share a rendering of the board (concurrent /metrics scrapes) key it on this.
+  std::uint64_t generation() const;
+
  private:
   struct Entry {
     ComponentStatus status;
@@ -108,6 +113,7 @@ class Board {
   std::vector<std::function<void()>> ready_callbacks_;
   bool was_ready_ = false;
   int holds_ = 0;
+  std::uint64_t generation_ = 0;  // under mu_
 };
 
 }  // namespace sonde::core

@@ -8,11 +8,11 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "core/exposition.hpp"
 #include "http/gzip.hpp"
-#include "http/negotiate.hpp"
 
 namespace sonde::http {
 
@@ -154,27 +154,58 @@ Response Router::route(const Request& req, std::string_view& handler) const {
   return text(404, "404 page not found\n");
 }
 
+std::string Router::render(Format format) const {
+  std::string out;
+  const std::vector<core::SnapshotPtr> snapshots = board_.gather();
+  if (format == Format::text_0_0_4) {
+    core::write_text(snapshots, out);
+  } else {
+    core::write_openmetrics(snapshots, out);
+  }
+  return out;
+}
+
 Response Router::metrics(const Request& req) const {
   Response r;
   const Format format = negotiate_format(req.accept);
   r.content_type = std::string(content_type(format));
-  const std::vector<core::SnapshotPtr> snapshots = board_.gather();
-  if (format == Format::text_0_0_4) {
-    core::write_text(snapshots, r.body);
-  } else {
-    core::write_openmetrics(snapshots, r.body);
-  }
   // Caches must key on both: the same URL has four representations.
   r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
-  if (accepts_gzip(req.accept_encoding)) {
-    auto compressed = gzip_compress(r.body);
-    if (compressed) {
-      r.body = std::move(*compressed);
-      r.headers.emplace_back("Content-Encoding", "gzip");
-    } else {
+  const bool gzip = accepts_gzip(req.accept_encoding);
+  auto compressed = [&] {
+    auto z = gzip_compress(render(format));
+    if (!z) throw std::runtime_error(z.message());
+    return std::move(*z);
+  };
+  if (req.memory == nullptr) {
+    try {
+      if (gzip) {
+        r.body = compressed();
+        r.headers.emplace_back("Content-Encoding", "gzip");
+        return r;
+      }
+    } catch (const std::runtime_error& e) {
       // Identity is always acceptable unless the client says otherwise; nobody does.
-      spdlog::warn("http: {}; answering uncompressed", compressed.message());
+      spdlog::warn("http: {}; answering uncompressed", e.what());
     }
+    r.body = render(format);
+    return r;
+  }
+  // Read before gathering: a body must never be filed under a later generation than its data.
+  ResponseMemory::Key key{board_.generation(), static_cast<int>(format), gzip};
+  if (gzip) {
+    try {
+      r.shared_body = req.memory->get(key, compressed);
+      if (r.shared_body) r.headers.emplace_back("Content-Encoding", "gzip");
+    } catch (const std::runtime_error& e) {
+      spdlog::warn("http: {}; answering uncompressed", e.what());
+      key.gzip = false;
+    }
+  }
+  if (!key.gzip) r.shared_body = req.memory->get(key, [&] { return render(format); });
+  if (!r.shared_body) {
+    r = text(503, "response memory limit reached (web.max_response_bytes_in_flight)\n");
+    r.over_memory_limit = true;
   }
   return r;
 }

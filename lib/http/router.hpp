@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "core/board.hpp"
+#include "http/negotiate.hpp"
+#include "http/response_memory.hpp"
 
 namespace prometheus {
 class Registry;
@@ -25,6 +27,8 @@ struct Request {
   std::string_view target;  // "/metrics?x=y"
   std::string_view accept;
   std::string_view accept_encoding;
+  /// The server's shared /metrics bodies; null: each scrape renders its own (tests).
+  ResponseMemory* memory = nullptr;
 };
 
 struct Response {
@@ -32,6 +36,10 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, ...)
+  /// When set, the body sent instead of `body` (shared with concurrent scrapes).
+  SharedBody shared_body;
+  /// A 503 because web.max_response_bytes_in_flight are held (the server counts it).
+  bool over_memory_limit = false;
 };
 
 /// What the index page and /health show about the build.
@@ -56,6 +64,7 @@ class Router {
  private:
   Response route(const Request& req, std::string_view& handler) const;
   Response metrics(const Request& req) const;
+  std::string render(Format format) const;
   Response health() const;
   Response ready() const;
   Response index() const;

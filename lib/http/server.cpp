@@ -10,6 +10,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -35,6 +36,7 @@
 
 #include "core/listen_address.hpp"
 #include "core/rate_limit.hpp"
+#include "http/response_memory.hpp"
 
 namespace sonde::http {
 
@@ -93,11 +95,15 @@ enum class Reject {
   write_timeout,
   unauthorized,
   auth_overload,
-  tls_handshake
+  tls_handshake,
+  per_client_limit,
+  pending_limit,
+  response_memory
 };
 constexpr std::string_view kRejectNames[] = {
-    "max_connections", "header_too_large", "body_too_large", "bad_request",  "read_timeout",
-    "write_timeout",   "unauthorized",     "auth_overload",  "tls_handshake"};
+    "max_connections", "header_too_large", "body_too_large", "bad_request",
+    "read_timeout",    "write_timeout",    "unauthorized",   "auth_overload",
+    "tls_handshake",   "per_client_limit", "pending_limit",  "response_memory"};
 constexpr std::size_t kRejectCount = std::size(kRejectNames);
 
 std::string_view reject_name(Reject r) { return kRejectNames[static_cast<std::size_t>(r)]; }
@@ -193,10 +199,26 @@ class Rejections {
   core::RateLimitedLog log_;
 };
 
-/// The worker that runs bcrypt checks, off the I/O threads, with a bounded queue. One thread,
-/// as the toolkit runs one bcrypt at a time: a flood of checks takes at most one core. The
-/// thread is detached and owns the state, so a job that drops the last reference to the server
-/// never has to join its own thread.
+/// A client's address as a hash key (Boost 1.74 has no std::hash for it).
+struct AddressHash {
+  std::size_t operator()(const asio::ip::address& a) const noexcept {
+    if (a.is_v4()) return std::hash<std::uint32_t>()(a.to_v4().to_uint());
+    const auto bytes = a.to_v6().to_bytes();
+    return std::hash<std::string_view>()(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
+};
+template <class T>
+using AddressMap = std::unordered_map<asio::ip::address, T, AddressHash>;
+
+/// The worker that runs bcrypt checks, off the I/O threads, with a bounded queue that is fair
+/// between client addresses: the worker takes the oldest check of the client served longest
+/// ago, and when the queue is full a client with fewer checks queued takes the place of the
+/// newest check of the client with the most (that one is refused). So a flood of wrong
+/// passwords from one address neither delays a scraper's check by more than a few bcrypt runs
+/// nor gets it refused. One thread, as the toolkit runs one bcrypt at a time: a flood of checks
+/// takes at most one core. The thread is detached and owns the state, so a job that drops the
+/// last reference to the server never has to join its own thread.
 class VerifyPool {
  public:
   VerifyPool() : state_(std::make_shared<State>()) {}
@@ -209,38 +231,91 @@ class VerifyPool {
   VerifyPool(const VerifyPool&) = delete;
   VerifyPool& operator=(const VerifyPool&) = delete;
 
-  /// Queues `job` unless `limit` jobs are already queued or running.
-  bool try_submit(std::function<void()> job, std::uint32_t limit) {
-    std::lock_guard lock(state_->mu);
-    if (state_->stopping || state_->jobs.size() + state_->running >= limit) return false;
-    state_->jobs.push_back(std::move(job));
-    if (!state_->started) {
-      state_->started = true;
-      std::thread([s = state_] { s->work(); }).detach();
+  /// Queues `run` for `client` unless `limit` checks are queued or running and no other
+  /// client has more queued than this one plus one; the check it displaces gets `refuse`
+  /// called (on this thread, off the lock). False: refused.
+  bool try_submit(const asio::ip::address& client, std::function<void()> run,
+                  std::function<void()> refuse, std::uint32_t limit) {
+    std::function<void()> displaced;
+    {
+      std::lock_guard lock(state_->mu);
+      if (state_->stopping) return false;
+      if (state_->jobs.size() + state_->running >= limit) {
+        // The client with the most checks queued (the newest of them is displaced).
+        AddressMap<std::size_t> queued;
+        for (const auto& j : state_->jobs) ++queued[j.client];
+        auto heaviest = state_->jobs.end();
+        std::size_t most = 0;
+        for (auto it = state_->jobs.begin(); it != state_->jobs.end(); ++it) {
+          if (queued[it->client] >= most) {  // >=: the newest job of the heaviest client
+            most = queued[it->client];
+            heaviest = it;
+          }
+        }
+        if (heaviest == state_->jobs.end() || most <= queued[client] + 1) return false;
+        displaced = std::move(heaviest->refuse);
+        state_->jobs.erase(heaviest);
+      }
+      state_->jobs.push_back({client, std::move(run), std::move(refuse)});
+      if (!state_->started) {
+        state_->started = true;
+        std::thread([s = state_] { s->work(); }).detach();
+      }
+      state_->cv.notify_one();
     }
-    state_->cv.notify_one();
+    if (displaced) displaced();
     return true;
   }
 
  private:
+  struct Job {
+    asio::ip::address client;
+    std::function<void()> run;
+    std::function<void()> refuse;
+  };
   struct State {
     std::mutex mu;
     std::condition_variable cv;
-    std::deque<std::function<void()>> jobs;
+    std::deque<Job> jobs;
     std::size_t running = 0;
     bool started = false;
     bool stopping = false;
+    std::uint64_t served = 0;  // checks started
+    // When each client's last check started (bounded: forgotten once it has nothing queued).
+    AddressMap<std::uint64_t> last_served;
+
+    /// The oldest job of the client whose last check started longest ago.
+    std::deque<Job>::iterator next() {
+      auto best = jobs.begin();
+      std::uint64_t best_seen = UINT64_MAX;
+      for (auto it = jobs.begin(); it != jobs.end(); ++it) {
+        const auto seen = last_served.find(it->client);
+        const std::uint64_t at = seen == last_served.end() ? 0 : seen->second;
+        if (at < best_seen) {
+          best_seen = at;
+          best = it;
+          if (at == 0) break;
+        }
+      }
+      return best;
+    }
     void work() {
       std::unique_lock lock(mu);
       while (true) {
         cv.wait(lock, [this] { return stopping || !jobs.empty(); });
         if (stopping) return;
-        auto job = std::move(jobs.front());
-        jobs.pop_front();
+        auto it = next();
+        Job job = std::move(*it);
+        jobs.erase(it);
+        last_served[job.client] = ++served;
+        std::erase_if(last_served, [this](const auto& entry) {
+          return std::none_of(jobs.begin(), jobs.end(),
+                              [&](const Job& j) { return j.client == entry.first; });
+        });
         ++running;
         lock.unlock();
-        job();
-        job = nullptr;  // what it captured is released off the lock
+        job.run();
+        job = {};  // what it captured is released off the lock
         lock.lock();
         --running;
       }
@@ -280,6 +355,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
         security_(std::make_shared<const SecurityState>()),
         handler_(std::move(handler)),
         rejections_(registry),
+        memory_(options_->max_response_bytes_in_flight),
         acceptor_(asio::make_strand(io)),
         retry_(acceptor_.get_executor()) {}
 
@@ -299,6 +375,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
                          ") need a new listener");
     }
     options_ = std::make_shared<const http::WebOptions>(next);
+    memory_.set_limit(next.max_response_bytes_in_flight);
     return core::ok();
   }
   std::shared_ptr<const SecurityState> security() const {
@@ -328,18 +405,60 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::uint64_t rejected() const { return rejected_.load(); }
   Rejections& rejections() { return rejections_; }
   VerifyPool& verify_pool() { return verify_; }
+  ResponseMemory& memory() { return memory_; }
   std::size_t connections() const {
     std::lock_guard lock(mu_);
     return sessions_.size();
   }
 
+  /// Takes a pending slot for a new connection from `client`, or says which limit refuses it
+  /// (nullopt: admitted). The caller then add()s its session.
+  std::optional<Reject> admit(const asio::ip::address& client, const http::WebOptions& o) {
+    std::lock_guard lock(mu_);
+    auto& from_client = per_client_[client];
+    std::optional<Reject> refused;
+    if (from_client >= o.max_connections_per_client) {
+      refused = Reject::per_client_limit;
+    } else if (established_ >= o.max_connections) {
+      refused = Reject::max_connections;  // it could not be served once through its request
+    } else if (pending_ >= o.max_pending_connections) {
+      refused = Reject::pending_limit;
+    }
+    if (refused) {
+      if (from_client == 0) per_client_.erase(client);
+      return refused;
+    }
+    ++from_client;
+    ++pending_;
+    return std::nullopt;
+  }
+  /// A pending connection has read its first request: it takes an established slot, unless
+  /// max_connections are taken (false: it is answered 503 and closed).
+  bool promote() {
+    const auto o = options();
+    std::lock_guard lock(mu_);
+    if (established_ >= o->max_connections) return false;
+    --pending_;
+    ++established_;
+    return true;
+  }
   void add(const std::shared_ptr<SessionBase>& s) {
     std::lock_guard lock(mu_);
     sessions_.emplace(s.get(), s);
   }
-  void remove(const SessionBase* s) {
+  /// A session has ended: its slots are free.
+  void remove(const SessionBase* s, const asio::ip::address& client, bool established) {
     std::lock_guard lock(mu_);
     sessions_.erase(s);
+    --(established ? established_ : pending_);
+    if (auto it = per_client_.find(client); it != per_client_.end() && --it->second == 0) {
+      per_client_.erase(it);
+    }
+  }
+  /// Connections admitted and not yet through their first request.
+  std::size_t pending() const {
+    std::lock_guard lock(mu_);
+    return pending_;
   }
 
  private:
@@ -356,14 +475,18 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const Server::Handler handler_;
   Rejections rejections_;
   VerifyPool verify_;
+  ResponseMemory memory_;
   tcp::acceptor acceptor_;  // on its own strand: accept handlers and close_all() never overlap
   asio::steady_timer retry_;
   std::string local_;
   std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> rejected_{0};
-  mutable std::mutex mu_;  // options_, security_, sessions_
+  mutable std::mutex mu_;  // options_, security_, sessions_ and the counts below
   std::unordered_map<const SessionBase*, std::weak_ptr<SessionBase>> sessions_;
+  std::size_t pending_ = 0;               // admitted, first request not read yet
+  std::size_t established_ = 0;           // through their first request
+  AddressMap<std::uint32_t> per_client_;  // open connections
 };
 
 /// One connection: (with TLS, a handshake first) reads a request, checks its credentials when
@@ -374,12 +497,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<Listener> listener,
+  /// `client` has been admitted (Listener::admit): the session holds a pending slot.
+  Session(tcp::socket&& socket, asio::ip::address client, std::shared_ptr<Listener> listener,
           std::shared_ptr<const SecurityState> security)
       : peer_(peer_of(socket)),
+        client_(std::move(client)),
         stream_(make_stream(std::move(socket), *security)),
-        listener_(std::move(listener)) {}
-  ~Session() override { listener_->remove(this); }
+        listener_(std::move(listener)),
+        accepted_(std::chrono::steady_clock::now()) {}
+  ~Session() override { listener_->remove(this, client_, established_); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -414,7 +540,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   auto& lowest() { return beast::get_lowest_layer(stream_); }
 
   void handshake() {
-    lowest().expires_after(listener_->options()->tls_handshake_timeout);
+    const auto o = listener_->options();
+    // Within the first request's deadline too: a pending connection lives read_timeout at most.
+    lowest().expires_at(
+        std::min(accepted_ + o->tls_handshake_timeout, accepted_ + o->read_timeout));
     stream_.async_handshake(
         asio::ssl::stream_base::server,
         beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
@@ -446,7 +575,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (served_ > 0) {
       lowest().expires_after(o->idle_timeout);
     } else {
-      deadline_ = now + o->read_timeout;
+      // Counted from accept: a TLS handshake's time is part of it.
+      deadline_ = accepted_ + o->read_timeout;
       lowest().expires_at(deadline_);
     }
     stream_.async_read_some(
@@ -507,6 +637,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return reply_and_close(bhttp::status::bad_request, "bad request\n");
     }
     if (ec) return fail(ec, "read");
+    if (!established_) {
+      if (!listener_->promote()) {
+        reject(Reject::max_connections, "max_connections established (web.max_connections)");
+        return reply_and_close(bhttp::status::service_unavailable, "too many connections\n");
+      }
+      established_ = true;
+    }
     authorize();
   }
 
@@ -534,11 +671,21 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         ok ? self->respond() : self->unauthorized("wrong user name or password");
       });
     };
-    if (!listener_->verify_pool().try_submit(std::move(job), o->auth_max_pending)) {
-      reject(Reject::auth_overload, std::to_string(o->auth_max_pending) +
-                                        " password checks pending (web.auth_max_pending)");
-      return reply(bhttp::status::too_many_requests, "too many pending password checks\n", {});
+    // Displaced from the queue by another client's check: refused as if it had come too late.
+    auto refuse = [self = this->shared_from_this()] {
+      asio::post(self->stream_.get_executor(), [self] { self->auth_overload(); });
+    };
+    if (!listener_->verify_pool().try_submit(client_, std::move(job), std::move(refuse),
+                                             o->auth_max_pending)) {
+      auth_overload();
     }
+  }
+
+  void auth_overload() {
+    const auto o = listener_->options();
+    reject(Reject::auth_overload,
+           std::to_string(o->auth_max_pending) + " password checks pending (web.auth_max_pending)");
+    reply(bhttp::status::too_many_requests, "too many pending password checks\n", {});
   }
 
   void unauthorized(std::string_view why) {
@@ -550,8 +697,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void reply(bhttp::status status, std::string body,
              std::vector<std::pair<std::string, std::string>> headers) {
     const auto& req = parser_->get();
-    Response out{static_cast<int>(status), "text/plain; charset=utf-8", std::move(body),
-                 std::move(headers)};
+    Response out;
+    out.status = static_cast<int>(status);
+    out.body = std::move(body);
+    out.headers = std::move(headers);
     send(req, std::move(out));
   }
 
@@ -559,7 +708,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const auto& req = parser_->get();
     const Request request{to_std(req.method_string()), to_std(req.target()),
                           to_std(req[bhttp::field::accept]),
-                          to_std(req[bhttp::field::accept_encoding])};
+                          to_std(req[bhttp::field::accept_encoding]), &listener_->memory()};
     Response out;
     try {
       out = listener_->handler()(request);
@@ -567,13 +716,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       listener_->rejections().warn_limited(
           "handler_error",
           fmt::format("http: handler for {} failed: {}", request.target, e.what()));
-      out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
+      out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}, {}, false};
     } catch (...) {
       listener_->rejections().warn_limited(
           "handler_error", fmt::format("http: handler for {} failed", request.target));
-      out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
+      out = Response{500, "text/plain; charset=utf-8", "internal server error\n", {}, {}, false};
     }
     if (out.status < 100 || out.status > 999) out.status = 500;  // Beast throws on these
+    if (out.over_memory_limit) {
+      reject(
+          Reject::response_memory,
+          fmt::format("{} bytes of responses held for clients (web.max_response_bytes_in_flight)",
+                      listener_->memory().bytes()));
+    }
     send(req, std::move(out));
   }
 
@@ -588,9 +743,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       for (const auto& [name, value] : security_->headers()) res_.set(name, value);
     }
     for (const auto& [name, value] : out.headers) res_.set(name, value);
+    body_ = out.shared_body ? std::move(out.shared_body)
+                            : std::make_shared<const std::string>(std::move(out.body));
     // HEAD: the GET's Content-Length and no body (RFC 9110 9.3.2).
-    res_.content_length(out.body.size());
-    if (req.method() != bhttp::verb::head) res_.body() = std::move(out.body);
+    res_.content_length(body_->size());
+    if (req.method() != bhttp::verb::head) {
+      res_.body() = {body_->data(), body_->size()};
+    } else {
+      body_.reset();
+    }
     const bool keep_alive = req.keep_alive() && !listener_->stopping();
     res_.keep_alive(keep_alive);
     served_++;
@@ -604,7 +765,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res_.result(status);
     res_.set(bhttp::field::server, "sonde");
     res_.set(bhttp::field::content_type, "text/plain; charset=utf-8");
-    res_.body() = std::move(body);
+    body_ = std::make_shared<const std::string>(std::move(body));
+    res_.body() = {body_->data(), body_->size()};
     res_.prepare_payload();
     res_.keep_alive(false);
     write(false);
@@ -618,6 +780,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
+    // Taken by the client (or given up): a shared body is not held for it any longer.
+    res_.body() = {};
+    body_.reset();
     if (ec == beast::error::timeout) {
       reject(Reject::write_timeout, "response not taken within web.write_timeout");
       return close();
@@ -657,11 +822,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   const std::string peer_;
+  const asio::ip::address client_;  // its per-client slot
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::string_body> res_;
+  bhttp::response<bhttp::span_body<const char>> res_;  // over body_
+  SharedBody body_;                                    // of the response being written
   std::shared_ptr<Listener> listener_;
+  const std::chrono::steady_clock::time_point accepted_;
+  bool established_ = false;  // through its first request: holds an established slot
   std::shared_ptr<const Security> security_;  // of the request being answered
   std::chrono::steady_clock::time_point deadline_{};
   std::chrono::milliseconds write_timeout_{};  // of the options the current request began under
@@ -762,11 +931,30 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (const std::uint32_t max = options()->max_connections; connections() >= max) {
+  const auto o = options();
+  beast::error_code peer_ec;
+  const auto client = socket.remote_endpoint(peer_ec).address();
+  const auto refused = peer_ec ? std::nullopt : admit(client, *o);
+  if (peer_ec) {
+    beast::error_code ignored;  // gone already
+    socket.close(ignored);
+  } else if (refused) {
     // Accept and close rather than leave it in the backlog: the client learns at once.
     rejected_++;
-    rejections_.count(Reject::max_connections, peer_of(socket),
-                      std::to_string(max) + " connections open (web.max_connections)");
+    std::string why;
+    switch (*refused) {
+      case Reject::per_client_limit:
+        why = std::to_string(o->max_connections_per_client) +
+              " connections open from this address (web.max_connections_per_client)";
+        break;
+      case Reject::pending_limit:
+        why = std::to_string(o->max_pending_connections) +
+              " connections not through their first request (web.max_pending_connections)";
+        break;
+      default:
+        why = std::to_string(o->max_connections) + " connections open (web.max_connections)";
+    }
+    rejections_.count(*refused, peer_of(socket), why);
     beast::error_code ignored;
     socket.close(ignored);
   } else {
@@ -778,11 +966,13 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     // The security in force at accept decides plain or TLS for the connection's life.
     auto sec = security();
     if (sec->context) {
-      auto session = std::make_shared<TlsSession>(std::move(socket), shared_from_this(), sec);
+      auto session =
+          std::make_shared<TlsSession>(std::move(socket), client, shared_from_this(), sec);
       add(session);
       session->run();
     } else {
-      auto session = std::make_shared<PlainSession>(std::move(socket), shared_from_this(), sec);
+      auto session =
+          std::make_shared<PlainSession>(std::move(socket), client, shared_from_this(), sec);
       add(session);
       session->run();
     }
@@ -851,6 +1041,10 @@ http::WebOptions Server::options() const { return *impl_->listener->options(); }
 void Server::stop() { impl_->listener->stop(); }
 
 std::size_t Server::connections() const { return impl_->listener->connections(); }
+
+std::size_t Server::pending_connections() const { return impl_->listener->pending(); }
+
+std::uint64_t Server::response_bytes() const { return impl_->listener->memory().bytes(); }
 
 std::uint64_t Server::rejected_connections() const { return impl_->listener->rejected(); }
 

@@ -38,7 +38,8 @@ class Server {
 
   /// `registry` receives sonde_http_rejected_total{reason} (reasons: max_connections,
   /// header_too_large, body_too_large, bad_request, read_timeout, write_timeout, unauthorized,
-  /// auth_overload, tls_handshake) and sonde_http_tls_handshake_errors_total{reason}; it must
+  /// auth_overload, tls_handshake, per_client_limit, pending_limit, response_memory) and
+  /// sonde_http_tls_handshake_errors_total{reason}; it must
   /// outlive the server. Without set_security the server speaks plain HTTP without auth.
   Server(boost::asio::io_context& io, http::WebOptions options, Handler handler,
          prometheus::Registry& registry);
@@ -51,8 +52,9 @@ class Server {
   /// "host:port" actually bound (port 0 resolved).
   std::string local_address() const;
   /// Applies options that need no new socket (web_change() == reconfigure) to the running
-  /// listener: max_connections at the next accept; header limit and timeouts from each
-  /// connection's next request. Open connections stay. An error (and nothing changes) when
+  /// listener: connection limits at the next accept; header limit and timeouts from each
+  /// connection's next request; max_response_bytes_in_flight for the next body. Open
+  /// connections stay. An error (and nothing changes) when
   /// `next` has another listen address.
   core::Status reconfigure(const http::WebOptions& next);
   /// Serves with a (new) web config from now on: connections accepted from now get its TLS
@@ -67,7 +69,12 @@ class Server {
   void stop();
   /// Number of open connections (for tests and shutdown).
   std::size_t connections() const;
-  /// Connections accepted and closed at once because max_connections were open.
+  /// Open connections that have not read their first request yet.
+  std::size_t pending_connections() const;
+  /// Bytes of /metrics bodies held now (see ResponseMemory).
+  std::uint64_t response_bytes() const;
+  /// Connections accepted and closed at once: max_connections, max_pending_connections or
+  /// max_connections_per_client were open.
   std::uint64_t rejected_connections() const;
   /// Requests or connections refused or dropped for `reason` (as in sonde_http_rejected_total).
   std::uint64_t rejected(std::string_view reason) const;

@@ -156,23 +156,42 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_prometheus(test, config_file, data_dir):
-    """Starts the real Prometheus on `config_file`, stopped when `test` ends; returns its port."""
-    prometheus = require_tool("prometheus")
-    port = free_port()
-    proc = subprocess.Popen([prometheus, f"--config.file={config_file}",
-                             f"--storage.tsdb.path={data_dir}",
-                             f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def rss_bytes(pid):
+    """The resident set size of process `pid`, in bytes."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
 
-    def stop():
+
+def stop_process(proc):
+    """SIGTERM, then SIGKILL if it has not exited within DEADLINE."""
+    if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(DEADLINE)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    test.addCleanup(stop)
+
+
+def spawn_prometheus(config_file, data_dir):
+    """Starts the real Prometheus on `config_file`; returns the process and its port (the caller
+    stops it with stop_process)."""
+    prometheus = require_tool("prometheus")
+    port = free_port()
+    proc = subprocess.Popen([prometheus, f"--config.file={config_file}",
+                             f"--storage.tsdb.path={data_dir}",
+                             f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, port
+
+
+def start_prometheus(test, config_file, data_dir):
+    """Starts the real Prometheus on `config_file`, stopped when `test` ends; returns its port."""
+    proc, port = spawn_prometheus(config_file, data_dir)
+    test.addCleanup(stop_process, proc)
     return port
 
 

@@ -6,20 +6,12 @@ import socket
 import time
 import unittest
 
-from harness import SondeTestCase, parse_exposition
+from harness import SondeTestCase, parse_exposition, rss_bytes
 
 LINES = 1_000_000
 ADMITTED = 10_000  # the default ingest.max_series_per_metric
 # Sending and counting a million lines takes seconds; this only catches a hang.
 DEADLINE = 240.0
-
-
-def rss_bytes(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
 
 
 def sanitized(pid):

@@ -177,7 +177,9 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
     // (36); gpu and its 7 options (8); web.external_url, global and its 2 options, rules and its
     // 7 options (12); issue 14: cpu's info, flags_include and bugs_include, 12 more collector
     // sections and their 28 options (43).
-    CHECK(options == 64 + 36 + 8 + 12 + 43);
+    // Issue 18: max_pending_connections, max_connections_per_client and
+    // max_response_bytes_in_flight (3).
+    CHECK(options == 64 + 36 + 8 + 12 + 43 + 3);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);
@@ -214,6 +216,9 @@ TEST_CASE("every option is read into its field", "[config]") {
   CHECK(c.web.config_file.empty());  // `sonde config check` of this fixture reads no web config
   CHECK(c.web.tls_handshake_timeout == 750ms);
   CHECK(c.web.auth_max_pending == 7);
+  CHECK(c.web.max_pending_connections == 9);
+  CHECK(c.web.max_connections_per_client == 3);
+  CHECK(c.web.max_response_bytes_in_flight == 1048576);
   CHECK(c.web.probes_without_auth);
   CHECK(c.web.external_url == "https://sonde.example.org/prefix/");
   CHECK(c.global.series_labels ==
@@ -357,7 +362,8 @@ TEST_CASE("errors come in document order", "[config]") {
             "s.yaml:3:3: web: unknown key \"bogus\"; expected one of: listen_address, "
             "max_connections, max_header_bytes, read_timeout, idle_timeout, write_timeout, "
             "config_file, tls_handshake_timeout, auth_max_pending, probes_without_auth, "
-            "external_url"});
+            "external_url, max_pending_connections, max_connections_per_client, "
+            "max_response_bytes_in_flight"});
 }
 
 TEST_CASE("the loader survives hostile YAML", "[config]") {

@@ -145,3 +145,29 @@ TEST_CASE("publishing to a removed component is ignored", "[core][board]") {
   CHECK(scrape(board).samples.empty());
   CHECK(board.ready());
 }
+
+TEST_CASE("the generation changes with everything gather() shows but live values",
+          "[core][board]") {
+  core::Board board;
+  auto g = board.generation();
+  auto changed = [&] {
+    const auto now = board.generation();
+    const bool c = now != g;
+    g = now;
+    return c;
+  };
+  board.declare("a", core::ComponentKind::collector);
+  CHECK(changed());
+  board.publish("a", snap_with("x", 1), 0.1, core::ok());
+  CHECK(changed());
+  board.add_live("live", [](core::SnapshotBuilder& b) { b.gauge("y", "help", {}, 1); });
+  CHECK(changed());
+  (void)board.gather();  // reading changes nothing, live sources included
+  CHECK_FALSE(changed());
+  board.set_state("a", core::ComponentState::failing);
+  CHECK(changed());
+  board.remove_live("live");
+  CHECK(changed());
+  board.remove("a");
+  CHECK(changed());
+}

@@ -88,9 +88,15 @@ struct HttpResponse {
 /// Content-Length (sonde's always do).
 class Client {
  public:
-  explicit Client(const std::string& address) : socket_(io_) {
+  /// From `from` (a loopback address such as 127.0.0.2) when given; with a receive buffer of
+  /// `rcvbuf` bytes when given (a client that never reads then holds the server's response).
+  explicit Client(const std::string& address, const std::string& from = {}, int rcvbuf = 0)
+      : socket_(io_) {
     error_code ec;
-    socket_.connect(endpoint_of(address), ec);
+    if (!from.empty() || rcvbuf > 0) socket_.open(tcp::v4(), ec);
+    if (!ec && rcvbuf > 0) socket_.set_option(asio::socket_base::receive_buffer_size(rcvbuf), ec);
+    if (!ec && !from.empty()) socket_.bind({asio::ip::make_address(from), 0}, ec);
+    if (!ec) socket_.connect(endpoint_of(address), ec);
     connected_ = !ec;
   }
   bool connected() const { return connected_; }
@@ -613,6 +619,139 @@ TEST_CASE("stop() lets an in-flight request finish, then closes", "[http][server
   CHECK(s.wait_stopped());
 }
 
+TEST_CASE("one client address cannot take more than max_connections_per_client", "[http][server]") {
+  auto o = options();
+  o.max_connections_per_client = 2;
+  TestServer s(o);
+  s.start();
+  Client c1(s.address());
+  Client c2(s.address());
+  REQUIRE(eventually([&] { return s.server.connections() == 2; }));
+  Client c3(s.address());
+  CHECK(c3.closed_by_server());
+  CHECK(s.server.rejected("per_client_limit") == 1);
+  // Another address has slots of its own (the listener is on 127.0.0.1; 127.0.0.2 reaches it).
+  Client other(s.address(), "127.0.0.2");
+  auto r = other.get("/other");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  // The held ones still work, and a closed one frees its address's slot.
+  REQUIRE(c1.get("/1"));
+  c2.close();
+  REQUIRE(eventually([&] { return s.server.connections() == 2; }));
+  Client c4(s.address());
+  REQUIRE(c4.get("/4"));
+  CHECK(s.server.rejected("per_client_limit") == 1);
+}
+
+TEST_CASE("connections before their first request have a cap of their own", "[http][server]") {
+  auto o = options();
+  o.max_pending_connections = 2;
+  o.max_connections = 2;
+  TestServer s(o);
+  s.start();
+  Client established(s.address());
+  REQUIRE(established.get("/1"));
+  CHECK(s.server.pending_connections() == 0);
+  Client silent1(s.address(), "127.0.0.2");
+  Client silent2(s.address(), "127.0.0.3");
+  REQUIRE(eventually([&] { return s.server.pending_connections() == 2; }));
+  Client refused(s.address(), "127.0.0.4");
+  CHECK(refused.closed_by_server());
+  CHECK(s.server.rejected("pending_limit") == 1);
+  // The established connection is unaffected.
+  REQUIRE(established.get("/2"));
+  // A pending one that sends its request takes an established slot and frees its pending one.
+  auto r = silent1.get("/3");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(s.server.pending_connections() == 1);
+  // Both established slots are taken: the last pending one is answered 503 once its request
+  // is read, and closed.
+  auto full = silent2.get("/4");
+  REQUIRE(full);
+  CHECK(full->status == 503);
+  CHECK(silent2.closed_by_server());
+  CHECK(s.server.rejected("max_connections") == 1);
+}
+
+TEST_CASE("a connection must complete its first request within read_timeout of its accept",
+          "[http][server]") {
+  auto o = options();
+  o.read_timeout = 300ms;
+  TestServer s(o);
+  s.start();
+  Client c(s.address());
+  c.send("GET / HTTP/1.1\r\n");  // begun, never finished
+  CHECK(c.closed_by_server());
+  // Beast closes the socket on the timeout before the handler that counts it runs.
+  CHECK(eventually([&] { return s.server.rejected("read_timeout") == 1; }));
+  CHECK(eventually([&] { return s.server.pending_connections() == 0; }));
+}
+
+TEST_CASE("a scrape refused for response memory is counted and shared bodies are held while sent",
+          "[http][server]") {
+  core::Board board;
+  board.declare("big", core::ComponentKind::collector);
+  core::SnapshotBuilder b;
+  for (int i = 0; i < 100'000; ++i) {
+    const core::Label l[] = {{"i", std::to_string(i)}};
+    b.gauge("sonde_test_padding", "Padding.", l, i);
+  }
+  board.publish("big", std::make_shared<const core::Snapshot>(b.take()), 0.01, core::ok());
+  prometheus::Registry router_registry;
+  Router router(board, RouterInfo{"1.0", "abc", {"big"}}, router_registry);
+  auto o = options();
+  TestServer s(o, [&router](const Request& req) { return router.handle(req); });
+  s.start();
+  Client first(s.address());
+  auto r = first.get("/metrics");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  const std::size_t size = r->body.size();
+  REQUIRE(size > 3'000'000);
+  CHECK(eventually([&] { return s.server.response_bytes() == 0; }));  // taken: not held
+
+  // Clients that never read: each holds the (shared) body until write_timeout.
+  // The first one's body is in flight before the others ask (two I/O threads that miss at the
+  // same moment may both render).
+  std::vector<std::unique_ptr<Client>> stalled;
+  for (int i = 0; i < 4; ++i) {
+    stalled.push_back(std::make_unique<Client>(s.address(), "", 4096));
+    stalled.back()->send_get("/metrics");
+    if (i == 0) REQUIRE(eventually([&] { return s.server.response_bytes() > 0; }));
+  }
+  auto served = [&] {  // sonde_http_requests_total{code="200",handler="/metrics"}
+    for (const auto& family : router_registry.Collect()) {
+      if (family.name != "sonde_http_requests_total") continue;
+      for (const auto& m : family.metric) {
+        for (const auto& l : m.label) {
+          if (l.name == "code" && l.value == "200") return m.counter.value;
+        }
+      }
+    }
+    return 0.0;
+  };
+  REQUIRE(eventually([&] { return served() == 5; }));
+  CHECK(s.server.response_bytes() == size);  // one copy for all four
+  // A limit below what is held: a new generation cannot be rendered, so a scrape gets 503.
+  o.max_response_bytes_in_flight = size;
+  REQUIRE(s.server.reconfigure(o).ok());
+  board.publish("big", std::make_shared<const core::Snapshot>(core::SnapshotBuilder().take()), 0.01,
+                core::ok());
+  Client late(s.address());
+  auto refused = late.get("/metrics");
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(s.server.rejected("response_memory") == 1);
+  // Once the stalled clients are gone, the body is freed and scrapes are served again.
+  for (auto& c : stalled) c->close();
+  REQUIRE(eventually([&] { return s.server.response_bytes() == 0; }));
+  auto again = late.get("/metrics");
+  REQUIRE(again);
+  CHECK(again->status == 200);
+}
+
 TEST_CASE("web_change: only another listen address needs a new listener", "[http][server]") {
   const http::WebOptions a = options();
   http::WebOptions b = a;
@@ -629,7 +768,7 @@ TEST_CASE("web_change: only another listen address needs a new listener", "[http
   CHECK(web_change(a, b) == WebChange::new_listener);
 }
 
-TEST_CASE("reconfigure applies limits to the running listener; connections stay",
+TEST_CASE("reconfigure applies limits to the running listener and connections stay",
           "[http][server]") {
   auto o = options();
   o.max_connections = 1;
@@ -694,6 +833,22 @@ std::shared_ptr<const Security> users_only() {
 constexpr std::string_view kGood = "Authorization: Basic cHJvbWV0aGV1czpmYWtlcGFzc3dvcmQ=\r\n";
 constexpr std::string_view kWrong = "Authorization: Basic cHJvbWV0aGV1czp3cm9uZw==\r\n";
 
+/// An Authorization header line for "user:password" `creds`.
+std::string basic_auth(const std::string& creds) {
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b64;
+  for (std::size_t j = 0; j < creds.size(); j += 3) {
+    const unsigned n = (static_cast<unsigned char>(creds[j]) << 16) |
+                       (j + 1 < creds.size() ? static_cast<unsigned char>(creds[j + 1]) << 8 : 0) |
+                       (j + 2 < creds.size() ? static_cast<unsigned char>(creds[j + 2]) : 0);
+    b64 += kB64[(n >> 18) & 63];
+    b64 += kB64[(n >> 12) & 63];
+    b64 += j + 1 < creds.size() ? kB64[(n >> 6) & 63] : '=';
+    b64 += j + 2 < creds.size() ? kB64[n & 63] : '=';
+  }
+  return "Authorization: Basic " + b64 + "\r\n";
+}
+
 }  // namespace
 
 TEST_CASE("basic auth: 401 with WWW-Authenticate, 200 with the right password, headers on both",
@@ -729,34 +884,23 @@ TEST_CASE("basic auth: 401 with WWW-Authenticate, 200 with the right password, h
   CHECK(r->status == 200);
 }
 
-TEST_CASE("basic auth: checks beyond auth_max_pending get 429 and are counted",
-          "[http][server][auth]") {
-  auto o = options();
-  o.auth_max_pending = 1;
-  TestServer s(o);
-  s.server.set_security(users_only());
-  s.start();
-  // Distinct wrong passwords, so none is answered from the cache.
+namespace {
+
+/// `n` clients (from `from` when given), each sending a distinct wrong password, so that none is
+/// answered from the cache.
+std::vector<std::unique_ptr<Client>> wrong_passwords(const std::string& address, int n,
+                                                     const std::string& from = {}) {
   std::vector<std::unique_ptr<Client>> clients;
-  for (int i = 0; i < 6; ++i) {
-    clients.push_back(std::make_unique<Client>(s.address()));
+  for (int i = 0; i < n; ++i) {
+    clients.push_back(std::make_unique<Client>(address, from));
     REQUIRE(clients.back()->connected());
-    const std::string creds = "prometheus:wrong" + std::to_string(i);
-    static constexpr char kB64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string b64;
-    for (std::size_t j = 0; j < creds.size(); j += 3) {
-      const unsigned n =
-          (static_cast<unsigned char>(creds[j]) << 16) |
-          (j + 1 < creds.size() ? static_cast<unsigned char>(creds[j + 1]) << 8 : 0) |
-          (j + 2 < creds.size() ? static_cast<unsigned char>(creds[j + 2]) : 0);
-      b64 += kB64[(n >> 18) & 63];
-      b64 += kB64[(n >> 12) & 63];
-      b64 += j + 1 < creds.size() ? kB64[(n >> 6) & 63] : '=';
-      b64 += j + 2 < creds.size() ? kB64[n & 63] : '=';
-    }
-    clients.back()->send_get("/metrics", "Authorization: Basic " + b64 + "\r\n");
+    clients.back()->send_get("/metrics", basic_auth("prometheus:wrong" + std::to_string(i)));
   }
+  return clients;
+}
+
+/// How many of `clients` got 401 and how many 429; every one must get an answer.
+std::pair<int, int> answers(std::vector<std::unique_ptr<Client>>& clients) {
   int unauthorized = 0;
   int overloaded = 0;
   for (auto& c : clients) {
@@ -765,10 +909,44 @@ TEST_CASE("basic auth: checks beyond auth_max_pending get 429 and are counted",
     if (r->status == 401) unauthorized++;
     if (r->status == 429) overloaded++;
   }
+  return {unauthorized, overloaded};
+}
+
+}  // namespace
+
+TEST_CASE("basic auth: checks beyond auth_max_pending get 429 and are counted",
+          "[http][server][auth]") {
+  auto o = options();
+  o.auth_max_pending = 1;
+  TestServer s(o);
+  s.server.set_security(users_only());
+  s.start();
+  auto clients = wrong_passwords(s.address(), 6);
+  const auto [unauthorized, overloaded] = answers(clients);
   CHECK(unauthorized >= 1);
   CHECK(overloaded >= 1);
   CHECK(unauthorized + overloaded == 6);
   CHECK(s.server.rejected("auth_overload") == static_cast<std::uint64_t>(overloaded));
+}
+
+TEST_CASE("basic auth: a flood of checks from one address cannot crowd out another's",
+          "[http][server][auth]") {
+  auto o = options();
+  o.auth_max_pending = 4;
+  TestServer s(o);
+  s.server.set_security(users_only());
+  s.start();
+  auto flood = wrong_passwords(s.address(), 8, "127.0.0.2");
+  REQUIRE(eventually([&] { return s.server.rejected("auth_overload") >= 4; }));
+  // The queue is full of 127.0.0.2's checks: the scraper's displaces the newest of them.
+  Client scraper(s.address());
+  scraper.send_get("/metrics", kGood);
+  auto r = scraper.read();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  const auto [unauthorized, overloaded] = answers(flood);
+  CHECK(unauthorized + overloaded == 8);
+  CHECK(s.server.rejected("auth_overload") == 5);
 }
 
 }  // namespace sonde::http
