@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -34,6 +35,9 @@ struct Key {
   std::string_view alternative = {};
   /// Strings: an absolute path (glob characters allowed), or empty.
   bool absolute_path = false;
+  /// Strings: when not empty, a comma-separated list of these words (empty entries skipped, as
+  /// node_exporter's list flags); any other word is a config error.
+  std::span<const std::string_view> words = {};
 };
 
 template <class O>
@@ -54,6 +58,12 @@ constexpr Key<O, std::string> regex(std::string_view name, std::string O::*membe
 template <class O>
 constexpr Key<O, std::string> path_or_empty(std::string_view name, std::string O::*member) {
   return {name, member, Millis{0}, Millis::max(), false, {}, true};
+}
+
+template <class O>
+constexpr Key<O, std::string> word_list(std::string_view name, std::string O::*member,
+                                        std::span<const std::string_view> words) {
+  return {name, member, Millis{0}, Millis::max(), false, {}, false, words};
 }
 
 /// Shorter timers would make a collector a busy loop (node_exporter has no timers; Prometheus's
@@ -215,6 +225,26 @@ struct TextfileOptions : CollectorOptions {
   }
 };
 
+/// The labels node_exporter 1.5's ipvs collector can put on its backend series, in the order it
+/// declares them (--collector.ipvs.backend-labels' default is all of them, in this order).
+inline constexpr std::string_view kIpvsBackendLabels[] = {
+    "local_address", "local_port", "remote_address", "remote_port", "proto", "local_mark"};
+inline constexpr const char* kIpvsDefaultBackendLabels =
+    "local_address,local_port,remote_address,remote_port,proto,local_mark";
+
+struct IpvsOptions : CollectorOptions {
+  /// Comma-separated subset of kIpvsBackendLabels (--collector.ipvs.backend-labels): backends
+  /// that agree on these labels are summed into one series. Empty = one series, no labels.
+  std::string backend_labels = kIpvsDefaultBackendLabels;
+  bool operator==(const IpvsOptions&) const = default;
+  static constexpr auto keys() {
+    using O = IpvsOptions;
+    return std::tuple_cat(
+        common_keys<O>(),
+        std::tuple{word_list<O>("backend_labels", &O::backend_labels, kIpvsBackendLabels)});
+  }
+};
+
 struct CollectorsOptions {
   CpuOptions cpu;
   CollectorOptions meminfo;
@@ -240,6 +270,10 @@ struct CollectorsOptions {
   TextfileOptions textfile;
   CollectorOptions timex;  // adjtimex(2), read only
   CollectorOptions mdadm;  // /proc/mdstat
+  CollectorOptions nfs;    // /proc/net/rpc/nfs (NFS client)
+  CollectorOptions nfsd;   // /proc/net/rpc/nfsd (NFS server)
+  IpvsOptions ipvs;        // /proc/net/ip_vs, /proc/net/ip_vs_stats
+  CollectorOptions zfs;    // /proc/spl/kstat/zfs
   bool operator==(const CollectorsOptions&) const = default;
 };
 
@@ -277,6 +311,10 @@ inline constexpr auto kSections = std::tuple{
     Section<TextfileOptions>{"textfile", &CollectorsOptions::textfile},
     Section<CollectorOptions>{"timex", &CollectorsOptions::timex},
     Section<CollectorOptions>{"mdadm", &CollectorsOptions::mdadm},
+    Section<CollectorOptions>{"nfs", &CollectorsOptions::nfs},
+    Section<CollectorOptions>{"nfsd", &CollectorsOptions::nfsd},
+    Section<IpvsOptions>{"ipvs", &CollectorsOptions::ipvs},
+    Section<CollectorOptions>{"zfs", &CollectorsOptions::zfs},
 };
 
 }  // namespace sonde::collectors

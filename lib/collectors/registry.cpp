@@ -8,11 +8,14 @@
 #include "collectors/entropy.hpp"
 #include "collectors/filefd.hpp"
 #include "collectors/filesystem.hpp"
+#include "collectors/ipvs.hpp"
 #include "collectors/loadavg.hpp"
 #include "collectors/mdadm.hpp"
 #include "collectors/meminfo.hpp"
 #include "collectors/netdev.hpp"
 #include "collectors/netstat.hpp"
+#include "collectors/nfs.hpp"
+#include "collectors/nfsd.hpp"
 #include "collectors/pressure.hpp"
 #include "collectors/schedstat.hpp"
 #include "collectors/self.hpp"
@@ -25,6 +28,7 @@
 #include "collectors/udp_queues.hpp"
 #include "collectors/uname.hpp"
 #include "collectors/vmstat.hpp"
+#include "collectors/zfs.hpp"
 
 namespace sonde::collectors {
 
@@ -58,6 +62,10 @@ constexpr CollectorInfo kBuiltin[] = {
     {"textfile", &make_textfile, [](const Opts& o) -> Settings { return o.textfile; }},
     {"timex", &make_timex, [](const Opts& o) -> Settings { return o.timex; }},
     {"mdadm", &make_mdadm, [](const Opts& o) -> Settings { return o.mdadm; }},
+    {"nfs", &make_nfs, [](const Opts& o) -> Settings { return o.nfs; }},
+    {"nfsd", &make_nfsd, [](const Opts& o) -> Settings { return o.nfsd; }},
+    {"ipvs", &make_ipvs, [](const Opts& o) -> Settings { return o.ipvs; }},
+    {"zfs", &make_zfs, [](const Opts& o) -> Settings { return o.zfs; }},
 };
 
 }  // namespace

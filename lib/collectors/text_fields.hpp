@@ -28,6 +28,13 @@ inline std::string_view next_field(std::string_view& line) {
   return field;
 }
 
+/// Every whitespace-separated field of `line` (strings.Fields), into `out` (cleared first).
+template <class Vector>
+void split_fields(std::string_view line, Vector& out) {
+  out.clear();
+  for (std::string_view f = next_field(line); !f.empty(); f = next_field(line)) out.push_back(f);
+}
+
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);

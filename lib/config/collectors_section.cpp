@@ -1,8 +1,12 @@
 #include "config/collectors_section.hpp"
 
+#include <algorithm>
 #include <array>
+#include <span>
+#include <string>
 #include <tuple>
 #include <type_traits>
+#include <vector>
 
 namespace sonde::config {
 namespace {
@@ -27,6 +31,23 @@ void read_key(Reader& r, const YAML::Node& n, const std::string& p, const Key<O,
   r.duration(n, p, k.name, out.*k.member, k.min, k.max);
 }
 
+/// The words of a comma-separated list that are not in `words`, sorted, each once.
+std::vector<std::string> unknown_words(std::string_view list,
+                                       std::span<const std::string_view> words) {
+  std::vector<std::string> unknown;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const std::string_view word = list.substr(0, comma);
+    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+    if (!word.empty() && std::find(words.begin(), words.end(), word) == words.end()) {
+      unknown.emplace_back(word);
+    }
+  }
+  std::sort(unknown.begin(), unknown.end());
+  unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
+  return unknown;
+}
+
 template <class O>
 void read_key(Reader& r, const YAML::Node& n, const std::string& p, const Key<O, std::string>& k,
               O& out) {
@@ -38,6 +59,16 @@ void read_key(Reader& r, const YAML::Node& n, const std::string& p, const Key<O,
       r.fail(t->node, join(p, k.name),
              "must be an absolute path (or empty), got " + describe(t->node));
       return;
+    }
+    if (!k.words.empty()) {
+      if (const auto unknown = unknown_words(t->value, k.words); !unknown.empty()) {
+        std::string known, bad;
+        for (const auto w : k.words) known += (known.empty() ? "" : ", ") + std::string(w);
+        for (const auto& w : unknown) bad += (bad.empty() ? "" : ", ") + w;
+        r.fail(t->node, join(p, k.name),
+               "unknown entries \"" + bad + "\"; expected a comma-separated list of: " + known);
+        return;
+      }
     }
     out.*k.member = t->value;
   }

@@ -30,9 +30,10 @@ EXACT_FAMILIES = {
 # filesystem_info, device_mapper_info, ata_*); pressure: every node_pressure_* family.
 FAMILY_PATTERNS = [re.compile(r"^node_memory_(?!numa_)"), re.compile(r"^node_vmstat_"),
                    re.compile(r"^node_disk_"), re.compile(r"^node_pressure_")]
-# Issue 14's /proc collectors (mdadm among them), the cpu collector's /proc/cpuinfo part and
-# textfile (the two_metric_files directory: testmetric*). node_textfile_mtime_seconds is not in e2e-output.txt
-# (end-to-end-test.sh filters it out: its value is the checkout's mtime).
+# Issue 14's /proc collectors (mdadm, nfs, nfsd, ipvs and zfs among them), the cpu collector's
+# /proc/cpuinfo part and textfile (the two_metric_files directory: testmetric*).
+# node_textfile_mtime_seconds is not in e2e-output.txt (end-to-end-test.sh filters it out: its
+# value is the checkout's mtime).
 EXACT_FAMILIES |= {
     "node_filefd_allocated", "node_filefd_maximum",
     "node_entropy_available_bits", "node_entropy_pool_size_bits",
@@ -43,7 +44,9 @@ EXACT_FAMILIES |= {
 FAMILY_PATTERNS += [re.compile(r"^node_netstat_"), re.compile(r"^node_sockstat_"),
                     re.compile(r"^node_nf_conntrack_"), re.compile(r"^node_softnet_"),
                     re.compile(r"^node_schedstat_"), re.compile(r"^testmetric"),
-                    re.compile(r"^node_md_")]
+                    re.compile(r"^node_md_"), re.compile(r"^node_nfs_"),
+                    re.compile(r"^node_nfsd_"), re.compile(r"^node_ipvs_"),
+                    re.compile(r"^node_zfs_")]
 
 CONFIG = """
 host:
@@ -117,8 +120,9 @@ class Golden(SondeTestCase):
         self.assertGreaterEqual(checked, 148 + 175 + 40 + 5)
         # Issue 14's share: netstat 39, sockstat 20, filefd 2, entropy 2, conntrack 10,
         # softnet 12, udp_queues 2, arp 2, schedstat 6, cpu info 8 + 4 flags + 4 bugs, textfile
-        # scrape_error 1 and 4 testmetric samples; mdadm 187 (17 devices x 11).
-        self.assertGreaterEqual(checked, 148 + 175 + 40 + 5 + 116 + 187)
+        # scrape_error 1 and 4 testmetric samples; mdadm 187 (17 devices x 11); zfs 318, nfs 105,
+        # nfsd 87, ipvs 35 (default backend_labels).
+        self.assertGreaterEqual(checked, 148 + 175 + 40 + 5 + 116 + 187 + 318 + 105 + 87 + 35)
 
         families = {n for n, _ in want if in_scope(n)}
         with open(FAMILIES_FILE) as f:

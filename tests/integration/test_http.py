@@ -38,7 +38,8 @@ class HttpRoutes(SondeTestCase):
                                       "time", "self", "diskstats", "filesystem", "netdev",
                                       "pressure", "netstat", "sockstat", "filefd", "entropy",
                                       "conntrack", "softnet", "udp_queues", "arp", "schedstat",
-                                      "textfile", "timex", "mdadm"})
+                                      "textfile", "timex", "mdadm", "nfs", "nfsd", "ipvs",
+                                      "zfs"})
 
     def test_node_time_seconds_is_computed_at_scrape_time(self):
         before = time.time()

@@ -34,7 +34,7 @@ COLLECTORS = ["cpu", "meminfo", "loadavg", "stat", "vmstat", "uname", "time", "d
               "netdev", "filesystem", "pressure",
               # issue 14
               "netstat", "sockstat", "filefd", "entropy", "conntrack", "softnet", "udp_queues",
-              "arp", "schedstat", "textfile", "timex", "mdadm"]
+              "arp", "schedstat", "textfile", "timex", "mdadm", "nfs", "nfsd", "ipvs", "zfs"]
 
 # Collectors whose source this host may lack: node_exporter 1.5 reports
 # node_scrape_collector_success 0 for them (ErrNoData or an error), sonde publishes nothing and
@@ -43,6 +43,10 @@ ABSENT_SOURCES = {
     "schedstat": "/proc/schedstat",
     "conntrack": "/proc/sys/net/netfilter/nf_conntrack_count",
     "mdadm": "/proc/mdstat",
+    "nfs": "/proc/net/rpc/nfs",
+    "nfsd": "/proc/net/rpc/nfsd",
+    "ipvs": "/proc/net/ip_vs_stats",
+    "zfs": "/proc/spl/kstat/zfs",
 }
 
 # A textfile both read, so the textfile families are compared too.
@@ -124,6 +128,17 @@ MOVING = [
     (re.compile(r"^node_timex_"), lambda ne, key: 0.0),
     # mdadm: a resync moves blocks_synced and the state; the rest lies within the two reads.
     (re.compile(r"^node_md_"), lambda ne, key: 0.0),
+    # nfsd's thread count and read-ahead cache size change only when an admin changes them;
+    # ipvs's backend connections and weights move with traffic and keepalived.
+    (re.compile(r"^node_nfsd_(server_threads|read_ahead_cache_size_blocks)$"),
+     lambda ne, key: 0.0),
+    (re.compile(r"^node_ipvs_backend_(connections_active|connections_inactive)$"),
+     lambda ne, key: 64.0),
+    (re.compile(r"^node_ipvs_backend_weight$"), lambda ne, key: 0.0),
+    # zfs: untyped kstats, most of them event counters, some sizes (the ARC's) that move with
+    # the load: 5% of RAM covers what the ARC can grow or shrink by in 4 s here.
+    (re.compile(r"^node_zfs_zpool_state$"), lambda ne, key: 0.0),
+    (re.compile(r"^node_zfs_"), lambda ne, key: 0.05 * _mem_total(ne)),
 ]
 
 

@@ -137,7 +137,8 @@ class Reload(SondeTestCase):
         self.assertEqual(re.findall(r"debug running collectors: (.*)", s.log()),
                          ["cpu, meminfo, loadavg, stat, vmstat, uname, self, diskstats, "
                           "filesystem, pressure, netstat, sockstat, filefd, entropy, conntrack, "
-                          "softnet, udp_queues, arp, schedstat, textfile, timex, mdadm"])
+                          "softnet, udp_queues, arp, schedstat, textfile, timex, mdadm, nfs, "
+                          "nfsd, ipvs, zfs"])
         self.assertIn(f"listening on 127.0.0.1:{port2}", s.log())
 
         # And back: netdev returns, with a new filter.

@@ -13,7 +13,8 @@ TEST_CASE("builtin_collectors lists every collector once, in order", "[collector
                      "cpu",        "meminfo",  "loadavg",   "stat",       "vmstat",    "uname",
                      "time",       "self",     "diskstats", "filesystem", "netdev",    "pressure",
                      "netstat",    "sockstat", "filefd",    "entropy",    "conntrack", "softnet",
-                     "udp_queues", "arp",      "schedstat", "textfile",   "timex",     "mdadm"});
+                     "udp_queues", "arp",      "schedstat", "textfile",   "timex",     "mdadm",
+                     "nfs",        "nfsd",     "ipvs",      "zfs"});
 }
 
 TEST_CASE("builtin factories build collectors named after their entry", "[collectors][registry]") {
@@ -43,6 +44,7 @@ TEST_CASE("builtin settings point at each collector's own options", "[collectors
       &options.netstat,   &options.sockstat,   &options.filefd,     &options.entropy,
       &options.conntrack, &options.softnet,    &options.udp_queues, &options.arp,
       &options.schedstat, &options.textfile,   &options.timex,      &options.mdadm,
+      &options.nfs,       &options.nfsd,       &options.ipvs,       &options.zfs,
   };
   const auto list = builtin_collectors();
   REQUIRE(list.size() == std::size(expected));

@@ -96,9 +96,16 @@ TEST_CASE("issue 14's collector options load, with errors at their line", "[conf
       "  netstat: {fields: '^Tcp_'}\n"
       "  arp: {device_exclude: nope, interval: 2s}\n"
       "  textfile: {directory: '/var/lib/node-exporter/*'}\n"
-      "  schedstat: {enabled: false}\n",
+      "  schedstat: {enabled: false}\n"
+      "  ipvs: {backend_labels: 'local_port,,local_address'}\n"
+      "  zfs: {interval: 30s}\n",
       "sonde.yaml");
   REQUIRE(error_lines(r) == std::vector<std::string>{});
+  CHECK(r.config.collectors.ipvs.backend_labels == "local_port,,local_address");
+  CHECK(r.config.collectors.zfs.interval.count() == 30000);
+  CHECK(config::load_string("collectors: {ipvs: {backend_labels: ''}}\n", "sonde.yaml").ok());
+  CHECK(collectors::CollectorsOptions{}.ipvs.backend_labels ==
+        "local_address,local_port,remote_address,remote_port,proto,local_mark");
   CHECK(r.config.collectors.cpu.info);
   CHECK(r.config.collectors.cpu.flags_include == "^(aes|avx.?)$");
   CHECK(r.config.collectors.netstat.fields == "^Tcp_");
@@ -112,7 +119,8 @@ TEST_CASE("issue 14's collector options load, with errors at their line", "[conf
       "  netstat: {fields: '(a)\\1'}\n"
       "  arp: {device_include: a, device_exclude: b}\n"
       "  textfile: {directory: relative/dir}\n"
-      "  sockstat: {fields: x}\n",
+      "  sockstat: {fields: x}\n"
+      "  ipvs: {backend_labels: 'local_port,remote'}\n",
       "sonde.yaml");
   CHECK(error_lines(bad) ==
         std::vector<std::string>{
@@ -123,7 +131,10 @@ TEST_CASE("issue 14's collector options load, with errors at their line", "[conf
             R"(sonde.yaml:4:25: collectors.textfile.directory: must be an absolute path (or )"
             R"(empty), got "relative/dir")",
             R"(sonde.yaml:5:14: collectors.sockstat: unknown key "fields"; expected one of: )"
-            "enabled, interval"});
+            "enabled, interval",
+            R"(sonde.yaml:6:26: collectors.ipvs.backend_labels: unknown entries "remote"; )"
+            "expected a comma-separated list of: local_address, local_port, remote_address, "
+            "remote_port, proto, local_mark"});
 }
 
 }  // namespace
@@ -175,11 +186,11 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
     // 9 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 34 collector options
     // (64); ingest, its 3 listener sections with 4 + 6 + 3 options, and 19 more ingest options
     // (36); gpu and its 7 options (8); web.external_url, global and its 2 options, rules and its
-    // 7 options (12); issue 14: cpu's info, flags_include and bugs_include, 12 more collector
-    // sections and their 28 options (43).
+    // 7 options (12); issue 14: cpu's info, flags_include and bugs_include, 16 more collector
+    // sections and their 37 options (56).
     // Issue 18: max_pending_connections, max_connections_per_client and
     // max_response_bytes_in_flight (3).
-    CHECK(options == 64 + 36 + 8 + 12 + 43 + 3);
+    CHECK(options == 64 + 36 + 8 + 12 + 56 + 3);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);
