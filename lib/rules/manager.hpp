@@ -78,6 +78,15 @@ class Manager {
     std::lock_guard lock(mu_);
     for (const auto& [key, g] : groups_) f(*g);
   }
+  /// Calls `f` once with every group, under the manager's lock (the APIs render from it).
+  template <class F>
+  void with_groups(F&& f) const {
+    std::lock_guard lock(mu_);
+    std::vector<const Group*> groups;
+    groups.reserve(groups_.size());
+    for (const auto& [key, g] : groups_) groups.push_back(g.get());
+    f(groups);
+  }
   history::HistoryStats history_stats() const { return history_.stats(); }
   /// Replaces the file operations of the state file (tests inject failures).
   void set_file_steps(std::unique_ptr<FileSteps> steps);
