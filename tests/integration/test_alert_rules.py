@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 
-from harness import DEADLINE, SondeTestCase, parse_exposition, run_sonde
+from harness import SondeTestCase, free_port, parse_exposition, run_sonde
 
 RULES = """groups:
 - name: app
@@ -79,15 +79,6 @@ class AlertRules(SondeTestCase):
         samples, _, _ = self.samples(s)
         return {dict(labels)["alertstate"]: labels for (name, labels), _ in samples.items()
                 if name == "ALERTS"}
-
-    def wait_for(self, s, what, predicate):
-        deadline = time.monotonic() + DEADLINE
-        while time.monotonic() < deadline:
-            got = predicate()
-            if got:
-                return got
-            time.sleep(0.05)
-        raise AssertionError(f"never saw {what}:\n" + s.log())
 
     def test_burst_pending_firing_resolved(self):
         s = self.start()
@@ -164,8 +155,11 @@ class Restart(SondeTestCase):
             f.write(CONFIG)
         env = {"STATE_DIRECTORY": os.path.join(work, "state")}
         checks = AlertRules()  # its helpers, on these sondes
+        # The same address for both runs: the default `instance` label is hostname:port, and
+        # with port 0 the restarted sonde's alert would have other labels than the restored one.
+        args = ["--config", config, "--web.listen-address", f"127.0.0.1:{free_port()}"]
 
-        first = self.sonde(args=["--config", config], env=env)
+        first = self.sonde(args=args, env=env)
         first.wait_ready()
         with Burst(os.path.join(first.tmp, "dsd.sock")):
             checks.wait_for(first, "the alert firing", lambda: checks.alerts(first).get("firing"))
@@ -177,7 +171,7 @@ class Restart(SondeTestCase):
             state = json.load(f)
         self.assertEqual([a["state"] for a in state["alerts"]], ["firing"])
 
-        second = self.sonde(args=["--config", config], env=env)
+        second = self.sonde(args=args, env=env)
         checks.wait_for(second, "the restore", lambda: "restored 1 alert(s)" in second.log())
         second.wait_ready()
         with Burst(os.path.join(second.tmp, "dsd.sock")):
