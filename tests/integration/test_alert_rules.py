@@ -1,6 +1,6 @@
-"""Alert and recording rules evaluated by the real binary over its own ingest series: a DogStatsD
-error burst makes an alert go pending then firing (ALERTS at /metrics), and it resolves when the
-burst ends; recorded series publish without global.series_labels; SIGHUP with an unchanged file
+"""Alert and recording rules evaluated by the real binary over its own host and ingest series: a
+DogStatsD error burst makes an alert go pending then firing (ALERTS at /metrics, /api/v1/alerts),
+and it resolves when the burst ends; recorded series publish without global.series_labels; SIGHUP with an unchanged file
 keeps the alert's state, and a broken rule file keeps the old rules running (counted);
 `sonde config check` reports rule-file errors."""
 import json
@@ -20,6 +20,8 @@ RULES = """groups:
   rules:
   - record: app:errors:rate
     expr: sum by (instance, job) (rate(app_errors_total[3s]))
+  - record: host:memory:total_bytes
+    expr: sum by (instance, job) (node_memory_MemTotal_bytes)
   - alert: ErrorBurst
     expr: rate(app_errors_total[3s]) > 0
     for: 2s
@@ -45,7 +47,10 @@ class Burst:
     def run(self):
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as c:
             while not self.stopped.is_set():
-                c.sendto(b"app.errors:1|c", self.path)
+                try:
+                    c.sendto(b"app.errors:1|c", self.path)
+                except (ConnectionRefusedError, FileNotFoundError):
+                    pass  # sonde was killed mid-burst (the restart tests)
                 time.sleep(0.05)
 
     def __enter__(self):
@@ -101,8 +106,19 @@ class AlertRules(SondeTestCase):
             rec = {l: v for (n, l), v in samples.items() if n == "app:errors:rate"}
             self.assertEqual(list(rec), [frozenset()], rec)
             self.assertGreater(list(rec.values())[0], 5)
+            # A rule over the host's own series (the meminfo collector's).
+            mem = {l: v for (n, l), v in samples.items() if n == "host:memory:total_bytes"}
+            self.assertEqual(list(mem), [frozenset()], mem)
+            self.assertGreater(list(mem.values())[0], 1 << 20)
+            # /api/v1/alerts lists it, firing, with its annotation expanded.
+            status, _, body = s.get("/api/v1/alerts")
+            self.assertEqual(status, 200)
+            listed = json.loads(body)["data"]["alerts"]
+            self.assertEqual([(a["labels"]["alertname"], a["state"]) for a in listed],
+                             [("ErrorBurst", "firing")])
+            self.assertRegex(listed[0]["annotations"]["summary"], r":\d+ errors at \d")
             key = frozenset({("rule_group", group)})
-            self.assertEqual(samples[("sonde_rule_group_rules", key)], 2)
+            self.assertEqual(samples[("sonde_rule_group_rules", key)], 3)
             self.assertGreater(samples[("sonde_rule_evaluations_total", key)], 0)
             self.assertEqual(samples[("sonde_rule_evaluation_failures_total", key)], 0)
             self.assertEqual(samples[("sonde_rule_group_interval_seconds", key)], 1)
@@ -118,6 +134,8 @@ class AlertRules(SondeTestCase):
             self.assertIn("firing", self.alerts(s))
         # The burst is over: once the 3 s window has no increase, the alert resolves.
         self.wait_for(s, "the alert resolved", lambda: not self.alerts(s))
+        _, _, body = s.get("/api/v1/alerts")
+        self.assertEqual(json.loads(body)["data"]["alerts"], [])
         samples, _, _ = self.samples(s)
         self.assertFalse([n for (n, l) in samples if n == "ALERTS_FOR_STATE"])
 
@@ -137,7 +155,7 @@ class AlertRules(SondeTestCase):
         self.wait_for(s, "evaluations going on", lambda: evaluations() > before + 2)
         samples, _, _ = self.samples(s)
         self.assertEqual(samples[("sonde_rule_group_load_failures_total", frozenset())], 1)
-        self.assertEqual(samples[("sonde_rule_group_rules", key)], 2)
+        self.assertEqual(samples[("sonde_rule_group_rules", key)], 3)
         # The old rules still alert.
         with Burst(os.path.join(s.tmp, "dsd.sock")):
             self.wait_for(s, "the old rule firing", lambda: self.alerts(s).get("firing"))

@@ -2,7 +2,8 @@
 $STATE_DIRECTORY): a firing alert comes back firing with its active-since unchanged; a pending one
 comes back pending with its active-since shifted by the downtime; `rate(x[5m]) > 0` with
 `for: 10m` stays firing through the warm-up (no resolve, no new pending period); a changed
-expression drops its old alerts. Times are read from /api/v1/alerts (ms) and the state file."""
+expression drops its old alerts; a corrupt or unusable state file never stops sonde. Times are
+read from /api/v1/alerts (ms) and the state file."""
 import datetime
 import json
 import os
@@ -217,6 +218,42 @@ class Restart(SondeTestCase):
         self.assertEqual(a["state"], "pending")
         self.assertNotEqual(a["activeAt"], old)
         self.assertGreaterEqual(ms_of(a["activeAt"]), int(started * 1000) - 1000)
+
+    def self_metric(self, s, name):
+        samples, _, _ = parse_exposition(s.metrics())
+        return samples.get((name, frozenset()))
+
+    def test_corrupt_state_file_is_moved_aside_and_sonde_starts_clean(self):
+        self.write_rules(UP_RULES)
+        os.makedirs(os.path.dirname(self.state))
+        with open(self.state, "w") as f:
+            f.write('{"format": "sonde-rules-state", "version": 1, "last_eval')
+        s = self.start()
+        self.assertIn("not a JSON document", s.log())
+        self.assertFalse(os.path.exists(self.state) and self.saved_states())
+        with open(self.state + ".corrupt") as f:
+            self.assertTrue(f.read().endswith('"last_eval'))
+        self.wait_for(s, "the failure counted", lambda: self.self_metric(
+            s, "sonde_rule_state_restore_failures_total") == 1)
+        # A clean start: the alerts begin pending, and a new state file is written.
+        a = self.wait_for(s, "a fresh alert", lambda: self.alerts(s).get("UpFiring"))
+        self.assertEqual(a["state"], "pending")
+        self.wait_for(s, "a new state file", lambda: self.saved_states().get("UpPending"))
+
+    def test_unusable_state_path_never_stops_sonde(self):
+        """The state file's path is a directory: not restored (counted), every write fails
+        (counted), and sonde runs and evaluates all the same."""
+        self.write_rules(UP_RULES)
+        os.makedirs(self.state)
+        s = self.start()
+        self.assertIn("not a regular file", s.log())
+        self.wait_for(s, "failed writes counted", lambda: (self.self_metric(
+            s, "sonde_rule_state_write_failures_total") or 0) >= 1)
+        self.assertEqual(self.self_metric(s, "sonde_rule_state_restore_failures_total"), 1)
+        self.wait_for(s, "UpFiring firing", lambda: self.alerts(s).get("UpFiring", {}).get(
+            "state") == "firing")
+        self.assertTrue(os.path.isdir(self.state))
+        self.assertFalse(os.path.exists(self.state + ".tmp"))
 
 
 if __name__ == "__main__":

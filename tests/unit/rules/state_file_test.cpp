@@ -471,3 +471,41 @@ TEST_CASE(
     CHECK(latest->last_evaluation_ms == kStart + 30'000);
   }
 }
+
+TEST_CASE("keep_firing_for continues from its saved start across a restart", "[rules][state]") {
+  const char* keep_rules = R"(groups:
+- name: g
+  interval: 10s
+  rules:
+  - alert: High
+    expr: errors > 5
+    keep_firing_for: 10m
+)";
+  Rig rig;
+  rig.start(keep_rules);
+  std::int64_t t = 0;
+  for (; t <= 60'000; t += 10'000) rig.at(t, 10);
+  for (; rig.alerts().empty() || rig.alerts()[0].keep_firing_since_ms == 0; t += 10'000) {
+    rig.at(t, 0);
+  }
+  const std::int64_t since = rig.alerts()[0].keep_firing_since_ms;
+  rig.at(t, 0);
+  rig.manager.reset();
+
+  // Back a minute later: still firing, the same keep-firing start, and it resolves when
+  // keep_firing_for is over counted from that start (the warm-up, 5 minutes here, ends sooner).
+  const std::int64_t restart = t + 60'000;
+  rig.clock.set(std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart + restart)));
+  rig.start(keep_rules);
+  REQUIRE(rig.alerts().size() == 1);
+  CHECK(rig.alerts()[0].keep_firing_since_ms == since);
+  std::int64_t resolved_at = 0;
+  for (std::int64_t u = restart; u < restart + 20 * 60'000 && resolved_at == 0; u += 10'000) {
+    rig.at(u, 0);
+    REQUIRE(rig.alerts().size() == 1);
+    if (rig.alerts()[0].state == rules::AlertState::inactive) resolved_at = kStart + u;
+  }
+  REQUIRE(resolved_at != 0);
+  CHECK(resolved_at >= since + 600'000);
+  CHECK(resolved_at < since + 600'000 + 10'000 + 10'000);
+}
