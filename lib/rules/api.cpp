@@ -52,57 +52,55 @@ Json alert_json(const Alert& a) {
   return j;
 }
 
-// ActiveAlerts(): the alerts not resolved, here sorted by labels (Prometheus's order is a map's).
-std::vector<const Alert*> active_alerts(const Rule& r) {
-  std::vector<const Alert*> out;
-  for (const auto& [h, a] : r.active) {
-    if (a.resolved_at_ms == 0) out.push_back(&a);
-  }
-  std::sort(out.begin(), out.end(),
-            [](const Alert* x, const Alert* y) { return x->labels.list() < y->labels.list(); });
-  return out;
-}
-
-// AlertingRule.State(): the highest state of its alerts, resolved ones included.
-AlertState rule_state(const Rule& r) {
-  AlertState s = AlertState::inactive;
-  for (const auto& [h, a] : r.active) s = std::max(s, a.state);
-  return s;
-}
-
-Json rule_json(const Rule& r) {
+Json rule_json(const RuleView& r) {
   Json j = Json::object();
-  if (r.alerting()) {
-    j["state"] = state_name(rule_state(r));
-    j["name"] = r.name();
-    j["query"] = r.expr().to_string();
-    j["duration"] = go_number(static_cast<double>(r.for_ms()) / 1000.0);
-    j["keepFiringFor"] = go_number(static_cast<double>(r.keep_firing_for_ms()) / 1000.0);
-    j["labels"] = label_map(r.labels());
-    j["annotations"] = label_map(r.annotations());
+  if (r.alerting) {
+    j["state"] = state_name(r.state);
+    j["name"] = r.name;
+    j["query"] = r.query;
+    j["duration"] = go_number(static_cast<double>(r.for_ms) / 1000.0);
+    j["keepFiringFor"] = go_number(static_cast<double>(r.keep_firing_for_ms) / 1000.0);
+    j["labels"] = label_map(r.labels);
+    j["annotations"] = label_map(r.annotations);
     Json alerts = Json::array();
-    for (const Alert* a : active_alerts(r)) alerts.push_back(alert_json(*a));
+    for (const Alert& a : r.alerts) alerts.push_back(alert_json(a));
     j["alerts"] = std::move(alerts);
   } else {
-    j["name"] = r.name();
-    j["query"] = r.expr().to_string();
+    j["name"] = r.name;
+    j["query"] = r.query;
     // `labels,omitempty`: a recording rule without labels has no key.
-    if (r.labels().size() != 0) j["labels"] = label_map(r.labels());
+    if (r.labels.size() != 0) j["labels"] = label_map(r.labels);
   }
   j["health"] = health_name(r.health);
   if (!r.last_error.empty()) j["lastError"] = r.last_error;
-  j["evaluationTime"] = go_number(r.last_duration_seconds);
-  j["lastEvaluation"] = go_time(r.last_eval_ms);
-  j["type"] = r.alerting() ? "alerting" : "recording";
+  j["evaluationTime"] = go_number(r.evaluation_seconds);
+  j["lastEvaluation"] = go_time(r.last_evaluation_ms);
+  j["type"] = r.alerting ? "alerting" : "recording";
   return j;
 }
 
-std::vector<const Group*> sorted(std::vector<const Group*> groups) {
-  std::sort(groups.begin(), groups.end(), [](const Group* a, const Group* b) {
-    if (a->file() != b->file()) return a->file() < b->file();
-    return a->name() < b->name();
-  });
-  return groups;
+RuleView rule_view(const Rule& r) {
+  RuleView v;
+  v.alerting = r.alerting();
+  v.name = r.name();
+  v.query = r.expr().to_string();
+  v.for_ms = r.for_ms();
+  v.keep_firing_for_ms = r.keep_firing_for_ms();
+  v.labels = r.labels();
+  v.annotations = r.annotations();
+  for (const auto& [h, a] : r.active) {
+    // AlertingRule.State() counts resolved alerts too; ActiveAlerts() leaves them out.
+    v.state = std::max(v.state, a.state);
+    if (a.resolved_at_ms == 0) v.alerts.push_back(a);
+  }
+  // Prometheus's order is a map's; sonde's is by labels.
+  std::sort(v.alerts.begin(), v.alerts.end(),
+            [](const Alert& x, const Alert& y) { return x.labels.list() < y.labels.list(); });
+  v.health = r.health;
+  v.last_error = r.last_error;
+  v.evaluation_seconds = r.last_duration_seconds;
+  v.last_evaluation_ms = r.last_eval_ms;
+  return v;
 }
 
 std::string dump(const Json& j) {
@@ -160,7 +158,28 @@ std::string go_time(std::int64_t ms) {
   return out + "Z";
 }
 
-ApiResponse api_rules(const std::vector<const Group*>& groups, std::string_view type) {
+ApiView make_api_view(const std::vector<const Group*>& groups) {
+  ApiView view;
+  view.reserve(groups.size());
+  for (const Group* g : groups) {
+    GroupView v;
+    v.name = g->name();
+    v.file = g->file();
+    v.interval_ms = g->interval_ms();
+    v.limit = g->limit();
+    v.evaluation_seconds = g->last_duration_seconds;
+    v.last_evaluation_ms = g->last_eval_ms;
+    for (const Rule& r : g->rules()) v.rules.push_back(rule_view(r));
+    view.push_back(std::move(v));
+  }
+  std::sort(view.begin(), view.end(), [](const GroupView& a, const GroupView& b) {
+    if (a.file != b.file) return a.file < b.file;
+    return a.name < b.name;
+  });
+  return view;
+}
+
+ApiResponse api_rules(const ApiView& view, std::string_view type) {
   std::string typ(type);
   std::transform(typ.begin(), typ.end(), typ.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -174,19 +193,19 @@ ApiResponse api_rules(const std::vector<const Group*>& groups, std::string_view 
   const bool alerting = typ.empty() || typ == "alert";
   const bool recording = typ.empty() || typ == "record";
   Json out = Json::array();
-  for (const Group* g : sorted(groups)) {
+  for (const GroupView& g : view) {
     Json rules = Json::array();
-    for (const Rule& r : g->rules()) {
-      if (r.alerting() ? alerting : recording) rules.push_back(rule_json(r));
+    for (const RuleView& r : g.rules) {
+      if (r.alerting ? alerting : recording) rules.push_back(rule_json(r));
     }
     Json j = Json::object();
-    j["name"] = g->name();
-    j["file"] = g->file();
+    j["name"] = g.name;
+    j["file"] = g.file;
     j["rules"] = std::move(rules);
-    j["interval"] = go_number(static_cast<double>(g->interval_ms()) / 1000.0);
-    j["limit"] = g->limit();
-    j["evaluationTime"] = go_number(g->last_duration_seconds);
-    j["lastEvaluation"] = go_time(g->last_eval_ms);
+    j["interval"] = go_number(static_cast<double>(g.interval_ms) / 1000.0);
+    j["limit"] = g.limit;
+    j["evaluationTime"] = go_number(g.evaluation_seconds);
+    j["lastEvaluation"] = go_time(g.last_evaluation_ms);
     out.push_back(std::move(j));
   }
   Json data = Json::object();
@@ -194,12 +213,11 @@ ApiResponse api_rules(const std::vector<const Group*>& groups, std::string_view 
   return success(std::move(data));
 }
 
-ApiResponse api_alerts(const std::vector<const Group*>& groups) {
+ApiResponse api_alerts(const ApiView& view) {
   Json alerts = Json::array();
-  for (const Group* g : sorted(groups)) {
-    for (const Rule& r : g->rules()) {
-      if (!r.alerting()) continue;
-      for (const Alert* a : active_alerts(r)) alerts.push_back(alert_json(*a));
+  for (const GroupView& g : view) {
+    for (const RuleView& r : g.rules) {
+      for (const Alert& a : r.alerts) alerts.push_back(alert_json(a));
     }
   }
   Json data = Json::object();
@@ -208,16 +226,9 @@ ApiResponse api_alerts(const std::vector<const Group*>& groups) {
 }
 
 ApiResponse api_rules(const Manager& manager, std::string_view type) {
-  ApiResponse r;
-  manager.with_groups(
-      [&](const std::vector<const Group*>& groups) { r = api_rules(groups, type); });
-  return r;
+  return api_rules(*manager.api_view(), type);
 }
 
-ApiResponse api_alerts(const Manager& manager) {
-  ApiResponse r;
-  manager.with_groups([&](const std::vector<const Group*>& groups) { r = api_alerts(groups); });
-  return r;
-}
+ApiResponse api_alerts(const Manager& manager) { return api_alerts(*manager.api_view()); }
 
 }  // namespace sonde::rules

@@ -21,14 +21,46 @@ struct ApiResponse {
   std::string body;
 };
 
-/// /api/v1/rules: the groups sorted by file then name (Prometheus's RuleGroups order), their
-/// rules in file order. `type` is the query parameter: "" (all), "alert" or "record" (any case);
-/// anything else is Prometheus's 400 bad_data.
-ApiResponse api_rules(const std::vector<const Group*>& groups, std::string_view type);
-/// /api/v1/alerts: every alert that is not resolved, of every alerting rule.
-ApiResponse api_alerts(const std::vector<const Group*>& groups);
+/// What the APIs show of a rule, copied from it after an evaluation.
+struct RuleView {
+  bool alerting = false;
+  std::string name;
+  std::string query;  // the expression as Prometheus prints it
+  std::int64_t for_ms = 0;
+  std::int64_t keep_firing_for_ms = 0;
+  promql::Labels labels;
+  std::vector<std::pair<std::string, std::string>> annotations;
+  AlertState state = AlertState::inactive;  // the highest of its alerts' (resolved ones included)
+  std::vector<Alert> alerts;                // not resolved, sorted by labels
+  RuleHealth health = RuleHealth::unknown;
+  std::string last_error;
+  double evaluation_seconds = 0;
+  std::int64_t last_evaluation_ms = 0;
+};
 
-/// The same, read from the manager under its lock.
+struct GroupView {
+  std::string name;
+  std::string file;
+  std::int64_t interval_ms = 0;
+  std::int64_t limit = 0;
+  double evaluation_seconds = 0;
+  std::int64_t last_evaluation_ms = 0;
+  std::vector<RuleView> rules;
+};
+
+/// The groups as the APIs show them, sorted by file then name (Prometheus's RuleGroups order).
+/// The manager builds one after every pass that evaluated (and after a load), so a request
+/// renders from a copy and never waits for an evaluation.
+using ApiView = std::vector<GroupView>;
+ApiView make_api_view(const std::vector<const Group*>& groups);
+
+/// /api/v1/rules: the groups, their rules in file order. `type` is the query parameter: ""
+/// (all), "alert" or "record" (any case); anything else is Prometheus's 400 bad_data.
+ApiResponse api_rules(const ApiView& view, std::string_view type);
+/// /api/v1/alerts: every alert that is not resolved, of every alerting rule.
+ApiResponse api_alerts(const ApiView& view);
+
+/// The same, from the manager's latest view.
 ApiResponse api_rules(const Manager& manager, std::string_view type);
 ApiResponse api_alerts(const Manager& manager);
 
