@@ -28,12 +28,13 @@
 #include "core/build_info.hpp"
 #include "core/sd_notify.hpp"
 #include "core/self_metrics.hpp"
-#include "daemon/watchdog.hpp"
 #include "daemon/rule_files.hpp"
+#include "daemon/watchdog.hpp"
 #include "gpu/gpu_collector.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "ingest/ingest.hpp"
+#include "rules/api.hpp"
 #include "rules/manager.hpp"
 
 namespace sonde::daemon {
@@ -532,10 +533,18 @@ class Daemon {
   }
 
   void set_router(const config::Config& config) {
-    http::RouterInfo info{core::build::kVersion, core::build::kRevision, {}};
+    http::RouterInfo info{core::build::kVersion, core::build::kRevision, {}, {}};
     for (const auto& c : collectors::builtin_collectors()) {
       if (c.settings(config.collectors).enabled) info.enabled_collectors.emplace_back(c.name);
     }
+    info.json_endpoints.emplace_back("/api/v1/rules", [this](const http::QueryParams& q) {
+      auto r = rules::api_rules(rules_, http::query_value(q, "type"));
+      return http::JsonReply{r.status, std::move(r.body)};
+    });
+    info.json_endpoints.emplace_back("/api/v1/alerts", [this](const http::QueryParams&) {
+      auto r = rules::api_alerts(rules_);
+      return http::JsonReply{r.status, std::move(r.body)};
+    });
     // The router's request counters live in the registry: a new router (after a reload) finds
     // the same families and series there, so counts carry on.
     auto r = std::make_shared<const http::Router>(board_, std::move(info), *registry_);

@@ -92,6 +92,13 @@ void append_html_escaped(std::string& out, std::string_view s) {
   }
 }
 
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // Mirrors Board::ready(): what still holds /ready at 503.
 bool is_pending(const core::ComponentStatus& c) {
   if (!c.counts_for_ready) return false;
@@ -99,7 +106,56 @@ bool is_pending(const core::ComponentStatus& c) {
   return c.state == core::ComponentState::pending;
 }
 
+// Decodes %XX and '+' into `out`; false on a bad escape (Go's url.QueryUnescape fails on it).
+bool unescape(std::string_view in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= in.size()) return false;
+      const int hi = hex_digit(in[i + 1]);
+      const int lo = hex_digit(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+QueryParams parse_query(std::string_view target) {
+  QueryParams out;
+  const std::size_t q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view rest = target.substr(q + 1);
+  rest = rest.substr(0, rest.find('#'));
+  while (!rest.empty()) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty() || pair.find(';') != std::string_view::npos) continue;
+    const std::size_t eq = pair.find('=');
+    std::string key;
+    std::string value;
+    if (!unescape(pair.substr(0, eq), key)) continue;
+    if (eq != std::string_view::npos && !unescape(pair.substr(eq + 1), value)) continue;
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+std::string_view query_value(const QueryParams& params, std::string_view name) {
+  for (const auto& [k, v] : params) {
+    if (k == name) return v;
+  }
+  return {};
+}
 
 Router::Router(const core::Board& board, RouterInfo info, prometheus::Registry& registry)
     : board_(board),
@@ -131,14 +187,24 @@ Response Router::handle(const Request& req) const {
 }
 
 Response Router::route(const Request& req, std::string_view& handler) const {
-  const Route route = route_of(path_of(req.target));
-  handler = handler_label(route);
-  if (route == Route::none) return text(404, "404 page not found\n");
+  const std::string_view path = path_of(req.target);
+  const JsonEndpoint* endpoint = nullptr;
+  for (const auto& [p, e] : info_.json_endpoints) {
+    if (p == path) {
+      endpoint = &e;
+      handler = p;
+      break;
+    }
+  }
+  const Route route = endpoint != nullptr ? Route::none : route_of(path);
+  if (endpoint == nullptr) handler = handler_label(route);
+  if (route == Route::none && endpoint == nullptr) return text(404, "404 page not found\n");
   if (req.method != "GET" && req.method != "HEAD") {
     Response r = text(405, "405 method not allowed\n");
     r.headers.emplace_back("Allow", kAllow);
     return r;
   }
+  if (endpoint != nullptr) return json(*endpoint, req);
   switch (route) {
     case Route::index:
       return index();
@@ -163,6 +229,15 @@ std::string Router::render(Format format) const {
     core::write_openmetrics(snapshots, out);
   }
   return out;
+}
+
+Response Router::json(const JsonEndpoint& endpoint, const Request& req) const {
+  JsonReply reply = endpoint(parse_query(req.target));
+  Response r;
+  r.status = reply.status;
+  r.content_type = "application/json";
+  r.body = std::move(reply.body);
+  return r;
 }
 
 Response Router::metrics(const Request& req) const {

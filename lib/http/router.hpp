@@ -2,6 +2,7 @@
 // includes Beast) feeds it; tests call it directly.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,18 +43,35 @@ struct Response {
   bool over_memory_limit = false;
 };
 
-/// What the index page and /health show about the build.
+/// A query string's parameters in order, decoded as Go's url.ParseQuery decodes them ('+' is a
+/// space, %XX a byte; a pair with a bad escape or a ';' is dropped).
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+QueryParams parse_query(std::string_view target);
+/// The first value of `name`, "" when absent (Go's url.Values.Get).
+std::string_view query_value(const QueryParams& params, std::string_view name);
+
+/// A JSON endpoint that another part of sonde serves (the rules' /api/v1/rules and
+/// /api/v1/alerts), wired by daemon/ so that lib/http depends on none of them: the decoded query
+/// parameters in, the status and the JSON body out. Called on an HTTP thread.
+struct JsonReply {
+  int status = 200;
+  std::string body;
+};
+using JsonEndpoint = std::function<JsonReply(const QueryParams&)>;
+
+/// What the index page and /health show about the build, and the JSON endpoints by path.
 struct RouterInfo {
   std::string version;
   std::string revision;
   std::vector<std::string> enabled_collectors;
+  std::vector<std::pair<std::string, JsonEndpoint>> json_endpoints;
 };
 
 /// Routes: `/`, `/metrics` (text 0.0.4 or OpenMetrics by the Accept header, gzip by
-/// Accept-Encoding), `/health`, `/ready`. Counts every request it answers in
-/// sonde_http_requests_total{handler,code} and sonde_http_request_duration_seconds{handler}
-/// (time to build the response, compression included), registered in `registry`, which must
-/// outlive the router.
+/// Accept-Encoding), `/health`, `/ready`, and the JSON endpoints of RouterInfo (handler = path).
+/// Counts every request it answers in sonde_http_requests_total{handler,code} and
+/// sonde_http_request_duration_seconds{handler} (time to build the response, compression included),
+/// registered in `registry`, which must outlive the router.
 class Router {
  public:
   Router(const core::Board& board, RouterInfo info, prometheus::Registry& registry);
@@ -68,6 +86,7 @@ class Router {
   Response health() const;
   Response ready() const;
   Response index() const;
+  Response json(const JsonEndpoint& endpoint, const Request& req) const;
 
   const core::Board& board_;
   RouterInfo info_;

@@ -156,9 +156,19 @@ std::size_t Manager::update(const ManagerSettings& settings,
   for (const auto& [key, g] : groups_) rules += g->rules().size();
   spdlog::info("rules: {} group(s), {} rule(s) from {} file(s); history keeps {} s", groups_.size(),
                rules, files.size(), history_.retention_ms() / 1000);
+  refresh_api_view_locked();
   woken_ = true;
   cv_.notify_all();
   return failed;
+}
+
+void Manager::refresh_api_view_locked() {
+  std::vector<const Group*> groups;
+  groups.reserve(groups_.size());
+  for (const auto& [key, g] : groups_) groups.push_back(g.get());
+  auto view = std::make_shared<const ApiView>(make_api_view(groups));
+  std::lock_guard lock(api_mu_);
+  api_view_ = std::move(view);
 }
 
 void Manager::set_file_steps(std::unique_ptr<FileSteps> steps) {
@@ -380,7 +390,10 @@ std::int64_t Manager::step(std::int64_t now_ms) {
     next = std::min(next, g->next_eval_ms);
   }
   if (!groups_.empty()) next = std::min(next, std::max(next_live_ms_, now_ms + 1));
-  if (evaluated) save_state_locked(now_ms);
+  if (evaluated) {
+    save_state_locked(now_ms);
+    refresh_api_view_locked();
+  }
   history_.trim(now_ms);
   ++iterations_;
   publish_locked();

@@ -21,6 +21,7 @@
 #include "core/clock.hpp"
 #include "core/options.hpp"
 #include "core/rate_limit.hpp"
+#include "rules/api.hpp"
 #include "rules/group.hpp"
 #include "rules/history/history.hpp"
 #include "rules/options.hpp"
@@ -78,6 +79,12 @@ class Manager {
     std::lock_guard lock(mu_);
     for (const auto& [key, g] : groups_) f(*g);
   }
+  /// The groups as the APIs show them, as of the last pass that evaluated (or the last load):
+  /// taken without waiting for a running evaluation.
+  std::shared_ptr<const ApiView> api_view() const {
+    std::lock_guard lock(api_mu_);
+    return api_view_;
+  }
   history::HistoryStats history_stats() const { return history_.stats(); }
   /// Replaces the file operations of the state file (tests inject failures).
   void set_file_steps(std::unique_ptr<FileSteps> steps);
@@ -93,6 +100,7 @@ class Manager {
   void load_state_locked(std::int64_t now_ms);
   void restore_locked(const SavedState& saved, std::int64_t now_ms);
   void save_state_locked(std::int64_t now_ms);
+  void refresh_api_view_locked();
 
   core::Board& board_;
   const core::Clock& clock_;
@@ -119,6 +127,8 @@ class Manager {
   std::uint64_t restore_failures_ = 0;
   std::uint64_t write_failures_ = 0;
   core::RateLimitedLog log_;
+  mutable std::mutex api_mu_;  // guards api_view_ only
+  std::shared_ptr<const ApiView> api_view_ = std::make_shared<const ApiView>();
 };
 
 }  // namespace sonde::rules

@@ -258,3 +258,13 @@ class SondeTestCase(unittest.TestCase):
         s = Sonde(config, args, env, wrapper)
         self.addCleanup(s.cleanup)
         return s.start() if start else s
+
+    def wait_for(self, s, what, predicate, deadline=DEADLINE):
+        """predicate()'s first true value, polled every 50 ms; fails with sonde `s`'s log."""
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            got = predicate()
+            if got:
+                return got
+            time.sleep(0.05)
+        raise AssertionError(f"never saw {what}:\n" + s.log())

@@ -1,6 +1,6 @@
-"""Alert and recording rules evaluated by the real binary over its own ingest series: a DogStatsD
-error burst makes an alert go pending then firing (ALERTS at /metrics), and it resolves when the
-burst ends; recorded series publish without global.series_labels; SIGHUP with an unchanged file
+"""Alert and recording rules evaluated by the real binary over its own host and ingest series: a
+DogStatsD error burst makes an alert go pending then firing (ALERTS at /metrics, /api/v1/alerts),
+and it resolves when the burst ends; recorded series publish without global.series_labels; SIGHUP with an unchanged file
 keeps the alert's state, and a broken rule file keeps the old rules running (counted);
 `sonde config check` reports rule-file errors."""
 import json
@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 
-from harness import DEADLINE, SondeTestCase, parse_exposition, run_sonde
+from harness import SondeTestCase, free_port, parse_exposition, run_sonde
 
 RULES = """groups:
 - name: app
@@ -20,6 +20,8 @@ RULES = """groups:
   rules:
   - record: app:errors:rate
     expr: sum by (instance, job) (rate(app_errors_total[3s]))
+  - record: host:memory:total_bytes
+    expr: sum by (instance, job) (node_memory_MemTotal_bytes)
   - alert: ErrorBurst
     expr: rate(app_errors_total[3s]) > 0
     for: 2s
@@ -45,7 +47,10 @@ class Burst:
     def run(self):
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as c:
             while not self.stopped.is_set():
-                c.sendto(b"app.errors:1|c", self.path)
+                try:
+                    c.sendto(b"app.errors:1|c", self.path)
+                except (ConnectionRefusedError, FileNotFoundError):
+                    pass  # sonde was killed mid-burst (the restart tests)
                 time.sleep(0.05)
 
     def __enter__(self):
@@ -80,15 +85,6 @@ class AlertRules(SondeTestCase):
         return {dict(labels)["alertstate"]: labels for (name, labels), _ in samples.items()
                 if name == "ALERTS"}
 
-    def wait_for(self, s, what, predicate):
-        deadline = time.monotonic() + DEADLINE
-        while time.monotonic() < deadline:
-            got = predicate()
-            if got:
-                return got
-            time.sleep(0.05)
-        raise AssertionError(f"never saw {what}:\n" + s.log())
-
     def test_burst_pending_firing_resolved(self):
         s = self.start()
         group = os.path.realpath(self.rule_file) + ";app"
@@ -110,8 +106,19 @@ class AlertRules(SondeTestCase):
             rec = {l: v for (n, l), v in samples.items() if n == "app:errors:rate"}
             self.assertEqual(list(rec), [frozenset()], rec)
             self.assertGreater(list(rec.values())[0], 5)
+            # A rule over the host's own series (the meminfo collector's).
+            mem = {l: v for (n, l), v in samples.items() if n == "host:memory:total_bytes"}
+            self.assertEqual(list(mem), [frozenset()], mem)
+            self.assertGreater(list(mem.values())[0], 1 << 20)
+            # /api/v1/alerts lists it, firing, with its annotation expanded.
+            status, _, body = s.get("/api/v1/alerts")
+            self.assertEqual(status, 200)
+            listed = json.loads(body)["data"]["alerts"]
+            self.assertEqual([(a["labels"]["alertname"], a["state"]) for a in listed],
+                             [("ErrorBurst", "firing")])
+            self.assertRegex(listed[0]["annotations"]["summary"], r":\d+ errors at \d")
             key = frozenset({("rule_group", group)})
-            self.assertEqual(samples[("sonde_rule_group_rules", key)], 2)
+            self.assertEqual(samples[("sonde_rule_group_rules", key)], 3)
             self.assertGreater(samples[("sonde_rule_evaluations_total", key)], 0)
             self.assertEqual(samples[("sonde_rule_evaluation_failures_total", key)], 0)
             self.assertEqual(samples[("sonde_rule_group_interval_seconds", key)], 1)
@@ -127,6 +134,8 @@ class AlertRules(SondeTestCase):
             self.assertIn("firing", self.alerts(s))
         # The burst is over: once the 3 s window has no increase, the alert resolves.
         self.wait_for(s, "the alert resolved", lambda: not self.alerts(s))
+        _, _, body = s.get("/api/v1/alerts")
+        self.assertEqual(json.loads(body)["data"]["alerts"], [])
         samples, _, _ = self.samples(s)
         self.assertFalse([n for (n, l) in samples if n == "ALERTS_FOR_STATE"])
 
@@ -146,7 +155,7 @@ class AlertRules(SondeTestCase):
         self.wait_for(s, "evaluations going on", lambda: evaluations() > before + 2)
         samples, _, _ = self.samples(s)
         self.assertEqual(samples[("sonde_rule_group_load_failures_total", frozenset())], 1)
-        self.assertEqual(samples[("sonde_rule_group_rules", key)], 2)
+        self.assertEqual(samples[("sonde_rule_group_rules", key)], 3)
         # The old rules still alert.
         with Burst(os.path.join(s.tmp, "dsd.sock")):
             self.wait_for(s, "the old rule firing", lambda: self.alerts(s).get("firing"))
@@ -164,8 +173,11 @@ class Restart(SondeTestCase):
             f.write(CONFIG)
         env = {"STATE_DIRECTORY": os.path.join(work, "state")}
         checks = AlertRules()  # its helpers, on these sondes
+        # The same address for both runs: the default `instance` label is hostname:port, and
+        # with port 0 the restarted sonde's alert would have other labels than the restored one.
+        args = ["--config", config, "--web.listen-address", f"127.0.0.1:{free_port()}"]
 
-        first = self.sonde(args=["--config", config], env=env)
+        first = self.sonde(args=args, env=env)
         first.wait_ready()
         with Burst(os.path.join(first.tmp, "dsd.sock")):
             checks.wait_for(first, "the alert firing", lambda: checks.alerts(first).get("firing"))
@@ -177,7 +189,7 @@ class Restart(SondeTestCase):
             state = json.load(f)
         self.assertEqual([a["state"] for a in state["alerts"]], ["firing"])
 
-        second = self.sonde(args=["--config", config], env=env)
+        second = self.sonde(args=args, env=env)
         checks.wait_for(second, "the restore", lambda: "restored 1 alert(s)" in second.log())
         second.wait_ready()
         with Burst(os.path.join(second.tmp, "dsd.sock")):

@@ -33,7 +33,8 @@ std::string header(const Response& r, const std::string& name) {
 struct Fixture {
   core::Board board;
   prometheus::Registry registry;
-  Router router{board, RouterInfo{"1.2.3", "abc<def>", {"loadavg", "meminfo", "x&<y>"}}, registry};
+  Router router{board, RouterInfo{"1.2.3", "abc<def>", {"loadavg", "meminfo", "x&<y>"}, {}},
+                registry};
 
   Fixture() {
     board.declare("loadavg", core::ComponentKind::collector);
@@ -275,6 +276,49 @@ TEST_CASE("unknown paths are 404, whatever the method", "[http][router]") {
     CHECK(f.get(path).status == 404);
     CHECK(f.get(path, "POST").status == 404);
   }
+}
+
+TEST_CASE("query strings decode as Go's url.ParseQuery", "[http][router]") {
+  CHECK(parse_query("/x").empty());
+  CHECK(parse_query("/x?").empty());
+  const QueryParams q = parse_query("/x?type=alert&a=1+2%3D&&b&c=%zz&d;e=1&type=record&%41=%42#f");
+  CHECK(q ==
+        QueryParams{{"type", "alert"}, {"a", "1 2="}, {"b", ""}, {"type", "record"}, {"A", "B"}});
+  CHECK(query_value(q, "type") == "alert");
+  CHECK(query_value(q, "missing").empty());
+  CHECK(parse_query("/x?a=%4").empty());
+}
+
+TEST_CASE("JSON endpoints: decoded parameters in, status and body out, counted by path",
+          "[http][router]") {
+  core::Board board;
+  prometheus::Registry registry;
+  RouterInfo info{"1", "r", {}, {}};
+  std::string seen;
+  info.json_endpoints.emplace_back("/api/v1/rules", [&seen](const QueryParams& q) {
+    seen = std::string(query_value(q, "type"));
+    if (seen == "bad") return JsonReply{400, R"({"status":"error"})"};
+    return JsonReply{200, R"({"status":"success"})"};
+  });
+  Router router(board, std::move(info), registry);
+  Response r = router.handle(Request{"GET", "/api/v1/rules?type=al%65rt", {}, {}});
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "application/json");
+  CHECK(r.body == R"({"status":"success"})");
+  CHECK(seen == "alert");
+  r = router.handle(Request{"GET", "/api/v1/rules?type=bad", {}, {}});
+  CHECK(r.status == 400);
+  CHECK(r.content_type == "application/json");
+  CHECK(router.handle(Request{"HEAD", "/api/v1/rules", {}, {}}).status == 200);
+  r = router.handle(Request{"POST", "/api/v1/rules", {}, {}});
+  CHECK(r.status == 405);
+  CHECK(header(r, "Allow") == "GET, HEAD");
+  CHECK(router.handle(Request{"GET", "/api/v1/alerts", {}, {}}).status == 404);
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  CHECK(text.find(R"(sonde_http_requests_total{code="200",handler="/api/v1/rules"} 2)") !=
+        std::string::npos);
+  CHECK(text.find(R"(sonde_http_requests_total{code="400",handler="/api/v1/rules"} 1)") !=
+        std::string::npos);
 }
 
 }  // namespace

@@ -284,7 +284,7 @@ TEST_CASE("server serves the router's /metrics, and HEAD without a body", "[http
   b.gauge("node_load1", "1m load average.", {}, 0.5);
   board.publish("loadavg", std::make_shared<const core::Snapshot>(b.take()), 0.01, core::ok());
   prometheus::Registry router_registry;
-  Router router(board, RouterInfo{"1.0", "abc", {"loadavg"}}, router_registry);
+  Router router(board, RouterInfo{"1.0", "abc", {"loadavg"}, {}}, router_registry);
   TestServer s(options(), [&router](const Request& req) { return router.handle(req); });
   s.start();
 

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -331,4 +332,180 @@ TEST_CASE("a corrupt state file is moved aside, counted, and sonde starts clean"
     }
   }
   CHECK(counted);
+}
+
+namespace {
+
+// Three instances: two firing alerts of one rule, one pending of another, with annotations and
+// a keep_firing_for, as the manager writes them.
+const char* kMultiRules = R"(groups:
+- name: g
+  interval: 10s
+  rules:
+  - alert: High
+    expr: errors > 5
+    for: 20s
+    keep_firing_for: 1m
+    labels: {severity: page}
+    annotations: {summary: "{{ $labels.instance }} at {{ $value }}"}
+  - alert: Any
+    expr: errors > 0
+    for: 1h
+)";
+
+void publish_instances(Rig& rig, std::int64_t ms, double a, double b) {
+  rig.clock.set(std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart + ms)));
+  core::SnapshotBuilder bld;
+  const core::Label la[] = {{"instance", "a:1"}};
+  const core::Label lb[] = {{"instance", "b\"2\\"}};
+  bld.gauge("errors", "", la, a);
+  bld.gauge("errors", "", lb, b);
+  rig.board.publish("src", std::make_shared<const core::Snapshot>(bld.take()), 0, core::ok());
+  rig.manager->step(rig.now());
+}
+
+std::vector<std::string> describe(const std::vector<rules::Alert>& alerts) {
+  std::vector<std::string> out;
+  for (const auto& a : alerts) {
+    std::string s = std::string(rules::state_name(a.state)) + " " + std::to_string(a.active_at_ms) +
+                    " " + std::to_string(a.fired_at_ms) + " " +
+                    std::to_string(a.keep_firing_since_ms);
+    for (const auto& l : a.labels) s += " " + l.name + "=" + l.value;
+    out.push_back(s);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::uint64_t counter(const core::Board& board, const std::string& name) {
+  for (const auto& s : board.published()) {
+    if (s.name != rules::kBoardSource) continue;
+    for (const auto& f : s.snapshot->families) {
+      for (const auto& smp : f.samples) {
+        if (smp.series == name) return static_cast<std::uint64_t>(smp.value);
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a state file cut at any byte restores all of its alerts or none", "[rules][state]") {
+  Rig rig;
+  rig.start(kMultiRules);
+  for (std::int64_t t = 0; t <= 60'000; t += 10'000) publish_instances(rig, t, 10, 10);
+  publish_instances(rig, 70'000, 10, 1);  // b: High keeps firing (keep_firing_for), Any pending
+  const auto expected = describe(rig.alerts());
+  REQUIRE(expected.size() == 4);
+  const std::string text = slurp(rig.settings.rules.state_file);
+  REQUIRE(rules::decode_state(text).ok());
+  rig.manager.reset();  // kill -9 after the last write
+
+  // The same start each time: 10 s after the last evaluation.
+  const auto restart_at =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart + 80'000));
+  rig.clock.set(restart_at);
+  rig.start(kMultiRules);
+  // The whole file restores all four (the pending ones shifted by the 10 s downtime).
+  const auto whole = describe(rig.alerts());
+  REQUIRE(whole.size() == expected.size());
+  CHECK(whole[0] == expected[0]);  // "firing ...": the firing ones keep their times
+  CHECK(whole[1] == expected[1]);
+
+  const fs::path& path = rig.settings.rules.state_file;
+  std::size_t restored = 0;
+  for (std::size_t n = 0; n < text.size(); ++n) {
+    INFO("cut at byte " << n << " of " << text.size());
+    rig.manager.reset();
+    fs::remove(path.string() + ".corrupt");
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << text.substr(0, n);
+    }
+    rig.clock.set(restart_at);
+    rig.start(kMultiRules);
+    const auto got = describe(rig.alerts());
+    if (got.empty()) {
+      // Refused: moved aside, counted at the first publication, never half restored.
+      CHECK_FALSE(fs::exists(path));
+      CHECK(fs::exists(path.string() + ".corrupt"));
+      rig.at(90'000, 0);
+      CHECK(counter(rig.board, "sonde_rule_state_restore_failures_total") == 1);
+    } else {
+      // Only a cut in the final newline leaves a whole document.
+      CHECK(n + 1 == text.size());
+      CHECK(got == whole);
+      ++restored;
+    }
+  }
+  CHECK(restored <= 1);
+}
+
+TEST_CASE(
+    "a failed step of the manager's state write keeps the old file, is counted, and the next "
+    "pass writes again",
+    "[rules][state]") {
+  for (int step = 1; step <= 6; ++step) {
+    INFO("failing step " << step);
+    Rig rig;
+    rig.start(kMultiRules);
+    publish_instances(rig, 0, 10, 10);
+    publish_instances(rig, 10'000, 10, 10);
+    const std::string good = slurp(rig.settings.rules.state_file);
+    REQUIRE_FALSE(good.empty());
+    rig.manager->set_file_steps(std::make_unique<FailingSteps>(step));
+    publish_instances(rig, 20'000, 10, 10);
+    CHECK(counter(rig.board, "sonde_rule_state_write_failures_total") >= 1);
+    CHECK_FALSE(fs::exists(rig.settings.rules.state_file.string() + ".tmp"));
+    const std::string now = slurp(rig.settings.rules.state_file);
+    // Before the rename the old file stays; a failed directory fsync comes after it.
+    if (step < 6) CHECK(now == good);
+    if (step == 6) CHECK(now != good);
+    CHECK(rules::decode_state(now).ok());
+    // The disk recovers: the next pass writes the current state.
+    rig.manager->set_file_steps(std::make_unique<rules::FileSteps>());
+    publish_instances(rig, 30'000, 10, 10);
+    auto latest = rules::decode_state(slurp(rig.settings.rules.state_file));
+    REQUIRE(latest.ok());
+    CHECK(latest->last_evaluation_ms == kStart + 30'000);
+  }
+}
+
+TEST_CASE("keep_firing_for continues from its saved start across a restart", "[rules][state]") {
+  const char* keep_rules = R"(groups:
+- name: g
+  interval: 10s
+  rules:
+  - alert: High
+    expr: errors > 5
+    keep_firing_for: 10m
+)";
+  Rig rig;
+  rig.start(keep_rules);
+  std::int64_t t = 0;
+  for (; t <= 60'000; t += 10'000) rig.at(t, 10);
+  for (; rig.alerts().empty() || rig.alerts()[0].keep_firing_since_ms == 0; t += 10'000) {
+    rig.at(t, 0);
+  }
+  const std::int64_t since = rig.alerts()[0].keep_firing_since_ms;
+  rig.at(t, 0);
+  rig.manager.reset();
+
+  // Back a minute later: still firing, the same keep-firing start, and it resolves when
+  // keep_firing_for is over counted from that start (the warm-up, 5 minutes here, ends sooner).
+  const std::int64_t restart = t + 60'000;
+  rig.clock.set(std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart + restart)));
+  rig.start(keep_rules);
+  REQUIRE(rig.alerts().size() == 1);
+  CHECK(rig.alerts()[0].keep_firing_since_ms == since);
+  std::int64_t resolved_at = 0;
+  for (std::int64_t u = restart; u < restart + 20 * 60'000 && resolved_at == 0; u += 10'000) {
+    rig.at(u, 0);
+    REQUIRE(rig.alerts().size() == 1);
+    if (rig.alerts()[0].state == rules::AlertState::inactive) resolved_at = kStart + u;
+  }
+  REQUIRE(resolved_at != 0);
+  CHECK(resolved_at >= since + 600'000);
+  CHECK(resolved_at < since + 600'000 + 10'000 + 10'000);
 }
