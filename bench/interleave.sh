@@ -8,10 +8,10 @@
 # bench/ingest_load/ingest_load built (e.g. a `git worktree add --detach /tmp/old <commit>` built
 # with `cmake --preset release && cmake --build --preset release --target render_bench
 # ingest_load`). The runs alternate old, new, old, new, ... so both see the same machine; each
-# figure is the median of its RUNS runs, and the ratio is new/old (1.00 = the same; for
-# render times lower is better, for lines/s higher is better). Run as root, each run is
-# scheduled SCHED_FIFO (chrt -f 50) so that other work on the machine (builds) disturbs it less;
-# say in docs/performance.md which it was.
+# figure is the median of its RUNS runs (a render figure is each run's least of 3 repetitions),
+# and the ratio is new/old (1.00 = the same; for render times lower is better, for lines/s
+# higher is better). Run as root, each run is scheduled SCHED_FIFO (chrt -f 50) so that other
+# work on the machine (builds) disturbs it less; say in docs/performance.md which it was.
 set -euo pipefail
 old=${1:?usage: interleave.sh OLD_BUILD_DIR NEW_BUILD_DIR [RUNS] [INGEST_SECONDS]}
 new=${2:?usage: interleave.sh OLD_BUILD_DIR NEW_BUILD_DIR [RUNS] [INGEST_SECONDS]}
@@ -27,10 +27,14 @@ if [[ $(id -u) -eq 0 ]] && command -v chrt >/dev/null; then rt=(chrt -f 50); fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# render_bench: CPU time (µs) per benchmark, one line "name value" per benchmark.
+# render_bench: CPU time (µs) per benchmark, one line "name value" per benchmark: the least of
+# three repetitions, since other work on the machine only ever adds to a CPU-bound loop's time.
 render() {
-    "${rt[@]}" "$1/bench/render_bench" --benchmark_min_time=0.5 --benchmark_format=csv 2>/dev/null |
-        awk -F, '/^"BM_/ { gsub(/"/, "", $1); print $1, $4 }'
+    "${rt[@]}" "$1/bench/render_bench" --benchmark_min_time=0.2 --benchmark_repetitions=3 \
+        --benchmark_format=csv 2>/dev/null |
+        awk -F, '/^"BM_/ && !/_(mean|median|stddev|cv)"/ {
+            gsub(/"/, "", $1); if (!($1 in m) || $4 < m[$1]) m[$1] = $4; if (!($1 in o)) o[$1] = n++ }
+            END { for (k in m) print o[k], k, m[k] }' | sort -n | cut -d' ' -f2-
 }
 # ingest_load: lines/s of sonde's listener (origin detection off), one line "ingest_lines_s N".
 ingest() {
