@@ -216,6 +216,9 @@ int main(int argc, char** argv) {
               percentile(eval_ms, 0.5), percentile(eval_ms, 0.9), percentile(eval_ms, 1.0));
   std::printf("whole pass (feed + evaluation + trim + publish): median %.2f ms, max %.2f ms\n",
               percentile(step_ms, 0.5), percentile(step_ms, 1.0));
+  std::printf("CPU per cycle (whole pass): %.2f ms; pass cache peak %zu bytes (%.0f B a series)\n",
+              cpu / measured * 1000, st.decode_cache_peak_bytes,
+              static_cast<double>(st.decode_cache_peak_bytes) / st.series);
   std::printf("CPU per hour at 15 s: %.1f s (%.3f%% of one core); active alerts %zu\n",
               cpu / measured * 240, cpu / measured / 15 * 100, alerts);
   return 0;

@@ -166,6 +166,11 @@ void History::set_selectors(Selectors selectors) {
     if (!wanted(s->labels)) drop.push_back(id);
   }
   for (auto id : drop) remove_locked(id);
+  {
+    std::lock_guard c(cache_mu_);
+    cache_.clear();
+    cache_bytes_ = 0;
+  }
   // Series a source offered but that were not kept may be wanted now: examine them again.
   for (auto& [name, src] : sources_) {
     std::erase_if(src.series, [&](const auto& kv) {
@@ -331,6 +336,11 @@ bool History::append(const Labels& labels, std::int64_t t_ms, double v) {
 
 void History::trim(std::int64_t now_ms) {
   std::unique_lock lock(mu_);
+  {
+    std::lock_guard c(cache_mu_);
+    cache_.clear();
+    cache_bytes_ = 0;
+  }
   const std::int64_t cutoff = now_ms - retention_ms_;
   std::vector<std::uint64_t> drop;
   for (auto& [id, sp] : by_id_) {
@@ -355,12 +365,79 @@ HistoryStats History::stats() const {
   st.series_refused = refused_;
   st.samples_out_of_order = out_of_order_;
   st.series_unparsable = unparsable_;
+  std::lock_guard c(cache_mu_);
+  st.decode_cache_peak_bytes = cache_peak_;
   return st;
+}
+
+std::size_t History::Decoded::bytes() const {
+  return sizeof(Decoded) + points.capacity() * sizeof(Point) + label_bytes(without_name);
+}
+
+void History::set_decode_cache_budget(std::size_t bytes) {
+  std::unique_lock lock(mu_);
+  cache_budget_ = bytes;
+  std::lock_guard c(cache_mu_);
+  cache_.clear();
+  cache_bytes_ = 0;
+}
+
+std::shared_ptr<const History::Decoded> History::decoded_locked(std::uint64_t id, const Series& s,
+                                                                std::int64_t from_t) const {
+  auto it = cache_.find(id);
+  if (it != cache_.end()) {
+    const Decoded& d = *it->second;
+    if (d.last_t == s.last_t && d.closed == s.closed.size()) {
+      if (d.from_t <= from_t) return it->second;
+      // Wanted from further back: decode again from there (the chunks are decoded from their
+      // start anyway), keeping the labels.
+    }
+  }
+  auto d = std::make_shared<Decoded>();
+  d->last_t = s.last_t;
+  d->closed = s.closed.size();
+  d->from_t = from_t;
+  std::size_t n = s.head.count();
+  for (const auto& c : s.closed) {
+    if (c.max_t >= from_t) n += c.count;
+  }
+  d->points.reserve(n);
+  for (const auto& c : s.closed) {
+    if (c.max_t >= from_t) decode(c.stream, c.count, from_t, INT64_MAX, d->points);
+  }
+  if (s.head.count() > 0 && s.head.max_t() >= from_t) {
+    decode(s.head.stream(), s.head.count(), from_t, INT64_MAX, d->points);
+  }
+  d->labels = s.labels;
+  d->without_name = s.labels.without_name();
+  const std::size_t bytes = d->bytes();
+  if (it != cache_.end()) {
+    cache_bytes_ -= it->second->bytes();
+    cache_.erase(it);
+  }
+  if (cache_bytes_ + bytes <= cache_budget_) {
+    cache_bytes_ += bytes;
+    cache_peak_ = std::max(cache_peak_, cache_bytes_);
+    cache_.emplace(id, d);
+  }
+  return d;
 }
 
 std::vector<promql::SeriesView> History::Querier::select(
     const std::vector<promql::Matcher>& matchers, std::int64_t mint_ms,
     std::int64_t maxt_ms) const {
+  return select_impl(matchers, mint_ms, maxt_ms, false);
+}
+
+std::vector<promql::SeriesView> History::Querier::select_latest(
+    const std::vector<promql::Matcher>& matchers, std::int64_t mint_ms,
+    std::int64_t maxt_ms) const {
+  return select_impl(matchers, mint_ms, maxt_ms, true);
+}
+
+std::vector<promql::SeriesView> History::Querier::select_impl(
+    const std::vector<promql::Matcher>& matchers, std::int64_t mint_ms, std::int64_t maxt_ms,
+    bool latest) const {
   std::shared_lock lock(h_.mu_);
   std::vector<std::uint64_t> all;
   const std::vector<std::uint64_t>* ids = nullptr;
@@ -382,6 +459,15 @@ std::vector<promql::SeriesView> History::Querier::select(
     });
     ids = &all;
   }
+  std::vector<Point>* points = nullptr;
+  std::vector<Labels>* labels = nullptr;
+  if (latest) {
+    points = &points_.emplace_back();
+    labels = &labels_.emplace_back();
+    points->reserve(ids->size());
+    labels->reserve(ids->size());
+  }
+  std::unique_lock cache(h_.cache_mu_, std::defer_lock);
   std::vector<promql::SeriesView> out;
   for (const std::uint64_t id : *ids) {
     const Series& s = *h_.by_id_.at(id);
@@ -393,24 +479,26 @@ std::vector<promql::SeriesView> History::Querier::select(
         break;
       }
     }
-    if (!ok) continue;
-    auto held = std::make_unique<Held>();
-    std::size_t overlapping = 0;
-    for (const auto& c : s.closed) {
-      if (c.max_t >= mint_ms && c.min_t <= maxt_ms) overlapping += c.count;
+    if (!ok || s.head.count() == 0 || s.last_t < mint_ms) continue;
+    if (latest && s.last_t <= maxt_ms) {
+      // The last sample is the open chunk's: no decoding.
+      points->push_back(Point{s.last_t, s.head.last_value()});
+      labels->push_back(s.labels);
+      out.push_back(promql::SeriesView{&labels->back(), std::span<const Point>(&points->back(), 1),
+                                       s.hash, nullptr});
+      continue;
     }
-    held->points.reserve(overlapping + s.head.count());
-    for (const auto& c : s.closed) {
-      if (c.max_t < mint_ms || c.min_t > maxt_ms) continue;
-      decode(c.stream, c.count, mint_ms, maxt_ms, held->points);
-    }
-    if (s.head.count() > 0 && s.head.max_t() >= mint_ms && s.head.min_t() <= maxt_ms) {
-      decode(s.head.stream(), s.head.count(), mint_ms, maxt_ms, held->points);
-    }
-    if (held->points.empty()) continue;
-    held->labels = s.labels;
-    out.push_back(promql::SeriesView{&held->labels, held->points, s.hash, nullptr});
-    held_.push_back(std::move(held));
+    if (!cache.owns_lock()) cache.lock();
+    auto d = h_.decoded_locked(id, s, mint_ms);
+    const auto lo = std::lower_bound(d->points.begin(), d->points.end(), mint_ms,
+                                     [](const Point& p, std::int64_t t) { return p.t < t; });
+    const auto hi = std::upper_bound(lo, d->points.end(), maxt_ms,
+                                     [](std::int64_t t, const Point& p) { return t < p.t; });
+    if (lo == hi) continue;
+    std::span<const Point> samples(&*lo, static_cast<std::size_t>(hi - lo));
+    if (latest) samples = samples.last(1);
+    out.push_back(promql::SeriesView{&d->labels, samples, s.hash, &d->without_name});
+    held_.push_back(std::move(d));
   }
   return out;
 }

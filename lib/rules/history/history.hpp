@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -41,7 +42,12 @@ struct HistoryStats {
   std::uint64_t series_refused = 0;  // new series beyond max_series
   std::uint64_t samples_out_of_order = 0;
   std::uint64_t series_unparsable = 0;  // series text that is not name{labels}
+  /// The most the pass cache (decoded samples shared by the queries of one pass) has held.
+  std::size_t decode_cache_peak_bytes = 0;
 };
+
+/// Bytes of decoded samples the pass cache may hold (beyond, queries decode for themselves).
+inline constexpr std::size_t kDecodeCacheBytes = 32u << 20;
 
 class History {
  public:
@@ -71,29 +77,52 @@ class History {
   /// matches it. Returns false when refused (max_series) or out of order.
   bool append(const promql::Labels& labels, std::int64_t t_ms, double v);
 
-  /// Drops samples older than `now_ms` - retention, and series left with none.
+  /// Drops samples older than `now_ms` - retention, and series left with none. Ends a pass:
+  /// the pass cache is emptied.
   void trim(std::int64_t now_ms);
+  /// The pass cache's bound (kDecodeCacheBytes unless set; 0: no cache).
+  void set_decode_cache_budget(std::size_t bytes);
 
   HistoryStats stats() const;
 
-  /// A read-only view for the PromQL engine. It copies (decodes) what it selects, so it stays
-  /// valid however the history changes afterwards; make one per rule evaluation so each sees the
-  /// results written before it.
+  /// A series' samples from `from_t` on, decoded; shared by the queries of a pass while the
+  /// series is unchanged (the same last sample and closed chunks).
+  struct Decoded {
+    std::int64_t last_t = 0;
+    std::size_t closed = 0;
+    std::int64_t from_t = 0;
+    promql::Labels labels;
+    promql::Labels without_name;
+    std::vector<promql::Point> points;
+    std::size_t bytes() const;
+  };
+
+  /// A read-only view for the PromQL engine. What it selects stays valid however the history
+  /// changes afterwards (it holds the decoded samples and copies of the labels); make one per
+  /// rule evaluation so each sees the results written before it. Queries share decoded samples
+  /// through the pass cache until the series changes or the pass ends (trim).
   class Querier final : public promql::Storage {
    public:
     explicit Querier(const History& h) : h_(h) {}
     std::vector<promql::SeriesView> select(const std::vector<promql::Matcher>& matchers,
                                            std::int64_t mint_ms,
                                            std::int64_t maxt_ms) const override;
+    /// Each series' last sample in range: read from the open chunk without decoding when the
+    /// range reaches the series' last sample.
+    std::vector<promql::SeriesView> select_latest(const std::vector<promql::Matcher>& matchers,
+                                                  std::int64_t mint_ms,
+                                                  std::int64_t maxt_ms) const override;
 
    private:
-    struct Held {
-      promql::Labels labels;
-      promql::Labels without_name;
-      std::vector<promql::Point> points;
-    };
+    std::vector<promql::SeriesView> select_impl(const std::vector<promql::Matcher>& matchers,
+                                                std::int64_t mint_ms, std::int64_t maxt_ms,
+                                                bool latest) const;
     const History& h_;
-    mutable std::vector<std::unique_ptr<Held>> held_;
+    mutable std::vector<std::shared_ptr<const Decoded>> held_;
+    // Last samples read without the cache, and their series' labels (each vector reserved
+    // before it is filled, so views into it stay valid).
+    mutable std::vector<std::vector<promql::Point>> points_;
+    mutable std::vector<std::vector<promql::Labels>> labels_;
   };
   Querier querier() const { return Querier(*this); }
 
@@ -114,6 +143,10 @@ class History {
   std::uint64_t lookup_or_create_locked(const promql::Labels& labels, bool count);
   bool append_locked(Series& s, std::int64_t t_ms, double v);
   bool wanted(const promql::Labels& labels) const;
+  /// The series' samples from `from_t` on, from the pass cache or decoded (and cached when the
+  /// budget allows). Under a shared lock of mu_ and cache_mu_.
+  std::shared_ptr<const Decoded> decoded_locked(std::uint64_t id, const Series& s,
+                                                std::int64_t from_t) const;
   void remove_locked(std::uint64_t id);
   promql::Labels with_series_labels(promql::Labels l) const;
 
@@ -135,6 +168,12 @@ class History {
   std::uint64_t refused_ = 0;
   std::uint64_t out_of_order_ = 0;
   std::uint64_t unparsable_ = 0;
+  // The pass cache, by series id; taken after mu_.
+  mutable std::mutex cache_mu_;
+  mutable std::unordered_map<std::uint64_t, std::shared_ptr<const Decoded>> cache_;
+  mutable std::size_t cache_bytes_ = 0;
+  mutable std::size_t cache_peak_ = 0;
+  std::size_t cache_budget_ = kDecodeCacheBytes;
 };
 
 /// Parses series text as the exposition writes it (`name`, `name{a="1",b="x\"y"}`) into labels

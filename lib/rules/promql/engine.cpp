@@ -79,8 +79,9 @@ std::vector<std::int64_t> Evaluator::steps() const {
 }
 
 std::vector<SeriesView> Evaluator::select(const VectorSelector& vs, std::int64_t mint,
-                                          std::int64_t maxt) {
-  auto r = storage_.select(vs.matchers, mint, maxt);
+                                          std::int64_t maxt, bool latest) {
+  auto r = latest ? storage_.select_latest(vs.matchers, mint, maxt)
+                  : storage_.select(vs.matchers, mint, maxt);
   if (max_series_ && r.size() > max_series_)
     throw EvalFailure{EvalError{EvalError::Kind::too_many_series,
                                 fmt::format("query selects more than {} series", max_series_)}};
@@ -90,7 +91,8 @@ std::vector<SeriesView> Evaluator::select(const VectorSelector& vs, std::int64_t
 Matrix Evaluator::eval_vector_selector(const VectorSelector& vs, bool sample_times) {
   std::int64_t first = ref_time(start_, pinned(vs.at, vs.timestamp_ms), vs.original_offset_ms);
   std::int64_t last = ref_time(end_, pinned(vs.at, vs.timestamp_ms), vs.original_offset_ms);
-  auto series = select(vs, first - kLookbackDeltaMs, last);
+  // At one step only the last sample at or before it counts (then first == last).
+  auto series = select(vs, first - kLookbackDeltaMs, last, start_ == end_);
   Matrix mat;
   mat.reserve(series.size());
   std::size_t nsteps = std::size_t((end_ - start_) / interval_) + 1;
