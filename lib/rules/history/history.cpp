@@ -489,7 +489,11 @@ std::vector<promql::SeriesView> History::Querier::select_impl(
       continue;
     }
     if (!cache.owns_lock()) cache.lock();
-    auto d = h_.decoded_locked(id, s, mint_ms);
+    // Decoded from as far back as the rules read (the retention) or the query asks: the pass's
+    // longer ranges over this series then find it decoded too.
+    const std::int64_t back =
+        maxt_ms >= INT64_MIN + h_.retention_ms_ ? maxt_ms - h_.retention_ms_ : INT64_MIN;
+    auto d = h_.decoded_locked(id, s, std::min(mint_ms, back));
     const auto lo = std::lower_bound(d->points.begin(), d->points.end(), mint_ms,
                                      [](const Point& p, std::int64_t t) { return p.t < t; });
     const auto hi = std::upper_bound(lo, d->points.end(), maxt_ms,
