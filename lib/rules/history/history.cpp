@@ -469,6 +469,8 @@ std::vector<promql::SeriesView> History::Querier::select_impl(
   }
   std::unique_lock cache(h_.cache_mu_, std::defer_lock);
   std::vector<promql::SeriesView> out;
+  out.reserve(ids->size());
+  if (!latest) held_.reserve(held_.size() + ids->size());
   for (const std::uint64_t id : *ids) {
     const Series& s = *h_.by_id_.at(id);
     bool ok = true;

@@ -135,6 +135,7 @@ Matrix Evaluator::eval_matrix_selector(const MatrixSelector& ms) {
   std::int64_t mint = maxt - ms.range_ms;
   auto series = select(vs, mint, maxt);
   Matrix mat;
+  mat.reserve(series.size());
   for (const auto& s : series) {
     check_deadline();
     Series out{*s.labels, {}};
@@ -217,7 +218,15 @@ Matrix Evaluator::range_eval(const std::vector<const Expr*>& exprs, const StepFn
   for (std::size_t i = 0; i < exprs.size(); ++i) cursors[i].assign(mats[i].size(), 0);
   std::vector<Vector> vectors(exprs.size());
   std::vector<std::vector<std::size_t>> origin(exprs.size());  // series index of each sample
+  // Each step's vectors hold at most their matrix's series: reserved once, not grown.
+  std::size_t widest = 0;
+  for (std::size_t i = 0; i < exprs.size(); ++i) {
+    vectors[i].reserve(mats[i].size());
+    origin[i].reserve(mats[i].size());
+    widest = std::max(widest, mats[i].size());
+  }
   Vector out;
+  out.reserve(widest);
   std::unordered_map<std::uint64_t, std::size_t> index;
   Matrix result;
   bool instant = start_ == end_;
