@@ -168,8 +168,7 @@ void History::set_selectors(Selectors selectors) {
   for (auto id : drop) remove_locked(id);
   {
     std::lock_guard c(cache_mu_);
-    cache_.clear();
-    cache_bytes_ = 0;
+    clear_cache_locked();
   }
   // Series a source offered but that were not kept may be wanted now: examine them again.
   for (auto& [name, src] : sources_) {
@@ -338,8 +337,7 @@ void History::trim(std::int64_t now_ms) {
   std::unique_lock lock(mu_);
   {
     std::lock_guard c(cache_mu_);
-    cache_.clear();
-    cache_bytes_ = 0;
+    clear_cache_locked();
   }
   const std::int64_t cutoff = now_ms - retention_ms_;
   std::vector<std::uint64_t> drop;
@@ -371,15 +369,20 @@ HistoryStats History::stats() const {
 }
 
 std::size_t History::Decoded::bytes() const {
-  return sizeof(Decoded) + points.capacity() * sizeof(Point) + label_bytes(without_name);
+  return sizeof(Decoded) + label_bytes(without_name);  // the points are the blocks'
+}
+
+void History::clear_cache_locked() const {
+  cache_.clear();
+  block_.reset();
+  cache_bytes_ = 0;
 }
 
 void History::set_decode_cache_budget(std::size_t bytes) {
   std::unique_lock lock(mu_);
   cache_budget_ = bytes;
   std::lock_guard c(cache_mu_);
-  cache_.clear();
-  cache_bytes_ = 0;
+  clear_cache_locked();
 }
 
 std::shared_ptr<const History::Decoded> History::decoded_locked(std::uint64_t id, const Series& s,
@@ -390,33 +393,50 @@ std::shared_ptr<const History::Decoded> History::decoded_locked(std::uint64_t id
     if (d.last_t == s.last_t && d.closed == s.closed.size()) {
       if (d.from_t <= from_t) return it->second;
       // Wanted from further back: decode again from there (the chunks are decoded from their
-      // start anyway), keeping the labels.
+      // start anyway).
     }
+    cache_bytes_ -= it->second->bytes();
+    cache_.erase(it);
   }
   auto d = std::make_shared<Decoded>();
   d->last_t = s.last_t;
   d->closed = s.closed.size();
   d->from_t = from_t;
+  d->labels = s.labels;
+  d->without_name = s.labels.without_name();
   std::size_t n = s.head.count();
   for (const auto& c : s.closed) {
     if (c.max_t >= from_t) n += c.count;
   }
-  d->points.reserve(n);
+  // Cached samples go to the pass's current block (one allocation for many series); beyond the
+  // budget, to a vector of the query's own.
+  const bool room = block_ && block_->capacity() - block_->size() >= n;
+  const std::size_t grow = room ? 0 : std::max(kDecodeBlockPoints, n) * sizeof(Point);
+  const bool cached = cache_bytes_ + grow + d->bytes() <= cache_budget_;
+  std::shared_ptr<std::vector<Point>> store;
+  if (cached) {
+    if (!room) {
+      block_ = std::make_shared<std::vector<Point>>();
+      block_->reserve(std::max(kDecodeBlockPoints, n));
+      cache_bytes_ += grow;
+    }
+    store = block_;
+  } else {
+    store = std::make_shared<std::vector<Point>>();
+    store->reserve(n);
+  }
+  // Appends stay within the reserved capacity: the points of other entries do not move.
+  const std::size_t begin = store->size();
   for (const auto& c : s.closed) {
-    if (c.max_t >= from_t) decode(c.stream, c.count, from_t, INT64_MAX, d->points);
+    if (c.max_t >= from_t) decode(c.stream, c.count, from_t, INT64_MAX, *store);
   }
   if (s.head.count() > 0 && s.head.max_t() >= from_t) {
-    decode(s.head.stream(), s.head.count(), from_t, INT64_MAX, d->points);
+    decode(s.head.stream(), s.head.count(), from_t, INT64_MAX, *store);
   }
-  d->labels = s.labels;
-  d->without_name = s.labels.without_name();
-  const std::size_t bytes = d->bytes();
-  if (it != cache_.end()) {
-    cache_bytes_ -= it->second->bytes();
-    cache_.erase(it);
-  }
-  if (cache_bytes_ + bytes <= cache_budget_) {
-    cache_bytes_ += bytes;
+  d->points = std::span<const Point>(store->data() + begin, store->size() - begin);
+  d->store = std::move(store);
+  if (cached) {
+    cache_bytes_ += d->bytes();
     cache_peak_ = std::max(cache_peak_, cache_bytes_);
     cache_.emplace(id, d);
   }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,6 +49,8 @@ struct HistoryStats {
 
 /// Bytes of decoded samples the pass cache may hold (beyond, queries decode for themselves).
 inline constexpr std::size_t kDecodeCacheBytes = 32u << 20;
+/// Samples in one block of the pass cache (64 KiB).
+inline constexpr std::size_t kDecodeBlockPoints = 4096;
 
 class History {
  public:
@@ -93,7 +96,8 @@ class History {
     std::int64_t from_t = 0;
     promql::Labels labels;
     promql::Labels without_name;
-    std::vector<promql::Point> points;
+    std::span<const promql::Point> points;  // in `store`
+    std::shared_ptr<const std::vector<promql::Point>> store;
     std::size_t bytes() const;
   };
 
@@ -147,6 +151,7 @@ class History {
   /// budget allows). Under a shared lock of mu_ and cache_mu_.
   std::shared_ptr<const Decoded> decoded_locked(std::uint64_t id, const Series& s,
                                                 std::int64_t from_t) const;
+  void clear_cache_locked() const;  // under cache_mu_
   void remove_locked(std::uint64_t id);
   promql::Labels with_series_labels(promql::Labels l) const;
 
@@ -171,6 +176,8 @@ class History {
   // The pass cache, by series id; taken after mu_.
   mutable std::mutex cache_mu_;
   mutable std::unordered_map<std::uint64_t, std::shared_ptr<const Decoded>> cache_;
+  // Where cached entries' samples go: filled up to its reserved capacity, never moved.
+  mutable std::shared_ptr<std::vector<promql::Point>> block_;
   mutable std::size_t cache_bytes_ = 0;
   mutable std::size_t cache_peak_ = 0;
   std::size_t cache_budget_ = kDecodeCacheBytes;
