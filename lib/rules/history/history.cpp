@@ -199,12 +199,11 @@ std::uint64_t History::lookup_or_create_locked(const Labels& labels, bool count)
   s->fixed_bytes = sizeof(Series) + label_bytes(labels) + 64;  // + hash, id and name index
   const std::uint64_t id = next_id_++;
   bytes_ += s->bytes();
-  auto& ids = by_name_[std::string(labels.get(promql::kMetricName))];
-  auto pos =
-      std::upper_bound(ids.begin(), ids.end(), labels,
-                       [&](const Labels& l, std::uint64_t b) { return l < by_id_.at(b)->labels; });
+  auto& named = by_name_[std::string(labels.get(promql::kMetricName))];
+  auto pos = std::upper_bound(named.begin(), named.end(), labels,
+                              [&](const Labels& l, const Series* b) { return l < b->labels; });
+  named.insert(pos, s.get());
   by_id_.emplace(id, std::move(s));
-  ids.insert(pos, id);
   by_hash_.emplace(h, id);
   return id;
 }
@@ -223,7 +222,7 @@ void History::remove_locked(std::uint64_t id) {
   }
   const std::string name(s.labels.get(promql::kMetricName));
   if (auto n = by_name_.find(name); n != by_name_.end()) {
-    std::erase(n->second, id);
+    std::erase(n->second, &s);
     if (n->second.empty()) by_name_.erase(n);
   }
   by_id_.erase(it);
@@ -385,9 +384,9 @@ void History::set_decode_cache_budget(std::size_t bytes) {
   clear_cache_locked();
 }
 
-std::shared_ptr<const History::Decoded> History::decoded_locked(std::uint64_t id, const Series& s,
+std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
                                                                 std::int64_t from_t) const {
-  auto it = cache_.find(id);
+  auto it = cache_.find(&s);
   if (it != cache_.end()) {
     const Decoded& d = *it->second;
     if (d.last_t == s.last_t && d.closed == s.closed.size()) {
@@ -438,7 +437,7 @@ std::shared_ptr<const History::Decoded> History::decoded_locked(std::uint64_t id
   if (cached) {
     cache_bytes_ += d->bytes();
     cache_peak_ = std::max(cache_peak_, cache_bytes_);
-    cache_.emplace(id, d);
+    cache_.emplace(&s, d);
   }
   return d;
 }
@@ -459,26 +458,26 @@ std::vector<promql::SeriesView> History::Querier::select_impl(
     const std::vector<promql::Matcher>& matchers, std::int64_t mint_ms, std::int64_t maxt_ms,
     bool latest) const {
   std::shared_lock lock(h_.mu_);
-  std::vector<std::uint64_t> all;
-  const std::vector<std::uint64_t>* ids = nullptr;
+  std::vector<Series*> all;
+  const std::vector<Series*>* named = nullptr;
   const promql::Matcher* by_name = nullptr;
   for (const auto& m : matchers) {
     if (m.name == promql::kMetricName && m.type == promql::MatchType::equal) {
       auto it = h_.by_name_.find(m.value);
       if (it == h_.by_name_.end()) return {};
-      ids = &it->second;
+      named = &it->second;
       by_name = &m;
       break;
     }
   }
-  if (ids == nullptr) {
+  if (named == nullptr) {
     // No metric name: every series, in label order.
     for (const auto& [name, v] : h_.by_name_) all.insert(all.end(), v.begin(), v.end());
-    std::sort(all.begin(), all.end(), [&](std::uint64_t a, std::uint64_t b) {
-      return h_.by_id_.at(a)->labels < h_.by_id_.at(b)->labels;
-    });
-    ids = &all;
+    std::sort(all.begin(), all.end(),
+              [&](const Series* a, const Series* b) { return a->labels < b->labels; });
+    named = &all;
   }
+  const std::vector<Series*>* ids = named;
   std::vector<Point>* points = nullptr;
   std::vector<Labels>* labels = nullptr;
   if (latest) {
@@ -491,8 +490,8 @@ std::vector<promql::SeriesView> History::Querier::select_impl(
   std::vector<promql::SeriesView> out;
   out.reserve(ids->size());
   if (!latest) held_.reserve(held_.size() + ids->size());
-  for (const std::uint64_t id : *ids) {
-    const Series& s = *h_.by_id_.at(id);
+  for (const Series* sp : *ids) {
+    const Series& s = *sp;
     bool ok = true;
     for (const auto& m : matchers) {
       if (&m == by_name) continue;
@@ -515,7 +514,7 @@ std::vector<promql::SeriesView> History::Querier::select_impl(
     // longer ranges over this series then find it decoded too.
     const std::int64_t back =
         maxt_ms >= INT64_MIN + h_.retention_ms_ ? maxt_ms - h_.retention_ms_ : INT64_MIN;
-    auto d = h_.decoded_locked(id, s, std::min(mint_ms, back));
+    auto d = h_.decoded_locked(s, std::min(mint_ms, back));
     const auto lo = std::lower_bound(d->points.begin(), d->points.end(), mint_ms,
                                      [](const Point& p, std::int64_t t) { return p.t < t; });
     const auto hi = std::upper_bound(lo, d->points.end(), maxt_ms,

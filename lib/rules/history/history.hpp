@@ -149,8 +149,7 @@ class History {
   bool wanted(const promql::Labels& labels) const;
   /// The series' samples from `from_t` on, from the pass cache or decoded (and cached when the
   /// budget allows). Under a shared lock of mu_ and cache_mu_.
-  std::shared_ptr<const Decoded> decoded_locked(std::uint64_t id, const Series& s,
-                                                std::int64_t from_t) const;
+  std::shared_ptr<const Decoded> decoded_locked(const Series& s, std::int64_t from_t) const;
   void clear_cache_locked() const;  // under cache_mu_
   void remove_locked(std::uint64_t id);
   promql::Labels with_series_labels(promql::Labels l) const;
@@ -165,17 +164,18 @@ class History {
   std::vector<std::size_t> nameless_selectors_;
   promql::Labels series_labels_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Series>> by_id_;
-  std::unordered_multimap<std::uint64_t, std::uint64_t> by_hash_;        // labels hash -> id
-  std::unordered_map<std::string, std::vector<std::uint64_t>> by_name_;  // sorted by labels
+  std::unordered_multimap<std::uint64_t, std::uint64_t> by_hash_;  // labels hash -> id
+  std::unordered_map<std::string, std::vector<Series*>> by_name_;  // sorted by labels
   std::unordered_map<std::string, Source> sources_;
   std::uint64_t next_id_ = 1;
   std::size_t bytes_ = 0;  // kept up to date on every change
   std::uint64_t refused_ = 0;
   std::uint64_t out_of_order_ = 0;
   std::uint64_t unparsable_ = 0;
-  // The pass cache, by series id; taken after mu_.
+  // The pass cache, by series; taken after mu_. Removing a series empties it (set_selectors and
+  // trim remove series), so an address is never that of another series.
   mutable std::mutex cache_mu_;
-  mutable std::unordered_map<std::uint64_t, std::shared_ptr<const Decoded>> cache_;
+  mutable std::unordered_map<const Series*, std::shared_ptr<const Decoded>> cache_;
   // Where cached entries' samples go: filled up to its reserved capacity, never moved.
   mutable std::shared_ptr<std::vector<promql::Point>> block_;
   mutable std::size_t cache_bytes_ = 0;
