@@ -111,6 +111,8 @@ void Labels::reset(std::vector<Label> v) {
 std::uint64_t Labels::empty_hash() { return kSeed; }
 
 std::uint64_t Labels::hash_for(const std::vector<std::string>& names, bool without) const {
+  // Without nothing but the metric name, of a set that has none: the same mixing as hash().
+  if (without && names.empty() && !has(kMetricName)) return hash();
   std::uint64_t h = kSeed;
   for (const auto& l : list()) {
     bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
