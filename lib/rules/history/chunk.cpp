@@ -1,5 +1,6 @@
 #include "rules/history/chunk.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -33,16 +34,17 @@ bool fits(std::int64_t x, int n) {
 
 class BitReader {
  public:
-  explicit BitReader(std::span<const std::uint8_t> s) : s_(s) {}
+  explicit BitReader(std::span<const std::uint8_t> s) : p_(s.data()), size_(s.size()) {}
+  std::size_t left() const { return size_ * 8 - pos_; }
   bool bit(bool& out) {
-    if (pos_ >= s_.size() * 8) return false;
-    out = (s_[pos_ >> 3] >> (7 - (pos_ & 7))) & 1;
+    if (pos_ >= size_ * 8) return false;
+    out = (p_[pos_ >> 3] >> (7 - (pos_ & 7))) & 1;
     ++pos_;
     return true;
   }
   bool bits(int n, std::uint64_t& out) {
-    if (n < 0 || n > 64 || pos_ + static_cast<std::size_t>(n) > s_.size() * 8) return false;
-    if (n > 56) {  // the window below holds 57 bits after any offset: two reads
+    if (n < 0 || n > 64 || static_cast<std::size_t>(n) > left()) return false;
+    if (n > 56) {  // the window holds 57 bits after any offset: two reads
       std::uint64_t hi = 0;
       std::uint64_t lo = 0;
       bits(n - 32, hi);
@@ -50,21 +52,25 @@ class BitReader {
       out = (hi << 32) | lo;
       return true;
     }
-    const std::size_t byte = pos_ >> 3;
-    const int off = static_cast<int>(pos_ & 7);
-    std::uint64_t w = 0;
-    if (byte + 8 <= s_.size()) {
-      for (int i = 0; i < 8; ++i) w = (w << 8) | s_[byte + static_cast<std::size_t>(i)];
-    } else {
-      // Near the end: the bytes there are, left-aligned in the window.
-      for (std::size_t i = 0; i < 8; ++i) {
-        w = (w << 8) | (byte + i < s_.size() ? s_[byte + i] : 0);
-      }
-    }
-    out = n == 0 ? 0 : (w << off) >> (64 - n);
+    out = n == 0 ? 0 : window() >> (64 - n);
     pos_ += static_cast<std::size_t>(n);
     return true;
   }
+  /// The next 64 bits, most significant first (zeros past the end; at least 57 of them are the
+  /// stream's when that many are left), without consuming them.
+  std::uint64_t window() const {
+    const std::size_t byte = pos_ >> 3;
+    std::uint64_t w = 0;
+    if (byte + 8 <= size_) {
+      std::memcpy(&w, p_ + byte, 8);
+      if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+    } else {
+      // Near the end: the bytes there are, left-aligned in the window.
+      for (std::size_t i = 0; i < 8; ++i) w = (w << 8) | (byte + i < size_ ? p_[byte + i] : 0);
+    }
+    return w << (pos_ & 7);
+  }
+  void skip(std::size_t n) { pos_ += n; }
   /// A base-128 varint written 8 bits at a time (at most 10 groups).
   bool varint(std::uint64_t& out) {
     std::uint64_t v = 0;
@@ -82,7 +88,8 @@ class BitReader {
   }
 
  private:
-  std::span<const std::uint8_t> s_;
+  const std::uint8_t* p_;
+  std::size_t size_;
   std::size_t pos_ = 0;
 };
 
@@ -189,6 +196,8 @@ bool ChunkAppender::append(std::int64_t t_ms, double v) {
   return true;
 }
 
+double ChunkAppender::last_value() const { return bits_double(v_bits_); }
+
 std::vector<std::uint8_t> ChunkAppender::bytes() const {
   std::vector<std::uint8_t> out;
   out.reserve(2 + w_.bytes().size());
@@ -218,11 +227,17 @@ bool decode(std::span<const std::uint8_t> stream, std::uint16_t count, std::int6
         delta = unzigzag(u);
       } else {
         int ones = 0;
-        while (ones < 4) {
-          bool b = false;
-          if (!r.bit(b)) return false;
-          if (!b) break;
-          ++ones;
+        if (r.left() >= 4) {
+          // The bucket's prefix (0, 10, 110, 1110, 1111) read at once.
+          ones = std::min(std::countl_one(r.window()), 4);
+          r.skip(static_cast<std::size_t>(ones < 4 ? ones + 1 : 4));
+        } else {
+          while (ones < 4) {
+            bool b = false;
+            if (!r.bit(b)) return false;
+            if (!b) break;
+            ++ones;
+          }
         }
         if (ones > 0) {
           static constexpr int kWidth[] = {0, 14, 17, 20, 64};

@@ -39,6 +39,8 @@ class ChunkAppender {
   std::uint16_t count() const { return count_; }
   std::int64_t min_t() const { return min_t_; }
   std::int64_t max_t() const { return t_; }
+  /// The last sample's value (the chunk's count must not be 0).
+  double last_value() const;
   /// The encoded bytes: a 2-byte big-endian sample count, then the bit stream.
   std::vector<std::uint8_t> bytes() const;
   /// Bytes the appender holds (capacity), for memory accounting.

@@ -166,6 +166,10 @@ void History::set_selectors(Selectors selectors) {
     if (!wanted(s->labels)) drop.push_back(id);
   }
   for (auto id : drop) remove_locked(id);
+  {
+    std::lock_guard c(cache_mu_);
+    clear_cache_locked();
+  }
   // Series a source offered but that were not kept may be wanted now: examine them again.
   for (auto& [name, src] : sources_) {
     std::erase_if(src.series, [&](const auto& kv) {
@@ -195,12 +199,11 @@ std::uint64_t History::lookup_or_create_locked(const Labels& labels, bool count)
   s->fixed_bytes = sizeof(Series) + label_bytes(labels) + 64;  // + hash, id and name index
   const std::uint64_t id = next_id_++;
   bytes_ += s->bytes();
-  auto& ids = by_name_[std::string(labels.get(promql::kMetricName))];
-  auto pos =
-      std::upper_bound(ids.begin(), ids.end(), labels,
-                       [&](const Labels& l, std::uint64_t b) { return l < by_id_.at(b)->labels; });
+  auto& named = by_name_[std::string(labels.get(promql::kMetricName))];
+  auto pos = std::upper_bound(named.begin(), named.end(), labels,
+                              [&](const Labels& l, const Series* b) { return l < b->labels; });
+  named.insert(pos, s.get());
   by_id_.emplace(id, std::move(s));
-  ids.insert(pos, id);
   by_hash_.emplace(h, id);
   return id;
 }
@@ -219,7 +222,7 @@ void History::remove_locked(std::uint64_t id) {
   }
   const std::string name(s.labels.get(promql::kMetricName));
   if (auto n = by_name_.find(name); n != by_name_.end()) {
-    std::erase(n->second, id);
+    std::erase(n->second, &s);
     if (n->second.empty()) by_name_.erase(n);
   }
   by_id_.erase(it);
@@ -331,6 +334,10 @@ bool History::append(const Labels& labels, std::int64_t t_ms, double v) {
 
 void History::trim(std::int64_t now_ms) {
   std::unique_lock lock(mu_);
+  {
+    std::lock_guard c(cache_mu_);
+    clear_cache_locked();
+  }
   const std::int64_t cutoff = now_ms - retention_ms_;
   std::vector<std::uint64_t> drop;
   for (auto& [id, sp] : by_id_) {
@@ -355,36 +362,136 @@ HistoryStats History::stats() const {
   st.series_refused = refused_;
   st.samples_out_of_order = out_of_order_;
   st.series_unparsable = unparsable_;
+  std::lock_guard c(cache_mu_);
+  st.decode_cache_peak_bytes = cache_peak_;
   return st;
+}
+
+std::size_t History::Decoded::bytes() const {
+  return sizeof(Decoded) + label_bytes(without_name);  // the points are the blocks'
+}
+
+void History::clear_cache_locked() const {
+  cache_.clear();
+  block_.reset();
+  cache_bytes_ = 0;
+}
+
+void History::set_decode_cache_budget(std::size_t bytes) {
+  std::unique_lock lock(mu_);
+  cache_budget_ = bytes;
+  std::lock_guard c(cache_mu_);
+  clear_cache_locked();
+}
+
+std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
+                                                                std::int64_t from_t) const {
+  auto it = cache_.find(&s);
+  if (it != cache_.end()) {
+    const Decoded& d = *it->second;
+    if (d.last_t == s.last_t && d.closed == s.closed.size()) {
+      if (d.from_t <= from_t) return it->second;
+      // Wanted from further back: decode again from there (the chunks are decoded from their
+      // start anyway).
+    }
+    cache_bytes_ -= it->second->bytes();
+    cache_.erase(it);
+  }
+  auto d = std::make_shared<Decoded>();
+  d->last_t = s.last_t;
+  d->closed = s.closed.size();
+  d->from_t = from_t;
+  d->labels = s.labels;
+  d->without_name = s.labels.without_name();
+  std::size_t n = s.head.count();
+  for (const auto& c : s.closed) {
+    if (c.max_t >= from_t) n += c.count;
+  }
+  // Cached samples go to the pass's current block (one allocation for many series); beyond the
+  // budget, to a vector of the query's own.
+  const bool room = block_ && block_->capacity() - block_->size() >= n;
+  const std::size_t grow = room ? 0 : std::max(kDecodeBlockPoints, n) * sizeof(Point);
+  const bool cached = cache_bytes_ + grow + d->bytes() <= cache_budget_;
+  std::shared_ptr<std::vector<Point>> store;
+  if (cached) {
+    if (!room) {
+      block_ = std::make_shared<std::vector<Point>>();
+      block_->reserve(std::max(kDecodeBlockPoints, n));
+      cache_bytes_ += grow;
+    }
+    store = block_;
+  } else {
+    store = std::make_shared<std::vector<Point>>();
+    store->reserve(n);
+  }
+  // Appends stay within the reserved capacity: the points of other entries do not move.
+  const std::size_t begin = store->size();
+  for (const auto& c : s.closed) {
+    if (c.max_t >= from_t) decode(c.stream, c.count, from_t, INT64_MAX, *store);
+  }
+  if (s.head.count() > 0 && s.head.max_t() >= from_t) {
+    decode(s.head.stream(), s.head.count(), from_t, INT64_MAX, *store);
+  }
+  d->points = std::span<const Point>(store->data() + begin, store->size() - begin);
+  d->store = std::move(store);
+  if (cached) {
+    cache_bytes_ += d->bytes();
+    cache_peak_ = std::max(cache_peak_, cache_bytes_);
+    cache_.emplace(&s, d);
+  }
+  return d;
 }
 
 std::vector<promql::SeriesView> History::Querier::select(
     const std::vector<promql::Matcher>& matchers, std::int64_t mint_ms,
     std::int64_t maxt_ms) const {
+  return select_impl(matchers, mint_ms, maxt_ms, false);
+}
+
+std::vector<promql::SeriesView> History::Querier::select_latest(
+    const std::vector<promql::Matcher>& matchers, std::int64_t mint_ms,
+    std::int64_t maxt_ms) const {
+  return select_impl(matchers, mint_ms, maxt_ms, true);
+}
+
+std::vector<promql::SeriesView> History::Querier::select_impl(
+    const std::vector<promql::Matcher>& matchers, std::int64_t mint_ms, std::int64_t maxt_ms,
+    bool latest) const {
   std::shared_lock lock(h_.mu_);
-  std::vector<std::uint64_t> all;
-  const std::vector<std::uint64_t>* ids = nullptr;
+  std::vector<Series*> all;
+  const std::vector<Series*>* named = nullptr;
   const promql::Matcher* by_name = nullptr;
   for (const auto& m : matchers) {
     if (m.name == promql::kMetricName && m.type == promql::MatchType::equal) {
       auto it = h_.by_name_.find(m.value);
       if (it == h_.by_name_.end()) return {};
-      ids = &it->second;
+      named = &it->second;
       by_name = &m;
       break;
     }
   }
-  if (ids == nullptr) {
+  if (named == nullptr) {
     // No metric name: every series, in label order.
     for (const auto& [name, v] : h_.by_name_) all.insert(all.end(), v.begin(), v.end());
-    std::sort(all.begin(), all.end(), [&](std::uint64_t a, std::uint64_t b) {
-      return h_.by_id_.at(a)->labels < h_.by_id_.at(b)->labels;
-    });
-    ids = &all;
+    std::sort(all.begin(), all.end(),
+              [&](const Series* a, const Series* b) { return a->labels < b->labels; });
+    named = &all;
   }
+  const std::vector<Series*>* ids = named;
+  std::vector<Point>* points = nullptr;
+  std::vector<Labels>* labels = nullptr;
+  if (latest) {
+    points = &points_.emplace_back();
+    labels = &labels_.emplace_back();
+    points->reserve(ids->size());
+    labels->reserve(ids->size());
+  }
+  std::unique_lock cache(h_.cache_mu_, std::defer_lock);
   std::vector<promql::SeriesView> out;
-  for (const std::uint64_t id : *ids) {
-    const Series& s = *h_.by_id_.at(id);
+  out.reserve(ids->size());
+  if (!latest) held_.reserve(held_.size() + ids->size());
+  for (const Series* sp : *ids) {
+    const Series& s = *sp;
     bool ok = true;
     for (const auto& m : matchers) {
       if (&m == by_name) continue;
@@ -393,24 +500,30 @@ std::vector<promql::SeriesView> History::Querier::select(
         break;
       }
     }
-    if (!ok) continue;
-    auto held = std::make_unique<Held>();
-    std::size_t overlapping = 0;
-    for (const auto& c : s.closed) {
-      if (c.max_t >= mint_ms && c.min_t <= maxt_ms) overlapping += c.count;
+    if (!ok || s.head.count() == 0 || s.last_t < mint_ms) continue;
+    if (latest && s.last_t <= maxt_ms) {
+      // The last sample is the open chunk's: no decoding.
+      points->push_back(Point{s.last_t, s.head.last_value()});
+      labels->push_back(s.labels);
+      out.push_back(promql::SeriesView{&labels->back(), std::span<const Point>(&points->back(), 1),
+                                       s.hash, nullptr});
+      continue;
     }
-    held->points.reserve(overlapping + s.head.count());
-    for (const auto& c : s.closed) {
-      if (c.max_t < mint_ms || c.min_t > maxt_ms) continue;
-      decode(c.stream, c.count, mint_ms, maxt_ms, held->points);
-    }
-    if (s.head.count() > 0 && s.head.max_t() >= mint_ms && s.head.min_t() <= maxt_ms) {
-      decode(s.head.stream(), s.head.count(), mint_ms, maxt_ms, held->points);
-    }
-    if (held->points.empty()) continue;
-    held->labels = s.labels;
-    out.push_back(promql::SeriesView{&held->labels, held->points, s.hash, nullptr});
-    held_.push_back(std::move(held));
+    if (!cache.owns_lock()) cache.lock();
+    // Decoded from as far back as the rules read (the retention) or the query asks: the pass's
+    // longer ranges over this series then find it decoded too.
+    const std::int64_t back =
+        maxt_ms >= INT64_MIN + h_.retention_ms_ ? maxt_ms - h_.retention_ms_ : INT64_MIN;
+    auto d = h_.decoded_locked(s, std::min(mint_ms, back));
+    const auto lo = std::lower_bound(d->points.begin(), d->points.end(), mint_ms,
+                                     [](const Point& p, std::int64_t t) { return p.t < t; });
+    const auto hi = std::upper_bound(lo, d->points.end(), maxt_ms,
+                                     [](std::int64_t t, const Point& p) { return t < p.t; });
+    if (lo == hi) continue;
+    std::span<const Point> samples(&*lo, static_cast<std::size_t>(hi - lo));
+    if (latest) samples = samples.last(1);
+    out.push_back(promql::SeriesView{&d->labels, samples, s.hash, &d->without_name});
+    held_.push_back(std::move(d));
   }
   return out;
 }

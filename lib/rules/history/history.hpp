@@ -11,8 +11,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -41,7 +43,14 @@ struct HistoryStats {
   std::uint64_t series_refused = 0;  // new series beyond max_series
   std::uint64_t samples_out_of_order = 0;
   std::uint64_t series_unparsable = 0;  // series text that is not name{labels}
+  /// The most the pass cache (decoded samples shared by the queries of one pass) has held.
+  std::size_t decode_cache_peak_bytes = 0;
 };
+
+/// Bytes of decoded samples the pass cache may hold (beyond, queries decode for themselves).
+inline constexpr std::size_t kDecodeCacheBytes = 32u << 20;
+/// Samples in one block of the pass cache (64 KiB).
+inline constexpr std::size_t kDecodeBlockPoints = 4096;
 
 class History {
  public:
@@ -71,29 +80,53 @@ class History {
   /// matches it. Returns false when refused (max_series) or out of order.
   bool append(const promql::Labels& labels, std::int64_t t_ms, double v);
 
-  /// Drops samples older than `now_ms` - retention, and series left with none.
+  /// Drops samples older than `now_ms` - retention, and series left with none. Ends a pass:
+  /// the pass cache is emptied.
   void trim(std::int64_t now_ms);
+  /// The pass cache's bound (kDecodeCacheBytes unless set; 0: no cache).
+  void set_decode_cache_budget(std::size_t bytes);
 
   HistoryStats stats() const;
 
-  /// A read-only view for the PromQL engine. It copies (decodes) what it selects, so it stays
-  /// valid however the history changes afterwards; make one per rule evaluation so each sees the
-  /// results written before it.
+  /// A series' samples from `from_t` on, decoded; shared by the queries of a pass while the
+  /// series is unchanged (the same last sample and closed chunks).
+  struct Decoded {
+    std::int64_t last_t = 0;
+    std::size_t closed = 0;
+    std::int64_t from_t = 0;
+    promql::Labels labels;
+    promql::Labels without_name;
+    std::span<const promql::Point> points;  // in `store`
+    std::shared_ptr<const std::vector<promql::Point>> store;
+    std::size_t bytes() const;
+  };
+
+  /// A read-only view for the PromQL engine. What it selects stays valid however the history
+  /// changes afterwards (it holds the decoded samples and copies of the labels); make one per
+  /// rule evaluation so each sees the results written before it. Queries share decoded samples
+  /// through the pass cache until the series changes or the pass ends (trim).
   class Querier final : public promql::Storage {
    public:
     explicit Querier(const History& h) : h_(h) {}
     std::vector<promql::SeriesView> select(const std::vector<promql::Matcher>& matchers,
                                            std::int64_t mint_ms,
                                            std::int64_t maxt_ms) const override;
+    /// Each series' last sample in range: read from the open chunk without decoding when the
+    /// range reaches the series' last sample.
+    std::vector<promql::SeriesView> select_latest(const std::vector<promql::Matcher>& matchers,
+                                                  std::int64_t mint_ms,
+                                                  std::int64_t maxt_ms) const override;
 
    private:
-    struct Held {
-      promql::Labels labels;
-      promql::Labels without_name;
-      std::vector<promql::Point> points;
-    };
+    std::vector<promql::SeriesView> select_impl(const std::vector<promql::Matcher>& matchers,
+                                                std::int64_t mint_ms, std::int64_t maxt_ms,
+                                                bool latest) const;
     const History& h_;
-    mutable std::vector<std::unique_ptr<Held>> held_;
+    mutable std::vector<std::shared_ptr<const Decoded>> held_;
+    // Last samples read without the cache, and their series' labels (each vector reserved
+    // before it is filled, so views into it stay valid).
+    mutable std::vector<std::vector<promql::Point>> points_;
+    mutable std::vector<std::vector<promql::Labels>> labels_;
   };
   Querier querier() const { return Querier(*this); }
 
@@ -114,6 +147,10 @@ class History {
   std::uint64_t lookup_or_create_locked(const promql::Labels& labels, bool count);
   bool append_locked(Series& s, std::int64_t t_ms, double v);
   bool wanted(const promql::Labels& labels) const;
+  /// The series' samples from `from_t` on, from the pass cache or decoded (and cached when the
+  /// budget allows). Under a shared lock of mu_ and cache_mu_.
+  std::shared_ptr<const Decoded> decoded_locked(const Series& s, std::int64_t from_t) const;
+  void clear_cache_locked() const;  // under cache_mu_
   void remove_locked(std::uint64_t id);
   promql::Labels with_series_labels(promql::Labels l) const;
 
@@ -127,14 +164,23 @@ class History {
   std::vector<std::size_t> nameless_selectors_;
   promql::Labels series_labels_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Series>> by_id_;
-  std::unordered_multimap<std::uint64_t, std::uint64_t> by_hash_;        // labels hash -> id
-  std::unordered_map<std::string, std::vector<std::uint64_t>> by_name_;  // sorted by labels
+  std::unordered_multimap<std::uint64_t, std::uint64_t> by_hash_;  // labels hash -> id
+  std::unordered_map<std::string, std::vector<Series*>> by_name_;  // sorted by labels
   std::unordered_map<std::string, Source> sources_;
   std::uint64_t next_id_ = 1;
   std::size_t bytes_ = 0;  // kept up to date on every change
   std::uint64_t refused_ = 0;
   std::uint64_t out_of_order_ = 0;
   std::uint64_t unparsable_ = 0;
+  // The pass cache, by series; taken after mu_. Removing a series empties it (set_selectors and
+  // trim remove series), so an address is never that of another series.
+  mutable std::mutex cache_mu_;
+  mutable std::unordered_map<const Series*, std::shared_ptr<const Decoded>> cache_;
+  // Where cached entries' samples go: filled up to its reserved capacity, never moved.
+  mutable std::shared_ptr<std::vector<promql::Point>> block_;
+  mutable std::size_t cache_bytes_ = 0;
+  mutable std::size_t cache_peak_ = 0;
+  std::size_t cache_budget_ = kDecodeCacheBytes;
 };
 
 /// Parses series text as the exposition writes it (`name`, `name{a="1",b="x\"y"}`) into labels

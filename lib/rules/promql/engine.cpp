@@ -46,22 +46,29 @@ std::size_t total_points(const Matrix& m) {
   return n;
 }
 
+namespace {
+
+/// Fails when two of the label sets' hashes are equal: sorted in one buffer, not a hash set of
+/// nodes (this runs after every step of every operator).
+template <typename Elems, typename Metric>
+void check_unique_hashes(const Elems& elems, Metric metric) {
+  if (elems.size() < 2) return;
+  thread_local std::vector<std::uint64_t> hashes;
+  hashes.clear();
+  for (const auto& e : elems) hashes.push_back(metric(e).hash());
+  std::sort(hashes.begin(), hashes.end());
+  if (std::adjacent_find(hashes.begin(), hashes.end()) != hashes.end())
+    fail("vector cannot contain metrics with the same labelset");
+}
+
+}  // namespace
+
 void check_same_labelset(const Matrix& m) {
-  if (m.size() < 2) return;
-  std::unordered_set<std::uint64_t> seen;
-  seen.reserve(m.size());
-  for (const auto& s : m)
-    if (!seen.insert(s.metric.hash()).second)
-      fail("vector cannot contain metrics with the same labelset");
+  check_unique_hashes(m, [](const Series& s) -> const Labels& { return s.metric; });
 }
 
 void check_same_labelset(const Vector& v) {
-  if (v.size() < 2) return;
-  std::unordered_set<std::uint64_t> seen;
-  seen.reserve(v.size());
-  for (const auto& s : v)
-    if (!seen.insert(s.metric.hash()).second)
-      fail("vector cannot contain metrics with the same labelset");
+  check_unique_hashes(v, [](const Sample& s) -> const Labels& { return s.metric; });
 }
 
 namespace {
@@ -79,8 +86,9 @@ std::vector<std::int64_t> Evaluator::steps() const {
 }
 
 std::vector<SeriesView> Evaluator::select(const VectorSelector& vs, std::int64_t mint,
-                                          std::int64_t maxt) {
-  auto r = storage_.select(vs.matchers, mint, maxt);
+                                          std::int64_t maxt, bool latest) {
+  auto r = latest ? storage_.select_latest(vs.matchers, mint, maxt)
+                  : storage_.select(vs.matchers, mint, maxt);
   if (max_series_ && r.size() > max_series_)
     throw EvalFailure{EvalError{EvalError::Kind::too_many_series,
                                 fmt::format("query selects more than {} series", max_series_)}};
@@ -90,7 +98,8 @@ std::vector<SeriesView> Evaluator::select(const VectorSelector& vs, std::int64_t
 Matrix Evaluator::eval_vector_selector(const VectorSelector& vs, bool sample_times) {
   std::int64_t first = ref_time(start_, pinned(vs.at, vs.timestamp_ms), vs.original_offset_ms);
   std::int64_t last = ref_time(end_, pinned(vs.at, vs.timestamp_ms), vs.original_offset_ms);
-  auto series = select(vs, first - kLookbackDeltaMs, last);
+  // At one step only the last sample at or before it counts (then first == last).
+  auto series = select(vs, first - kLookbackDeltaMs, last, start_ == end_);
   Matrix mat;
   mat.reserve(series.size());
   std::size_t nsteps = std::size_t((end_ - start_) / interval_) + 1;
@@ -126,6 +135,7 @@ Matrix Evaluator::eval_matrix_selector(const MatrixSelector& ms) {
   std::int64_t mint = maxt - ms.range_ms;
   auto series = select(vs, mint, maxt);
   Matrix mat;
+  mat.reserve(series.size());
   for (const auto& s : series) {
     check_deadline();
     Series out{*s.labels, {}};
@@ -208,7 +218,15 @@ Matrix Evaluator::range_eval(const std::vector<const Expr*>& exprs, const StepFn
   for (std::size_t i = 0; i < exprs.size(); ++i) cursors[i].assign(mats[i].size(), 0);
   std::vector<Vector> vectors(exprs.size());
   std::vector<std::vector<std::size_t>> origin(exprs.size());  // series index of each sample
+  // Each step's vectors hold at most their matrix's series: reserved once, not grown.
+  std::size_t widest = 0;
+  for (std::size_t i = 0; i < exprs.size(); ++i) {
+    vectors[i].reserve(mats[i].size());
+    origin[i].reserve(mats[i].size());
+    widest = std::max(widest, mats[i].size());
+  }
   Vector out;
+  out.reserve(widest);
   std::unordered_map<std::uint64_t, std::size_t> index;
   Matrix result;
   bool instant = start_ == end_;
@@ -370,11 +388,20 @@ void Evaluator::vector_binop(const BinaryExpr& e, const Vector& lhs_in, const Ve
                              const std::vector<std::uint64_t>& lsig_in,
                              const std::vector<std::uint64_t>& rsig_in, Vector& out) {
   const VectorMatching& vm = *e.matching;
+  // The set operators look signatures up in a sorted copy (no hash set of nodes).
+  auto sorted = [](const std::vector<std::uint64_t>& sigs) {
+    std::vector<std::uint64_t> v(sigs);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  auto contains = [](const std::vector<std::uint64_t>& v, std::uint64_t sig) {
+    return std::binary_search(v.begin(), v.end(), sig);
+  };
   if (e.op == Op::land) {
     if (lhs_in.empty() || rhs_in.empty()) return;
-    std::unordered_set<std::uint64_t> right(rsig_in.begin(), rsig_in.end());
+    const auto right = sorted(rsig_in);
     for (std::size_t i = 0; i < lhs_in.size(); ++i)
-      if (right.count(lsig_in[i])) out.push_back(lhs_in[i]);
+      if (contains(right, lsig_in[i])) out.push_back(lhs_in[i]);
     return;
   }
   if (e.op == Op::lor) {
@@ -386,10 +413,10 @@ void Evaluator::vector_binop(const BinaryExpr& e, const Vector& lhs_in, const Ve
       out.insert(out.end(), lhs_in.begin(), lhs_in.end());
       return;
     }
-    std::unordered_set<std::uint64_t> left(lsig_in.begin(), lsig_in.end());
+    const auto left = sorted(lsig_in);
     out.insert(out.end(), lhs_in.begin(), lhs_in.end());
     for (std::size_t i = 0; i < rhs_in.size(); ++i)
-      if (!left.count(rsig_in[i])) out.push_back(rhs_in[i]);
+      if (!contains(left, rsig_in[i])) out.push_back(rhs_in[i]);
     return;
   }
   if (e.op == Op::lunless) {
@@ -397,9 +424,9 @@ void Evaluator::vector_binop(const BinaryExpr& e, const Vector& lhs_in, const Ve
       out.insert(out.end(), lhs_in.begin(), lhs_in.end());
       return;
     }
-    std::unordered_set<std::uint64_t> right(rsig_in.begin(), rsig_in.end());
+    const auto right = sorted(rsig_in);
     for (std::size_t i = 0; i < lhs_in.size(); ++i)
-      if (!right.count(lsig_in[i])) out.push_back(lhs_in[i]);
+      if (!contains(right, lsig_in[i])) out.push_back(lhs_in[i]);
     return;
   }
   if (lhs_in.empty() || rhs_in.empty()) return;

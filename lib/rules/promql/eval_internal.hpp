@@ -86,7 +86,10 @@ class Evaluator {
   }
   unsigned ticks_ = 0;
 
-  std::vector<SeriesView> select(const VectorSelector& vs, std::int64_t mint, std::int64_t maxt);
+  /// The series `vs` selects with their samples in [mint, maxt]; with `latest`, a storage may
+  /// give only each series' last sample there.
+  std::vector<SeriesView> select(const VectorSelector& vs, std::int64_t mint, std::int64_t maxt,
+                                 bool latest = false);
   Matrix eval_vector_selector(const VectorSelector& vs, bool sample_times);
   Matrix eval_matrix_selector(const MatrixSelector& ms);
   Matrix eval_subquery_inner(const SubqueryExpr& sq, std::int64_t* out_start);

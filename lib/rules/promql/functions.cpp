@@ -733,6 +733,7 @@ Matrix Evaluator::eval_call(const Call& e) {
   }
   bool keep_name = name == "last_over_time";
   Matrix mat;
+  mat.reserve(views.size());
   std::vector<double> scalars(e.args.size());
   std::vector<Point> scratch;
   for (const auto& s : views) {

@@ -51,6 +51,13 @@ class Storage {
   /// labels. Series with no sample in range may be left out.
   virtual std::vector<SeriesView> select(const std::vector<Matcher>& matchers, std::int64_t mint_ms,
                                          std::int64_t maxt_ms) const = 0;
+  /// As select, for a caller that reads only each series' last sample in [mint_ms, maxt_ms] (an
+  /// instant selector evaluated at one time): a storage may return just that sample of each
+  /// series. By default, what select returns.
+  virtual std::vector<SeriesView> select_latest(const std::vector<Matcher>& matchers,
+                                                std::int64_t mint_ms, std::int64_t maxt_ms) const {
+    return select(matchers, mint_ms, maxt_ms);
+  }
 };
 
 /// Series in memory: an index by metric name and one contiguous sample vector per series.

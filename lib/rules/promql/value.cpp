@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "rules/promql/parser.hpp"
 
@@ -71,14 +72,28 @@ Labels Labels::without_name() const {
 }
 
 namespace {
+// wyhash's multiply-fold: the 128-bit product's halves XORed.
+__extension__ typedef unsigned __int128 u128;  // GCC's and Clang's, outside ISO C++
+inline std::uint64_t fold(std::uint64_t a, std::uint64_t b) {
+  const u128 r = static_cast<u128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+/// Mixes one string into h, 8 bytes at a time (a label set's hash hashes every name and value;
+/// byte-at-a-time FNV was a tenth of a rule evaluation). Its length goes in last, so where one
+/// string ends and the next begins counts.
 inline std::uint64_t mix(std::uint64_t h, std::string_view s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
+  constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL;
+  constexpr std::uint64_t k1 = 0xe7037ed1a0b428dbULL;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = fold(h ^ w ^ k0, k1);
   }
-  h ^= 0xff;
-  h *= 0x100000001b3ULL;
-  return h;
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  return fold(h ^ tail ^ k1, k0 ^ s.size());
 }
 constexpr std::uint64_t kSeed = 0xcbf29ce484222325ULL;
 }  // namespace
@@ -96,6 +111,8 @@ void Labels::reset(std::vector<Label> v) {
 std::uint64_t Labels::empty_hash() { return kSeed; }
 
 std::uint64_t Labels::hash_for(const std::vector<std::string>& names, bool without) const {
+  // Without nothing but the metric name, of a set that has none: the same mixing as hash().
+  if (without && names.empty() && !has(kMetricName)) return hash();
   std::uint64_t h = kSeed;
   for (const auto& l : list()) {
     bool listed = std::find(names.begin(), names.end(), l.name) != names.end();

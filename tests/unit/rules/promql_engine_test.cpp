@@ -133,3 +133,21 @@ TEST_CASE("promql options default fits a per-host daemon") {
   CHECK(o.max_samples == 5'000'000);
   CHECK(o == EngineOptions{});
 }
+
+TEST_CASE("a label set's signature without its name is its hash once the name is gone",
+          "[promql]") {
+  using sonde::rules::promql::Labels;
+  const Labels named({{"__name__", "m"}, {"a", "1"}, {"instance", "host:9100"}});
+  const Labels bare = named.without_name();
+  // hash_for takes a shortcut for sets without __name__; both ways must agree.
+  CHECK(bare.hash_for({}, true) == bare.hash());
+  CHECK(named.hash_for({}, true) == bare.hash());
+  CHECK(named.hash_for({"a"}, true) ==
+        Labels(std::vector<Label>{{"instance", "host:9100"}}).hash());
+  CHECK(Labels().hash_for({}, true) == Labels().hash());
+  // Long values hash 8 bytes at a time: where one string ends and the next begins counts.
+  CHECK(Labels(std::vector<Label>{{"ab", "cdefghijkl"}}).hash() !=
+        Labels(std::vector<Label>{{"abc", "defghijkl"}}).hash());
+  CHECK(Labels(std::vector<Label>{{"a", "12345678"}}).hash() !=
+        Labels(std::vector<Label>{{"a", "1234567"}}).hash());
+}
