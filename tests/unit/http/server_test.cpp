@@ -700,7 +700,7 @@ TEST_CASE("a scrape refused for response memory is counted and shared bodies are
   }
   board.publish("big", std::make_shared<const core::Snapshot>(b.take()), 0.01, core::ok());
   prometheus::Registry router_registry;
-  Router router(board, RouterInfo{"1.0", "abc", {"big"}}, router_registry);
+  Router router(board, RouterInfo{"1.0", "abc", {"big"}, {}}, router_registry);
   auto o = options();
   TestServer s(o, [&router](const Request& req) { return router.handle(req); });
   s.start();
