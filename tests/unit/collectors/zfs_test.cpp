@@ -40,8 +40,10 @@ TEST_CASE("parse_zfs_pool_io and parse_zfs_objset follow node_exporter 1.5", "[c
   const std::string names =
       "nread nwritten reads writes wtime wlentime wupdate rtime rlentime "
       "rupdate wcnt rcnt\n";
-  const auto io = parse_zfs_pool_io("12 3 0x00 1 80 79205351707403 395818011156865\n" + names +
-                                    "1 2 3 4 5 6 7 8 9 10 11 12 13\n");
+  // The names are views into the text: it must outlive them.
+  const std::string io_text = "12 3 0x00 1 80 79205351707403 395818011156865\n" + names +
+                              "1 2 3 4 5 6 7 8 9 10 11 12 13\n";
+  const auto io = parse_zfs_pool_io(io_text);
   REQUIRE(io.ok());
   REQUIRE(io->size() == 12);
   CHECK((*io)[11].name == "rcnt");

@@ -695,7 +695,8 @@ TEST_CASE("a scrape refused for response memory is counted and shared bodies are
   board.declare("big", core::ComponentKind::collector);
   core::SnapshotBuilder b;
   for (int i = 0; i < 100'000; ++i) {
-    const core::Label l[] = {{"i", std::to_string(i)}};
+    const std::string value = std::to_string(i);  // a Label only views its text
+    const core::Label l[] = {{"i", value}};
     b.gauge("sonde_test_padding", "Padding.", l, i);
   }
   board.publish("big", std::make_shared<const core::Snapshot>(b.take()), 0.01, core::ok());
