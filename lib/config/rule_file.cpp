@@ -37,6 +37,7 @@ struct Node {
   std::string value;
   YAML::Mark mark;
   std::vector<const Node*> children;  // a sequence's items, or a map's keys and values in turn
+  std::vector<bool> aliased;          // per child: reached through an alias (`*name`)
 
   bool IsNull() const { return kind == Kind::null; }
   bool IsScalar() const { return kind == Kind::scalar; }
@@ -48,12 +49,16 @@ struct Node {
   std::size_t pairs() const { return children.size() / 2; }
   const Node& key(std::size_t i) const { return *children[2 * i]; }
   const Node& val(std::size_t i) const { return *children[2 * i + 1]; }
+  bool key_aliased(std::size_t i) const { return aliased[2 * i]; }
+  bool val_aliased(std::size_t i) const { return aliased[2 * i + 1]; }
 };
 
 class TreeBuilder final : public YAML::EventHandler {
  public:
   /// The document's root; a null node for an empty document.
   const Node& root() const { return root_ != nullptr ? *root_ : empty_; }
+  /// The node that starts last in the text (events come in the text's order); null when empty.
+  const Node* last() const { return nodes_.empty() ? nullptr : &nodes_.back(); }
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
@@ -62,7 +67,10 @@ class TreeBuilder final : public YAML::EventHandler {
   }
   void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
     const auto it = anchors_.find(anchor);
-    attach(it != anchors_.end() ? it->second : &empty_);
+    // The target may be an ancestor still open (`a: &x {b: *x}`): the tree then has a cycle.
+    // yaml.v3 accepts that too; the decoder below follows rulefmt's schema, of fixed depth, so
+    // it stops at the type error such a node meets, as yaml.v3 does. Nothing walks it unbounded.
+    attach(it != anchors_.end() ? it->second : &empty_, true);
   }
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
@@ -90,9 +98,10 @@ class TreeBuilder final : public YAML::EventHandler {
     attach(&n);
     return &n;
   }
-  void attach(const Node* n) {
+  void attach(const Node* n, bool alias = false) {
     if (!open_.empty()) {
       open_.back()->children.push_back(n);
+      open_.back()->aliased.push_back(alias);
     } else if (root_ == nullptr) {
       root_ = n;
     }
@@ -212,12 +221,14 @@ std::string go_quote(std::string_view s) {
   return out + '"';
 }
 
-// yaml-cpp 0.7 accepts a quoted scalar left open at the end of a text that ends with a newline
-// (it reports "illegal EOF in scalar" only without one); yaml.v3 rejects it. Such a scalar runs to
-// the end, so it is the document's last node: find it and look for its closing quote.
-void last_node(const Node& n, const Node*& last) {
-  if (last == nullptr || n.Mark().pos > last->Mark().pos) last = &n;
-  for (const Node* c : n.children) last_node(*c, last);
+// yaml.v3's allowedAliasRatio: the share of its decodes that aliases may drive, 99% up to
+// 400,000 decodes, scaling down to 10% at 4,000,000.
+double allowed_alias_ratio(double decodes) {
+  constexpr double kLow = 400'000;
+  constexpr double kHigh = 4'000'000;
+  if (decodes <= kLow) return 0.99;
+  if (decodes >= kHigh) return 0.10;
+  return 0.99 - 0.89 * ((decodes - kLow) / (kHigh - kLow));
 }
 
 bool closed_quote(std::string_view text, std::size_t at) {
@@ -246,6 +257,23 @@ class Decoder {
   explicit Decoder(bool known_fields) : known_fields_(known_fields) {}
 
   std::vector<YamlProblem> take() { return std::move(errors_); }
+
+  // yaml.v3 counts each of its unmarshal calls and fails a document whose aliases drive too
+  // many of them ("billion laughs": `a: &a [x, x]`, `b: &b [*a, *a]`, ... decoded where the
+  // schema reaches them). `via_alias`: this node is reached through an alias, which yaml.v3
+  // decodes twice (the alias node, then its target, below the alias).
+  template <class F>
+  void decode(bool via_alias, F&& f) {
+    tick();
+    if (!via_alias) {
+      f();
+      return;
+    }
+    ++alias_depth_;
+    tick();
+    f();
+    --alias_depth_;
+  }
 
   // yaml.v3's d.terror.
   void type_error(const Node& n, std::string_view into) {
@@ -308,6 +336,7 @@ class Decoder {
       type_error(n, "string");
       return;
     }
+    tick();  // UnmarshalYAML's own unmarshal into a string
     const std::string& text = n.Scalar();
     if (text.empty()) throw Fatal{{line_of(n), pos_of(n).column, "empty duration string", false}};
     const auto d = parse_duration(text);
@@ -368,9 +397,9 @@ class Decoder {
       const Node& value = n.val(i);
       rules::SpecPair pair;
       pair.name.pos = pos_of(key);
-      string(key, pair.name.value);
+      decode(n.key_aliased(i), [&] { string(key, pair.name.value); });
       pair.value.pos = pos_of(value);
-      string(value, pair.value.value);
+      decode(n.val_aliased(i), [&] { string(value, pair.value.value); });
       out.push_back(std::move(pair));
     }
   }
@@ -394,9 +423,11 @@ class Decoder {
     if (!unique_keys(n)) return;
     for (std::size_t i = 0; i < n.pairs(); ++i) {
       const Node& key = n.key(i);
-      if (!field(key.IsScalar() ? key.Scalar() : std::string(), n.val(i))) {
-        unknown_field(key, type);
-      }
+      decode(n.key_aliased(i), [] {});  // the key, into a string
+      bool known = false;
+      decode(n.val_aliased(i),
+             [&] { known = field(key.IsScalar() ? key.Scalar() : std::string(), n.val(i)); });
+      if (!known) unknown_field(key, type);
     }
   }
 
@@ -408,7 +439,9 @@ class Decoder {
       type_error(n, type);
       return;
     }
-    for (const Node* element : n.children) item(*element);
+    for (std::size_t i = 0; i < n.children.size(); ++i) {
+      decode(n.aliased[i], [&] { item(*n.children[i]); });
+    }
   }
 
   void rule(const Node& n, rules::RuleSpec& out) {
@@ -458,6 +491,8 @@ class Decoder {
 
   // First pass: into rulefmt.RuleGroups. yaml.v3 leaves the struct empty for a top-level list.
   void document(const Node& root, rules::RuleFileSpec& out) {
+    tick();  // the document node
+    tick();  // its content
     if (root.IsSequence()) return;
     fields(root, "rulefmt.RuleGroups", [&](const std::string& name, const Node& value) {
       if (name != "groups") return false;
@@ -480,8 +515,20 @@ class Decoder {
   }
 
  private:
+  void tick() {
+    ++decodes_;
+    if (alias_depth_ > 0) ++alias_decodes_;
+    if (alias_decodes_ > 100 && decodes_ > 1000 &&
+        alias_decodes_ / decodes_ > allowed_alias_ratio(decodes_)) {
+      throw Fatal{{0, 0, "yaml: document contains excessive aliasing", false}};
+    }
+  }
+
   bool known_fields_;
   std::vector<YamlProblem> errors_;
+  double decodes_ = 0;
+  double alias_decodes_ = 0;
+  int alias_depth_ = 0;
 };
 
 }  // namespace
@@ -503,9 +550,11 @@ rules::RuleFileRead read_rule_text(std::string_view yaml) {
     return out;
   }
   const Node& root = tree.root();
-  const Node* last = nullptr;
-  last_node(root, last);
-  if (last->IsScalar() && last->Tag() == "!" && !last->Mark().is_null() &&
+  // yaml-cpp 0.7 accepts a quoted scalar left open at the end of a text that ends with a newline
+  // (it reports "illegal EOF in scalar" only without one); yaml.v3 rejects it. Such a scalar runs
+  // to the end, so it is the document's last node: look for its closing quote.
+  const Node* last = tree.last();
+  if (last != nullptr && last->IsScalar() && last->Tag() == "!" && !last->Mark().is_null() &&
       !closed_quote(yaml, static_cast<std::size_t>(last->Mark().pos))) {
     const int line = last->Mark().line + 1;
     YamlProblem p{line, last->Mark().column + 1,
