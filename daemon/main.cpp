@@ -6,7 +6,6 @@
 //   sonde web-config check FILE...
 //   sonde rules check [--lint=...] [--lint-fatal] FILE...
 //   sonde --version | --help
-#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -23,6 +22,7 @@
 #include "config/loader.hpp"
 #include "core/build_info.hpp"
 #include "core/log_names.hpp"
+#include "core/logging.hpp"
 #include "daemon/directories.hpp"
 #include "daemon/rule_files.hpp"
 #include "daemon/rules_check.hpp"
@@ -54,7 +54,7 @@ struct Flags {
 void setup_logging(const core::LogOptions& opts) {
   // Logs go to stderr: systemd's journal and kubectl logs both read it.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("sonde"));
-  daemon::apply_log_options(opts);
+  core::apply_log_options(opts);
 }
 
 void print_errors(const std::string& file, const std::vector<std::string>& lines,

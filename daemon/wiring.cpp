@@ -4,7 +4,6 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
-#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include "config/web_config.hpp"
 #include "core/board.hpp"
 #include "core/build_info.hpp"
+#include "core/logging.hpp"
 #include "core/sd_notify.hpp"
 #include "core/self_metrics.hpp"
 #include "daemon/rule_files.hpp"
@@ -48,78 +48,6 @@ void notify(const core::Status& sent) {
   if (!sent.ok()) spdlog::warn("{}", sent.message());
 }
 
-/// `%*` in a pattern: the message as the inside of a JSON string (RFC 8259 escapes), so that a
-/// message quoting a path, a peer's bytes or a newline still gives one valid JSON object a line.
-class JsonMessageFlag final : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
-              spdlog::memory_buf_t& dest) override {
-    static constexpr char kHex[] = "0123456789abcdef";
-    const auto put = [&dest](std::string_view s) { dest.append(s.data(), s.data() + s.size()); };
-    for (const char ch : msg.payload) {
-      const auto c = static_cast<unsigned char>(ch);
-      switch (c) {
-        case '"':
-          put("\\\"");
-          break;
-        case '\\':
-          put("\\\\");
-          break;
-        case '\n':
-          put("\\n");
-          break;
-        case '\r':
-          put("\\r");
-          break;
-        case '\t':
-          put("\\t");
-          break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-            dest.append(esc, esc + sizeof esc);
-          } else {
-            // Bytes >= 0x80 pass through: spdlog messages are UTF-8 text.
-            dest.push_back(ch);
-          }
-      }
-    }
-  }
-  std::unique_ptr<spdlog::custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonMessageFlag>();
-  }
-};
-
-}  // namespace
-
-void apply_log_options(const core::LogOptions& options) {
-  auto logger = spdlog::default_logger();
-  if (options.format == core::LogFormat::json) {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
-        R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","logger":"%n","msg":"%*"})");
-    logger->set_formatter(std::move(formatter));
-  } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-  }
-  switch (options.level) {
-    case core::LogLevel::debug:
-      logger->set_level(spdlog::level::debug);
-      break;
-    case core::LogLevel::info:
-      logger->set_level(spdlog::level::info);
-      break;
-    case core::LogLevel::warn:
-      logger->set_level(spdlog::level::warn);
-      break;
-    case core::LogLevel::error:
-      logger->set_level(spdlog::level::err);
-      break;
-  }
-  logger->flush_on(spdlog::level::info);
-}
-
-namespace {
 // io_context threads: timers, HTTP and collectors. Two is enough for this daemon's work and
 // matches the small machines it runs on; nothing blocks these threads for long.
 constexpr int kIoThreads = 2;
@@ -436,7 +364,7 @@ class Daemon {
       spdlog::info("ingest: listeners and mapping reloaded");
     }
     // From here on nothing fails.
-    apply_log_options(next.log);
+    core::apply_log_options(next.log);
     if (server) {
       server_->stop();
       retire(std::move(server_));

@@ -41,9 +41,6 @@ void load_mapping(LoadedConfig& out);
 /// `out.security`; its errors are added to `out`.
 void load_web_config(LoadedConfig& out);
 
-/// Applies the log level and format to the default logger (at start and on reload).
-void apply_log_options(const core::LogOptions& options);
-
 /// Runs the daemon on a valid `initial` configuration; returns the process exit code. `reload` is
 /// called on SIGHUP; without one, SIGHUP re-applies `initial`. `dirs` were resolved once at start
 /// (main.cpp).
