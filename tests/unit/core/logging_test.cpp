@@ -1,6 +1,5 @@
 #include "core/logging.hpp"
 
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <catch2/catch.hpp>
@@ -8,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+
+#include "support/captured_log.hpp"
 
 using namespace sonde;
 
@@ -19,22 +20,9 @@ std::string escaped(std::string_view text) {
   return fmt::to_string(buf);
 }
 
-// The default logger writing into a string stream while the test runs.
-class CapturedLog {
- public:
-  CapturedLog() : saved_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("sonde", sink));
-  }
-  ~CapturedLog() { spdlog::set_default_logger(saved_); }
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> saved_;
-};
-
 }  // namespace
+
+using test::CapturedLog;
 
 TEST_CASE("json log: quotes, backslashes and named escapes", "[core][logging]") {
   CHECK(escaped("plain text") == "plain text");
@@ -69,7 +57,7 @@ TEST_CASE("json log: valid UTF-8 passes, each invalid byte becomes U+FFFD", "[co
 }
 
 TEST_CASE("json log: every line is one JSON object holding the message", "[core][logging]") {
-  CapturedLog log;
+  CapturedLog log("");
   core::apply_log_options({core::LogLevel::info, core::LogFormat::json});
   std::string hostile;
   for (int c = 0; c < 256; ++c) hostile += static_cast<char>(c);
@@ -102,7 +90,7 @@ TEST_CASE("json log: every line is one JSON object holding the message", "[core]
 }
 
 TEST_CASE("text log: the level filters and the pattern has time and level", "[core][logging]") {
-  CapturedLog log;
+  CapturedLog log("");
   core::apply_log_options({core::LogLevel::warn, core::LogFormat::text});
   spdlog::info("hidden");
   spdlog::warn("shown {}", 1);

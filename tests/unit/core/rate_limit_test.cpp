@@ -1,34 +1,14 @@
 #include "core/rate_limit.hpp"
 
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <catch2/catch.hpp>
-#include <memory>
-#include <sstream>
+
+#include "support/captured_log.hpp"
 
 using namespace sonde;
 
-namespace {
-
-/// Sends spdlog's default logger to a string for the life of the object.
-class CapturedLog {
- public:
-  CapturedLog() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    logger->set_pattern("%l %v");
-    spdlog::set_default_logger(logger);
-  }
-  ~CapturedLog() { spdlog::set_default_logger(previous_); }
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
-
-}  // namespace
+using test::CapturedLog;
 
 TEST_CASE("with_suppressed has one wording for the count", "[core][rate_limit]") {
   CHECK(core::with_suppressed("bad line", 0) == "bad line");
