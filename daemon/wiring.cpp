@@ -75,13 +75,6 @@ std::string fingerprint(const std::vector<std::filesystem::path>& files) {
   return out;
 }
 
-/// Two mappings map every name alike (both absent, or compiled from equal specs).
-bool same_mapping(const std::shared_ptr<const ingest::Mapper>& a,
-                  const std::shared_ptr<const ingest::Mapper>& b) {
-  if (!a || !b) return !a && !b;
-  return a->spec() == b->spec();
-}
-
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -320,22 +313,10 @@ class Daemon {
                      const std::shared_ptr<const ingest::Mapper>& next_mapper,
                      const std::shared_ptr<const http::Security>& next_security) {
     // The mapping file was loaded with the configuration (a bad one rejected the reload before
-    // anything moved); an edited one counts as a change, as in statsd_exporter.
-    std::unique_ptr<ingest::Ingest> ingest;
-    const bool mapping_same = same_mapping(next_mapper, mapper_);
-    // Origin detection reads senders' cgroups under host.proc: a new procfs needs new listeners.
-    const bool proc_changed =
-        next.ingest.origin_detection && !(next.host.proc == config_.host.proc);
-    if (!(next.ingest == config_.ingest) || !mapping_same || proc_changed) {
-      if (mapping_same && ingest::same_aggregation(next.ingest, config_.ingest)) {
-        // Only the listeners change: the aggregated series and counters carry on.
-        ingest = ingest::Ingest::with_aggregator(next.ingest, dirs_.runtime, next.host,
-                                                 ingest_->shared_aggregator());
-      } else {
-        log_mapping(next, next_mapper);
-        ingest = ingest::Ingest::create(next.ingest, next_mapper, dirs_.runtime, next.host);
-      }
-    }
+    // anything moved); ingest decides what of it survives.
+    auto [ingest_plan, ingest] =
+        ingest_->successor(next.ingest, next_mapper, dirs_.runtime, next.host);
+    if (ingest_plan == ingest::Reload::new_aggregator) log_mapping(next, next_mapper);
     // A new listen address is bound now, beside the running listener, so that a failure
     // (address in use, cannot resolve) rejects the reload with the old one still serving.
     const http::WebChange web = http::web_change(config_.web, next.web);
@@ -345,21 +326,9 @@ class Daemon {
       if (auto st = server->start(); !st.ok()) return st;
     }
     if (ingest) {
-      // The sockets' paths and addresses may be the same: the old listeners let go first.
-      // When the aggregation changed (mapping, buckets, limits...) the aggregated series start
-      // afresh (a counter reset, which rate() handles), as after a restart.
-      ingest_->stop();
-      if (auto st = ingest->start(board_); !st.ok()) {
-        spdlog::error("ingest: cannot start the new listeners: {}; restarting the previous ones",
-                      st.message());
-        ingest_ = ingest::Ingest::with_aggregator(config_.ingest, dirs_.runtime, config_.host,
-                                                  ingest_->shared_aggregator());
-        if (auto again = ingest_->start(board_); !again.ok()) {
-          spdlog::critical("ingest: cannot restart the previous listeners: {}", again.message());
-        }
+      if (auto st = ingest::Ingest::replace(ingest_, std::move(ingest), board_); !st.ok()) {
         return st;
       }
-      ingest_ = std::move(ingest);
       mapper_ = next_mapper;
       spdlog::info("ingest: listeners and mapping reloaded");
     }

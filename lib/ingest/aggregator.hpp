@@ -122,6 +122,9 @@ class Aggregator {
   Aggregator(const Aggregator&) = delete;
   Aggregator& operator=(const Aggregator&) = delete;
 
+  /// The compiled mapping file this aggregator maps names with (null: none).
+  const std::shared_ptr<const Mapper>& mapper() const { return mapper_; }
+
   /// The worker for the listener named `listener` (the label of sonde_ingest_lines_total),
   /// created on first use. The aggregator owns it; it lives as long as the aggregator. At most
   /// one thread may use a listener's worker at a time.

@@ -38,6 +38,53 @@ bool same_aggregation(const ingest::IngestOptions& a, const ingest::IngestOption
   return aggregation_only(a) == aggregation_only(b);
 }
 
+Reload plan_reload(const IngestOptions& running, const Mapper* running_mapper,
+                   const std::filesystem::path& running_proc, const IngestOptions& next,
+                   const Mapper* next_mapper, const std::filesystem::path& next_proc) {
+  const bool mapping_same = (running_mapper == nullptr || next_mapper == nullptr)
+                                ? running_mapper == next_mapper
+                                : running_mapper->spec() == next_mapper->spec();
+  const bool proc_changed = next.origin_detection && !(next_proc == running_proc);
+  if (next == running && mapping_same && !proc_changed) return Reload::keep;
+  if (mapping_same && same_aggregation(next, running)) return Reload::new_listeners;
+  return Reload::new_aggregator;
+}
+
+std::pair<Reload, std::unique_ptr<Ingest>> Ingest::successor(
+    const IngestOptions& next, std::shared_ptr<const Mapper> next_mapper,
+    const std::filesystem::path& runtime_dir, const core::HostPaths& host) const {
+  const Reload plan =
+      plan_reload(options_, aggregator_->mapper().get(), proc_, next, next_mapper.get(), host.proc);
+  switch (plan) {
+    case Reload::keep:
+      return {plan, nullptr};
+    case Reload::new_listeners:
+      return {plan, with_aggregator(next, runtime_dir, host, aggregator_)};
+    case Reload::new_aggregator:
+      break;
+  }
+  return {plan, create(next, std::move(next_mapper), runtime_dir, host)};
+}
+
+core::Status Ingest::replace(std::unique_ptr<Ingest>& running, std::unique_ptr<Ingest> next,
+                             core::Board& board) {
+  running->stop();
+  auto st = next->start(board);
+  if (st.ok()) {
+    running = std::move(next);
+    return st;
+  }
+  spdlog::error("ingest: cannot start the new listeners: {}; restarting the previous ones",
+                st.message());
+  next.reset();
+  running = std::unique_ptr<Ingest>(
+      new Ingest(running->options_, running->runtime_dir_, running->proc_, running->aggregator_));
+  if (auto again = running->start(board); !again.ok()) {
+    spdlog::critical("ingest: cannot restart the previous listeners: {}", again.message());
+  }
+  return st;
+}
+
 Ingest::~Ingest() { stop(); }
 
 core::Status Ingest::start(core::Board& board) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/board.hpp"
@@ -17,6 +18,21 @@
 #include "ingest/options.hpp"
 
 namespace sonde::ingest {
+
+/// What a reload does to ingest.
+enum class Reload {
+  keep,            // nothing ingest uses changed: it carries on untouched
+  new_listeners,   // only listener options: new sockets on the same aggregator (series carry on)
+  new_aggregator,  // the aggregation changed (mapping, buckets, limits, ...): series start afresh
+                   // (a counter reset, which rate() handles), as after a restart
+};
+
+/// Decides a reload from the running and the next options, their compiled mappings (an edited
+/// mapping file counts as a change, as in statsd_exporter; null: none) and procfs roots (origin
+/// detection reads senders' cgroups there: a new one needs new listeners).
+Reload plan_reload(const IngestOptions& running, const Mapper* running_mapper,
+                   const std::filesystem::path& running_proc, const IngestOptions& next,
+                   const Mapper* next_mapper, const std::filesystem::path& next_proc);
 
 class Ingest {
  public:
@@ -45,6 +61,19 @@ class Ingest {
 
   Aggregator& aggregator() { return *aggregator_; }
   std::shared_ptr<Aggregator> shared_aggregator() const { return aggregator_; }
+
+  /// For a reload to `next` (with its compiled mapping and host paths): what changes (see
+  /// plan_reload) and, unless nothing does, the Ingest that serves `next`, not started — new
+  /// listeners on this aggregator when only listeners change, else a new aggregator.
+  std::pair<Reload, std::unique_ptr<Ingest>> successor(const IngestOptions& next,
+                                                       std::shared_ptr<const Mapper> next_mapper,
+                                                       const std::filesystem::path& runtime_dir,
+                                                       const core::HostPaths& host) const;
+  /// Stops `running`'s listeners (their socket paths and ports may be `next`'s too) and starts
+  /// `next`'s in their place. When those cannot start, `running`'s listeners are started again
+  /// on its aggregator, `running` stays, and the error is returned.
+  static core::Status replace(std::unique_ptr<Ingest>& running, std::unique_ptr<Ingest> next,
+                              core::Board& board);
 
  private:
   Ingest(const ingest::IngestOptions& options, std::filesystem::path runtime_dir,
