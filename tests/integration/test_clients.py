@@ -138,8 +138,9 @@ class ClientCase:
         self.assertEqual(st["lines_queued"], 500)
         self.assertEqual(st["datagrams_sent"], 7)  # sent as each filled up
         self.assertEqual(p.send("flush"), "ok")  # the rest
-        self.wait_for(s, series("b_n_total"), 500)
         st = p.stats()
+        self.assertEqual((st["lines_dropped"], st["lines_sent"]), (0, 500), st)
+        self.wait_for(s, series("b_n_total"), 500)
         self.assertEqual(st["lines_sent"], 500)
         # "b.n:1|c" is 7 bytes and a newline: 64 lines in a 512-byte datagram.
         self.assertEqual(st["datagrams_sent"], 8)
