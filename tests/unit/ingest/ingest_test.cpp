@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "config/mapping.hpp"
+#include "scrape.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace sonde;
@@ -59,20 +60,10 @@ void send_unixgram(const fs::path& path, const std::string& text) {
   ::close(fd);
 }
 
-double sample(Aggregator& agg, const std::string& series) {
-  core::SnapshotBuilder b;
-  agg.collect(b);
-  for (const auto& f : b.take().families) {
-    for (const auto& s : f.samples) {
-      if (s.series == series) return s.value;
-    }
-  }
-  return -1;
-}
-
 bool wait_value(Aggregator& agg, const std::string& series, double v) {
   for (int i = 0; i < 1000; ++i) {  // a deadline that only catches a hang
-    if (sample(agg, series) == v) return true;
+    const auto all = unit::scrape(agg);
+    if (const auto it = all.find(series); it != all.end() && it->second == v) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
