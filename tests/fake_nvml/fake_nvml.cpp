@@ -15,10 +15,12 @@
 // "clocks_event_reasons", "ecc_sbe_volatile", "ecc_dbe_volatile", "fan_speed", "pcie_tx_kbps",
 // "pcie_rx_kbps", "not_supported": [field names above], "compute_processes": [[pid, bytes]],
 // "graphics_processes": [[pid, bytes]], "xid": [xid, ...], "lost_after_samples": N,
-// "hang_ms": ms (nvmlDeviceGetPowerUsage sleeps), "mig": [{"gpu_instance_id", "slices",
+// "hang_ms": ms (nvmlDeviceGetPowerUsage sleeps), "hang_until_file": path (it blocks until the
+// file exists), "mig": [{"gpu_instance_id", "slices",
 // "memory_mb", "memory": {...}}]}]}. A sample is counted at each nvmlDeviceGetUtilizationRates.
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -282,12 +284,20 @@ EXPORT n::Return nvmlDeviceGetTemperature(n::Device h, int sensor, unsigned* t) 
 }
 EXPORT n::Return nvmlDeviceGetPowerUsage(n::Device h, unsigned* mw) {
   unsigned hang = 0;
+  std::string until;
   {
     std::lock_guard lock(state().mu);
-    if (Dev* d = dev(h)) hang = d->j.value("hang_ms", 0u);
+    if (Dev* d = dev(h)) {
+      hang = d->j.value("hang_ms", 0u);
+      until = d->j.value("hang_until_file", std::string());
+    }
   }
-  // Simulates a sick GPU: the call blocks (outside the lock, as a driver call would).
+  // Simulates a sick GPU: the call blocks (outside the lock, as a driver call would), for a
+  // time or until the test creates a file (at most a minute, so a broken test cannot hang).
   if (hang) std::this_thread::sleep_for(std::chrono::milliseconds(hang));
+  for (int i = 0; !until.empty() && i < 12000 && !std::filesystem::exists(until); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   return scalar(h, "power_mw", mw);
 }
 EXPORT n::Return nvmlDeviceGetPowerManagementLimit(n::Device h, unsigned* mw) {

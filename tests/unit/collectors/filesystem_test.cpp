@@ -10,6 +10,7 @@
 #include "collector_test_util.hpp"
 #include "collectors/scheduler.hpp"
 #include "core/board.hpp"
+#include "support/eventually.hpp"
 
 namespace sonde::collectors {
 namespace {
@@ -142,16 +143,13 @@ TEST_CASE("a hung mount costs one worker and never blocks the others", "[collect
 
   // When the server comes back, the mount reports again.
   fake.release.set_value();
-  bool recovered = false;
-  for (int i = 0; i < 400 && !recovered; ++i) {
+  CHECK(test::eventually([&] {
     RecordingSink sink;
     REQUIRE(c.collect(sink).ok());
-    recovered = sink.value(series("node_filesystem_device_error", "server:/export", "nfs4",
-                                  "/mnt/nfs")) == 1 &&
-                pool->stuck() == 0;
-    if (!recovered) std::this_thread::sleep_for(5ms);
-  }
-  CHECK(recovered);  // EIO from the fake: still an error, but no longer stuck
+    return sink.value(
+               series("node_filesystem_device_error", "server:/export", "nfs4", "/mnt/nfs")) == 1 &&
+           pool->stuck() == 0;
+  }));  // EIO from the fake: still an error, but no longer stuck
 }
 
 TEST_CASE("a dropped pool does not wait for a hung statfs", "[collectors][filesystem]") {
@@ -297,12 +295,10 @@ TEST_CASE("a scrape is served while the filesystem collector waits on a hung mou
   // Once the deadline passes, the collector publishes: the hung mount as an error, the other
   // mount with its figures; one stuck worker however many collects come.
   std::string after;
-  for (int i = 0; i < 2000; ++i) {
+  CHECK(test::eventually([&] {
     after = scrape(board);
-    if (board.components().at(0).attempts >= 2) break;
-    std::this_thread::sleep_for(5ms);
-  }
-  CHECK(board.components().at(0).attempts >= 2);
+    return board.components().at(0).attempts >= 2;
+  }));
   CHECK_THAT(after, Catch::Contains("node_filesystem_device_error{device=\"server:/export\","
                                     "fstype=\"nfs4\",mountpoint=\"/mnt/nfs\"} 1"));
   CHECK_THAT(after, Catch::Contains("node_filesystem_size_bytes{device=\"/dev/sda1\",fstype="

@@ -7,6 +7,8 @@
 #include <memory>
 #include <thread>
 
+#include "support/eventually.hpp"
+
 using sonde::core::BlockingPool;
 using Outcome = BlockingPool::Outcome;
 using namespace std::chrono_literals;
@@ -37,16 +39,7 @@ Outcome submit_stuck(BlockingPool& pool, const std::string& key, const Gate& gat
   return call->wait_until(std::chrono::steady_clock::now() + 10ms);
 }
 
-// Polls `pred` for a while: worker threads finish asynchronously. Not a timing assertion, a
-// deadline that catches a hang.
-template <class Pred>
-bool eventually(Pred pred) {
-  for (int i = 0; i < 2000; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
+using sonde::test::eventually;
 
 }  // namespace
 

@@ -311,8 +311,11 @@ TEST_CASE("a GPU lost mid-run is dropped and counted while the other keeps repor
 
 TEST_CASE("a hung NVML call drops that GPU, fails the attempt and holds one worker", "[gpu]") {
   json j = base_fixture();
-  j["devices"][1]["hang_ms"] = 1500;
   FakeLib f(j);
+  // The call hangs until the test is done with it: no race between the hang and the collects.
+  const fs::path release = f.dir / "release";
+  j["devices"][1]["hang_until_file"] = release.string();
+  std::ofstream(f.dir / "fixture.json") << j.dump();
   auto o = options_for(f);
   o.call_timeout = std::chrono::milliseconds(200);
   auto c = open(f, o);
@@ -329,6 +332,7 @@ TEST_CASE("a hung NVML call drops that GPU, fails the attempt and holds one work
   e = render(*c);
   CHECK(e.at(R"(sonde_gpu_errors_total{gpu="1",reason="key_busy"})") == 1);
   CHECK_FALSE(e.has("DCGM_FI_DEV_GPU_UTIL{" + kG1 + "}"));
+  std::ofstream{release};  // the driver call returns; the collector can be closed
 }
 
 TEST_CASE("field selection reads only matching families", "[gpu]") {

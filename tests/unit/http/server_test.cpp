@@ -32,6 +32,7 @@
 #include "http/options.hpp"
 #include "http/router.hpp"
 #include "http/security.hpp"
+#include "support/eventually.hpp"
 
 namespace sonde::http {
 namespace {
@@ -45,15 +46,7 @@ using Catch::Matchers::Contains;
 // Generous: only a broken server gets anywhere near it.
 constexpr auto kDeadline = 5s;
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::steady_clock::duration limit = kDeadline) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
+using test::eventually;
 
 tcp::endpoint endpoint_of(const std::string& address) {
   const auto colon = address.rfind(':');

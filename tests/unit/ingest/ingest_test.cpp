@@ -14,6 +14,7 @@
 
 #include "config/mapping.hpp"
 #include "scrape.hpp"
+#include "support/eventually.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace sonde;
@@ -61,12 +62,11 @@ void send_unixgram(const fs::path& path, const std::string& text) {
 }
 
 bool wait_value(Aggregator& agg, const std::string& series, double v) {
-  for (int i = 0; i < 1000; ++i) {  // a deadline that only catches a hang
+  return test::eventually([&] {
     const auto all = unit::scrape(agg);
-    if (const auto it = all.find(series); it != all.end() && it->second == v) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
+    const auto it = all.find(series);
+    return it != all.end() && it->second == v;
+  });
 }
 
 }  // namespace

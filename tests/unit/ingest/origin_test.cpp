@@ -18,6 +18,7 @@
 #include "ingest/aggregator.hpp"
 #include "ingest/listeners.hpp"
 #include "scrape.hpp"
+#include "support/eventually.hpp"
 
 using namespace sonde;
 using namespace sonde::ingest;
@@ -273,12 +274,11 @@ TEST_CASE("aggregator: origin detection off ignores |c: and keeps the plain key"
 namespace {
 
 bool wait_for(Aggregator& agg, const std::string& series, double value) {
-  for (int i = 0; i < 1000; ++i) {  // a deadline that only catches a hang
+  return test::eventually([&] {
     auto s = scrape(agg);
-    if (auto it = s.find(series); it != s.end() && it->second == value) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
+    const auto it = s.find(series);
+    return it != s.end() && it->second == value;
+  });
 }
 
 int connect_unix(const fs::path& path, int type) {
