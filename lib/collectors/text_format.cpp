@@ -7,6 +7,8 @@
 #include <limits>
 #include <unordered_map>
 
+#include "core/utf8.hpp"
+
 namespace sonde::collectors {
 
 namespace {
@@ -17,40 +19,6 @@ bool is_name_start(char c, bool colon) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':');
 }
 bool is_name_char(char c, bool colon) { return is_name_start(c, colon) || (c >= '0' && c <= '9'); }
-
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    for (std::size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    const std::uint32_t min[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
 
 /// Go's strconv.ParseFloat as expfmt applies it to values: decimal or exponent notation, an
 /// optional sign, and Inf/Infinity/NaN in any case.
@@ -280,7 +248,7 @@ core::Result<std::vector<TextFamily>> parse_text_format(std::string_view text) {
           }
         }
         if (!closed) return fail("unterminated label value");
-        if (!valid_utf8(value)) return fail("label value is not valid UTF-8");
+        if (!core::valid_utf8(value)) return fail("label value is not valid UTF-8");
         const bool summary_q = fam.type == core::MetricType::summary && lname == "quantile";
         const bool bucket_le = fam.type == core::MetricType::histogram &&
                                part == Parser::Part::bucket && lname == "le";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/utf8.hpp"
 #include "ingest/names.hpp"
 #include "ingest/series.hpp"
 
@@ -12,7 +13,7 @@ void Aggregator::event_line(Worker& w, const EventLine& e, std::string_view line
   Labels labels = canonical_labels(e.tags);
   auto set = [&](std::string name, std::string_view value) {
     std::string v;
-    append_valid_utf8(v, value);
+    core::append_valid_utf8(v, value);
     auto it =
         std::find_if(labels.begin(), labels.end(), [&](const auto& l) { return l.first == name; });
     if (it != labels.end()) labels.erase(it);
@@ -36,7 +37,7 @@ void Aggregator::event_line(Worker& w, const EventLine& e, std::string_view line
 void Aggregator::check_line(Worker& w, const ServiceCheckLine& c, std::string_view line) {
   Labels labels = canonical_labels(c.tags);
   std::string check;
-  append_valid_utf8(check, c.name);
+  core::append_valid_utf8(check, c.name);
   labels.erase(std::remove_if(labels.begin(), labels.end(),
                               [](const auto& l) { return l.first == "check"; }),
                labels.end());

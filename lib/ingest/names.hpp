@@ -15,10 +15,6 @@ std::string sanitize_name(std::string_view name);
 /// `__` (reserved by Prometheus) get a `tag_` prefix.
 std::string sanitize_label_name(std::string_view name);
 
-/// Appends `value` with invalid UTF-8 sequences replaced by U+FFFD (the text format requires
-/// UTF-8 label values).
-void append_valid_utf8(std::string& out, std::string_view value);
-
 /// True when `name` is a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*).
 bool is_valid_metric_name(std::string_view name);
 /// True when `name` is a valid label name ([a-zA-Z_][a-zA-Z0-9_]*).

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/utf8.hpp"
 #include "ingest/names.hpp"
 #include "ingest/series.hpp"
 
@@ -29,7 +30,7 @@ Labels Aggregator::canonical_labels(std::string_view tags) {
       return;
     }
     std::string v;
-    append_valid_utf8(v, value);
+    core::append_valid_utf8(v, value);
     labels.emplace_back(sanitize_label_name(name), std::move(v));
   });
   // Sorted, so any tag order gives the same series; of two tags that sanitize to one label name
@@ -112,7 +113,7 @@ Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m,
       auto it =
           std::find_if(labels.begin(), labels.end(), [&](const auto& l) { return l.first == k; });
       std::string value;
-      append_valid_utf8(value, label.second);
+      core::append_valid_utf8(value, label.second);
       if (it != labels.end()) {
         it->second = std::move(value);
       } else {
