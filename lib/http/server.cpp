@@ -36,7 +36,9 @@
 
 #include "core/listen_address.hpp"
 #include "core/rate_limit.hpp"
+#include "http/rejections.hpp"
 #include "http/response_memory.hpp"
+#include "http/verify_pool.hpp"
 
 namespace sonde::http {
 
@@ -86,34 +88,6 @@ core::Result<core::ListenAddress> parse_listen_address(std::string_view addr) {
   return parsed;
 }
 
-enum class Reject {
-  max_connections,
-  header_too_large,
-  body_too_large,
-  bad_request,
-  read_timeout,
-  write_timeout,
-  unauthorized,
-  auth_overload,
-  tls_handshake,
-  per_client_limit,
-  pending_limit,
-  response_memory
-};
-constexpr std::string_view kRejectNames[] = {
-    "max_connections", "header_too_large", "body_too_large", "bad_request",
-    "read_timeout",    "write_timeout",    "unauthorized",   "auth_overload",
-    "tls_handshake",   "per_client_limit", "pending_limit",  "response_memory"};
-constexpr std::size_t kRejectCount = std::size(kRejectNames);
-
-std::string_view reject_name(Reject r) { return kRejectNames[static_cast<std::size_t>(r)]; }
-
-/// Why a TLS handshake failed, as the label of sonde_http_tls_handshake_errors_total.
-constexpr std::string_view kHandshakeReasons[] = {
-    "timeout", "protocol_version", "no_shared_cipher", "client_certificate", "http_request", "eof",
-    "other"};
-constexpr std::size_t kHandshakeReasonCount = std::size(kHandshakeReasons);
-
 std::size_t handshake_reason(const beast::error_code& ec) {
   if (ec == beast::error::timeout) return 0;
   if (ec.category() == asio::error::get_ssl_category()) {
@@ -144,185 +118,6 @@ std::size_t handshake_reason(const beast::error_code& ec) {
   }
   return 6;
 }
-
-/// sonde_http_rejected_total{reason} and sonde_http_tls_handshake_errors_total{reason}, every
-/// reason present from the start, and rate-limited logging for rejections and handler failures.
-class Rejections {
- public:
-  explicit Rejections(prometheus::Registry& registry) {
-    add_family(registry, "sonde_http_rejected_total",
-               "HTTP connections or requests refused or dropped, by reason.", kRejectNames,
-               counters_);
-    add_family(registry, "sonde_http_tls_handshake_errors_total",
-               "TLS handshakes that failed, by reason.", kHandshakeReasons, handshake_);
-  }
-
-  void count(Reject r, std::string_view peer, std::string_view detail) {
-    counters_[static_cast<std::size_t>(r)]->Increment();
-    warn_limited(reject_name(r), fmt::format("http: {} from {}: {}", reject_name(r), peer, detail));
-  }
-
-  void handshake_failed(std::size_t reason) { handshake_[reason]->Increment(); }
-
-  /// Logs at warn unless `key` has been logged 5 times in the last 10 s; the next line that
-  /// gets through says how many were held back.
-  void warn_limited(std::string_view key, const std::string& message) { log_.warn(key, message); }
-
-  std::uint64_t value(std::string_view reason) const {
-    return find(kRejectNames, counters_, reason);
-  }
-  std::uint64_t handshake_errors(std::string_view reason) const {
-    return find(kHandshakeReasons, handshake_, reason);
-  }
-
- private:
-  /// One counter family with a series per reason, each present at 0 from the start.
-  template <std::size_t N>
-  static void add_family(prometheus::Registry& registry, const char* name, const char* help,
-                         const std::string_view (&reasons)[N], prometheus::Counter* (&out)[N]) {
-    auto& family = prometheus::BuildCounter().Name(name).Help(help).Register(registry);
-    for (std::size_t i = 0; i < N; ++i) {
-      out[i] = &family.Add({{"reason", std::string(reasons[i])}});
-    }
-  }
-  template <std::size_t N>
-  static std::uint64_t find(const std::string_view (&reasons)[N],
-                            prometheus::Counter* const (&counters)[N], std::string_view reason) {
-    for (std::size_t i = 0; i < N; ++i) {
-      if (reasons[i] == reason) return static_cast<std::uint64_t>(counters[i]->Value());
-    }
-    return 0;
-  }
-
-  prometheus::Counter* counters_[kRejectCount] = {};
-  prometheus::Counter* handshake_[kHandshakeReasonCount] = {};
-  core::RateLimitedLog log_;
-};
-
-/// A client's address as a hash key (Boost 1.74 has no std::hash for it).
-struct AddressHash {
-  std::size_t operator()(const asio::ip::address& a) const noexcept {
-    if (a.is_v4()) return std::hash<std::uint32_t>()(a.to_v4().to_uint());
-    const auto bytes = a.to_v6().to_bytes();
-    return std::hash<std::string_view>()(
-        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  }
-};
-template <class T>
-using AddressMap = std::unordered_map<asio::ip::address, T, AddressHash>;
-
-/// The worker that runs bcrypt checks, off the I/O threads, with a bounded queue that is fair
-/// between client addresses: the worker takes the oldest check of the client served longest
-/// ago, and when the queue is full a client with fewer checks queued takes the place of the
-/// newest check of the client with the most (that one is refused). So a flood of wrong
-/// passwords from one address neither delays a scraper's check by more than a few bcrypt runs
-/// nor gets it refused. One thread, as the toolkit runs one bcrypt at a time: a flood of checks
-/// takes at most one core. The thread is detached and owns the state, so a job that drops the
-/// last reference to the server never has to join its own thread.
-class VerifyPool {
- public:
-  VerifyPool() : state_(std::make_shared<State>()) {}
-  ~VerifyPool() {
-    std::lock_guard lock(state_->mu);
-    state_->stopping = true;
-    state_->jobs.clear();
-    state_->cv.notify_all();
-  }
-  VerifyPool(const VerifyPool&) = delete;
-  VerifyPool& operator=(const VerifyPool&) = delete;
-
-  /// Queues `run` for `client` unless `limit` checks are queued or running and no other
-  /// client has more queued than this one plus one; the check it displaces gets `refuse`
-  /// called (on this thread, off the lock). False: refused.
-  bool try_submit(const asio::ip::address& client, std::function<void()> run,
-                  std::function<void()> refuse, std::uint32_t limit) {
-    std::function<void()> displaced;
-    {
-      std::lock_guard lock(state_->mu);
-      if (state_->stopping) return false;
-      if (state_->jobs.size() + state_->running >= limit) {
-        // The client with the most checks queued (the newest of them is displaced).
-        AddressMap<std::size_t> queued;
-        for (const auto& j : state_->jobs) ++queued[j.client];
-        auto heaviest = state_->jobs.end();
-        std::size_t most = 0;
-        for (auto it = state_->jobs.begin(); it != state_->jobs.end(); ++it) {
-          if (queued[it->client] >= most) {  // >=: the newest job of the heaviest client
-            most = queued[it->client];
-            heaviest = it;
-          }
-        }
-        if (heaviest == state_->jobs.end() || most <= queued[client] + 1) return false;
-        displaced = std::move(heaviest->refuse);
-        state_->jobs.erase(heaviest);
-      }
-      state_->jobs.push_back({client, std::move(run), std::move(refuse)});
-      if (!state_->started) {
-        state_->started = true;
-        std::thread([s = state_] { s->work(); }).detach();
-      }
-      state_->cv.notify_one();
-    }
-    if (displaced) displaced();
-    return true;
-  }
-
- private:
-  struct Job {
-    asio::ip::address client;
-    std::function<void()> run;
-    std::function<void()> refuse;
-  };
-  struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Job> jobs;
-    std::size_t running = 0;
-    bool started = false;
-    bool stopping = false;
-    std::uint64_t served = 0;  // checks started
-    // When each client's last check started (bounded: forgotten once it has nothing queued).
-    AddressMap<std::uint64_t> last_served;
-
-    /// The oldest job of the client whose last check started longest ago.
-    std::deque<Job>::iterator next() {
-      auto best = jobs.begin();
-      std::uint64_t best_seen = UINT64_MAX;
-      for (auto it = jobs.begin(); it != jobs.end(); ++it) {
-        const auto seen = last_served.find(it->client);
-        const std::uint64_t at = seen == last_served.end() ? 0 : seen->second;
-        if (at < best_seen) {
-          best_seen = at;
-          best = it;
-          if (at == 0) break;
-        }
-      }
-      return best;
-    }
-    void work() {
-      std::unique_lock lock(mu);
-      while (true) {
-        cv.wait(lock, [this] { return stopping || !jobs.empty(); });
-        if (stopping) return;
-        auto it = next();
-        Job job = std::move(*it);
-        jobs.erase(it);
-        last_served[job.client] = ++served;
-        std::erase_if(last_served, [this](const auto& entry) {
-          return std::none_of(jobs.begin(), jobs.end(),
-                              [&](const Job& j) { return j.client == entry.first; });
-        });
-        ++running;
-        lock.unlock();
-        job.run();
-        job = {};  // what it captured is released off the lock
-        lock.lock();
-        --running;
-      }
-    }
-  };
-  std::shared_ptr<State> state_;
-};
 
 std::string peer_of(const tcp::socket& socket) {
   beast::error_code ec;
