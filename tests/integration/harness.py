@@ -45,8 +45,10 @@ class Sonde:
             self.args = ["--config", path] + self.args
         if not any(a.startswith("--web.listen-address") for a in self.args):
             self.args += ["--web.listen-address", "127.0.0.1:0"]
-        # The DogStatsD socket (on by default) goes into the test's own directory.
-        self.env = dict(os.environ, RUNTIME_DIRECTORY=self.tmp)
+        # The DogStatsD socket (on by default) and the state (the alert state file) go into the
+        # test's own directory, never the user's ~/.local/state/sonde.
+        self.env = dict(os.environ, RUNTIME_DIRECTORY=self.tmp,
+                        STATE_DIRECTORY=os.path.join(self.tmp, "state"))
         self.env.update(env or {})
         self.proc = None
         self.address = None
