@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "ingest/series.hpp"
 
@@ -45,6 +46,8 @@ std::string_view reason_name(DropReason r) {
       return "truncated";
     case DropReason::frame_too_long:
       return "frame_too_long";
+    case DropReason::overflow:
+      return "overflow";
   }
   return "malformed";
 }
@@ -194,7 +197,7 @@ void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view li
       s = sp->get();
       w.cache_.emplace(w.key_, std::move(*sp));
     }
-    if (!apply(w, *s, m)) return reject(w, DropReason::set_limit, line);
+    if (const auto why = apply(w, *s, m)) return reject(w, *why, line);
     // Expired by a reader while we updated it: the update went to a series nobody exposes any
     // more, so register it again and apply the line there.
     if (!s->expired.load(std::memory_order_acquire)) break;
@@ -202,51 +205,81 @@ void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view li
   accept(w);
 }
 
-bool Aggregator::apply(Worker& w, Series& s, const MetricLine& m) {
+std::optional<DropReason> Aggregator::apply(Worker& w, Series& s, const MetricLine& m) {
+  // Scaling or summing finite values past float64's range (`1e308|c|@0.01`, a sample rate of
+  // 1e-320) drops the line, counted as overflow: it never becomes +Inf or NaN silently. (Of a
+  // line with several values, those before the one that overflowed are applied.)
   const double weight = 1 / m.sample_rate;
+  if (overflowed(m.sample_rate, weight)) return DropReason::overflow;
+  bool overflow = false;
   switch (s.kind) {
     case SeriesKind::counter: {
       double total = 0;
-      each_number(m, [&](double x, std::string_view) { total += x; });
-      add_atomic(s.value, total * s.scale * weight);
+      each_number(m, [&](double x, std::string_view) {
+        const double sum = total + x;
+        overflow |= std::isfinite(total) && overflowed(x, sum);
+        total = sum;
+      });
+      const double increment = total * s.scale * weight;
+      if (overflow || overflowed(total, increment) || !add_atomic_finite(s.value, increment)) {
+        return DropReason::overflow;
+      }
       break;
     }
     case SeriesKind::gauge:
       each_number(m, [&](double value, std::string_view v) {
         const double x = value * s.scale;
-        if (v[0] == '+' || v[0] == '-') {
-          add_atomic(s.value, x);  // DogStatsD gauge delta
+        if (overflow || overflowed(value, x)) {
+          overflow = true;
+        } else if (v[0] == '+' || v[0] == '-') {
+          overflow = !add_atomic_finite(s.value, x);  // DogStatsD gauge delta
         } else {
           s.value.store(x, std::memory_order_relaxed);
         }
       });
+      if (overflow) return DropReason::overflow;
       break;
     case SeriesKind::histogram: {
       const auto& bounds = *s.bounds;
       const std::size_t n = bounds.size();
-      each_number(m, [&](double x, std::string_view) {
+      each_number(m, [&](double value, std::string_view) {
+        double x = value;
         if (m.kind == MetricKind::timer) x /= 1000;  // ms -> seconds; h and d as sent
         x *= s.scale;
+        const double weighted = x * weight;
+        if (overflow || overflowed(value, weighted) ||
+            !add_atomic_finite(s.cells[n + 1], weighted)) {
+          overflow = true;
+          return;
+        }
         const std::size_t i =
             static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), x) -
                                      bounds.begin());  // first bound >= x: le semantics
         add_atomic(s.cells[i], weight);
-        add_atomic(s.cells[n + 1], x * weight);
         add_atomic(s.cells[n + 2], weight);
       });
+      if (overflow) return DropReason::overflow;
       break;
     }
     case SeriesKind::summary: {
       std::lock_guard lock(s.summary->mu);
       auto& st = *s.summary;
-      each_number(m, [&](double x, std::string_view) {
+      each_number(m, [&](double value, std::string_view) {
+        double x = value;
         if (m.kind == MetricKind::timer) x /= 1000;
         x *= s.scale;
+        const double sum = st.sum + x * weight;
+        if (overflow || overflowed(value, x * weight) ||
+            (std::isfinite(st.sum) && overflowed(x, sum))) {
+          overflow = true;
+          return;
+        }
         st.window.push_back({w.now_ns_, x, weight});
-        st.sum += x * weight;
+        st.sum = sum;
         st.count += weight;
       });
       while (st.window.size() > options_.summary_max_samples) st.window.pop_front();
+      if (overflow) return DropReason::overflow;
       break;
     }
     case SeriesKind::set: {
@@ -264,12 +297,12 @@ bool Aggregator::apply(Worker& w, Series& s, const MetricLine& m) {
           seen.emplace(std::move(key), w.now_ns_);
         }
       });
-      if (full) return false;
+      if (full) return DropReason::set_limit;
       break;
     }
   }
   s.last_ns.store(w.now_ns_, std::memory_order_relaxed);
-  return true;
+  return std::nullopt;
 }
 
 }  // namespace sonde::ingest

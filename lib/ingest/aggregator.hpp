@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -47,8 +48,9 @@ enum class DropReason : std::uint8_t {
   set_limit,
   truncated,       // the line cut off where a datagram over max_datagram_bytes was truncated
   frame_too_long,  // a length-prefixed frame announced over max_datagram_bytes
+  overflow,        // a value scaled by its sample rate or mapping, or a sum, past float64's range
 };
-inline constexpr std::size_t kDropReasons = 11;
+inline constexpr std::size_t kDropReasons = 12;
 std::string_view reason_name(DropReason r);
 
 /// The `result` of sonde_ingest_lines_total.
@@ -159,7 +161,8 @@ class Aggregator {
   void event_line(Worker& w, const EventLine& e, std::string_view line);
   void check_line(Worker& w, const ServiceCheckLine& c, std::string_view line);
   /// Applies a line to a series; false with a reason when a set is full.
-  bool apply(Worker& w, Series& s, const MetricLine& m);
+  /// Applies the line to its series; the reason when it cannot (set_limit, overflow).
+  std::optional<DropReason> apply(Worker& w, Series& s, const MetricLine& m);
   /// A series, or why the line that names it is dropped.
   using Admitted = core::Result<std::shared_ptr<Series>, DropReason>;
   /// The slow path of a raw key seen for the first time: mapping, name, labels, registration.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -87,6 +88,21 @@ SeriesKind kind_for(MetricKind k, ingest::ObserverType observer);
 
 inline void add_atomic(std::atomic<double>& a, double v) {
   a.fetch_add(v, std::memory_order_relaxed);
+}
+
+/// True when finite inputs gave a result that is not (a float64 overflow: +-Inf, or NaN from
+/// Inf - Inf), which ingest drops rather than publish.
+inline bool overflowed(double in, double out) { return std::isfinite(in) && !std::isfinite(out); }
+
+/// Adds `v` unless a finite value and a finite `v` would sum to +-Inf: false then, and `a` keeps
+/// its value.
+inline bool add_atomic_finite(std::atomic<double>& a, double v) {
+  double old = a.load(std::memory_order_relaxed);
+  while (true) {
+    const double next = old + v;
+    if (std::isfinite(old) && overflowed(v, next)) return false;
+    if (a.compare_exchange_weak(old, next, std::memory_order_relaxed)) return true;
+  }
 }
 
 }  // namespace sonde::ingest

@@ -224,3 +224,41 @@ TEST_CASE("a malformed line does not affect the rest of its datagram", "[ingest]
   CHECK(f.value("b_total") == 2);
   CHECK(f.lines("malformed") == 1);
 }
+
+TEST_CASE("values that overflow on scaling or summation are dropped as overflow",
+          "[ingest][aggregator]") {
+  ingest::IngestOptions o;
+  o.histogram_buckets = {1};
+  Fixture f(o);
+  // Scaled by the sample rate past float64's range: never +Inf.
+  f.send("big:1e308|c|@0.01");
+  CHECK(f.dropped("overflow") == 1);
+  CHECK(f.value("big_total") == 0);
+  // Summed past it: the series keeps its value.
+  f.send("sum:1e308|c\nsum:1e308|c\nsum:1e308:1e308|c");
+  CHECK(f.dropped("overflow") == 3);
+  CHECK(f.value("sum_total") == 1e308);
+  // A gauge delta, a histogram's sum, a summary's sum, a sample rate whose weight is +Inf.
+  f.send("g:1e308|g\ng:+1e308|g\ng:-1|g");
+  CHECK(f.value("g") == 1e308 - 1);
+  f.send("h:1e308|h\nh:1e308|h");
+  CHECK(f.value("h_sum") == 1e308);
+  CHECK(f.value("h_count") == 1);
+  CHECK(f.value("h_bucket{le=\"+Inf\"}") == 1);
+  f.send("c:1|c|@1e-320");
+  CHECK(f.dropped("overflow") == 6);
+  CHECK(f.lines("dropped") == 6);
+  // What is finite stays accepted, however large.
+  f.send("ok:1e307|c|@0.5");
+  CHECK(f.value("ok_total") == 2e307);
+}
+
+TEST_CASE("summary sums that overflow are dropped as overflow", "[ingest][aggregator]") {
+  ingest::IngestOptions o;
+  o.observer_type = ingest::ObserverType::summary;
+  Fixture f(o);
+  f.send("s:1e308|h\ns:1e308|h");
+  CHECK(f.dropped("overflow") == 1);
+  CHECK(f.value("s_sum") == 1e308);
+  CHECK(f.value("s_count") == 1);
+}
