@@ -53,11 +53,22 @@ std::pair<std::string, std::string> last_two(const std::filesystem::path& p) {
   return {p.parent_path().filename().string(), p.filename().string()};
 }
 
+/// One sensor's samples. Two attribute files can clean to one name ("temp1_crit" and "temp1_CRIT"
+/// of a broken driver): the second is dropped and counted, where client_golang would fail the
+/// whole scrape over the repeated series.
 struct Emit {
   core::SampleSink& out;
   std::span<const core::Label> labels;
+  std::set<std::string> names = {};
+  void add(const std::string& name, core::MetricType type, const std::string& help, double v) {
+    if (!names.insert(name).second) {
+      out.parse_errors(1);
+      return;
+    }
+    out.add(name, type, help, labels, v);
+  }
   void gauge(const std::string& name, const std::string& help, double v) {
-    out.gauge(name, help, labels, v);
+    add(name, core::MetricType::gauge, help, v);
   }
 };
 
@@ -118,9 +129,8 @@ void publish_sensor(const std::string& chip, const std::string& sensor,
     } else if (type == "curr") {
       emit.gauge(name + "_amps", "Hardware monitor for current (" + element + ")", v * 0.001);
     } else if (type == "energy") {
-      out.counter(name + "_joule_total",
-                  "Hardware monitor for joules used so far (" + element + ")", labels,
-                  v / 1000000.0);
+      emit.add(name + "_joule_total", core::MetricType::counter,
+               "Hardware monitor for joules used so far (" + element + ")", v / 1000000.0);
     } else if (type == "power" && element == "accuracy") {
       emit.gauge(name, "Hardware monitor power meter accuracy, as a ratio", v / 1000000.0);
     } else if (type == "power" &&

@@ -74,6 +74,16 @@ TEST_CASE("hwmon names chips and publishes units as node_exporter", "[collectors
   CHECK(s.value("node_hwmon_temp_celsius" + l + "temp2\"}") == 2);
   CHECK(s.value("node_hwmon_update_interval_seconds" + l + "update_interval0\"}") == 0.5);
   CHECK(s.has(R"(node_hwmon_chip_names{chip="platform_coretemp_0",chip_name="coretemp"})"));
+  CHECK(s.errors == 0);
+
+  // Two files that clean to one name: one series, the other counted.
+  HwmonChip broken;
+  broken.chip = "x";
+  broken.files = {{"temp1_crit", "1000"}, {"temp1_CRIT", "2000"}};
+  test::RecordingSink b;
+  publish_hwmon(broken, b);
+  CHECK(b.count_family("node_hwmon_temp_crit_celsius") == 1);
+  CHECK(b.errors == 1);
 }
 
 TEST_CASE("hwmon on broken trees", "[collectors][hwmon]") {
