@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "collectors/cpu_sysfs.hpp"
 #include "collectors/cpuinfo.hpp"
 #include "collectors/proc_file.hpp"
 #include "collectors/text_fields.hpp"
@@ -140,6 +141,8 @@ core::Status CpuCollector::collect(core::SampleSink& out) {
                   static_cast<double>(t.at(CpuField::guest_nice)) / kUserHz);
     }
   }
+  // node_exporter's cpu collector also reads sysfs: throttle counts and the isolated CPUs.
+  publish_cpu_sysfs(paths_.sys, out);
   return core::ok();
 }
 

@@ -1,6 +1,7 @@
 // The cpu collector: node_cpu_seconds_total{cpu,mode} and node_cpu_guest_seconds_total{cpu,mode}
 // from the cpuN lines of /proc/stat, with node_exporter 1.5's protection against counters that
-// jump backwards; with collectors.cpu.info, the /proc/cpuinfo families of cpuinfo.hpp.
+// jump backwards; with collectors.cpu.info, the /proc/cpuinfo families of cpuinfo.hpp; and the
+// sysfs families of cpu_sysfs.hpp (throttle counts, isolated CPUs).
 #pragma once
 
 #include <array>

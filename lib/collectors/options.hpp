@@ -245,6 +245,45 @@ struct IpvsOptions : CollectorOptions {
   }
 };
 
+// Issue 15 (sysfs collectors, part A): the options of netclass, powersupplyclass and rapl.
+
+struct NetclassOptions : CollectorOptions {
+  /// --collector.netclass.ignored-devices (default "^$": none); RE2, searched unanchored.
+  std::string device_exclude;
+  /// --collector.netclass.ignore-invalid-speed: leave out node_network_speed_bytes of devices
+  /// whose driver reports a negative speed (-1: unknown).
+  bool ignore_invalid_speed = false;
+  bool operator==(const NetclassOptions&) const = default;
+  static constexpr auto keys() {
+    using O = NetclassOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{regex<O>("device_exclude", &O::device_exclude),
+                                     flag<O>("ignore_invalid_speed", &O::ignore_invalid_speed)});
+  }
+};
+
+struct PowerSupplyClassOptions : CollectorOptions {
+  /// --collector.powersupply.ignored-supplies (default "^$": none); RE2, searched unanchored.
+  std::string device_exclude;
+  bool operator==(const PowerSupplyClassOptions&) const = default;
+  static constexpr auto keys() {
+    using O = PowerSupplyClassOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{regex<O>("device_exclude", &O::device_exclude)});
+  }
+};
+
+struct RaplOptions : CollectorOptions {
+  /// --collector.rapl.enable-zone-label: one family node_rapl_joules_total{index,path,rapl_zone}
+  /// instead of node_rapl_<zone>_joules_total{index,path}.
+  bool zone_label = false;
+  bool operator==(const RaplOptions&) const = default;
+  static constexpr auto keys() {
+    using O = RaplOptions;
+    return std::tuple_cat(common_keys<O>(), std::tuple{flag<O>("zone_label", &O::zone_label)});
+  }
+};
+
 struct CollectorsOptions {
   CpuOptions cpu;
   CollectorOptions meminfo;
@@ -274,6 +313,17 @@ struct CollectorsOptions {
   CollectorOptions nfsd;   // /proc/net/rpc/nfsd (NFS server)
   IpvsOptions ipvs;        // /proc/net/ip_vs, /proc/net/ip_vs_stats
   CollectorOptions zfs;    // /proc/spl/kstat/zfs
+  // Issue 15, part A: /sys collectors and the os-release one.
+  CollectorOptions cpufreq;                  // /sys/devices/system/cpu/cpu*/cpufreq
+  CollectorOptions dmi;                      // /sys/class/dmi/id
+  CollectorOptions edac;                     // /sys/devices/system/edac/mc
+  CollectorOptions hwmon;                    // /sys/class/hwmon
+  NetclassOptions netclass;                  // /sys/class/net
+  CollectorOptions os;                       // <rootfs>/etc/os-release
+  PowerSupplyClassOptions powersupplyclass;  // /sys/class/power_supply
+  RaplOptions rapl;                          // /sys/class/powercap
+  CollectorOptions selinux;                  // <sysfs>/fs/selinux
+  CollectorOptions thermal_zone;             // /sys/class/thermal
   bool operator==(const CollectorsOptions&) const = default;
 };
 
@@ -315,6 +365,17 @@ inline constexpr auto kSections = std::tuple{
     Section<CollectorOptions>{"nfsd", &CollectorsOptions::nfsd},
     Section<IpvsOptions>{"ipvs", &CollectorsOptions::ipvs},
     Section<CollectorOptions>{"zfs", &CollectorsOptions::zfs},
+    // Issue 15, part A.
+    Section<CollectorOptions>{"cpufreq", &CollectorsOptions::cpufreq},
+    Section<CollectorOptions>{"dmi", &CollectorsOptions::dmi},
+    Section<CollectorOptions>{"edac", &CollectorsOptions::edac},
+    Section<CollectorOptions>{"hwmon", &CollectorsOptions::hwmon},
+    Section<NetclassOptions>{"netclass", &CollectorsOptions::netclass},
+    Section<CollectorOptions>{"os", &CollectorsOptions::os},
+    Section<PowerSupplyClassOptions>{"powersupplyclass", &CollectorsOptions::powersupplyclass},
+    Section<RaplOptions>{"rapl", &CollectorsOptions::rapl},
+    Section<CollectorOptions>{"selinux", &CollectorsOptions::selinux},
+    Section<CollectorOptions>{"thermal_zone", &CollectorsOptions::thermal_zone},
 };
 
 }  // namespace sonde::collectors

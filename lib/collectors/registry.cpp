@@ -29,6 +29,17 @@
 #include "collectors/uname.hpp"
 #include "collectors/vmstat.hpp"
 #include "collectors/zfs.hpp"
+// Issue 15, part A.
+#include "collectors/cpufreq.hpp"
+#include "collectors/dmi.hpp"
+#include "collectors/edac.hpp"
+#include "collectors/hwmon.hpp"
+#include "collectors/netclass.hpp"
+#include "collectors/os_release.hpp"
+#include "collectors/powersupplyclass.hpp"
+#include "collectors/rapl.hpp"
+#include "collectors/selinux.hpp"
+#include "collectors/thermal_zone.hpp"
 
 namespace sonde::collectors {
 
@@ -66,6 +77,18 @@ constexpr CollectorInfo kBuiltin[] = {
     {"nfsd", &make_nfsd, [](const Opts& o) -> Settings { return o.nfsd; }},
     {"ipvs", &make_ipvs, [](const Opts& o) -> Settings { return o.ipvs; }},
     {"zfs", &make_zfs, [](const Opts& o) -> Settings { return o.zfs; }},
+    // Issue 15, part A.
+    {"cpufreq", &make_cpufreq, [](const Opts& o) -> Settings { return o.cpufreq; }},
+    {"dmi", &make_dmi, [](const Opts& o) -> Settings { return o.dmi; }},
+    {"edac", &make_edac, [](const Opts& o) -> Settings { return o.edac; }},
+    {"hwmon", &make_hwmon, [](const Opts& o) -> Settings { return o.hwmon; }},
+    {"netclass", &make_netclass, [](const Opts& o) -> Settings { return o.netclass; }},
+    {"os", &make_os, [](const Opts& o) -> Settings { return o.os; }},
+    {"powersupplyclass", &make_powersupplyclass,
+     [](const Opts& o) -> Settings { return o.powersupplyclass; }},
+    {"rapl", &make_rapl, [](const Opts& o) -> Settings { return o.rapl; }},
+    {"selinux", &make_selinux, [](const Opts& o) -> Settings { return o.selinux; }},
+    {"thermal_zone", &make_thermal_zone, [](const Opts& o) -> Settings { return o.thermal_zone; }},
 };
 
 }  // namespace

@@ -48,6 +48,20 @@ FAMILY_PATTERNS += [re.compile(r"^node_netstat_"), re.compile(r"^node_sockstat_"
                     re.compile(r"^node_nfsd_"), re.compile(r"^node_ipvs_"),
                     re.compile(r"^node_zfs_")]
 
+# Issue 15, part A: the sysfs collectors (netclass, hwmon, thermal_zone, cpufreq, the cpu
+# collector's throttle and isolated parts, dmi, selinux, powersupplyclass, rapl, edac) and os.
+# netclass's node_network_* families are those netdev does not publish.
+NETDEV_FAMILY = re.compile(r"^node_network_(receive|transmit)_(?!queue_length$)")
+EXACT_FAMILIES |= {
+    "node_cpu_core_throttles_total", "node_cpu_package_throttles_total", "node_cpu_isolated",
+    "node_dmi_info",
+}
+FAMILY_PATTERNS += [re.compile(r"^node_network_"), re.compile(r"^node_hwmon_"),
+                    re.compile(r"^node_thermal_zone_"), re.compile(r"^node_cooling_device_"),
+                    re.compile(r"^node_cpu_(scaling_)?frequency_"), re.compile(r"^node_os_"),
+                    re.compile(r"^node_selinux_"), re.compile(r"^node_power_supply_"),
+                    re.compile(r"^node_rapl_"), re.compile(r"^node_edac_")]
+
 CONFIG = """
 host:
   procfs: {tree}/proc
@@ -72,11 +86,35 @@ collectors:
     enabled: false
   filesystem:
     enabled: false
+  # end-to-end-test.sh's --collector.netclass.ignored-devices="(dmz|int)" (anchored here: the
+  # fixture's devices are bond0, dmz, eth0 and int) and --collector.netclass.ignore-invalid-speed.
+  netclass:
+    device_exclude: '^(dmz|int)$'
+    ignore_invalid_speed: true
 """
 
 
+SYSFS_A = re.compile(r"^node_(network|hwmon|thermal_zone|cooling_device|cpu_(scaling_)?"
+                     r"frequency|cpu_(core|package)_throttles|cpu_isolated|os|dmi|selinux|"
+                     r"power_supply|rapl|edac)_?")
+SYSFS_A_SAMPLES = 210
+
+
 def in_scope(name):
+    if NETDEV_FAMILY.search(name):
+        return False
     return name in EXACT_FAMILIES or any(p.search(name) for p in FAMILY_PATTERNS)
+
+
+def relative_paths(samples, unpacked):
+    """rapl's `path` label carries the sysfs path: node_exporter's run had it under
+    collector/fixtures/, sonde's under the unpacked tree."""
+    out = {}
+    for (name, labels), value in samples.items():
+        labels = frozenset((k, v.replace(unpacked + "/", "collector/fixtures/") if k == "path"
+                            else v) for k, v in labels)
+        out[(name, labels)] = value
+    return out
 
 
 class Golden(SondeTestCase):
@@ -96,6 +134,7 @@ class Golden(SondeTestCase):
         s = self.sonde(config=CONFIG.format(tree=TREE, unpacked=unpacked))
         s.wait_ready()
         got, got_types, got_helps = parse_exposition(s.metrics())
+        got = relative_paths(got, unpacked)
         # The textfile help names the file by the configured directory; node_exporter's run used
         # collector/fixtures/textfile/two_metric_files/.
         got_helps = {n: h.replace(TREE + "/", "collector/fixtures/") for n, h in got_helps.items()}
@@ -123,6 +162,9 @@ class Golden(SondeTestCase):
         # scrape_error 1 and 4 testmetric samples; mdadm 187 (17 devices x 11); zfs 318, nfs 105,
         # nfsd 87, ipvs 35 (default backend_labels).
         self.assertGreaterEqual(checked, 148 + 175 + 40 + 5 + 116 + 187 + 318 + 105 + 87 + 35)
+        # Issue 15, part A: SYSFS_A_SAMPLES samples of the sysfs collectors and os.
+        sysfs_a = [k for k in want if SYSFS_A.search(k[0]) and in_scope(k[0])]
+        self.assertEqual(len(sysfs_a), SYSFS_A_SAMPLES)
 
         families = {n for n, _ in want if in_scope(n)}
         with open(FAMILIES_FILE) as f:

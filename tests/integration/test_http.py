@@ -39,7 +39,10 @@ class HttpRoutes(SondeTestCase):
                                       "pressure", "netstat", "sockstat", "filefd", "entropy",
                                       "conntrack", "softnet", "udp_queues", "arp", "schedstat",
                                       "textfile", "timex", "mdadm", "nfs", "nfsd", "ipvs",
-                                      "zfs"})
+                                      "zfs",
+                                      # Issue 15, part A.
+                                      "cpufreq", "dmi", "edac", "hwmon", "netclass",
+                                      "os", "powersupplyclass", "rapl", "selinux", "thermal_zone"})
 
     def test_node_time_seconds_is_computed_at_scrape_time(self):
         before = time.time()

@@ -34,7 +34,10 @@ COLLECTORS = ["cpu", "meminfo", "loadavg", "stat", "vmstat", "uname", "time", "d
               "netdev", "filesystem", "pressure",
               # issue 14
               "netstat", "sockstat", "filefd", "entropy", "conntrack", "softnet", "udp_queues",
-              "arp", "schedstat", "textfile", "timex", "mdadm", "nfs", "nfsd", "ipvs", "zfs"]
+              "arp", "schedstat", "textfile", "timex", "mdadm", "nfs", "nfsd", "ipvs", "zfs",
+              # issue 15, part A
+              "cpufreq", "dmi", "edac", "hwmon", "netclass", "os", "powersupplyclass", "rapl",
+              "selinux", "thermal_zone"]
 
 # Collectors whose source this host may lack: node_exporter 1.5 reports
 # node_scrape_collector_success 0 for them (ErrNoData or an error), sonde publishes nothing and
@@ -47,6 +50,11 @@ ABSENT_SOURCES = {
     "nfsd": "/proc/net/rpc/nfsd",
     "ipvs": "/proc/net/ip_vs_stats",
     "zfs": "/proc/spl/kstat/zfs",
+    # issue 15, part A (node_exporter's ErrNoData without these; its thermal_zone, cpufreq, edac
+    # and powersupplyclass succeed on an empty or missing directory, as sonde's do)
+    "dmi": "/sys/class/dmi/id",
+    "hwmon": "/sys/class/hwmon",
+    "rapl": "/sys/class/powercap",
 }
 
 # A textfile both read, so the textfile families are compared too.
@@ -79,6 +87,17 @@ STATIC = {
     "node_filefd_maximum", "node_entropy_pool_size_bits", "node_nf_conntrack_entries_limit",
     "node_netstat_Ip_Forwarding", "node_parity_textfile_value", "node_textfile_scrape_error",
     "node_textfile_mtime_seconds",
+    # issue 15, part A
+    "node_network_up", "node_network_info", "node_network_address_assign_type",
+    "node_network_carrier", "node_network_device_id", "node_network_dormant",
+    "node_network_flags", "node_network_iface_id", "node_network_iface_link",
+    "node_network_iface_link_mode", "node_network_mtu_bytes", "node_network_name_assign_type",
+    "node_network_net_dev_group", "node_network_speed_bytes", "node_network_transmit_queue_length",
+    "node_network_protocol_type", "node_os_info", "node_os_version", "node_selinux_enabled",
+    "node_selinux_config_mode", "node_selinux_current_mode", "node_dmi_info",
+    "node_cpu_isolated", "node_cpu_frequency_min_hertz", "node_cpu_frequency_max_hertz",
+    "node_cpu_scaling_frequency_min_hertz", "node_cpu_scaling_frequency_max_hertz",
+    "node_cooling_device_max_state", "node_hwmon_chip_names", "node_hwmon_sensor_label",
 }
 
 GiB = 1 << 30
@@ -139,6 +158,14 @@ MOVING = [
     # the load: 5% of RAM covers what the ARC can grow or shrink by in 4 s here.
     (re.compile(r"^node_zfs_zpool_state$"), lambda ne, key: 0.0),
     (re.compile(r"^node_zfs_"), lambda ne, key: 0.05 * _mem_total(ne)),
+    # issue 15, part A: sensors move with the load (5 degrees, 10% of a fan's or a supply's
+    # reading), CPU frequencies with the governor, cooling states with the temperature.
+    (re.compile(r"^node_(hwmon_|thermal_zone_temp$)"),
+     lambda ne, key: 5.0 + 0.1 * abs(ne.get(key, 0))),
+    (re.compile(r"^node_cpu_(scaling_)?frequency_hertz$"), lambda ne, key: 5e9),
+    (re.compile(r"^node_cooling_device_cur_state$"), lambda ne, key: ne.get(
+        ("node_cooling_device_max_state", key[1]), 0)),
+    (re.compile(r"^node_power_supply_"), lambda ne, key: 1.0 + 0.1 * abs(ne.get(key, 0))),
 ]
 
 
@@ -274,7 +301,7 @@ class Parity(SondeTestCase):
         self.assertEqual(wrong_labels, [])
         # And node_exporter has no family of these collectors that sonde lacks, except those
         # that come from sysfs or netlink (clocksources).
-        not_ours = {"node_exporter_build_info", "node_network_transmit_queue_length", "node_time_clocksource_available_info",
+        not_ours = {"node_exporter_build_info", "node_time_clocksource_available_info",
                     "node_time_clocksource_current_info"}
         lacking = sorted(f for f in ne_types
                          if f.startswith("node_") and f not in ours and f not in not_ours)

@@ -1,0 +1,199 @@
+#include "collectors/netclass.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "collectors/sysfs_attr.hpp"
+
+namespace sonde::collectors {
+
+namespace {
+
+using Field = std::optional<std::int64_t> NetClassIface::*;
+using Text = std::string NetClassIface::*;
+
+struct NumericAttr {
+  std::string_view file;
+  Field field;
+};
+constexpr NumericAttr kNumeric[] = {
+    {"addr_assign_type", &NetClassIface::addr_assign_type},
+    {"carrier", &NetClassIface::carrier},
+    {"carrier_changes", &NetClassIface::carrier_changes},
+    {"carrier_up_count", &NetClassIface::carrier_up_count},
+    {"carrier_down_count", &NetClassIface::carrier_down_count},
+    {"dev_id", &NetClassIface::dev_id},
+    {"dormant", &NetClassIface::dormant},
+    {"flags", &NetClassIface::flags},
+    {"ifindex", &NetClassIface::ifindex},
+    {"iflink", &NetClassIface::iflink},
+    {"link_mode", &NetClassIface::link_mode},
+    {"mtu", &NetClassIface::mtu},
+    {"name_assign_type", &NetClassIface::name_assign_type},
+    {"netdev_group", &NetClassIface::netdev_group},
+    {"speed", &NetClassIface::speed},
+    {"tx_queue_len", &NetClassIface::tx_queue_len},
+    {"type", &NetClassIface::type},
+};
+
+struct TextAttr {
+  std::string_view file;
+  Text field;
+};
+constexpr TextAttr kText[] = {
+    {"address", &NetClassIface::address},     {"broadcast", &NetClassIface::broadcast},
+    {"duplex", &NetClassIface::duplex},       {"ifalias", &NetClassIface::ifalias},
+    {"operstate", &NetClassIface::operstate},
+};
+
+// The published gauges and counters, in node_exporter's order: metric suffix, field, counter.
+struct Published {
+  std::string_view suffix;
+  Field field;
+  bool counter;
+};
+constexpr Published kPublished[] = {
+    {"address_assign_type", &NetClassIface::addr_assign_type, false},
+    {"carrier", &NetClassIface::carrier, false},
+    {"carrier_changes_total", &NetClassIface::carrier_changes, true},
+    {"carrier_up_changes_total", &NetClassIface::carrier_up_count, true},
+    {"carrier_down_changes_total", &NetClassIface::carrier_down_count, true},
+    {"device_id", &NetClassIface::dev_id, false},
+    {"dormant", &NetClassIface::dormant, false},
+    {"flags", &NetClassIface::flags, false},
+    {"iface_id", &NetClassIface::ifindex, false},
+    {"iface_link", &NetClassIface::iflink, false},
+    {"iface_link_mode", &NetClassIface::link_mode, false},
+    {"mtu_bytes", &NetClassIface::mtu, false},
+    {"name_assign_type", &NetClassIface::name_assign_type, false},
+    {"net_dev_group", &NetClassIface::netdev_group, false},
+};
+
+void publish_field(core::SampleSink& out, std::string_view suffix, double value, bool counter,
+                   std::span<const core::Label> labels) {
+  const std::string name = "node_network_" + std::string(suffix);
+  const std::string help = "Network device property: " + std::string(suffix);
+  if (counter) {
+    out.counter(name, help, labels, value);
+  } else {
+    out.gauge(name, help, labels, value);
+  }
+}
+
+}  // namespace
+
+NetClassIface parse_netclass_iface(std::string name, std::span<const AttrText> attrs) {
+  NetClassIface iface;
+  iface.name = std::move(name);
+  for (const auto& [file, value] : attrs) {
+    bool known = false;
+    for (const NumericAttr& a : kNumeric) {
+      if (a.file != file) continue;
+      known = true;
+      if (const auto v = sysfs::parse_int_base0(value)) {
+        iface.*a.field = *v;
+      } else {
+        iface.*a.field = std::nullopt;
+        ++iface.errors;
+      }
+    }
+    if (known) continue;
+    for (const TextAttr& a : kText) {
+      if (a.file == file) iface.*a.field = std::string(value);
+    }
+  }
+  return iface;
+}
+
+void publish_netclass(const NetClassIface& iface, bool ignore_invalid_speed,
+                      core::SampleSink& out) {
+  const core::Label device[] = {{"device", iface.name}};
+  out.gauge("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", device,
+            iface.operstate == "up" ? 1 : 0);
+  const std::string address = sysfs::to_valid_utf8(iface.address);
+  const std::string broadcast = sysfs::to_valid_utf8(iface.broadcast);
+  const std::string duplex = sysfs::to_valid_utf8(iface.duplex);
+  const std::string operstate = sysfs::to_valid_utf8(iface.operstate);
+  const std::string ifalias = sysfs::to_valid_utf8(iface.ifalias);
+  const core::Label info[] = {{"device", iface.name},   {"address", address},
+                              {"broadcast", broadcast}, {"duplex", duplex},
+                              {"operstate", operstate}, {"ifalias", ifalias}};
+  out.gauge("node_network_info", "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
+            info, 1);
+  for (const Published& p : kPublished) {
+    const auto& v = iface.*p.field;
+    if (v) publish_field(out, p.suffix, static_cast<double>(*v), p.counter, device);
+  }
+  // Some drivers report -1 when the speed is unknown; node_exporter publishes it (as
+  // -125000 bytes) unless --collector.netclass.ignore-invalid-speed. Mb/s to bytes/s in int64.
+  if (iface.speed && (*iface.speed >= 0 || !ignore_invalid_speed)) {
+    const std::int64_t bytes = *iface.speed * 1000 * 1000 / 8;
+    publish_field(out, "speed_bytes", static_cast<double>(bytes), false, device);
+  }
+  if (iface.tx_queue_len) {
+    publish_field(out, "transmit_queue_length", static_cast<double>(*iface.tx_queue_len), false,
+                  device);
+  }
+  if (iface.type) {
+    publish_field(out, "protocol_type", static_cast<double>(*iface.type), false, device);
+  }
+}
+
+NetclassCollector::NetclassCollector(core::HostPaths paths,
+                                     const collectors::NetclassOptions& options)
+    : paths_(std::move(paths)),
+      device_exclude_("netclass.device_exclude", options.device_exclude),
+      ignore_invalid_speed_(options.ignore_invalid_speed) {}
+
+core::Status NetclassCollector::collect(core::SampleSink& out) {
+  if (auto st = device_exclude_.valid(); !st.ok()) return st;
+  const auto dir = paths_.sys / "class" / "net";
+  const sysfs::Listing devices = sysfs::list_dir(dir);
+  // No /sys/class/net (or one we may not read): nothing to publish, as node_exporter's ErrNoData.
+  if (devices.err == ENOENT || devices.err == EACCES || devices.err == ENOTDIR) return core::ok();
+  if (devices.err != 0) {
+    return core::error(dir.string() + ": " + std::string(std::strerror(devices.err)));
+  }
+  std::vector<std::string> values;
+  std::vector<AttrText> attrs;
+  for (const sysfs::Entry& dev : devices.entries) {
+    if (dev.type == sysfs::EntryType::regular) continue;  // bonding_masters
+    if (device_exclude_.search(dev.name)) continue;
+    const sysfs::Listing files = sysfs::list_dir(dir / dev.name);
+    if (files.err != 0) {
+      // A device that went away since the listing, or a dangling link: no series. Anything else
+      // is counted (node_exporter fails the whole collector on it).
+      if (files.err != ENOENT) out.parse_errors(1);
+      continue;
+    }
+    values.clear();
+    attrs.clear();
+    values.reserve(files.entries.size());
+    for (const sysfs::Entry& f : files.entries) {
+      if (f.type != sysfs::EntryType::regular) continue;
+      sysfs::Attr a = sysfs::read_trimmed(dir / dev.name / f.name);
+      if (!a.ok()) {
+        // What procfs skips: absent, root-only, and what a driver cannot answer right now
+        // (speed and duplex of a link that is down say EINVAL).
+        if (a.err != ENOENT && a.err != EACCES && a.err != EOPNOTSUPP && a.err != EINVAL) {
+          out.parse_errors(1);
+        }
+        continue;
+      }
+      values.push_back(std::move(a.value));
+      attrs.emplace_back(f.name, values.back());
+    }
+    const NetClassIface iface = parse_netclass_iface(dev.name, attrs);
+    if (iface.errors > 0) out.parse_errors(iface.errors);
+    publish_netclass(iface, ignore_invalid_speed_, out);
+  }
+  return core::ok();
+}
+
+std::unique_ptr<Collector> make_netclass(const CollectorContext& ctx) {
+  return std::make_unique<NetclassCollector>(ctx.paths, ctx.options.netclass);
+}
+
+}  // namespace sonde::collectors

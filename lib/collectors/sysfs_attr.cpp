@@ -1,0 +1,232 @@
+#include "collectors/sysfs_attr.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <memory>
+
+#include "collectors/text_fields.hpp"
+
+namespace sonde::collectors::sysfs {
+
+namespace {
+
+int open_read(const std::filesystem::path& path) {
+  int fd = -1;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+}  // namespace
+
+Attr read_attr(const std::filesystem::path& path, std::size_t max_bytes) {
+  Attr out;
+  const int fd = open_read(path);
+  if (fd < 0) {
+    out.err = errno;
+    return out;
+  }
+  out.value.resize(max_bytes);
+  ssize_t n = 0;
+  do {
+    n = ::read(fd, out.value.data(), max_bytes);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    out.err = errno;
+    out.value.clear();
+  } else {
+    out.value.resize(static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+Attr read_whole(const std::filesystem::path& path, std::size_t max_bytes) {
+  Attr out;
+  const int fd = open_read(path);
+  if (fd < 0) {
+    out.err = errno;
+    return out;
+  }
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      out.err = errno;
+      break;
+    }
+    if (n == 0) break;
+    if (out.value.size() + static_cast<std::size_t>(n) > max_bytes) {
+      out.err = EFBIG;
+      break;
+    }
+    out.value.append(buf, static_cast<std::size_t>(n));
+  }
+  if (out.err != 0) out.value.clear();
+  ::close(fd);
+  return out;
+}
+
+Attr read_trimmed(const std::filesystem::path& path) {
+  Attr a = read_attr(path);
+  if (a.ok()) a.value = std::string(trim_space(a.value));
+  return a;
+}
+
+Listing list_dir(const std::filesystem::path& dir, std::size_t max_entries) {
+  Listing out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    out.err = errno;
+    return out;
+  }
+  while (out.entries.size() < max_entries) {
+    errno = 0;
+    const dirent* e = ::readdir(d);
+    if (e == nullptr) {
+      out.err = errno;
+      break;
+    }
+    const std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    Entry entry{std::string(name), EntryType::other};
+    unsigned char type = e->d_type;
+    if (type == DT_UNKNOWN) {
+      struct stat st {};
+      if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        type = S_ISREG(st.st_mode)   ? DT_REG
+               : S_ISDIR(st.st_mode) ? DT_DIR
+               : S_ISLNK(st.st_mode) ? DT_LNK
+                                     : DT_UNKNOWN;
+      }
+    }
+    if (type == DT_REG) entry.type = EntryType::regular;
+    if (type == DT_DIR) entry.type = EntryType::directory;
+    if (type == DT_LNK) entry.type = EntryType::symlink;
+    out.entries.push_back(std::move(entry));
+  }
+  ::closedir(d);
+  std::sort(out.entries.begin(), out.entries.end(),
+            [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  if (out.err != 0) out.entries.clear();
+  return out;
+}
+
+std::vector<std::string> glob_numbered(const std::filesystem::path& dir, std::string_view prefix) {
+  std::vector<std::string> out;
+  for (Entry& e : list_dir(dir).entries) {
+    const std::string_view n = e.name;
+    if (n.size() > prefix.size() && n.substr(0, prefix.size()) == prefix &&
+        n[prefix.size()] >= '0' && n[prefix.size()] <= '9') {
+      out.push_back(std::move(e.name));
+    }
+  }
+  return out;
+}
+
+std::string_view trim_space(std::string_view s) { return text::trim(s); }
+
+namespace {
+
+/// strconv.ParseInt's shape: an optional sign, then an unsigned magnitude that `parse` reads,
+/// within int64's range.
+template <class Parse>
+std::optional<std::int64_t> parse_signed(std::string_view s, Parse parse) {
+  bool negative = false;
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    negative = s.front() == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty() || s.front() == '+' || s.front() == '-') return std::nullopt;
+  const std::optional<std::uint64_t> magnitude = parse(s);
+  if (!magnitude) return std::nullopt;
+  constexpr std::uint64_t kMax = static_cast<std::uint64_t>(INT64_MAX);
+  if (negative) {
+    if (*magnitude > kMax + 1) return std::nullopt;
+    return *magnitude == kMax + 1 ? INT64_MIN : -static_cast<std::int64_t>(*magnitude);
+  }
+  if (*magnitude > kMax) return std::nullopt;
+  return static_cast<std::int64_t>(*magnitude);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_int10(std::string_view s) {
+  return parse_signed(s, [](std::string_view m) { return text::parse_u64(m); });
+}
+
+std::optional<std::int64_t> parse_int_base0(std::string_view s) {
+  return parse_signed(s, [](std::string_view m) { return text::parse_u64_base0(m); });
+}
+
+std::string to_valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool in_invalid = false;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    std::uint32_t min = 0;
+    if (c < 0x80) {
+      len = 1;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      min = 0x10000;
+    }
+    bool valid = len > 0 && i + len <= s.size();
+    std::uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
+    for (std::size_t k = 1; valid && k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) valid = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are invalid, as in Go.
+    if (valid && len > 1 && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) {
+      valid = false;
+    }
+    if (valid) {
+      out.append(s.substr(i, len));
+      in_invalid = false;
+      i += len;
+    } else {
+      if (!in_invalid) out += "\xEF\xBF\xBD";
+      in_invalid = true;
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::vector<bool> run_all(core::BlockingPool& pool, std::vector<std::string> keys,
+                          std::vector<std::function<void()>> jobs,
+                          std::chrono::milliseconds timeout) {
+  std::vector<std::shared_ptr<core::BlockingPool::Call>> calls;
+  calls.reserve(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    calls.push_back(pool.submit(std::move(keys[i]), std::move(jobs[i])));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<bool> done;
+  done.reserve(calls.size());
+  for (const auto& c : calls) {
+    done.push_back(c->wait_until(deadline) == core::BlockingPool::Outcome::done);
+  }
+  return done;
+}
+
+}  // namespace sonde::collectors::sysfs
