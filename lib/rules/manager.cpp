@@ -212,6 +212,7 @@ void Manager::load_state_locked(std::int64_t now_ms) {
 }
 
 void Manager::restore_locked(const SavedState& saved, std::int64_t now_ms) {
+  restored_at_ms_ = now_ms;
   const std::int64_t downtime = now_ms - saved.last_evaluation_ms;
   const std::int64_t tolerance = settings_.rules.for_outage_tolerance.count();
   const std::int64_t grace = settings_.rules.for_grace_period.count();
@@ -303,6 +304,22 @@ void Manager::configure_history_locked() {
 void Manager::start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
+  if (!started_) {
+    // The daemon starts the thread once every source has published once (the warm-up), and
+    // the history fills from the first pass on. Each group takes its first slot after now, as
+    // Prometheus's groups do at start: a slot from before the warm-up would be evaluated at a
+    // time before the sources' first samples (an `absent()` there fires, a `for` runs from
+    // it). A restored alert's hold (the history covering its longest range) counts from now.
+    started_ = true;
+    const std::int64_t now = to_ms(clock_.now());
+    for (auto& [key, g] : groups_) {
+      g->next_eval_ms = g->eval_timestamp(now) + g->interval_ms();
+      for (auto& r : g->rules()) {
+        if (r.hold_resolve_until_ms != 0)
+          r.hold_resolve_until_ms += std::max<std::int64_t>(0, now - restored_at_ms_);
+      }
+    }
+  }
   stopping_ = false;
   thread_ = std::thread([this] { run(); });
 }
