@@ -19,8 +19,8 @@ bool name_char(char c, bool first) {
 std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
 
 std::size_t label_bytes(const Labels& l) {
-  // The shared representation: control block and vector, then each pair.
-  std::size_t n = 48 + l.size() * sizeof(promql::Label);
+  // The shared representation: control block, vector and two hashes, then each pair.
+  std::size_t n = 56 + l.size() * sizeof(promql::Label);
   for (const auto& p : l) n += heap_bytes(p.name) + heap_bytes(p.value);
   return n;
 }
@@ -91,6 +91,9 @@ struct History::Series {
   std::int64_t last_t = INT64_MIN;
   bool last_stale = false;
   std::size_t fixed_bytes = 0;  // the object, its labels and its index entries
+  // Its entry in the pass cache (guarded by cache_mu_): in the series itself, which a query
+  // reads anyway, not in a map (a lookup there was two cache misses per series per query).
+  mutable std::shared_ptr<const Decoded> cached;
 
   std::size_t bytes() const {
     std::size_t n = fixed_bytes + head.memory_bytes() + closed.capacity() * sizeof(Closed);
@@ -212,6 +215,11 @@ void History::remove_locked(std::uint64_t id) {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return;
   Series& s = *it->second;
+  if (s.cached) {
+    // The callers empty the pass cache first; if not, it must not point at this series.
+    std::lock_guard c(cache_mu_);
+    clear_cache_locked();
+  }
   bytes_ -= s.bytes();
   auto [lo, hi] = by_hash_.equal_range(s.hash);
   for (auto h = lo; h != hi; ++h) {
@@ -372,6 +380,7 @@ std::size_t History::Decoded::bytes() const {
 }
 
 void History::clear_cache_locked() const {
+  for (const Series* s : cache_) s->cached.reset();
   cache_.clear();
   block_.reset();
   cache_bytes_ = 0;
@@ -386,16 +395,16 @@ void History::set_decode_cache_budget(std::size_t bytes) {
 
 std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
                                                                 std::int64_t from_t) const {
-  auto it = cache_.find(&s);
-  if (it != cache_.end()) {
-    const Decoded& d = *it->second;
+  const bool listed = s.cached != nullptr;
+  if (listed) {
+    const Decoded& d = *s.cached;
     if (d.last_t == s.last_t && d.closed == s.closed.size()) {
-      if (d.from_t <= from_t) return it->second;
+      if (d.from_t <= from_t) return s.cached;
       // Wanted from further back: decode again from there (the chunks are decoded from their
       // start anyway).
     }
-    cache_bytes_ -= it->second->bytes();
-    cache_.erase(it);
+    cache_bytes_ -= s.cached->bytes();
+    s.cached.reset();
   }
   auto d = std::make_shared<Decoded>();
   d->last_t = s.last_t;
@@ -437,7 +446,8 @@ std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
   if (cached) {
     cache_bytes_ += d->bytes();
     cache_peak_ = std::max(cache_peak_, cache_bytes_);
-    cache_.emplace(&s, d);
+    s.cached = d;
+    if (!listed) cache_.push_back(&s);
   }
   return d;
 }

@@ -172,10 +172,10 @@ class History {
   std::uint64_t refused_ = 0;
   std::uint64_t out_of_order_ = 0;
   std::uint64_t unparsable_ = 0;
-  // The pass cache, by series; taken after mu_. Removing a series empties it (set_selectors and
-  // trim remove series), so an address is never that of another series.
+  // The pass cache (each entry in its series); taken after mu_. Removing a series empties it
+  // (set_selectors and trim empty it first), so an address is never that of another series.
   mutable std::mutex cache_mu_;
-  mutable std::unordered_map<const Series*, std::shared_ptr<const Decoded>> cache_;
+  mutable std::vector<const Series*> cache_;  // the series whose `cached` is set
   // Where cached entries' samples go: filled up to its reserved capacity, never moved.
   mutable std::shared_ptr<std::vector<promql::Point>> block_;
   mutable std::size_t cache_bytes_ = 0;

@@ -17,12 +17,14 @@ struct EvalFailure {
 [[noreturn]] void fail(std::string msg);
 
 /// The inputs of one step of range_eval: each argument's samples at `ts`, and for each sample
-/// the index of its series in the argument's matrix.
+/// the index of its series in the argument's matrix. In an instant evaluation (one step) the
+/// samples took their labels from the matrices (`instant`: mats' labels are empty then).
 struct StepCtx {
   std::int64_t ts;
   std::vector<Vector>& vectors;
   std::vector<std::vector<std::size_t>>& origin;
   std::vector<Matrix>& mats;
+  bool instant = false;
 };
 using StepFn = std::function<void(StepCtx&, Vector&)>;
 
