@@ -1,6 +1,7 @@
 #include "rules/manager.hpp"
 
 #include <spdlog/spdlog.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,12 @@ namespace sonde::rules {
 using promql::Labels;
 
 namespace {
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 std::int64_t to_ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -394,6 +401,7 @@ std::int64_t Manager::step(std::int64_t now_ms) {
       if (missed > 0) g->counters.iterations_missed += static_cast<std::uint64_t>(missed);
       const std::int64_t ts = g->next_eval_ms + missed * g->interval_ms();
       const auto t0 = std::chrono::steady_clock::now();
+      const double cpu0 = thread_cpu_seconds();
       g->last_eval_ms = to_ms(clock_.now());
       g->eval(ts, ctx_, [this, &g = *g](const Rule& r, const std::string& err) {
         log_.warn(g.key() + ";" + r.name(), [&] {
@@ -402,6 +410,7 @@ std::int64_t Manager::step(std::int64_t now_ms) {
       });
       g->last_duration_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      g->last_cpu_seconds = thread_cpu_seconds() - cpu0;
       g->next_eval_ms = ts + g->interval_ms();
     }
     next = std::min(next, g->next_eval_ms);

@@ -384,6 +384,18 @@ void History::clear_cache_locked() const {
   cache_.clear();
   block_.reset();
   cache_bytes_ = 0;
+  // The pass's blocks no querier still holds are kept for the next passes (writing to fresh
+  // pages cost a page fault every 4 KiB); spares no pass took for kSpareBlockPasses are freed.
+  bool took = false;
+  for (auto& b : blocks_) {
+    if (b.use_count() != 1) continue;
+    b->clear();
+    spare_.push_back(std::move(b));
+    took = true;
+  }
+  blocks_.clear();
+  spare_idle_ = took ? 0 : spare_idle_ + 1;
+  if (spare_idle_ > kSpareBlockPasses) spare_.clear();
 }
 
 void History::set_decode_cache_budget(std::size_t bytes) {
@@ -424,8 +436,14 @@ std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
   std::shared_ptr<std::vector<Point>> store;
   if (cached) {
     if (!room) {
-      block_ = std::make_shared<std::vector<Point>>();
-      block_->reserve(std::max(kDecodeBlockPoints, n));
+      if (n <= kDecodeBlockPoints && !spare_.empty()) {
+        block_ = std::move(spare_.back());
+        spare_.pop_back();
+      } else {
+        block_ = std::make_shared<std::vector<Point>>();
+        block_->reserve(std::max(kDecodeBlockPoints, n));
+      }
+      blocks_.push_back(block_);
       cache_bytes_ += grow;
     }
     store = block_;

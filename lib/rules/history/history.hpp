@@ -51,6 +51,9 @@ struct HistoryStats {
 inline constexpr std::size_t kDecodeCacheBytes = 32u << 20;
 /// Samples in one block of the pass cache (64 KiB).
 inline constexpr std::size_t kDecodeBlockPoints = 4096;
+/// Passes the pass cache keeps its emptied blocks for when no pass uses them (the daemon steps
+/// every second and a group evaluates every 15 s by default).
+inline constexpr std::size_t kSpareBlockPasses = 16;
 
 class History {
  public:
@@ -178,6 +181,9 @@ class History {
   mutable std::vector<const Series*> cache_;  // the series whose `cached` is set
   // Where cached entries' samples go: filled up to its reserved capacity, never moved.
   mutable std::shared_ptr<std::vector<promql::Point>> block_;
+  mutable std::vector<std::shared_ptr<std::vector<promql::Point>>> blocks_;  // this pass's
+  mutable std::vector<std::shared_ptr<std::vector<promql::Point>>> spare_;   // empty, reusable
+  mutable std::size_t spare_idle_ = 0;  // passes in a row that took no spare back
   mutable std::size_t cache_bytes_ = 0;
   mutable std::size_t cache_peak_ = 0;
   std::size_t cache_budget_ = kDecodeCacheBytes;

@@ -59,7 +59,8 @@ void Labels::set(std::string_view name, std::string_view value) {
 }
 
 void Labels::erase(std::string_view name) {
-  if (p_ && !skip_name_ && name == kMetricName && p_->v.front().name == kMetricName) {
+  if (name == kMetricName && (!p_ || skip_name_)) return;  // a view without it already
+  if (p_ && name == kMetricName && p_->v.front().name == kMetricName) {
     // A view without the first label: no copy.
     if (p_->v.size() == 1) {
       p_.reset();
