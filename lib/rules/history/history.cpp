@@ -253,6 +253,7 @@ void History::remove_locked(std::uint64_t id) {
     if (n->second.empty()) by_name_.erase(n);
   }
   by_id_.erase(it);
+  ++removals_;
 }
 
 bool History::append_locked(Series& s, std::int64_t t_ms, double v) {
@@ -293,12 +294,19 @@ void History::append_source(std::string_view source, std::int64_t t_ms,
   if (sit == sources_.end()) sit = sources_.emplace(std::string(source), Source{}).first;
   Source& src = sit->second;
   const std::uint64_t gen = ++src.generation;
-  std::string key;
   for (const auto& sample : samples) {
-    key.assign(sample.series);
-    auto [it, inserted] = src.series.try_emplace(key);
+    auto it = src.series.find(sample.series);
+    const bool inserted = it == src.series.end();
+    if (inserted) it = src.series.emplace(std::string(sample.series), SourceEntry{}).first;
     SourceEntry& e = it->second;
-    Series* s = e.id != 0 ? find_locked(e.id) : nullptr;
+    Series* s = nullptr;
+    if (e.id != 0) {
+      if (e.removals != removals_) {
+        e.series = find_locked(e.id);
+        e.removals = removals_;
+      }
+      s = e.series;
+    }
     const bool retry = e.id == 0 && e.refused && by_id_.size() < max_series_;
     if (inserted || (e.id != 0 && s == nullptr) || retry) {
       auto labels = parse_series_text(sample.series);
@@ -313,6 +321,8 @@ void History::append_source(std::string_view source, std::int64_t t_ms,
         e.refused = e.id == 0;
       }
       s = e.id != 0 ? find_locked(e.id) : nullptr;
+      e.series = s;
+      e.removals = removals_;
     }
     e.seen = gen;
     if (s != nullptr) append_locked(*s, t_ms, sample.value);

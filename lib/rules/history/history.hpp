@@ -139,9 +139,18 @@ class History {
     std::uint64_t id = 0;  // 0: not kept (no selector matches, refused or unparsable)
     std::uint64_t seen = 0;
     bool refused = false;  // refused for max_series (counted once; tried again when room)
+    // The series of `id` as found when no series had been removed more than `removals` times
+    // (valid while removals_ is unchanged: no lookup by id per sample).
+    Series* series = nullptr;
+    std::uint64_t removals = 0;
+  };
+  /// Looks series texts up by string_view (no copy of the text per sample).
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   struct Source {
-    std::unordered_map<std::string, SourceEntry> series;  // by series text
+    std::unordered_map<std::string, SourceEntry, TextHash, std::equal_to<>> series;  // by text
     std::uint64_t generation = 0;
   };
 
@@ -171,7 +180,8 @@ class History {
   std::unordered_map<std::string, std::vector<Series*>> by_name_;  // sorted by labels
   std::unordered_map<std::string, Source> sources_;
   std::uint64_t next_id_ = 1;
-  std::size_t bytes_ = 0;  // kept up to date on every change
+  std::uint64_t removals_ = 0;  // series removed so far
+  std::size_t bytes_ = 0;       // kept up to date on every change
   std::uint64_t refused_ = 0;
   std::uint64_t out_of_order_ = 0;
   std::uint64_t unparsable_ = 0;
