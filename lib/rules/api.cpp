@@ -83,7 +83,7 @@ RuleView rule_view(const Rule& r) {
   RuleView v;
   v.alerting = r.alerting();
   v.name = r.name();
-  v.query = r.expr().to_string();
+  v.query = r.query();
   v.for_ms = r.for_ms();
   v.keep_firing_for_ms = r.keep_firing_for_ms();
   v.labels = r.labels();

@@ -65,6 +65,8 @@ class Rule {
   const std::string& name() const { return name_; }
   const promql::Expr& expr() const { return *expr_; }
   const std::string& expr_text() const { return expr_text_; }
+  /// The parsed expression printed as Prometheus prints it (/api/v1/rules' `query`), once.
+  const std::string& query() const { return query_; }
   std::int64_t for_ms() const { return for_ms_; }
   std::int64_t keep_firing_for_ms() const { return keep_firing_for_ms_; }
   /// The rule's labels, sorted by name (templates, for an alerting rule, unexpanded).
@@ -106,6 +108,7 @@ class Rule {
   bool alerting_ = false;
   std::string name_;
   std::string expr_text_;
+  std::string query_;
   std::shared_ptr<const promql::Expr> expr_;
   std::int64_t for_ms_ = 0;
   std::int64_t keep_firing_for_ms_ = 0;

@@ -209,7 +209,7 @@ Matrix Evaluator::eval(const Expr& expr) {
   fail("unhandled expression");
 }
 
-Matrix Evaluator::range_eval(const std::vector<const Expr*>& exprs, const StepFn& fn) {
+Matrix Evaluator::range_eval(const std::vector<const Expr*>& exprs, const StepFn& fn, bool subset) {
   std::size_t before = *current_;
   std::vector<Matrix> mats(exprs.size());
   for (std::size_t i = 0; i < exprs.size(); ++i)
@@ -250,7 +250,7 @@ Matrix Evaluator::range_eval(const std::vector<const Expr*>& exprs, const StepFn
     out.clear();
     StepCtx ctx{ts, vectors, origin, mats, instant};
     fn(ctx, out);
-    check_same_labelset(out);
+    if (!subset) check_same_labelset(out);
     if (instant) {
       Matrix m;
       m.reserve(out.size());
@@ -286,46 +286,54 @@ Matrix Evaluator::eval_binary(const BinaryExpr& e) {
     std::vector<std::vector<std::uint64_t>> sigs(2);
     std::vector<std::uint64_t> ls, rs;
     bool computed = false;
-    return range_eval({e.lhs.get(), e.rhs.get()}, [&](StepCtx& c, Vector& out) {
-      if (!computed && !c.instant) {
-        for (int i = 0; i < 2; ++i) {
-          sigs[i].resize(c.mats[i].size());
-          for (std::size_t k = 0; k < c.mats[i].size(); ++k)
-            sigs[i][k] = c.mats[i][k].metric.hash_for(vm.labels, !vm.on);
-        }
-        computed = true;
-      }
-      auto fill = [&](int i, std::vector<std::uint64_t>& to) {
-        to.resize(c.vectors[i].size());
-        for (std::size_t k = 0; k < to.size(); ++k)
-          to[k] = c.instant ? c.vectors[i][k].metric.hash_for(vm.labels, !vm.on)
-                            : sigs[i][c.origin[i][k]];
-      };
-      fill(0, ls);
-      fill(1, rs);
-      vector_binop(e, c.vectors[0], c.vectors[1], ls, rs, out);
-    });
+    return range_eval(
+        {e.lhs.get(), e.rhs.get()},
+        [&](StepCtx& c, Vector& out) {
+          if (!computed && !c.instant) {
+            for (int i = 0; i < 2; ++i) {
+              sigs[i].resize(c.mats[i].size());
+              for (std::size_t k = 0; k < c.mats[i].size(); ++k)
+                sigs[i][k] = c.mats[i][k].metric.hash_for(vm.labels, !vm.on);
+            }
+            computed = true;
+          }
+          auto fill = [&](int i, std::vector<std::uint64_t>& to) {
+            to.resize(c.vectors[i].size());
+            for (std::size_t k = 0; k < to.size(); ++k)
+              to[k] = c.instant ? c.vectors[i][k].metric.hash_for(vm.labels, !vm.on)
+                                : sigs[i][c.origin[i][k]];
+          };
+          fill(0, ls);
+          fill(1, rs);
+          vector_binop(e, c.vectors[0], c.vectors[1], ls, rs, out);
+        },
+        e.op == Op::land || e.op == Op::lunless);
   }
   bool swap = lt == ValueType::scalar;
-  return range_eval({e.lhs.get(), e.rhs.get()}, [&](StepCtx& c, Vector& out) {
-    const Vector& vec = c.vectors[swap ? 1 : 0];
-    double sv = c.vectors[swap ? 0 : 1][0].point.v;
-    for (const auto& s : vec) {
-      double lv = s.point.v, rv = sv;
-      if (swap) std::swap(lv, rv);
-      bool keep = true;
-      double value = elem_binop(e.op, lv, rv, &keep);
-      if (is_comparison(e.op) && swap) value = rv;
-      if (e.return_bool) {
-        value = keep ? 1.0 : 0.0;
-        keep = true;
-      }
-      if (!keep) continue;
-      Sample o{s.metric, Point{c.ts, value}};
-      if (drops_metric_name(e.op) || e.return_bool) o.metric.erase(kMetricName);
-      out.push_back(std::move(o));
-    }
-  });
+  // A comparison without bool keeps samples of the vector with their labels (a filter).
+  const bool filter = is_comparison(e.op) && !e.return_bool;
+  return range_eval(
+      {e.lhs.get(), e.rhs.get()},
+      [&](StepCtx& c, Vector& out) {
+        const Vector& vec = c.vectors[swap ? 1 : 0];
+        double sv = c.vectors[swap ? 0 : 1][0].point.v;
+        for (const auto& s : vec) {
+          double lv = s.point.v, rv = sv;
+          if (swap) std::swap(lv, rv);
+          bool keep = true;
+          double value = elem_binop(e.op, lv, rv, &keep);
+          if (is_comparison(e.op) && swap) value = rv;
+          if (e.return_bool) {
+            value = keep ? 1.0 : 0.0;
+            keep = true;
+          }
+          if (!keep) continue;
+          Sample o{s.metric, Point{c.ts, value}};
+          if (drops_metric_name(e.op) || e.return_bool) o.metric.erase(kMetricName);
+          out.push_back(std::move(o));
+        }
+      },
+      filter);
 }
 
 bool drops_metric_name(Op op) {

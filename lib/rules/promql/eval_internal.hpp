@@ -95,7 +95,9 @@ class Evaluator {
   Matrix eval_vector_selector(const VectorSelector& vs, bool sample_times);
   Matrix eval_matrix_selector(const MatrixSelector& ms);
   Matrix eval_subquery_inner(const SubqueryExpr& sq, std::int64_t* out_start);
-  Matrix range_eval(const std::vector<const Expr*>& exprs, const StepFn& fn);
+  /// `subset`: fn returns only samples of one vector argument with their labels as they are (a
+  /// filter, `and`, `unless`), unique as every instant vector's are: no duplicate check.
+  Matrix range_eval(const std::vector<const Expr*>& exprs, const StepFn& fn, bool subset = false);
   Matrix eval_binary(const BinaryExpr& e);
   Matrix eval_aggregate(const AggregateExpr& e);
   Matrix eval_call(const Call& e);
