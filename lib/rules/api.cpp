@@ -83,7 +83,7 @@ RuleView rule_view(const Rule& r) {
   RuleView v;
   v.alerting = r.alerting();
   v.name = r.name();
-  v.query = r.expr().to_string();
+  v.query = r.query();
   v.for_ms = r.for_ms();
   v.keep_firing_for_ms = r.keep_firing_for_ms();
   v.labels = r.labels();
@@ -94,8 +94,10 @@ RuleView rule_view(const Rule& r) {
     if (a.resolved_at_ms == 0) v.alerts.push_back(a);
   }
   // Prometheus's order is a map's; sonde's is by labels.
-  std::sort(v.alerts.begin(), v.alerts.end(),
-            [](const Alert& x, const Alert& y) { return x.labels.list() < y.labels.list(); });
+  std::sort(v.alerts.begin(), v.alerts.end(), [](const Alert& x, const Alert& y) {
+    const auto a = x.labels.list(), b = y.labels.list();
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+  });
   v.health = r.health;
   v.last_error = r.last_error;
   v.evaluation_seconds = r.last_duration_seconds;

@@ -86,6 +86,7 @@ core::Result<Rule> Rule::compile(const RuleSpec& spec) {
   auto e = promql::parse(spec.expr.value);
   if (!e.ok()) return core::error("could not parse expression: " + e.error().to_string());
   r.expr_ = std::shared_ptr<const promql::Expr>(std::move(e.value()));
+  r.query_ = r.expr_->to_string();
   r.for_ms_ = spec.for_duration.count();
   r.keep_firing_for_ms_ = spec.keep_firing_for.count();
   std::vector<promql::Label> labels;
@@ -111,7 +112,7 @@ core::Result<Rule> Rule::compile(const RuleSpec& spec) {
 std::string Rule::identity() const { return name_ + labels_.to_string(); }
 
 std::string Rule::definition() const {
-  return std::string(alerting_ ? "alert:" : "record:") + name_ + "\nexpr:" + expr_->to_string() +
+  return std::string(alerting_ ? "alert:" : "record:") + name_ + "\nexpr:" + query_ +
          "\nfor:" + std::to_string(for_ms_) +
          "\nkeep_firing_for:" + std::to_string(keep_firing_for_ms_) +
          "\nlabels:" + labels_.to_string() + "\nannotations:" + pairs_text(annotations_);

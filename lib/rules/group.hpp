@@ -65,6 +65,8 @@ class Rule {
   const std::string& name() const { return name_; }
   const promql::Expr& expr() const { return *expr_; }
   const std::string& expr_text() const { return expr_text_; }
+  /// The parsed expression printed as Prometheus prints it (/api/v1/rules' `query`), once.
+  const std::string& query() const { return query_; }
   std::int64_t for_ms() const { return for_ms_; }
   std::int64_t keep_firing_for_ms() const { return keep_firing_for_ms_; }
   /// The rule's labels, sorted by name (templates, for an alerting rule, unexpanded).
@@ -106,6 +108,7 @@ class Rule {
   bool alerting_ = false;
   std::string name_;
   std::string expr_text_;
+  std::string query_;
   std::shared_ptr<const promql::Expr> expr_;
   std::int64_t for_ms_ = 0;
   std::int64_t keep_firing_for_ms_ = 0;
@@ -161,6 +164,9 @@ class Group {
   GroupCounters counters;
   std::int64_t last_eval_ms = 0;  // wall clock of the last evaluation's start
   double last_duration_seconds = 0;
+  /// The evaluating thread's CPU time in the last evaluation (load on the machine disturbs it
+  /// less than the wall clock of last_duration_seconds; bench/rules_eval_bench reports it).
+  double last_cpu_seconds = 0;
   std::size_t last_samples = 0;
   std::int64_t next_eval_ms = 0;  // scheduling (the manager's)
 

@@ -1,6 +1,7 @@
 #include "rules/manager.hpp"
 
 #include <spdlog/spdlog.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,12 @@ namespace sonde::rules {
 using promql::Labels;
 
 namespace {
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 std::int64_t to_ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -212,6 +219,7 @@ void Manager::load_state_locked(std::int64_t now_ms) {
 }
 
 void Manager::restore_locked(const SavedState& saved, std::int64_t now_ms) {
+  restored_at_ms_ = now_ms;
   const std::int64_t downtime = now_ms - saved.last_evaluation_ms;
   const std::int64_t tolerance = settings_.rules.for_outage_tolerance.count();
   const std::int64_t grace = settings_.rules.for_grace_period.count();
@@ -303,6 +311,22 @@ void Manager::configure_history_locked() {
 void Manager::start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
+  if (!started_) {
+    // The daemon starts the thread once every source has published once (the warm-up), and
+    // the history fills from the first pass on. Each group takes its first slot after now, as
+    // Prometheus's groups do at start: a slot from before the warm-up would be evaluated at a
+    // time before the sources' first samples (an `absent()` there fires, a `for` runs from
+    // it). A restored alert's hold (the history covering its longest range) counts from now.
+    started_ = true;
+    const std::int64_t now = to_ms(clock_.now());
+    for (auto& [key, g] : groups_) {
+      g->next_eval_ms = g->eval_timestamp(now) + g->interval_ms();
+      for (auto& r : g->rules()) {
+        if (r.hold_resolve_until_ms != 0)
+          r.hold_resolve_until_ms += std::max<std::int64_t>(0, now - restored_at_ms_);
+      }
+    }
+  }
   stopping_ = false;
   thread_ = std::thread([this] { run(); });
 }
@@ -377,6 +401,7 @@ std::int64_t Manager::step(std::int64_t now_ms) {
       if (missed > 0) g->counters.iterations_missed += static_cast<std::uint64_t>(missed);
       const std::int64_t ts = g->next_eval_ms + missed * g->interval_ms();
       const auto t0 = std::chrono::steady_clock::now();
+      const double cpu0 = thread_cpu_seconds();
       g->last_eval_ms = to_ms(clock_.now());
       g->eval(ts, ctx_, [this, &g = *g](const Rule& r, const std::string& err) {
         log_.warn(g.key() + ";" + r.name(), [&] {
@@ -385,6 +410,7 @@ std::int64_t Manager::step(std::int64_t now_ms) {
       });
       g->last_duration_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      g->last_cpu_seconds = thread_cpu_seconds() - cpu0;
       g->next_eval_ms = ts + g->interval_ms();
     }
     next = std::min(next, g->next_eval_ms);

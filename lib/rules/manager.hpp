@@ -64,7 +64,9 @@ class Manager {
   /// running evaluation to finish.
   std::size_t update(const ManagerSettings& settings, const std::vector<RuleFileInput>& files);
 
-  /// Starts the evaluation thread (idempotent); stop() joins it.
+  /// Starts the evaluation thread (idempotent); stop() joins it. The first start anchors each
+  /// group's schedule to its first slot after now (the daemon starts the rules once every source
+  /// has published once: no evaluation is at a time before that).
   void start();
   void stop();
 
@@ -122,8 +124,10 @@ class Manager {
   std::uint64_t load_failures_ = 0;
   std::uint64_t iterations_ = 0;
   std::unique_ptr<FileSteps> file_steps_ = std::make_unique<FileSteps>();
-  bool state_loaded_ = false;  // the first update() has read the state file
-  bool state_active_ = false;  // the last write held an active alert
+  bool state_loaded_ = false;        // the first update() has read the state file
+  std::int64_t restored_at_ms_ = 0;  // when restore_locked ran
+  bool started_ = false;             // start() has anchored the groups' slots
+  bool state_active_ = false;        // the last write held an active alert
   std::uint64_t restore_failures_ = 0;
   std::uint64_t write_failures_ = 0;
   core::RateLimitedLog log_;

@@ -19,10 +19,29 @@ bool name_char(char c, bool first) {
 std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
 
 std::size_t label_bytes(const Labels& l) {
-  // The shared representation: control block and vector, then each pair.
-  std::size_t n = 48 + l.size() * sizeof(promql::Label);
+  // The shared representation: control block, vector and two hashes, then each pair.
+  std::size_t n = 56 + l.size() * sizeof(promql::Label);
   for (const auto& p : l) n += heap_bytes(p.name) + heap_bytes(p.value);
   return n;
+}
+
+/// std::lower_bound (`after` false: the first point at or after t) or std::upper_bound (true:
+/// the first point after t) over [begin, end), searched from the end in growing steps: queries
+/// read a series' recent end, and this touches the few cache lines there instead of probing
+/// across all its samples (each probe of a binary search was a cache miss).
+const Point* search_from_end(const Point* begin, const Point* end, std::int64_t t, bool after) {
+  auto before = [&](const Point& p) { return after ? p.t <= t : p.t < t; };
+  const Point* hi = end;  // every point of [hi, end) is at or after the answer
+  std::size_t step = 1;
+  while (hi > begin) {
+    const Point* probe = static_cast<std::size_t>(hi - begin) > step ? hi - step : begin;
+    if (before(*probe)) {
+      return std::partition_point(probe + 1, hi, before);
+    }
+    hi = probe;
+    step *= 2;
+  }
+  return begin;
 }
 
 }  // namespace
@@ -91,6 +110,9 @@ struct History::Series {
   std::int64_t last_t = INT64_MIN;
   bool last_stale = false;
   std::size_t fixed_bytes = 0;  // the object, its labels and its index entries
+  // Its entry in the pass cache (guarded by cache_mu_): in the series itself, which a query
+  // reads anyway, not in a map (a lookup there was two cache misses per series per query).
+  mutable std::shared_ptr<const Decoded> cached;
 
   std::size_t bytes() const {
     std::size_t n = fixed_bytes + head.memory_bytes() + closed.capacity() * sizeof(Closed);
@@ -212,6 +234,11 @@ void History::remove_locked(std::uint64_t id) {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return;
   Series& s = *it->second;
+  if (s.cached) {
+    // The callers empty the pass cache first; if not, it must not point at this series.
+    std::lock_guard c(cache_mu_);
+    clear_cache_locked();
+  }
   bytes_ -= s.bytes();
   auto [lo, hi] = by_hash_.equal_range(s.hash);
   for (auto h = lo; h != hi; ++h) {
@@ -226,6 +253,7 @@ void History::remove_locked(std::uint64_t id) {
     if (n->second.empty()) by_name_.erase(n);
   }
   by_id_.erase(it);
+  ++removals_;
 }
 
 bool History::append_locked(Series& s, std::int64_t t_ms, double v) {
@@ -266,12 +294,19 @@ void History::append_source(std::string_view source, std::int64_t t_ms,
   if (sit == sources_.end()) sit = sources_.emplace(std::string(source), Source{}).first;
   Source& src = sit->second;
   const std::uint64_t gen = ++src.generation;
-  std::string key;
   for (const auto& sample : samples) {
-    key.assign(sample.series);
-    auto [it, inserted] = src.series.try_emplace(key);
+    auto it = src.series.find(sample.series);
+    const bool inserted = it == src.series.end();
+    if (inserted) it = src.series.emplace(std::string(sample.series), SourceEntry{}).first;
     SourceEntry& e = it->second;
-    Series* s = e.id != 0 ? find_locked(e.id) : nullptr;
+    Series* s = nullptr;
+    if (e.id != 0) {
+      if (e.removals != removals_) {
+        e.series = find_locked(e.id);
+        e.removals = removals_;
+      }
+      s = e.series;
+    }
     const bool retry = e.id == 0 && e.refused && by_id_.size() < max_series_;
     if (inserted || (e.id != 0 && s == nullptr) || retry) {
       auto labels = parse_series_text(sample.series);
@@ -286,6 +321,8 @@ void History::append_source(std::string_view source, std::int64_t t_ms,
         e.refused = e.id == 0;
       }
       s = e.id != 0 ? find_locked(e.id) : nullptr;
+      e.series = s;
+      e.removals = removals_;
     }
     e.seen = gen;
     if (s != nullptr) append_locked(*s, t_ms, sample.value);
@@ -372,9 +409,22 @@ std::size_t History::Decoded::bytes() const {
 }
 
 void History::clear_cache_locked() const {
+  for (const Series* s : cache_) s->cached.reset();
   cache_.clear();
   block_.reset();
   cache_bytes_ = 0;
+  // The pass's blocks no querier still holds are kept for the next passes (writing to fresh
+  // pages cost a page fault every 4 KiB); spares no pass took for kSpareBlockPasses are freed.
+  bool took = false;
+  for (auto& b : blocks_) {
+    if (b.use_count() != 1) continue;
+    b->clear();
+    spare_.push_back(std::move(b));
+    took = true;
+  }
+  blocks_.clear();
+  spare_idle_ = took ? 0 : spare_idle_ + 1;
+  if (spare_idle_ > kSpareBlockPasses) spare_.clear();
 }
 
 void History::set_decode_cache_budget(std::size_t bytes) {
@@ -386,16 +436,16 @@ void History::set_decode_cache_budget(std::size_t bytes) {
 
 std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
                                                                 std::int64_t from_t) const {
-  auto it = cache_.find(&s);
-  if (it != cache_.end()) {
-    const Decoded& d = *it->second;
+  const bool listed = s.cached != nullptr;
+  if (listed) {
+    const Decoded& d = *s.cached;
     if (d.last_t == s.last_t && d.closed == s.closed.size()) {
-      if (d.from_t <= from_t) return it->second;
+      if (d.from_t <= from_t) return s.cached;
       // Wanted from further back: decode again from there (the chunks are decoded from their
       // start anyway).
     }
-    cache_bytes_ -= it->second->bytes();
-    cache_.erase(it);
+    cache_bytes_ -= s.cached->bytes();
+    s.cached.reset();
   }
   auto d = std::make_shared<Decoded>();
   d->last_t = s.last_t;
@@ -415,8 +465,14 @@ std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
   std::shared_ptr<std::vector<Point>> store;
   if (cached) {
     if (!room) {
-      block_ = std::make_shared<std::vector<Point>>();
-      block_->reserve(std::max(kDecodeBlockPoints, n));
+      if (n <= kDecodeBlockPoints && !spare_.empty()) {
+        block_ = std::move(spare_.back());
+        spare_.pop_back();
+      } else {
+        block_ = std::make_shared<std::vector<Point>>();
+        block_->reserve(std::max(kDecodeBlockPoints, n));
+      }
+      blocks_.push_back(block_);
       cache_bytes_ += grow;
     }
     store = block_;
@@ -437,7 +493,8 @@ std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
   if (cached) {
     cache_bytes_ += d->bytes();
     cache_peak_ = std::max(cache_peak_, cache_bytes_);
-    cache_.emplace(&s, d);
+    s.cached = d;
+    if (!listed) cache_.push_back(&s);
   }
   return d;
 }
@@ -490,8 +547,15 @@ std::vector<promql::SeriesView> History::Querier::select_impl(
   std::vector<promql::SeriesView> out;
   out.reserve(ids->size());
   if (!latest) held_.reserve(held_.size() + ids->size());
-  for (const Series* sp : *ids) {
-    const Series& s = *sp;
+  for (std::size_t i = 0; i < ids->size(); ++i) {
+    if (i + 4 < ids->size()) {
+      // The series objects are apart in memory: ask for the next ones' lines early.
+      const char* next = reinterpret_cast<const char*>((*ids)[i + 4]);
+      __builtin_prefetch(next);
+      __builtin_prefetch(next + 64);
+      __builtin_prefetch(next + 128);
+    }
+    const Series& s = *(*ids)[i];
     bool ok = true;
     for (const auto& m : matchers) {
       if (&m == by_name) continue;
@@ -515,12 +579,12 @@ std::vector<promql::SeriesView> History::Querier::select_impl(
     const std::int64_t back =
         maxt_ms >= INT64_MIN + h_.retention_ms_ ? maxt_ms - h_.retention_ms_ : INT64_MIN;
     auto d = h_.decoded_locked(s, std::min(mint_ms, back));
-    const auto lo = std::lower_bound(d->points.begin(), d->points.end(), mint_ms,
-                                     [](const Point& p, std::int64_t t) { return p.t < t; });
-    const auto hi = std::upper_bound(lo, d->points.end(), maxt_ms,
-                                     [](std::int64_t t, const Point& p) { return t < p.t; });
+    const Point* begin = d->points.data();
+    const Point* end = begin + d->points.size();
+    const Point* hi = search_from_end(begin, end, maxt_ms, true);
+    const Point* lo = search_from_end(begin, hi, mint_ms, false);
     if (lo == hi) continue;
-    std::span<const Point> samples(&*lo, static_cast<std::size_t>(hi - lo));
+    std::span<const Point> samples(lo, static_cast<std::size_t>(hi - lo));
     if (latest) samples = samples.last(1);
     out.push_back(promql::SeriesView{&d->labels, samples, s.hash, &d->without_name});
     held_.push_back(std::move(d));

@@ -51,6 +51,9 @@ struct HistoryStats {
 inline constexpr std::size_t kDecodeCacheBytes = 32u << 20;
 /// Samples in one block of the pass cache (64 KiB).
 inline constexpr std::size_t kDecodeBlockPoints = 4096;
+/// Passes the pass cache keeps its emptied blocks for when no pass uses them (the daemon steps
+/// every second and a group evaluates every 15 s by default).
+inline constexpr std::size_t kSpareBlockPasses = 16;
 
 class History {
  public:
@@ -136,9 +139,18 @@ class History {
     std::uint64_t id = 0;  // 0: not kept (no selector matches, refused or unparsable)
     std::uint64_t seen = 0;
     bool refused = false;  // refused for max_series (counted once; tried again when room)
+    // The series of `id` as found when no series had been removed more than `removals` times
+    // (valid while removals_ is unchanged: no lookup by id per sample).
+    Series* series = nullptr;
+    std::uint64_t removals = 0;
+  };
+  /// Looks series texts up by string_view (no copy of the text per sample).
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   struct Source {
-    std::unordered_map<std::string, SourceEntry> series;  // by series text
+    std::unordered_map<std::string, SourceEntry, TextHash, std::equal_to<>> series;  // by text
     std::uint64_t generation = 0;
   };
 
@@ -168,16 +180,20 @@ class History {
   std::unordered_map<std::string, std::vector<Series*>> by_name_;  // sorted by labels
   std::unordered_map<std::string, Source> sources_;
   std::uint64_t next_id_ = 1;
-  std::size_t bytes_ = 0;  // kept up to date on every change
+  std::uint64_t removals_ = 0;  // series removed so far
+  std::size_t bytes_ = 0;       // kept up to date on every change
   std::uint64_t refused_ = 0;
   std::uint64_t out_of_order_ = 0;
   std::uint64_t unparsable_ = 0;
-  // The pass cache, by series; taken after mu_. Removing a series empties it (set_selectors and
-  // trim remove series), so an address is never that of another series.
+  // The pass cache (each entry in its series); taken after mu_. Removing a series empties it
+  // (set_selectors and trim empty it first), so an address is never that of another series.
   mutable std::mutex cache_mu_;
-  mutable std::unordered_map<const Series*, std::shared_ptr<const Decoded>> cache_;
+  mutable std::vector<const Series*> cache_;  // the series whose `cached` is set
   // Where cached entries' samples go: filled up to its reserved capacity, never moved.
   mutable std::shared_ptr<std::vector<promql::Point>> block_;
+  mutable std::vector<std::shared_ptr<std::vector<promql::Point>>> blocks_;  // this pass's
+  mutable std::vector<std::shared_ptr<std::vector<promql::Point>>> spare_;   // empty, reusable
+  mutable std::size_t spare_idle_ = 0;  // passes in a row that took no spare back
   mutable std::size_t cache_bytes_ = 0;
   mutable std::size_t cache_peak_ = 0;
   std::size_t cache_budget_ = kDecodeCacheBytes;

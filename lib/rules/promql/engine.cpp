@@ -209,7 +209,7 @@ Matrix Evaluator::eval(const Expr& expr) {
   fail("unhandled expression");
 }
 
-Matrix Evaluator::range_eval(const std::vector<const Expr*>& exprs, const StepFn& fn) {
+Matrix Evaluator::range_eval(const std::vector<const Expr*>& exprs, const StepFn& fn, bool subset) {
   std::size_t before = *current_;
   std::vector<Matrix> mats(exprs.size());
   for (std::size_t i = 0; i < exprs.size(); ++i)
@@ -239,16 +239,18 @@ Matrix Evaluator::range_eval(const std::vector<const Expr*>& exprs, const StepFn
         auto& pts = mats[i][si].points;
         std::size_t& c = cursors[i][si];
         if (c < pts.size() && pts[c].t == ts) {
-          vectors[i].push_back(Sample{mats[i][si].metric, pts[c]});
+          // One step: the matrix is not read again, its labels move (no reference counting).
+          vectors[i].push_back(
+              Sample{instant ? std::move(mats[i][si].metric) : mats[i][si].metric, pts[c]});
           origin[i].push_back(si);
           ++c;
         }
       }
     }
     out.clear();
-    StepCtx ctx{ts, vectors, origin, mats};
+    StepCtx ctx{ts, vectors, origin, mats, instant};
     fn(ctx, out);
-    check_same_labelset(out);
+    if (!subset) check_same_labelset(out);
     if (instant) {
       Matrix m;
       m.reserve(out.size());
@@ -280,44 +282,58 @@ Matrix Evaluator::eval_binary(const BinaryExpr& e) {
   }
   if (lt == ValueType::vector && rt == ValueType::vector) {
     const VectorMatching& vm = *e.matching;
-    // Signatures per input series, computed once.
+    // Signatures per input series, computed once (at one step, of each sample).
     std::vector<std::vector<std::uint64_t>> sigs(2);
+    std::vector<std::uint64_t> ls, rs;
     bool computed = false;
-    return range_eval({e.lhs.get(), e.rhs.get()}, [&](StepCtx& c, Vector& out) {
-      if (!computed) {
-        for (int i = 0; i < 2; ++i) {
-          sigs[i].resize(c.mats[i].size());
-          for (std::size_t k = 0; k < c.mats[i].size(); ++k)
-            sigs[i][k] = c.mats[i][k].metric.hash_for(vm.labels, !vm.on);
-        }
-        computed = true;
-      }
-      std::vector<std::uint64_t> ls(c.vectors[0].size()), rs(c.vectors[1].size());
-      for (std::size_t k = 0; k < ls.size(); ++k) ls[k] = sigs[0][c.origin[0][k]];
-      for (std::size_t k = 0; k < rs.size(); ++k) rs[k] = sigs[1][c.origin[1][k]];
-      vector_binop(e, c.vectors[0], c.vectors[1], ls, rs, out);
-    });
+    return range_eval(
+        {e.lhs.get(), e.rhs.get()},
+        [&](StepCtx& c, Vector& out) {
+          if (!computed && !c.instant) {
+            for (int i = 0; i < 2; ++i) {
+              sigs[i].resize(c.mats[i].size());
+              for (std::size_t k = 0; k < c.mats[i].size(); ++k)
+                sigs[i][k] = c.mats[i][k].metric.hash_for(vm.labels, !vm.on);
+            }
+            computed = true;
+          }
+          auto fill = [&](int i, std::vector<std::uint64_t>& to) {
+            to.resize(c.vectors[i].size());
+            for (std::size_t k = 0; k < to.size(); ++k)
+              to[k] = c.instant ? c.vectors[i][k].metric.hash_for(vm.labels, !vm.on)
+                                : sigs[i][c.origin[i][k]];
+          };
+          fill(0, ls);
+          fill(1, rs);
+          vector_binop(e, c.vectors[0], c.vectors[1], ls, rs, out);
+        },
+        e.op == Op::land || e.op == Op::lunless);
   }
   bool swap = lt == ValueType::scalar;
-  return range_eval({e.lhs.get(), e.rhs.get()}, [&](StepCtx& c, Vector& out) {
-    const Vector& vec = c.vectors[swap ? 1 : 0];
-    double sv = c.vectors[swap ? 0 : 1][0].point.v;
-    for (const auto& s : vec) {
-      double lv = s.point.v, rv = sv;
-      if (swap) std::swap(lv, rv);
-      bool keep = true;
-      double value = elem_binop(e.op, lv, rv, &keep);
-      if (is_comparison(e.op) && swap) value = rv;
-      if (e.return_bool) {
-        value = keep ? 1.0 : 0.0;
-        keep = true;
-      }
-      if (!keep) continue;
-      Sample o{s.metric, Point{c.ts, value}};
-      if (drops_metric_name(e.op) || e.return_bool) o.metric.erase(kMetricName);
-      out.push_back(std::move(o));
-    }
-  });
+  // A comparison without bool keeps samples of the vector with their labels (a filter).
+  const bool filter = is_comparison(e.op) && !e.return_bool;
+  return range_eval(
+      {e.lhs.get(), e.rhs.get()},
+      [&](StepCtx& c, Vector& out) {
+        const Vector& vec = c.vectors[swap ? 1 : 0];
+        double sv = c.vectors[swap ? 0 : 1][0].point.v;
+        for (const auto& s : vec) {
+          double lv = s.point.v, rv = sv;
+          if (swap) std::swap(lv, rv);
+          bool keep = true;
+          double value = elem_binop(e.op, lv, rv, &keep);
+          if (is_comparison(e.op) && swap) value = rv;
+          if (e.return_bool) {
+            value = keep ? 1.0 : 0.0;
+            keep = true;
+          }
+          if (!keep) continue;
+          Sample o{s.metric, Point{c.ts, value}};
+          if (drops_metric_name(e.op) || e.return_bool) o.metric.erase(kMetricName);
+          out.push_back(std::move(o));
+        }
+      },
+      filter);
 }
 
 bool drops_metric_name(Op op) {
@@ -435,11 +451,26 @@ void Evaluator::vector_binop(const BinaryExpr& e, const Vector& lhs_in, const Ve
   const Vector& rhs = one_to_many ? lhs_in : rhs_in;
   const auto& lsig = one_to_many ? rsig_in : lsig_in;
   const auto& rsig = one_to_many ? lsig_in : rsig_in;
-  std::unordered_map<std::uint64_t, std::size_t> right;
+  // The right side's signatures sorted (with their index): a lookup is a binary search, and
+  // equal neighbours are the duplicates (no hash map of nodes, which cost an allocation each).
+  thread_local std::vector<std::pair<std::uint64_t, std::size_t>> right;
+  right.clear();
   right.reserve(rhs.size());
-  for (std::size_t i = 0; i < rhs.size(); ++i) {
-    auto [it, inserted] = right.emplace(rsig[i], i);
-    if (!inserted) {
+  for (std::size_t i = 0; i < rhs.size(); ++i) right.emplace_back(rsig[i], i);
+  std::sort(right.begin(), right.end());
+  {
+    // The duplicate met first in the right side's order: the smallest second index of a
+    // signature, reported with the first one (as a map filled in order reports it).
+    std::size_t dup = rhs.size(), first = 0;
+    for (std::size_t k = 1; k < right.size(); ++k) {
+      if (right[k].first == right[k - 1].first && right[k].second < dup &&
+          (k < 2 || right[k - 2].first != right[k].first)) {
+        dup = right[k].second;
+        first = right[k - 1].second;
+      }
+    }
+    if (dup != rhs.size()) {
+      const std::size_t i = dup;
       Labels matched;
       for (const auto& l : rhs[i].metric) {
         bool listed = std::find(vm.labels.begin(), vm.labels.end(), l.name) != vm.labels.end();
@@ -449,13 +480,16 @@ void Evaluator::vector_binop(const BinaryExpr& e, const Vector& lhs_in, const Ve
           "found duplicate series for the match group {} on the {} hand-side of the operation: "
           "[{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
           matched.to_string(), one_to_many ? "left" : "right", rhs[i].metric.to_string(),
-          rhs[it->second].metric.to_string()));
+          rhs[first].metric.to_string()));
     }
   }
-  std::unordered_map<std::uint64_t, std::unordered_set<std::uint64_t>> matched;
+  // (left signature, output labels' hash) of every result: checked for repeats at the end.
+  thread_local std::vector<std::pair<std::uint64_t, std::uint64_t>> matched;
+  matched.clear();
   for (std::size_t i = 0; i < lhs.size(); ++i) {
-    auto it = right.find(lsig[i]);
-    if (it == right.end()) continue;
+    auto it = std::lower_bound(right.begin(), right.end(),
+                               std::pair<std::uint64_t, std::size_t>(lsig[i], 0));
+    if (it == right.end() || it->first != lsig[i]) continue;
     const Sample& ls = lhs[i];
     const Sample& rs = rhs[it->second];
     double vl = ls.point.v, vr = rs.point.v;
@@ -471,11 +505,12 @@ void Evaluator::vector_binop(const BinaryExpr& e, const Vector& lhs_in, const Ve
     if (drops_metric_name(e.op)) metric.erase(kMetricName);
     if (vm.card == Cardinality::one_to_one) {
       if (vm.on) {
-        Labels kept;
+        std::vector<Label> kept;
         for (const auto& l : metric)
-          if (std::find(vm.labels.begin(), vm.labels.end(), l.name) != vm.labels.end())
-            kept.set(l.name, l.value);
-        metric = std::move(kept);
+          if (!l.value.empty() &&
+              std::find(vm.labels.begin(), vm.labels.end(), l.name) != vm.labels.end())
+            kept.push_back(l);
+        metric = Labels::from_sorted(std::move(kept));
       } else {
         for (const auto& n : vm.labels) metric.erase(n);
       }
@@ -485,16 +520,16 @@ void Evaluator::vector_binop(const BinaryExpr& e, const Vector& lhs_in, const Ve
       metric.set(n, v);  // an empty value removes the label
     }
     if (e.return_bool) metric.erase(kMetricName);
-    auto [mit, first] = matched.try_emplace(lsig[i]);
-    if (vm.card == Cardinality::one_to_one) {
-      if (!first)
-        fail(
-            "multiple matches for labels: many-to-one matching must be explicit "
-            "(group_left/group_right)");
-    } else if (!mit->second.insert(metric.hash()).second) {
-      fail("multiple matches for labels: grouping labels must ensure unique matches");
-    }
+    matched.emplace_back(lsig[i], vm.card == Cardinality::one_to_one ? 0 : metric.hash());
     out.push_back(Sample{std::move(metric), Point{0, value}});
+  }
+  std::sort(matched.begin(), matched.end());
+  if (std::adjacent_find(matched.begin(), matched.end()) != matched.end()) {
+    if (vm.card == Cardinality::one_to_one)
+      fail(
+          "multiple matches for labels: many-to-one matching must be explicit "
+          "(group_left/group_right)");
+    fail("multiple matches for labels: grouping labels must ensure unique matches");
   }
 }
 
@@ -510,15 +545,18 @@ Matrix Evaluator::eval_aggregate(const AggregateExpr& e) {
       aggregate(e.op, grouping, e.without, 0, &label, c.vectors[0], nullptr, out);
     });
   }
+  std::vector<std::uint64_t> sk;
   return range_eval({e.param.get(), e.expr.get()}, [&](StepCtx& c, Vector& out) {
-    if (!computed) {
+    if (!computed && !c.instant) {
       keys.resize(c.mats[1].size());
       for (std::size_t k = 0; k < keys.size(); ++k)
         keys[k] = c.mats[1][k].metric.hash_for(grouping, e.without);
       computed = true;
     }
-    std::vector<std::uint64_t> sk(c.vectors[1].size());
-    for (std::size_t k = 0; k < sk.size(); ++k) sk[k] = keys[c.origin[1][k]];
+    sk.resize(c.vectors[1].size());
+    for (std::size_t k = 0; k < sk.size(); ++k)
+      sk[k] =
+          c.instant ? c.vectors[1][k].metric.hash_for(grouping, e.without) : keys[c.origin[1][k]];
     double p = e.param ? (c.vectors[0].empty() ? std::nan("") : c.vectors[0][0].point.v) : 0;
     aggregate(e.op, grouping, e.without, p, nullptr, c.vectors[1], &sk, out);
   });

@@ -17,12 +17,14 @@ struct EvalFailure {
 [[noreturn]] void fail(std::string msg);
 
 /// The inputs of one step of range_eval: each argument's samples at `ts`, and for each sample
-/// the index of its series in the argument's matrix.
+/// the index of its series in the argument's matrix. In an instant evaluation (one step) the
+/// samples took their labels from the matrices (`instant`: mats' labels are empty then).
 struct StepCtx {
   std::int64_t ts;
   std::vector<Vector>& vectors;
   std::vector<std::vector<std::size_t>>& origin;
   std::vector<Matrix>& mats;
+  bool instant = false;
 };
 using StepFn = std::function<void(StepCtx&, Vector&)>;
 
@@ -93,7 +95,9 @@ class Evaluator {
   Matrix eval_vector_selector(const VectorSelector& vs, bool sample_times);
   Matrix eval_matrix_selector(const MatrixSelector& ms);
   Matrix eval_subquery_inner(const SubqueryExpr& sq, std::int64_t* out_start);
-  Matrix range_eval(const std::vector<const Expr*>& exprs, const StepFn& fn);
+  /// `subset`: fn returns only samples of one vector argument with their labels as they are (a
+  /// filter, `and`, `unless`), unique as every instant vector's are: no duplicate check.
+  Matrix range_eval(const std::vector<const Expr*>& exprs, const StepFn& fn, bool subset = false);
   Matrix eval_binary(const BinaryExpr& e);
   Matrix eval_aggregate(const AggregateExpr& e);
   Matrix eval_call(const Call& e);

@@ -31,11 +31,6 @@ Labels::Labels(std::vector<Label> labels) {
   reset(std::move(out));
 }
 
-const std::vector<Label>& Labels::empty_list() {
-  static const std::vector<Label> kEmpty;
-  return kEmpty;
-}
-
 std::string_view Labels::get(std::string_view name) const {
   for (const auto& l : list())
     if (l.name == name) return l.value;
@@ -49,7 +44,7 @@ bool Labels::has(std::string_view name) const {
 }
 
 void Labels::set(std::string_view name, std::string_view value) {
-  const auto& cur = list();
+  const auto cur = list();
   auto it = std::lower_bound(cur.begin(), cur.end(), name,
                              [](const Label& l, std::string_view n) { return l.name < n; });
   bool found = it != cur.end() && it->name == name;
@@ -63,7 +58,19 @@ void Labels::set(std::string_view name, std::string_view value) {
   reset(std::move(v));
 }
 
-void Labels::erase(std::string_view name) { set(name, {}); }
+void Labels::erase(std::string_view name) {
+  if (name == kMetricName && (!p_ || skip_name_)) return;  // a view without it already
+  if (p_ && name == kMetricName && p_->v.front().name == kMetricName) {
+    // A view without the first label: no copy.
+    if (p_->v.size() == 1) {
+      p_.reset();
+    } else {
+      skip_name_ = true;
+    }
+    return;
+  }
+  set(name, {});
+}
 
 Labels Labels::without_name() const {
   Labels l = *this;
@@ -105,14 +112,25 @@ void Labels::reset(std::vector<Label> v) {
   }
   std::uint64_t h = kSeed;
   for (const auto& l : v) h = mix(mix(h, l.name), l.value);
-  p_ = std::make_shared<const Rep>(Rep{std::move(v), h});
+  std::uint64_t without = h;
+  if (v.front().name == kMetricName) {
+    without = kSeed;
+    for (std::size_t i = 1; i < v.size(); ++i) without = mix(mix(without, v[i].name), v[i].value);
+  }
+  p_ = std::make_shared<const Rep>(Rep{std::move(v), h, without});
+  skip_name_ = false;
 }
 
 std::uint64_t Labels::empty_hash() { return kSeed; }
 
 std::uint64_t Labels::hash_for(const std::vector<std::string>& names, bool without) const {
-  // Without nothing but the metric name, of a set that has none: the same mixing as hash().
-  if (without && names.empty() && !has(kMetricName)) return hash();
+  // Without nothing but the metric name: the same mixing as hash() of the set without it.
+  if (without && names.empty()) {
+    if (!p_ || skip_name_ || p_->v.front().name == kMetricName) {
+      return p_ ? p_->hash_without_name : empty_hash();
+    }
+    if (!has(kMetricName)) return hash();
+  }
   std::uint64_t h = kSeed;
   for (const auto& l : list()) {
     bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
@@ -134,8 +152,8 @@ std::string Labels::to_string() const {
 }
 
 bool operator<(const Labels& a, const Labels& b) {
-  const auto& x = a.list();
-  const auto& y = b.list();
+  const auto x = a.list();
+  const auto y = b.list();
   std::size_t n = std::min(x.size(), y.size());
   for (std::size_t i = 0; i < n; ++i) {
     if (x[i].name != y[i].name) return x[i].name < y[i].name;

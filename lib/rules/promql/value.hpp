@@ -2,9 +2,12 @@
 // instant vector, range vector), with Prometheus's printing and staleness marker.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -29,8 +32,11 @@ struct Label {
 };
 
 /// A label set, sorted by name, names unique. The metric name is the label `__name__`.
-/// Copies share one immutable list (and its precomputed hash), so passing label sets between
+/// Copies share one immutable list (and its precomputed hashes), so passing label sets between
 /// steps and operators costs a reference count, not an allocation; changes copy on write.
+/// Dropping `__name__` when it is the first label (as it is unless a name sorts before it) makes
+/// a view of the same list without it: no allocation (operators and functions drop it for
+/// every series they return).
 class Labels {
  public:
   Labels() = default;
@@ -42,9 +48,13 @@ class Labels {
     return l;
   }
 
-  const std::vector<Label>& list() const { return p_ ? p_->v : empty_list(); }
+  std::span<const Label> list() const {
+    if (!p_) return {};
+    std::span<const Label> all(p_->v);
+    return skip_name_ ? all.subspan(1) : all;
+  }
   std::size_t size() const { return list().size(); }
-  bool empty() const { return list().empty(); }
+  bool empty() const { return !p_; }
   auto begin() const { return list().begin(); }
   auto end() const { return list().end(); }
 
@@ -57,7 +67,9 @@ class Labels {
   Labels without_name() const;
 
   /// 64-bit hash of the whole set (names and values), stable within a process. Precomputed.
-  std::uint64_t hash() const { return p_ ? p_->hash : empty_hash(); }
+  std::uint64_t hash() const {
+    return p_ ? (skip_name_ ? p_->hash_without_name : p_->hash) : empty_hash();
+  }
   /// Hash of only the labels named in `names` (sorted) or, with `without`, of all but those
   /// (and never the metric name when `without`).
   std::uint64_t hash_for(const std::vector<std::string>& names, bool without) const;
@@ -66,7 +78,10 @@ class Labels {
   std::string to_string() const;
 
   bool operator==(const Labels& o) const {
-    return p_ == o.p_ || (hash() == o.hash() && list() == o.list());
+    if (p_ == o.p_ && skip_name_ == o.skip_name_) return true;
+    if (hash() != o.hash()) return false;
+    const auto a = list(), b = o.list();
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
   }
   /// Prometheus's labels.Compare order.
   friend bool operator<(const Labels& a, const Labels& b);
@@ -75,10 +90,11 @@ class Labels {
   struct Rep {
     std::vector<Label> v;
     std::uint64_t hash;
+    std::uint64_t hash_without_name;  // of v[1..] when v[0] is __name__
   };
   std::shared_ptr<const Rep> p_;  // null: the empty set
+  bool skip_name_ = false;        // a view of p_'s list without its first label, __name__
   void reset(std::vector<Label> v);
-  static const std::vector<Label>& empty_list();
   static std::uint64_t empty_hash();
 };
 
@@ -95,10 +111,77 @@ struct Sample {
   Point point;
 };
 
+/// A series' points in time order: the first one inline (an instant evaluation gives every
+/// series one point: no allocation), more on the heap.
+class Points {
+ public:
+  Points() = default;
+  Points(std::initializer_list<Point> l) {
+    reserve(l.size());
+    for (const auto& p : l) push_back(p);
+  }
+  Points(const Points& o) { *this = o; }
+  Points(Points&& o) noexcept { *this = std::move(o); }
+  Points& operator=(const Points& o) {
+    if (this == &o) return *this;
+    clear();
+    reserve(o.size_);
+    std::copy(o.begin(), o.end(), data());
+    size_ = o.size_;
+    return *this;
+  }
+  Points& operator=(Points&& o) noexcept {
+    if (this == &o) return *this;
+    delete[] heap_;
+    heap_ = o.heap_;
+    cap_ = o.cap_;
+    size_ = o.size_;
+    one_ = o.one_;
+    o.heap_ = nullptr;
+    o.cap_ = 1;
+    o.size_ = 0;
+    return *this;
+  }
+  ~Points() { delete[] heap_; }
+
+  Point* data() { return heap_ ? heap_ : &one_; }
+  const Point* data() const { return heap_ ? heap_ : &one_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Point* begin() const { return data(); }
+  const Point* end() const { return data() + size_; }
+  Point* begin() { return data(); }
+  Point* end() { return data() + size_; }
+  const Point& operator[](std::size_t i) const { return data()[i]; }
+  Point& operator[](std::size_t i) { return data()[i]; }
+  const Point& front() const { return data()[0]; }
+  const Point& back() const { return data()[size_ - 1]; }
+  void clear() { size_ = 0; }
+  void reserve(std::size_t n) {
+    if (n <= cap_) return;
+    auto* p = new Point[n];
+    std::copy(begin(), end(), p);
+    delete[] heap_;
+    heap_ = p;
+    cap_ = n;
+  }
+  void push_back(const Point& p) {
+    if (size_ == cap_) reserve(cap_ * 2);
+    data()[size_++] = p;
+  }
+  operator std::span<const Point>() const { return {data(), size_}; }
+
+ private:
+  Point* heap_ = nullptr;  // null: the capacity is one_
+  std::size_t size_ = 0;
+  std::size_t cap_ = 1;
+  Point one_;
+};
+
 /// One element of a range vector (or a range query's result).
 struct Series {
   Labels metric;
-  std::vector<Point> points;
+  Points points;
 };
 
 struct Scalar {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 
 #include "rules/history/chunk.hpp"
@@ -371,13 +372,24 @@ TEST_CASE("what a querier selected stays valid as the history changes", "[rules]
   CHECK(latest[0].samples[0].v == 9);
 }
 
+namespace {
+
+/// A history that keeps the series named m for `retention_ms`.
+std::unique_ptr<history::History> history_of_m(std::size_t max_series, std::int64_t retention_ms) {
+  auto h = std::make_unique<history::History>(max_series);
+  h->set_selectors(selectors({"m"}));
+  h->set_retention(retention_ms);
+  return h;
+}
+
+}  // namespace
+
 TEST_CASE("the engine answers the same over the history as over plain storage",
           "[rules][history]") {
   // Instant selectors read only the last sample from the history (select_latest); offsets, `@`
   // and range functions must not notice.
-  history::History h(100);
-  h.set_selectors(selectors({"m"}));
-  h.set_retention(30 * 60'000);
+  const auto hp = history_of_m(100, 30 * 60'000);
+  history::History& h = *hp;
   promql::MemoryStorage mem;
   const std::int64_t t0 = 1'700'000'000'000;
   for (int i = 0; i < 150; ++i) {
@@ -414,6 +426,37 @@ TEST_CASE("the engine answers the same over the history as over plain storage",
       auto want = engine.instant(mem, e, t);
       REQUIRE(got.ok() == want.ok());
       if (got.ok()) CHECK(promql::to_string(*got) == promql::to_string(*want));
+    }
+  }
+}
+
+TEST_CASE("the history cuts ranges as plain storage does at every boundary", "[rules][history]") {
+  // The history searches a series' samples from their end in growing steps; plain storage uses
+  // std::lower_bound / upper_bound. Every range over and around 40 samples must cut alike.
+  const auto hp = history_of_m(10, 60 * 60'000);
+  history::History& h = *hp;
+  promql::MemoryStorage mem;
+  const std::int64_t t0 = 1'700'000'000'000;
+  for (int i = 0; i < 40; ++i) {
+    const std::int64_t t = t0 + i * 15'000 + i % 4;
+    h.append_source("src", t, {{"m", i * 1.0}});
+    mem.append(Labels(std::vector<promql::Label>{{"__name__", "m"}}), t, i * 1.0);
+  }
+  auto m = promql::parse_metric_selector("m");
+  REQUIRE(m.ok());
+  std::vector<std::int64_t> ends;
+  for (std::int64_t t = t0 - 20'000; t <= t0 + 41 * 15'000; t += 3'751) ends.push_back(t);
+  for (int i = 0; i < 40; ++i) ends.push_back(t0 + i * 15'000 + i % 4 - 1);  // at samples too
+  for (const std::int64_t maxt : ends) {
+    for (const std::int64_t range :
+         {0, 1, 15'000, 15'001, 14'999, 60'000, 300'000, 900'000, 4'000'000}) {
+      for (const std::int64_t shift : {0, 1, 2}) {
+        const std::int64_t hi = maxt + shift, lo = hi - range;
+        INFO("[" << lo << ", " << hi << "]");
+        auto q = h.querier();
+        const std::string got = dump(q.select(*m, lo, hi));
+        CHECK(got == dump(mem.select(*m, lo, hi)));
+      }
     }
   }
 }

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 
 #include "rules/promql/engine.hpp"
 
@@ -150,4 +152,119 @@ TEST_CASE("a label set's signature without its name is its hash once the name is
         Labels(std::vector<Label>{{"abc", "defghijkl"}}).hash());
   CHECK(Labels(std::vector<Label>{{"a", "12345678"}}).hash() !=
         Labels(std::vector<Label>{{"a", "1234567"}}).hash());
+}
+
+namespace {
+
+/// Series for the matching operators: two metrics over the same devices, one with an upper-case
+/// label (it sorts before __name__), counters with a reset, a staleness marker.
+MemoryStorage devices() {
+  MemoryStorage s;
+  for (int d = 0; d < 4; ++d) {
+    const std::string dev = "d" + std::to_string(d);
+    Labels avail({{"__name__", "avail"}, {"device", dev}, {"instance", "h:1"}, {"mode", "ro"}});
+    Labels size({{"__name__", "size"}, {"device", dev}, {"instance", "h:1"}});
+    Labels upper({{"Zone", "eu"}, {"__name__", "temp"}, {"device", dev}});
+    Labels bytes({{"__name__", "bytes_total"}, {"device", dev}});
+    for (int k = 0; k <= 40; ++k) {
+      const std::int64_t t = k * 15000;
+      s.append(avail, t, 100.0 * (d + 1) - k);
+      s.append(size, t, 1000.0);
+      s.append(upper, t, 40.0 + d + (k % 3));
+      s.append(bytes, t, k == 20 && d == 1 ? 0 : 1e6 * d + 1234.5 * k * k);
+    }
+  }
+  Labels gone({{"__name__", "avail"}, {"device", "gone"}, {"instance", "h:1"}, {"mode", "ro"}});
+  s.append(gone, 0, 5);
+  s.append(gone, 570000, stale_nan());
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("an instant query answers bit for bit as the last step of a range query", "[promql]") {
+  // The one-step path moves labels out of its operands and computes signatures per sample; a
+  // range query's steps copy them and use signatures cached per series.
+  MemoryStorage s = devices();
+  Engine e;
+  const std::int64_t t = 600000;
+  for (const char* q : {
+           "avail / size",
+           "avail / on (device, instance) size",
+           "avail / ignoring (mode) size",
+           "size / on (device) group_left (mode) avail",
+           "avail > bool 300",
+           "-avail",
+           "avail < 0.1 * size and on (device) temp > 41",
+           "avail or temp",
+           "temp unless avail",
+           "temp * 2 > 80",
+           "abs(-temp)",
+           "rate(bytes_total[5m]) / size",
+           "sum by (instance) (rate(bytes_total[1m]))",
+           "avg without (device) (temp)",
+           "count without (device, instance) (avail)",
+           "topk(2, avail)",
+           "count_values(\"v\", size)",
+           "label_replace(temp, \"z\", \"$1\", \"device\", \"d(.*)\")",
+           "predict_linear(avail[10m], 3600) <= 0 and avail > 0",
+           "changes(temp[5m]) > 0",
+           "timestamp(avail)",
+           "absent(nope)",
+           "vector(1) + on () group_right avail",
+       }) {
+    INFO(q);
+    const auto iv = vec(e.instant(s, q, t));
+    auto rv = e.range(s, q, t - 15000, t, 15000);
+    REQUIRE(rv.ok());
+    const Matrix& m = std::get<Matrix>(*rv);
+    Vector last;
+    for (const auto& series : m)
+      if (!series.points.empty() && series.points.back().t == t)
+        last.push_back(Sample{series.metric, series.points.back()});
+    REQUIRE(iv.size() == last.size());
+    // The range result is sorted by labels; the instant one is in evaluation order.
+    Vector sorted = iv;
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Sample& a, const Sample& b) { return a.metric < b.metric; });
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+      INFO(sorted[i].metric.to_string());
+      CHECK(sorted[i].metric == last[i].metric);
+      CHECK(sorted[i].metric.hash() == last[i].metric.hash());
+      CHECK(sorted[i].metric.to_string() == last[i].metric.to_string());
+      const double a = sorted[i].point.v, b = last[i].point.v;
+      CHECK(std::memcmp(&a, &b, sizeof a) == 0);
+    }
+  }
+}
+
+TEST_CASE("vector matching errors name the first duplicate in the side's order", "[promql]") {
+  MemoryStorage s;
+  for (const char* m : {"x", "y"}) {
+    for (const char* dev : {"a", "b", "c"}) {
+      s.append(Labels({{"__name__", m}, {"dev", dev}, {"k", "1"}}), 0, 1);
+      s.append(Labels({{"__name__", m}, {"dev", dev}, {"k", "2"}}), 0, 1);
+    }
+  }
+  Engine e;
+  auto r = e.instant(s, "x / on (dev) y", 0);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().to_string() ==
+        "found duplicate series for the match group {dev=\"a\"} on the right hand-side of the "
+        "operation: [{__name__=\"y\", dev=\"a\", k=\"2\"}, {__name__=\"y\", dev=\"a\", k=\"1\"}];"
+        "many-to-many matching not allowed: matching labels must be unique on one side");
+  auto l = e.instant(s, "x * on (dev) group_right y", 0);
+  REQUIRE_FALSE(l.ok());
+  CHECK(l.error().to_string().find("on the left hand-side") != std::string::npos);
+  auto one = e.instant(s, "x / on (dev) y{k=\"1\"}", 0);
+  REQUIRE_FALSE(one.ok());
+  CHECK(one.error().to_string() ==
+        "multiple matches for labels: many-to-one matching must be explicit "
+        "(group_left/group_right)");
+  auto many = e.instant(s, "x / on (dev) group_left y{k=\"1\"}", 0);
+  REQUIRE(many.ok());
+  auto dup = e.instant(s, "x / on (dev) group_left (k) y{k=\"1\"}", 0);
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.error().to_string() ==
+        "multiple matches for labels: grouping labels must ensure unique matches");
 }
