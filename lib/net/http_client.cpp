@@ -6,6 +6,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -84,6 +85,7 @@ struct HttpClient::Impl {
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   std::size_t opened = 0;
+  std::atomic<bool> interrupted{false};
 
   bool connected() const { return plain || secure; }
   beast::tcp_stream& tcp() { return secure ? secure->next_layer() : *plain; }
@@ -100,6 +102,8 @@ struct HttpClient::Impl {
   /// Runs the operations started so far on this thread until none is left.
   void run() {
     io.restart();
+    // After restart(): an interrupt() that came before it is seen here, one after it stops run().
+    if (interrupted) return;
     io.run();
   }
 };
@@ -162,6 +166,11 @@ core::Result<std::unique_ptr<HttpClient>, RequestError> HttpClient::create(Url u
 
 void HttpClient::close() { impl_->drop(); }
 
+void HttpClient::interrupt() {
+  impl_->interrupted = true;
+  impl_->io.stop();
+}
+
 std::size_t HttpClient::connections_opened() const { return impl_->opened; }
 
 namespace {
@@ -174,6 +183,7 @@ struct Attempt {
 };
 
 std::string describe(const ErrorCode& ec, std::chrono::milliseconds timeout) {
+  if (ec == asio::error::would_block) return "interrupted";
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
     return "timed out after " + std::to_string(timeout.count()) + "ms";
   }

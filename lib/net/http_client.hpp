@@ -64,6 +64,11 @@ class HttpClient {
   /// Closes the connection (the next request opens one).
   void close();
 
+  /// Makes the request in progress, and every later one, fail at once (FailureKind::network,
+  /// "interrupted"). Thread-safe: a queue's stop() calls it from another thread so that shutdown
+  /// never waits out remote_timeout.
+  void interrupt();
+
   const Url& url() const { return url_; }
   /// Connections opened so far (a test of keep-alive reads it).
   std::size_t connections_opened() const;

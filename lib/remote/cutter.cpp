@@ -7,23 +7,27 @@ namespace sonde::remote {
 void Cutter::add_snapshot(Source& src, const core::Snapshot* snap, std::int64_t t_ms,
                           std::vector<Pending>& out, CutStats& stats) {
   const std::uint64_t gen = ++generation_;
+  std::unordered_set<const Labels*> sent;
+  src.metadata.clear();
   if (snap != nullptr) {
     for (const auto& f : snap->families) {
-      metadata_[f.name] = Metadata{f.type, f.name, f.help, {}};
+      src.metadata.push_back(Metadata{f.type, f.name, f.help, {}});
       for (const auto& s : f.samples) {
         auto [it, inserted] = src.series.try_emplace(s.series);
         auto& e = it->second;
         if (inserted) {
           if (auto l = labels_to_send(s.series, rules_, e.dropped)) {
-            e.labels = std::make_shared<const Labels>(std::move(*l));
+            auto& shared = src.interned[*l];
+            if (!shared) shared = std::make_shared<const Labels>(std::move(*l));
+            e.labels = shared;
           }
         }
         e.seen = gen;
-        if (e.labels) {
-          out.push_back({e.labels, {t_ms, s.value}});
-        } else {
+        if (!e.labels) {
           // Counted per sample, as Prometheus counts samples_dropped for relabelling.
           ++(e.dropped ? stats.dropped_by_relabel : stats.unparsable);
+        } else if (sent.insert(e.labels.get()).second) {
+          out.push_back({e.labels, {t_ms, s.value}});
         }
       }
     }
@@ -33,7 +37,10 @@ void Cutter::add_snapshot(Source& src, const core::Snapshot* snap, std::int64_t 
       ++it;
       continue;
     }
-    if (it->second.labels) out.push_back({it->second.labels, {t_ms, stale_nan()}});
+    if (const auto& l = it->second.labels) {
+      if (sent.insert(l.get()).second) out.push_back({l, {t_ms, stale_nan()}});
+      if (l.use_count() == 2) src.interned.erase(*l);  // the last text of this label set
+    }
     it = src.series.erase(it);
   }
 }
@@ -41,7 +48,6 @@ void Cutter::add_snapshot(Source& src, const core::Snapshot* snap, std::int64_t 
 void Cutter::cut(const core::Board& board, std::int64_t now_ms, std::vector<Pending>& out,
                  CutStats& stats) {
   const std::uint64_t cut_id = generation_ + 1;
-  metadata_.clear();
   const auto to_ms = [](std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   };
@@ -69,9 +75,13 @@ void Cutter::cut(const core::Board& board, std::int64_t now_ms, std::vector<Pend
 }
 
 std::vector<Metadata> Cutter::metadata() const {
+  std::map<std::string_view, const Metadata*> by_name;
+  for (const auto& [name, src] : sources_) {
+    for (const auto& m : src.metadata) by_name.emplace(m.family, &m);
+  }
   std::vector<Metadata> out;
-  out.reserve(metadata_.size());
-  for (const auto& [name, m] : metadata_) out.push_back(m);
+  out.reserve(by_name.size());
+  for (const auto& [name, m] : by_name) out.push_back(*m);
   return out;
 }
 

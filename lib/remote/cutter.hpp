@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/board.hpp"
@@ -37,7 +38,7 @@ class Cutter {
   void cut(const core::Board& board, std::int64_t now_ms, std::vector<Pending>& out,
            CutStats& stats);
 
-  /// The families seen in the latest cut (for metadata_config), by name.
+  /// The families of every source's latest snapshot (for metadata_config), by name.
   std::vector<Metadata> metadata() const;
 
  private:
@@ -50,13 +51,17 @@ class Cutter {
       std::uint64_t seen = 0;  // the snapshot that last had it
     };
     std::unordered_map<std::string, Series> series;  // by series text
+    // Two texts can give one label set (`{a="",b="1"}` and `{b="1"}`, the label with an empty
+    // value dropped): series share their interned labels, so one is sent once and never both
+    // sent and marked stale.
+    std::map<Labels, std::shared_ptr<const Labels>> interned;
+    std::vector<Metadata> metadata;  // of its latest snapshot
   };
   void add_snapshot(Source& src, const core::Snapshot* snap, std::int64_t t_ms,
                     std::vector<Pending>& out, CutStats& stats);
 
   LabelRules rules_;
   std::map<std::string, Source> sources_;
-  std::map<std::string, Metadata> metadata_;
   std::uint64_t generation_ = 0;
 };
 

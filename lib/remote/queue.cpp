@@ -56,6 +56,7 @@ void Queue::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    if (client_) client_->interrupt();
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -169,7 +170,9 @@ bool Queue::send_batch() {
         log_.warn("client", [&] { return "remote_write " + o.name + ": " + c.error().message; });
         return std::nullopt;
       }
+      std::lock_guard lock(mu_);
       client_ = std::move(*c);
+      if (stopping_) client_->interrupt();
     }
     auto r = client_->request("POST",
                               {{"Content-Encoding", "snappy"},

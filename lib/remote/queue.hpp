@@ -65,7 +65,7 @@ class Queue {
   const std::string user_agent_;
   QueueMetrics metrics_;
   Cutter cutter_;
-  std::unique_ptr<net::HttpClient> client_;
+  std::unique_ptr<net::HttpClient> client_;  // set under mu_ (stop() interrupts it)
   std::deque<Pending> pending_;
   Clock::time_point oldest_queued_{};
   std::size_t max_pending_ = 0;
