@@ -104,3 +104,31 @@ TEST_CASE("cutter: live sources are cut at now, and metadata follows the familie
   CHECK(it->type == core::MetricType::counter);
   CHECK(it->help == "Jobs done.");
 }
+
+TEST_CASE("cutter: two series texts with one label set are sent once, never also stale",
+          "[remote][cutter]") {
+  core::FakeClock clock(std::chrono::system_clock::time_point(1000s));
+  core::Board board;
+  board.declare("textfile", core::ComponentKind::collector);
+  const auto publish = [&](std::initializer_list<const char*> texts) {
+    core::SnapshotBuilder b;
+    for (const char* t : texts) b.add_raw("app_up", core::MetricType::untyped, "", t, 1);
+    board.publish("textfile", std::make_shared<const core::Snapshot>(b.take()), 0, core::ok());
+  };
+  remote::Cutter cutter({});
+  std::vector<Pending> out;
+  remote::CutStats stats;
+  // node_exporter's textfile merge gives every series the union of label names ("" when unset).
+  publish({R"(app_up{empty="",team="a"})", R"(app_up{team="a"})"});
+  cutter.cut(board, 1, out, stats);
+  CHECK(std::count_if(out.begin(), out.end(),
+                      [](const Pending& p) { return p.labels->front().second == "app_up"; }) == 1);
+  out.clear();
+  publish({R"(app_up{team="a"})"});  // the other text of the same series is gone
+  cutter.cut(board, 2, out, stats);
+  std::vector<bool> stale;
+  for (const auto& p : out) {
+    if (p.labels->front().second == "app_up") stale.push_back(remote::is_stale_nan(p.point.value));
+  }
+  CHECK(stale == std::vector<bool>{false});
+}
