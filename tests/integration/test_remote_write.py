@@ -4,6 +4,7 @@ per-series timestamp order, nothing twice; a 400 dropped and counted, a 429 wait
 (SONDE_RW_OUTAGE seconds, default 5) with every sample arriving once; TLS with basic auth, and a
 wrong CA failing clearly and counted."""
 import os
+import signal
 import tempfile
 import time
 import unittest
@@ -142,6 +143,27 @@ class RemoteWrite(SondeTestCase):
         gaps = [b - a for a, b in zip(ts, ts[1:])]
         self.assertGreater(len(ts), OUTAGE)
         self.assertLess(max(gaps), 2500, gaps)
+
+    def test_reload_keeps_an_unchanged_entry_and_stops_a_removed_one(self):
+        rec = self.receiver()
+        s = self.start(rec.url(), textfile='app_up{team="a"} 1\n')
+        rec.wait("a first batch", lambda rs: any(r["status"] == 200 for r in rs))
+        sent = self.metric(s, "sonde_remote_write_samples_total", remote_name="rec")
+        s.proc.send_signal(signal.SIGHUP)  # the same configuration: the queue carries on
+        self.wait_for(s, "the reload", lambda: "reload" in s.log().lower())
+        self.wait_for(s, "more samples, counted on", lambda: self.metric(
+            s, "sonde_remote_write_samples_total", remote_name="rec") > sent)
+        self.assertEqual(s.log().count("remote_write rec: sending to"), 1)
+        with open(os.path.join(s.tmp, "sonde.yaml"), "w") as f:
+            f.write("")
+        s.proc.send_signal(signal.SIGHUP)
+        self.wait_for(s, "the entry gone", lambda: self.metric(
+            s, "sonde_remote_write_samples_total") == 0)
+        n = len(rec.got())
+        time.sleep(2.5)
+        self.assertEqual(len(rec.got()), n)
+        _, dupes = accepted_samples(rec.got())
+        self.assertEqual(dupes, [])
 
     def test_tls_basic_auth_and_wrong_ca(self):
         d = tempfile.mkdtemp(prefix="rw-tls-")
