@@ -28,12 +28,14 @@
 #include "core/logging.hpp"
 #include "core/sd_notify.hpp"
 #include "core/self_metrics.hpp"
+#include "daemon/remote_settings.hpp"
 #include "daemon/rule_files.hpp"
 #include "daemon/watchdog.hpp"
 #include "gpu/gpu_collector.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "ingest/ingest.hpp"
+#include "remote/remote_write.hpp"
 #include "rules/api.hpp"
 #include "rules/manager.hpp"
 
@@ -119,6 +121,20 @@ std::string host_name() {
   return host;
 }
 
+/// This host and the port the web listener is bound to (`bound`, HOST:PORT).
+std::string instance(const std::string& bound) {
+  const auto colon = bound.rfind(':');
+  return host_name() + ":" + (colon == std::string::npos ? bound : bound.substr(colon + 1));
+}
+
+/// global.series_labels, by default instance=<this host>:<port>, job=sonde (for the rule history
+/// and remote write).
+core::LabelPairs series_labels(const config::Config& config, const std::string& bound) {
+  return config.global.series_labels
+             ? *config.global.series_labels
+             : core::LabelPairs{{"instance", instance(bound)}, {"job", "sonde"}};
+}
+
 /// The rule manager's settings: global.series_labels and web.external_url default to this host
 /// and the port the web listener is bound to (`bound`, HOST:PORT).
 rules::ManagerSettings rule_settings(const config::Config& config, const std::string& bound,
@@ -136,15 +152,10 @@ rules::ManagerSettings rule_settings(const config::Config& config, const std::st
                    ec.message());
     }
   }
-  const auto colon = bound.rfind(':');
-  const std::string port = colon == std::string::npos ? bound : bound.substr(colon + 1);
-  const std::string instance = host_name() + ":" + port;
-  s.series_labels = config.global.series_labels
-                        ? *config.global.series_labels
-                        : core::LabelPairs{{"instance", instance}, {"job", "sonde"}};
+  s.series_labels = series_labels(config, bound);
   s.external_labels = config.global.external_labels;
   s.external_url =
-      config.web.external_url.empty() ? "http://" + instance + "/" : config.web.external_url;
+      config.web.external_url.empty() ? "http://" + instance(bound) + "/" : config.web.external_url;
   return s;
 }
 
@@ -173,6 +184,7 @@ class Daemon {
         registry_(std::make_shared<prometheus::Registry>()),
         scheduler_(io_, board_, core::SystemClock::instance(), *registry_),
         rules_(board_, core::SystemClock::instance()),
+        remote_(board_, registry_, std::string("sonde/") + core::build::kVersion),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         grace_(io_),
         poll_(io_),
@@ -239,6 +251,9 @@ class Daemon {
     rules_.update(rule_settings(config_, server_->local_address(), dirs_),
                   rule_inputs(config_.rules));
     board_.on_ready([this] { rules_.start(); });
+    // Remote write cuts the board once it is ready, on a thread per entry.
+    remote_.update(remote_settings(config_, series_labels(config_, server_->local_address())));
+    board_.on_ready([this] { remote_.start(); });
     board_.release_ready();
     wait_signal();
 
@@ -351,6 +366,8 @@ class Daemon {
     set_router(next);
     // Rule files are read again on every reload; one that no longer loads keeps its groups.
     rules_.update(rule_settings(next, server_->local_address(), dirs_), rule_inputs(next.rules));
+    // Unchanged entries carry on; changed ones start afresh, removed ones stop.
+    remote_.update(remote_settings(next, series_labels(next, server_->local_address())));
     config_ = next;
     return core::ok();
   }
@@ -472,6 +489,7 @@ class Daemon {
     server_->stop();
     scheduler_.stop();
     rules_.stop();
+    remote_.stop();
     ingest_->stop();
     signals_.cancel();
     web_poll_.cancel();
@@ -508,7 +526,8 @@ class Daemon {
   std::shared_ptr<prometheus::Registry> registry_;
   core::Board board_;
   collectors::Scheduler scheduler_;
-  rules::Manager rules_;  // its own thread
+  rules::Manager rules_;        // its own thread
+  remote::RemoteWrite remote_;  // a thread per remote_write entry
   mutable std::mutex router_mu_;
   std::shared_ptr<const http::Router> router_;
   std::unique_ptr<http::Server> server_;

@@ -8,6 +8,8 @@ build_pkgs=(
   prometheus-cpp-dev libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   catch2 zlib1g-dev libssl-dev nlohmann-json3-dev libre2-dev ccache
   libcrypt-dev          # crypt_rn: bcrypt checks of the web config's basic_auth_users
+  libsnappy-dev         # remote write's snappy block compression
+  libprotobuf-dev protobuf-compiler  # libprotobuf, the remote write encoder's reference (tests, bench)
 )
 test_pkgs=(
   prometheus            # promtool, and a real Prometheus for end-to-end tests
@@ -15,6 +17,7 @@ test_pkgs=(
   curl python3 clang libclang-rt-14-dev libbenchmark-dev wrk
   python3-statsd        # a real StatsD client for the ingest integration tests
   python3-yaml          # reads the rule corpus for the template fixture (tests/tools)
+  python3-protobuf python3-snappy protobuf-compiler  # the recording remote-write receiver
   systemd procps        # systemd-analyze, systemd-sysusers and kill for the unit tests (offline)
   groff-base            # renders the man page (test_manpage.py)
   lintian mmdebstrap systemd-container  # the Debian package's checks (tools/package.sh)

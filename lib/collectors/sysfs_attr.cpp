@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "collectors/text_fields.hpp"
+#include "core/utf8.hpp"
 
 namespace sonde::collectors::sysfs {
 
@@ -171,40 +172,14 @@ std::string to_valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   bool in_invalid = false;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    std::uint32_t min = 0;
-    if (c < 0x80) {
-      len = 1;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      min = 0x10000;
-    }
-    bool valid = len > 0 && i + len <= s.size();
-    std::uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
-    for (std::size_t k = 1; valid && k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) valid = false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and code points past U+10FFFF are invalid, as in Go.
-    if (valid && len > 1 && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) {
-      valid = false;
-    }
-    if (valid) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = core::utf8_sequence_length(s, i);
+    if (len > 0) {
       out.append(s.substr(i, len));
       in_invalid = false;
       i += len;
     } else {
-      if (!in_invalid) out += "\xEF\xBF\xBD";
+      if (!in_invalid) out += "\xEF\xBF\xBD";  // one U+FFFD per run of bad bytes
       in_invalid = true;
       ++i;
     }

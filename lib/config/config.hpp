@@ -9,6 +9,7 @@
 #include "gpu/options.hpp"
 #include "http/options.hpp"
 #include "ingest/options.hpp"
+#include "remote/options.hpp"
 #include "rules/options.hpp"
 
 namespace sonde::config {
@@ -22,6 +23,7 @@ struct Config {
   gpu::GpuOptions gpu;
   core::GlobalOptions global;
   rules::RulesOptions rules;
+  remote::RemoteWriteList remote_write;
   bool operator==(const Config&) const = default;
 };
 

@@ -17,6 +17,7 @@
 #include "config/gpu_section.hpp"
 #include "config/ingest_section.hpp"
 #include "config/reader.hpp"
+#include "config/remote_write_section.hpp"
 #include "config/rules_section.hpp"
 #include "core/listen_address.hpp"
 #include "core/log_names.hpp"
@@ -91,7 +92,8 @@ void read_host(Reader& r, const YAML::Node& n, const std::string& p, core::HostP
 
 void read_config(Reader& r, const YAML::Node& root, config::Config& out) {
   if (!r.only_keys(root, "",
-                   {"global", "web", "log", "host", "collectors", "ingest", "gpu", "rules"})) {
+                   {"global", "web", "log", "host", "collectors", "ingest", "gpu", "rules",
+                    "remote_write"})) {
     return;
   }
   read_global(r, r.child(root, "global"), "global", out.global);
@@ -102,6 +104,7 @@ void read_config(Reader& r, const YAML::Node& root, config::Config& out) {
   read_ingest(r, r.child(root, "ingest"), "ingest", out.ingest);
   read_gpu(r, r.child(root, "gpu"), "gpu", out.gpu);
   read_rules(r, r.child(root, "rules"), "rules", out.rules);
+  read_remote_write(r, r.child(root, "remote_write"), "remote_write", out.remote_write);
 }
 
 }  // namespace

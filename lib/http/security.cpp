@@ -13,8 +13,12 @@
 #include <iterator>
 #include <sstream>
 
+#include "net/openssl_error.hpp"
+
 namespace sonde::http {
 namespace {
+
+using net::openssl_errors;
 
 /// One Go base64.StdEncoding.DecodeString: padding required, '\r' and '\n' skipped.
 std::optional<std::string> base64_decode(std::string_view in) {
@@ -57,17 +61,6 @@ std::optional<std::string> base64_decode(std::string_view in) {
     if (pad < 1) out.push_back(static_cast<char>(bits & 0xff));
   }
   return out;
-}
-
-std::string openssl_errors() {
-  std::string out;
-  while (const unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? std::string("unknown OpenSSL error") : out;
 }
 
 std::optional<std::string> read_small_file(const std::filesystem::path& p, std::string& err) {

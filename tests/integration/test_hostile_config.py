@@ -61,7 +61,7 @@ class HostileConfig(SondeTestCase):
         path, lines = self.check(40_000)
         self.assertEqual(len(lines), 102, lines[:3])
         self.assertEqual(lines[0], path + ':1:1: unknown key "k0"; expected one of: global, '
-                         "web, log, host, collectors, ingest, gpu, rules")
+                         "web, log, host, collectors, ingest, gpu, rules, remote_write")
         self.assertEqual(lines[100], "... and 39900 more errors")
         self.assertEqual(lines[101], path + ": 40000 errors")
 

@@ -191,8 +191,9 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
     // Issue 18: max_pending_connections, max_connections_per_client and
     // max_response_bytes_in_flight (3).
     // Issue 15, part A: 10 collector sections, their 20 common options and netclass's 2,
-    // powersupplyclass's 1 and rapl's 1 (34).
-    CHECK(options == 64 + 36 + 8 + 12 + 56 + 3 + 34);
+    // powersupplyclass's 1 and rapl's 1 (34). Issue 19: remote_write (its entry's keys are a
+    // commented-out example) (1).
+    CHECK(options == 64 + 36 + 8 + 12 + 56 + 3 + 34 + 1);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);
@@ -435,7 +436,7 @@ TEST_CASE("errors stop at core::Errors::kMax, then a count", "[config]") {
   REQUIRE(lines.size() == core::Errors::kMax + 1);
   CHECK(lines.front() ==
         "s.yaml:1:1: unknown key \"k0\"; expected one of: global, web, log, host, collectors, "
-        "ingest, gpu, rules");
+        "ingest, gpu, rules, remote_write");
   CHECK(lines.back() == "... and 901 more errors");
 }
 

@@ -1,0 +1,284 @@
+#include "remote/queue.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <random>
+#include <unordered_map>
+
+namespace sonde::remote {
+namespace {
+
+// Where the memory queue stops growing during an outage: queue_config.capacity samples, or four
+// cuts' worth (a host with more series than capacity must still hold a few intervals).
+constexpr std::size_t kCutsHeld = 4;
+
+double seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
+                                                           std::int64_t now_s) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec == std::errc{} && end == value.data() + value.size() && n >= 0) {
+    return std::chrono::milliseconds(std::min<std::int64_t>(n, 86'400) * 1000);
+  }
+  std::tm tm{};
+  const std::string text(value);
+  const char* rest = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (rest == nullptr || *rest != '\0') return std::nullopt;
+  const std::int64_t at = timegm(&tm);
+  return std::chrono::milliseconds(std::clamp<std::int64_t>(at - now_s, 0, 86'400) * 1000);
+}
+
+Queue::Queue(const core::Board& board, QueueSettings settings, std::string user_agent,
+             prometheus::Registry& registry)
+    : board_(board),
+      settings_(std::move(settings)),
+      user_agent_(std::move(user_agent)),
+      metrics_(registry, settings_.options.name, settings_.options.url.redacted()),
+      cutter_(settings_.rules),
+      max_pending_(settings_.options.queue.capacity) {}
+
+Queue::~Queue() { stop(); }
+
+void Queue::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Queue::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    if (client_) client_->interrupt();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Queue::wait_until(Clock::time_point until) {
+  std::unique_lock lock(mu_);
+  cv_.wait_until(lock, until, [this] { return stopping_; });
+  return stopping_;
+}
+
+std::int64_t Queue::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Queue::run() {
+  const auto& o = settings_.options;
+  auto next_cut = Clock::now();
+  auto next_metadata = Clock::now();
+  std::vector<Pending> cut;
+  while (true) {
+    const auto now = Clock::now();
+    if (now >= next_cut) {
+      cut.clear();
+      CutStats stats;
+      cutter_.cut(board_, now_ms(), cut, stats);
+      metrics_.dropped_relabel.Increment(static_cast<double>(stats.dropped_by_relabel));
+      if (pending_.empty()) oldest_queued_ = now;
+      max_pending_ = std::max(o.queue.capacity, kCutsHeld * cut.size());
+      for (auto& p : cut) {
+        metrics_.highest_timestamp.Set(
+            std::max(metrics_.highest_timestamp.Value(), seconds(p.point.timestamp_ms)));
+        pending_.push_back(std::move(p));
+      }
+      if (pending_.size() > max_pending_) {
+        // The oldest go first; never those of a batch being retried (its front stays intact).
+        const std::size_t keep_front = retrying_ ? retry_count_ : 0;
+        const std::size_t drop = pending_.size() - max_pending_;
+        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(keep_front),
+                       pending_.begin() + static_cast<std::ptrdiff_t>(keep_front + drop));
+        metrics_.dropped_queue_full.Increment(static_cast<double>(drop));
+        log_.warn("queue_full", [&] {
+          return "remote_write " + o.name + ": " + std::to_string(drop) +
+                 " samples dropped, the memory queue is full (the receiver is behind)";
+        });
+      }
+      next_cut += o.interval;
+      if (next_cut < now) next_cut = now + o.interval;  // missed cuts are not made up
+    }
+    if (o.metadata.send && now >= next_metadata) {
+      send_metadata();
+      next_metadata = Clock::now() + o.metadata.send_interval;
+    }
+    // Send while there is a full batch, or a partial one past its deadline.
+    while (!pending_.empty()) {
+      if (retrying_ && Clock::now() < retry_at_) break;
+      const bool full = pending_.size() >= o.queue.max_samples_per_send;
+      if (!full && !retrying_ && Clock::now() < oldest_queued_ + o.queue.batch_send_deadline) {
+        break;
+      }
+      if (!send_batch()) break;
+      oldest_queued_ = Clock::now();
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+    }
+    metrics_.pending.Set(static_cast<double>(pending_.size()));
+    auto wake = next_cut;
+    if (retrying_) {
+      wake = std::min(wake, retry_at_);
+    } else if (!pending_.empty()) {
+      wake = std::min(wake, oldest_queued_ + o.queue.batch_send_deadline);
+    }
+    if (o.metadata.send) wake = std::min(wake, next_metadata);
+    if (wait_until(wake)) return;
+  }
+}
+
+bool Queue::send_batch() {
+  const auto& o = settings_.options;
+  const std::size_t n =
+      retrying_ ? retry_count_ : std::min(pending_.size(), o.queue.max_samples_per_send);
+  // Group by series, keeping each series' samples in queue (= timestamp) order.
+  std::vector<const Labels*> order;
+  std::unordered_map<const Labels*, std::vector<SamplePoint>> by_series;
+  std::int64_t highest = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Pending& p = pending_[i];
+    auto [it, inserted] = by_series.try_emplace(p.labels.get());
+    if (inserted) order.push_back(p.labels.get());
+    it->second.push_back(p.point);
+    highest = std::max(highest, p.point.timestamp_ms);
+  }
+  std::vector<SeriesView> views;
+  views.reserve(order.size());
+  for (const Labels* l : order) views.push_back({l, by_series[l]});
+  encode_write_request(views, {}, encoded_);
+  snappy_compress(encoded_, compressed_);
+
+  const auto t0 = Clock::now();
+  const auto outcome = [&]() -> std::optional<net::Response> {
+    if (!client_) {
+      net::ClientOptions http = o.http;
+      http.user_agent = user_agent_;
+      auto c = net::HttpClient::create(o.url, std::move(http));
+      if (!c.ok()) {
+        metrics_.local_failures.Increment();
+        log_.warn("client", [&] { return "remote_write " + o.name + ": " + c.error().message; });
+        return std::nullopt;
+      }
+      std::lock_guard lock(mu_);
+      client_ = std::move(*c);
+      if (stopping_) client_->interrupt();
+    }
+    auto r = client_->request("POST",
+                              {{"Content-Encoding", "snappy"},
+                               {"Content-Type", "application/x-protobuf"},
+                               {"X-Prometheus-Remote-Write-Version", "0.1.0"}},
+                              compressed_);
+    if (!r.ok()) {
+      switch (r.error().kind) {
+        case net::FailureKind::network:
+          metrics_.network_failures.Increment();
+          break;
+        case net::FailureKind::tls:
+          metrics_.tls_failures.Increment();
+          break;
+        case net::FailureKind::local:
+          metrics_.local_failures.Increment();
+          break;
+      }
+      log_.warn("send", [&] {
+        return "remote_write " + o.name + ": " + r.error().message + " (retrying)";
+      });
+      return std::nullopt;
+    }
+    return std::move(*r);
+  }();
+  metrics_.duration.Observe(std::chrono::duration<double>(Clock::now() - t0).count());
+
+  const auto retry_later = [&](std::optional<std::chrono::milliseconds> after) {
+    if (!retrying_) {
+      retrying_ = true;
+      retry_count_ = n;
+      backoff_ = o.queue.min_backoff;
+    }
+    metrics_.retried.Increment(static_cast<double>(n));
+    auto wait = backoff_;
+    if (after) {
+      wait = *after;
+    } else {
+      // Jitter: between half the backoff and all of it, so many senders do not retry in step.
+      static thread_local std::minstd_rand rng{std::random_device{}()};
+      const auto half = backoff_.count() / 2;
+      wait = std::chrono::milliseconds(half + std::uniform_int_distribution<std::int64_t>(
+                                                  0, std::max<std::int64_t>(half, 0))(rng));
+    }
+    retry_at_ = Clock::now() + wait;
+    backoff_ = std::min(backoff_ * 2, o.queue.max_backoff);
+    return false;
+  };
+  const auto done = [&] {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+    retrying_ = false;
+    retry_count_ = 0;
+    return true;
+  };
+
+  if (!outcome) return retry_later(std::nullopt);
+  metrics_.bytes.Increment(static_cast<double>(compressed_.size()));
+  const unsigned status = outcome->status;
+  if (status / 100 == 2) {
+    metrics_.samples.Increment(static_cast<double>(n));
+    metrics_.highest_sent_timestamp.Set(
+        std::max(metrics_.highest_sent_timestamp.Value(), seconds(highest)));
+    return done();
+  }
+  const std::string message = outcome->body.substr(0, 512);
+  if (status / 100 == 5 || (status == 429 && o.queue.retry_on_http_429)) {
+    log_.warn("recoverable", [&] {
+      return "remote_write " + o.name + ": server returned HTTP status " + std::to_string(status) +
+             ": " + message + " (retrying)";
+    });
+    std::optional<std::chrono::milliseconds> after;
+    if (status == 429) after = parse_retry_after(outcome->header("Retry-After"), now_ms() / 1000);
+    return retry_later(after);
+  }
+  metrics_.failed.Increment(static_cast<double>(n));
+  log_.warn("failed", [&] {
+    return "remote_write " + o.name + ": non-recoverable error, " + std::to_string(n) +
+           " samples dropped: server returned HTTP status " + std::to_string(status) + ": " +
+           message;
+  });
+  return done();
+}
+
+void Queue::send_metadata() {
+  const auto& o = settings_.options;
+  if (!client_) return;  // the first sample batch makes the client; metadata follows next time
+  const std::vector<Metadata> all = cutter_.metadata();
+  for (std::size_t i = 0; i < all.size(); i += o.metadata.max_samples_per_send) {
+    const std::size_t n = std::min(all.size() - i, o.metadata.max_samples_per_send);
+    encode_write_request({}, std::span<const Metadata>(all.data() + i, n), encoded_);
+    snappy_compress(encoded_, compressed_);
+    auto r = client_->request("POST",
+                              {{"Content-Encoding", "snappy"},
+                               {"Content-Type", "application/x-protobuf"},
+                               {"X-Prometheus-Remote-Write-Version", "0.1.0"}},
+                              compressed_);
+    if (!r.ok() || r->status / 100 != 2) {
+      log_.warn("metadata", [&] {
+        return "remote_write " + o.name + ": metadata not sent: " +
+               (r.ok() ? "HTTP status " + std::to_string(r->status) : r.error().message);
+      });
+      return;  // sent again at the next send_interval, as Prometheus does
+    }
+    metrics_.bytes.Increment(static_cast<double>(compressed_.size()));
+    metrics_.metadata.Increment(static_cast<double>(n));
+  }
+}
+
+}  // namespace sonde::remote

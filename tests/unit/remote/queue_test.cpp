@@ -1,0 +1,176 @@
+#include "remote/queue.hpp"
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "support/http_test_server.hpp"
+
+using namespace sonde;
+using namespace std::chrono_literals;
+using test::HttpTestServer;
+
+namespace {
+
+double metric(prometheus::Registry& r, const std::string& name, const std::string& reason = {}) {
+  double total = 0;
+  for (const auto& f : r.Collect()) {
+    if (f.name != name) continue;
+    for (const auto& m : f.metric) {
+      bool match = reason.empty();
+      for (const auto& l : m.label) match = match || (l.name == "reason" && l.value == reason);
+      if (match) total += m.counter.value + m.gauge.value;
+    }
+  }
+  return total;
+}
+
+remote::QueueSettings settings(const std::string& url) {
+  remote::QueueSettings s;
+  s.options.url = *net::parse_url(url);
+  s.options.name = "test";
+  s.options.interval = 1s;
+  s.options.queue.batch_send_deadline = 20ms;
+  s.options.queue.min_backoff = 10ms;
+  s.options.queue.max_backoff = 50ms;
+  s.options.metadata.send = false;
+  s.options.http.timeout = 2s;
+  return s;
+}
+
+/// A board with one live source of `n` counters.
+void fill(core::Board& board, int n) {
+  board.add_live("app", [n](core::SnapshotBuilder& b) {
+    for (int i = 0; i < n; ++i) {
+      b.counter("app_x_total", "X.", {{"i", std::to_string(i)}}, i);
+    }
+  });
+}
+
+bool eventually(const std::function<bool()>& f, std::chrono::milliseconds limit = 10s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (f()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return f();
+}
+
+}  // namespace
+
+TEST_CASE("queue: batches with remote write 1.0's headers, counted", "[remote][queue]") {
+  HttpTestServer server([](const auto&) { return HttpTestServer::reply(204); });
+  core::Board board;
+  fill(board, 1200);
+  prometheus::Registry registry;
+  auto s = settings(server.url("/api/v1/write"));
+  remote::Queue q(board, s, "sonde/9.9", registry);
+  q.start();
+  // 1200 series + node_scrape_* of no collector: 500 + 500 + the rest.
+  REQUIRE(eventually([&] { return server.requests().size() >= 3; }));
+  q.stop();
+  const auto reqs = server.requests();
+  namespace http = boost::beast::http;
+  CHECK(reqs[0].method_string() == "POST");
+  CHECK(reqs[0].target() == "/api/v1/write");
+  CHECK(reqs[0][http::field::content_encoding] == "snappy");
+  CHECK(reqs[0][http::field::content_type] == "application/x-protobuf");
+  CHECK(reqs[0]["X-Prometheus-Remote-Write-Version"] == "0.1.0");
+  CHECK(reqs[0][http::field::user_agent] == "sonde/9.9");
+  std::string raw;
+  REQUIRE(remote::snappy_uncompress(reqs[0].body(), raw));
+  CHECK(raw.find("app_x_total") != std::string::npos);
+  CHECK(metric(registry, "sonde_remote_write_samples_total") >= 1200);
+  CHECK(metric(registry, "sonde_remote_write_bytes_total") > 0);
+  CHECK(metric(registry, "sonde_remote_write_queue_highest_sent_timestamp_seconds") > 1e9);
+  CHECK(server.connections() == 1);
+}
+
+TEST_CASE("queue: a 400 drops its batch (counted), the next batches go through",
+          "[remote][queue]") {
+  std::atomic<int> n{0};
+  HttpTestServer server([&](const auto&) {
+    return HttpTestServer::reply(n++ == 0 ? 400 : 200, "out of order sample");
+  });
+  core::Board board;
+  fill(board, 700);
+  prometheus::Registry registry;
+  remote::Queue q(board, settings(server.url()), "sonde/t", registry);
+  q.start();
+  REQUIRE(eventually([&] { return metric(registry, "sonde_remote_write_samples_total") >= 200; }));
+  q.stop();
+  CHECK(metric(registry, "sonde_remote_write_samples_failed_total") == 500);
+  CHECK(metric(registry, "sonde_remote_write_samples_retried_total") == 0);
+}
+
+TEST_CASE("queue: 5xx and network errors are retried with backoff; 429 after Retry-After",
+          "[remote][queue]") {
+  std::atomic<int> n{0};
+  std::vector<std::chrono::steady_clock::time_point> at;
+  std::mutex mu;
+  HttpTestServer server([&](const auto&) {
+    {
+      std::lock_guard lock(mu);
+      at.push_back(std::chrono::steady_clock::now());
+    }
+    const int i = n++;
+    if (i == 0) return HttpTestServer::reply(503, "busy");
+    if (i == 1) {
+      auto r = HttpTestServer::reply(429, "slow down");
+      r.set("Retry-After", "1");
+      return r;
+    }
+    return HttpTestServer::reply(200);
+  });
+  core::Board board;
+  fill(board, 10);
+  prometheus::Registry registry;
+  auto s = settings(server.url());
+  s.options.queue.retry_on_http_429 = true;
+  remote::Queue q(board, s, "sonde/t", registry);
+  q.start();
+  REQUIRE(eventually([&] { return metric(registry, "sonde_remote_write_samples_total") > 0; }));
+  q.stop();
+  std::lock_guard lock(mu);
+  REQUIRE(at.size() >= 3);
+  CHECK(at[2] - at[1] >= 950ms);  // Retry-After: 1
+  CHECK(at[1] - at[0] < 900ms);   // min_backoff
+  const double batch = metric(registry, "sonde_remote_write_samples_total");
+  CHECK(metric(registry, "sonde_remote_write_samples_retried_total") >= 2 * batch);
+  CHECK(metric(registry, "sonde_remote_write_samples_failed_total") == 0);
+}
+
+TEST_CASE("queue: a 429 without retry_on_http_429 is dropped; no receiver is a network failure",
+          "[remote][queue]") {
+  HttpTestServer server([](const auto&) { return HttpTestServer::reply(429, "limit"); });
+  core::Board board;
+  fill(board, 10);
+  prometheus::Registry registry;
+  {
+    remote::Queue q(board, settings(server.url()), "sonde/t", registry);
+    q.start();
+    REQUIRE(eventually(
+        [&] { return metric(registry, "sonde_remote_write_samples_failed_total") > 0; }));
+  }
+  const std::string gone = server.url();
+  server.stop();
+  prometheus::Registry r2;
+  remote::Queue q(board, settings(gone), "sonde/t", r2);
+  q.start();
+  REQUIRE(eventually(
+      [&] { return metric(r2, "sonde_remote_write_request_failures_total", "network") >= 2; }));
+  q.stop();
+  CHECK(metric(r2, "sonde_remote_write_samples_retried_total") > 0);
+  CHECK(metric(r2, "sonde_remote_write_samples_pending") > 0);
+}
+
+TEST_CASE("parse_retry_after: seconds and HTTP dates", "[remote][queue]") {
+  CHECK(remote::parse_retry_after("3", 0) == 3000ms);
+  CHECK(remote::parse_retry_after(" 0 ", 0) == 0ms);
+  // Sun, 06 Nov 1994 08:49:37 GMT is 784111777.
+  CHECK(remote::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111770) == 7000ms);
+  CHECK(remote::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111790) == 0ms);
+  CHECK_FALSE(remote::parse_retry_after("soon", 0));
+  CHECK_FALSE(remote::parse_retry_after("-1", 0));
+}
