@@ -245,6 +245,31 @@ struct IpvsOptions : CollectorOptions {
   }
 };
 
+struct BcacheOptions : CollectorOptions {
+  /// node_bcache_priority_stats_*, from each cache's priority_stats (node_exporter's
+  /// --collector.bcache.priorityStats, off by default: the kernel walks every bucket for it).
+  bool priority_stats = false;
+  bool operator==(const BcacheOptions&) const = default;
+  static constexpr auto keys() {
+    using O = BcacheOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{flag<O>("priority_stats", &O::priority_stats)});
+  }
+};
+
+/// node_exporter 1.5.0's --collector.tapestats.ignored-devices.
+inline constexpr const char* kTapestatsDefaultDeviceExclude = "^$";
+
+struct TapestatsOptions : CollectorOptions {
+  std::string device_exclude = kTapestatsDefaultDeviceExclude;  // regex; empty = exclude nothing
+  bool operator==(const TapestatsOptions&) const = default;
+  static constexpr auto keys() {
+    using O = TapestatsOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{regex<O>("device_exclude", &O::device_exclude)});
+  }
+};
+
 struct CollectorsOptions {
   CpuOptions cpu;
   CollectorOptions meminfo;
@@ -274,6 +299,15 @@ struct CollectorsOptions {
   CollectorOptions nfsd;   // /proc/net/rpc/nfsd (NFS server)
   IpvsOptions ipvs;        // /proc/net/ip_vs, /proc/net/ip_vs_stats
   CollectorOptions zfs;    // /proc/spl/kstat/zfs
+  // issue 15, sysfs part B
+  BcacheOptions bcache;           // /sys/fs/bcache
+  CollectorOptions bonding;       // /sys/class/net/bonding_masters
+  CollectorOptions btrfs;         // /sys/fs/btrfs
+  CollectorOptions fibrechannel;  // /sys/class/fc_host
+  CollectorOptions infiniband;    // /sys/class/infiniband
+  CollectorOptions nvme;          // /sys/class/nvme
+  TapestatsOptions tapestats;     // /sys/class/scsi_tape
+  CollectorOptions xfs;           // /sys/fs/xfs
   bool operator==(const CollectorsOptions&) const = default;
 };
 
@@ -315,6 +349,15 @@ inline constexpr auto kSections = std::tuple{
     Section<CollectorOptions>{"nfsd", &CollectorsOptions::nfsd},
     Section<IpvsOptions>{"ipvs", &CollectorsOptions::ipvs},
     Section<CollectorOptions>{"zfs", &CollectorsOptions::zfs},
+    // issue 15, sysfs part B
+    Section<BcacheOptions>{"bcache", &CollectorsOptions::bcache},
+    Section<CollectorOptions>{"bonding", &CollectorsOptions::bonding},
+    Section<CollectorOptions>{"btrfs", &CollectorsOptions::btrfs},
+    Section<CollectorOptions>{"fibrechannel", &CollectorsOptions::fibrechannel},
+    Section<CollectorOptions>{"infiniband", &CollectorsOptions::infiniband},
+    Section<CollectorOptions>{"nvme", &CollectorsOptions::nvme},
+    Section<TapestatsOptions>{"tapestats", &CollectorsOptions::tapestats},
+    Section<CollectorOptions>{"xfs", &CollectorsOptions::xfs},
 };
 
 }  // namespace sonde::collectors

@@ -39,7 +39,10 @@ class HttpRoutes(SondeTestCase):
                                       "pressure", "netstat", "sockstat", "filefd", "entropy",
                                       "conntrack", "softnet", "udp_queues", "arp", "schedstat",
                                       "textfile", "timex", "mdadm", "nfs", "nfsd", "ipvs",
-                                      "zfs"})
+                                      "zfs",
+                                      # issue 15, sysfs part B
+                                      "bcache", "bonding", "btrfs", "fibrechannel",
+                                      "infiniband", "nvme", "tapestats", "xfs"})
 
     def test_node_time_seconds_is_computed_at_scrape_time(self):
         before = time.time()

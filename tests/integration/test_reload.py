@@ -138,7 +138,8 @@ class Reload(SondeTestCase):
                          ["cpu, meminfo, loadavg, stat, vmstat, uname, self, diskstats, "
                           "filesystem, pressure, netstat, sockstat, filefd, entropy, conntrack, "
                           "softnet, udp_queues, arp, schedstat, textfile, timex, mdadm, nfs, "
-                          "nfsd, ipvs, zfs"])
+                          "nfsd, ipvs, zfs, bcache, bonding, btrfs, fibrechannel, infiniband, "
+                          "nvme, tapestats, xfs"])
         self.assertIn(f"listening on 127.0.0.1:{port2}", s.log())
 
         # And back: netdev returns, with a new filter.
