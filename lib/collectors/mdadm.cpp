@@ -3,7 +3,6 @@
 #include <re2/re2.h>
 
 #include <cassert>
-#include <charconv>
 #include <optional>
 #include <unordered_set>
 
@@ -27,16 +26,6 @@ std::int64_t count(std::string_view s, std::string_view what) {
   return n;
 }
 
-/// strconv.ParseInt(s, 10, 64): an optional sign, then decimal digits, in int64's range.
-std::optional<std::int64_t> parse_go_int(std::string_view s) {
-  if (s.size() > 1 && s.front() == '+' && s[1] != '-') s.remove_prefix(1);
-  std::int64_t v = 0;
-  const char* const end = s.data() + s.size();
-  const auto [ptr, ec] = std::from_chars(s.data(), end, v);
-  if (s.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return v;
-}
-
 /// procfs 0.8.0's regular expressions (Go's RE2 syntax and leftmost-first semantics, as RE2's).
 /// Callers keep the result in a static: compiled once; these literals always compile.
 core::Regex compiled(const char* pattern) {
@@ -55,7 +44,7 @@ core::Result<StatusLine> eval_status_line(std::string_view device_line,
                                           std::string_view status_line) {
   static const core::Regex kStatus = compiled(R"((\d+) blocks .*\[(\d+)/(\d+)\] \[([U_]+)\])");
   std::string_view rest = status_line;
-  const auto size = parse_go_int(text::next_field(rest));
+  const auto size = text::parse_go_int(text::next_field(rest));
   if (!size) return core::error("unexpected status line " + quote(status_line));
   StatusLine out;
   out.size = *size;
@@ -70,8 +59,8 @@ core::Result<StatusLine> eval_status_line(std::string_view device_line,
                               kStatus.re2(), nullptr, &total, &active)) {
     return core::error("no [total/active] [U_] in status line " + quote(status_line));
   }
-  const auto t = parse_go_int(std::string_view(total.data(), total.size()));
-  const auto a = parse_go_int(std::string_view(active.data(), active.size()));
+  const auto t = text::parse_go_int(std::string_view(total.data(), total.size()));
+  const auto a = text::parse_go_int(std::string_view(active.data(), active.size()));
   if (!t || !a) return core::error("unexpected status line " + quote(status_line));
   out.total = *t;
   out.active = *a;
@@ -90,7 +79,7 @@ core::Result<std::int64_t> eval_recovery_line(std::string_view line) {
   if (!re2::RE2::PartialMatch(subject, kBlocks.re2(), &m)) {
     return core::error("unexpected recovery line " + quote(line));
   }
-  const auto synced = parse_go_int(std::string_view(m.data(), m.size()));
+  const auto synced = text::parse_go_int(std::string_view(m.data(), m.size()));
   if (!synced) return core::error("bad synced blocks in recovery line " + quote(line));
   const struct {
     const re2::RE2& re;

@@ -268,6 +268,26 @@ struct PowerSupplyClassOptions : CollectorOptions {
   bool operator==(const PowerSupplyClassOptions&) const = default;
   static constexpr auto keys() {
     using O = PowerSupplyClassOptions;
+struct BcacheOptions : CollectorOptions {
+  /// node_bcache_priority_stats_*, from each cache's priority_stats (node_exporter's
+  /// --collector.bcache.priorityStats, off by default: the kernel walks every bucket for it).
+  bool priority_stats = false;
+  bool operator==(const BcacheOptions&) const = default;
+  static constexpr auto keys() {
+    using O = BcacheOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{flag<O>("priority_stats", &O::priority_stats)});
+  }
+};
+
+/// node_exporter 1.5.0's --collector.tapestats.ignored-devices.
+inline constexpr const char* kTapestatsDefaultDeviceExclude = "^$";
+
+struct TapestatsOptions : CollectorOptions {
+  std::string device_exclude = kTapestatsDefaultDeviceExclude;  // regex; empty = exclude nothing
+  bool operator==(const TapestatsOptions&) const = default;
+  static constexpr auto keys() {
+    using O = TapestatsOptions;
     return std::tuple_cat(common_keys<O>(),
                           std::tuple{regex<O>("device_exclude", &O::device_exclude)});
   }
@@ -324,6 +344,15 @@ struct CollectorsOptions {
   RaplOptions rapl;                          // /sys/class/powercap
   CollectorOptions selinux;                  // <sysfs>/fs/selinux
   CollectorOptions thermal_zone;             // /sys/class/thermal
+  // issue 15, sysfs part B
+  BcacheOptions bcache;           // /sys/fs/bcache
+  CollectorOptions bonding;       // /sys/class/net/bonding_masters
+  CollectorOptions btrfs;         // /sys/fs/btrfs
+  CollectorOptions fibrechannel;  // /sys/class/fc_host
+  CollectorOptions infiniband;    // /sys/class/infiniband
+  CollectorOptions nvme;          // /sys/class/nvme
+  TapestatsOptions tapestats;     // /sys/class/scsi_tape
+  CollectorOptions xfs;           // /sys/fs/xfs
   bool operator==(const CollectorsOptions&) const = default;
 };
 
@@ -376,6 +405,15 @@ inline constexpr auto kSections = std::tuple{
     Section<RaplOptions>{"rapl", &CollectorsOptions::rapl},
     Section<CollectorOptions>{"selinux", &CollectorsOptions::selinux},
     Section<CollectorOptions>{"thermal_zone", &CollectorsOptions::thermal_zone},
+    // issue 15, sysfs part B
+    Section<BcacheOptions>{"bcache", &CollectorsOptions::bcache},
+    Section<CollectorOptions>{"bonding", &CollectorsOptions::bonding},
+    Section<CollectorOptions>{"btrfs", &CollectorsOptions::btrfs},
+    Section<CollectorOptions>{"fibrechannel", &CollectorsOptions::fibrechannel},
+    Section<CollectorOptions>{"infiniband", &CollectorsOptions::infiniband},
+    Section<CollectorOptions>{"nvme", &CollectorsOptions::nvme},
+    Section<TapestatsOptions>{"tapestats", &CollectorsOptions::tapestats},
+    Section<CollectorOptions>{"xfs", &CollectorsOptions::xfs},
 };
 
 }  // namespace sonde::collectors

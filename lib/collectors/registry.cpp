@@ -1,13 +1,18 @@
 // The one list of built-in collectors. An explicit list rather than self-registering statics:
 // the linker drops those from a static library when nothing references them.
 #include "collectors/arp.hpp"
+#include "collectors/bcache.hpp"
+#include "collectors/bonding.hpp"
+#include "collectors/btrfs.hpp"
 #include "collectors/collector.hpp"
 #include "collectors/conntrack.hpp"
 #include "collectors/cpu.hpp"
 #include "collectors/diskstats.hpp"
 #include "collectors/entropy.hpp"
+#include "collectors/fibrechannel.hpp"
 #include "collectors/filefd.hpp"
 #include "collectors/filesystem.hpp"
+#include "collectors/infiniband.hpp"
 #include "collectors/ipvs.hpp"
 #include "collectors/loadavg.hpp"
 #include "collectors/mdadm.hpp"
@@ -16,18 +21,21 @@
 #include "collectors/netstat.hpp"
 #include "collectors/nfs.hpp"
 #include "collectors/nfsd.hpp"
+#include "collectors/nvme.hpp"
 #include "collectors/pressure.hpp"
 #include "collectors/schedstat.hpp"
 #include "collectors/self.hpp"
 #include "collectors/sockstat.hpp"
 #include "collectors/softnet.hpp"
 #include "collectors/stat.hpp"
+#include "collectors/tapestats.hpp"
 #include "collectors/textfile.hpp"
 #include "collectors/time.hpp"
 #include "collectors/timex.hpp"
 #include "collectors/udp_queues.hpp"
 #include "collectors/uname.hpp"
 #include "collectors/vmstat.hpp"
+#include "collectors/xfs.hpp"
 #include "collectors/zfs.hpp"
 // Issue 15, part A.
 #include "collectors/cpufreq.hpp"
@@ -89,6 +97,15 @@ constexpr CollectorInfo kBuiltin[] = {
     {"rapl", &make_rapl, [](const Opts& o) -> Settings { return o.rapl; }},
     {"selinux", &make_selinux, [](const Opts& o) -> Settings { return o.selinux; }},
     {"thermal_zone", &make_thermal_zone, [](const Opts& o) -> Settings { return o.thermal_zone; }},
+    // issue 15, sysfs part B
+    {"bcache", &make_bcache, [](const Opts& o) -> Settings { return o.bcache; }},
+    {"bonding", &make_bonding, [](const Opts& o) -> Settings { return o.bonding; }},
+    {"btrfs", &make_btrfs, [](const Opts& o) -> Settings { return o.btrfs; }},
+    {"fibrechannel", &make_fibrechannel, [](const Opts& o) -> Settings { return o.fibrechannel; }},
+    {"infiniband", &make_infiniband, [](const Opts& o) -> Settings { return o.infiniband; }},
+    {"nvme", &make_nvme, [](const Opts& o) -> Settings { return o.nvme; }},
+    {"tapestats", &make_tapestats, [](const Opts& o) -> Settings { return o.tapestats; }},
+    {"xfs", &make_xfs, [](const Opts& o) -> Settings { return o.xfs; }},
 };
 
 }  // namespace

@@ -51,6 +51,16 @@ inline std::optional<std::uint64_t> parse_u64(std::string_view s) {
   return v;
 }
 
+/// strconv.ParseInt(s, 10, 64): an optional sign, then decimal digits, in int64's range.
+inline std::optional<std::int64_t> parse_go_int(std::string_view s) {
+  if (s.size() > 1 && s.front() == '+' && s[1] != '-') s.remove_prefix(1);
+  std::int64_t v = 0;
+  const char* const end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, v);
+  if (s.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return v;
+}
+
 /// A whole field as a finite decimal floating-point number; nullopt on anything else.
 inline std::optional<double> parse_double(std::string_view s) {
   double v = 0;

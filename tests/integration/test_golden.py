@@ -47,6 +47,12 @@ FAMILY_PATTERNS += [re.compile(r"^node_netstat_"), re.compile(r"^node_sockstat_"
                     re.compile(r"^node_md_"), re.compile(r"^node_nfs_"),
                     re.compile(r"^node_nfsd_"), re.compile(r"^node_ipvs_"),
                     re.compile(r"^node_zfs_")]
+# Issue 15's sysfs collectors, part B: bcache (with priority_stats), bonding, btrfs, xfs, nvme,
+# infiniband, fibrechannel, tapestats (node_tape_*).
+FAMILY_PATTERNS += [re.compile(r"^node_bcache_"), re.compile(r"^node_bonding_"),
+                    re.compile(r"^node_btrfs_"), re.compile(r"^node_xfs_"),
+                    re.compile(r"^node_nvme_"), re.compile(r"^node_infiniband_"),
+                    re.compile(r"^node_fibrechannel_"), re.compile(r"^node_tape_")]
 
 # Issue 15, part A: the sysfs collectors (netclass, hwmon, thermal_zone, cpufreq, the cpu
 # collector's throttle and isolated parts, dmi, selinux, powersupplyclass, rapl, edac) and os.
@@ -80,6 +86,9 @@ collectors:
     bugs_include: '^(cpu_meltdown|spectre_.*|mds)$'
   textfile:
     directory: {tree}/textfile/two_metric_files
+  # end-to-end-test.sh's --collector.bcache.priorityStats (issue 15).
+  bcache:
+    priority_stats: true
   # node_exporter read netdev over netlink for e2e-output.txt (no proc/net/dev in the tree), and
   # its e2e test has no filesystem output: both are checked elsewhere.
   netdev:
@@ -165,6 +174,9 @@ class Golden(SondeTestCase):
         # Issue 15, part A: SYSFS_A_SAMPLES samples of the sysfs collectors and os.
         sysfs_a = [k for k in want if SYSFS_A.search(k[0]) and in_scope(k[0])]
         self.assertEqual(len(sysfs_a), SYSFS_A_SAMPLES)
+        # Issue 15, sysfs part B: bcache 28, bonding 6, btrfs 34, xfs 39, nvme 1, infiniband 51,
+        # fibrechannel 14, tapestats 10.
+        self.assertGreaterEqual(checked, 148 + 175 + 40 + 5 + 116 + 187 + 318 + 105 + 87 + 35 + 183)
 
         families = {n for n, _ in want if in_scope(n)}
         with open(FAMILIES_FILE) as f:

@@ -42,7 +42,10 @@ class HttpRoutes(SondeTestCase):
                                       "zfs",
                                       # Issue 15, part A.
                                       "cpufreq", "dmi", "edac", "hwmon", "netclass",
-                                      "os", "powersupplyclass", "rapl", "selinux", "thermal_zone"})
+                                      "os", "powersupplyclass", "rapl", "selinux", "thermal_zone",
+                                      # issue 15, sysfs part B
+                                      "bcache", "bonding", "btrfs", "fibrechannel",
+                                      "infiniband", "nvme", "tapestats", "xfs"})
 
     def test_node_time_seconds_is_computed_at_scrape_time(self):
         before = time.time()

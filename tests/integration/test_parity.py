@@ -37,7 +37,10 @@ COLLECTORS = ["cpu", "meminfo", "loadavg", "stat", "vmstat", "uname", "time", "d
               "arp", "schedstat", "textfile", "timex", "mdadm", "nfs", "nfsd", "ipvs", "zfs",
               # issue 15, part A
               "cpufreq", "dmi", "edac", "hwmon", "netclass", "os", "powersupplyclass", "rapl",
-              "selinux", "thermal_zone"]
+              "selinux", "thermal_zone",
+              # issue 15, sysfs part B
+              "bcache", "bonding", "btrfs", "fibrechannel", "infiniband", "nvme", "tapestats",
+              "xfs"]
 
 # Collectors whose source this host may lack: node_exporter 1.5 reports
 # node_scrape_collector_success 0 for them (ErrNoData or an error), sonde publishes nothing and
@@ -55,6 +58,13 @@ ABSENT_SOURCES = {
     "dmi": "/sys/class/dmi/id",
     "hwmon": "/sys/class/hwmon",
     "rapl": "/sys/class/powercap",
+    # issue 15, sysfs part B (bcache, btrfs and xfs glob their directories: node_exporter finds
+    # nothing there and succeeds, as sonde does).
+    "bonding": "/sys/class/net/bonding_masters",
+    "fibrechannel": "/sys/class/fc_host",
+    "infiniband": "/sys/class/infiniband",
+    "nvme": "/sys/class/nvme",
+    "tapestats": "/sys/class/scsi_tape",
 }
 
 # A textfile both read, so the textfile families are compared too.
@@ -98,6 +108,10 @@ STATIC = {
     "node_cpu_isolated", "node_cpu_frequency_min_hertz", "node_cpu_frequency_max_hertz",
     "node_cpu_scaling_frequency_min_hertz", "node_cpu_scaling_frequency_max_hertz",
     "node_cooling_device_max_state", "node_hwmon_chip_names", "node_hwmon_sensor_label",
+    # issue 15, sysfs part B (on hosts that have them)
+    "node_bonding_slaves", "node_btrfs_info", "node_btrfs_device_size_bytes",
+    "node_btrfs_allocation_ratio", "node_nvme_info", "node_infiniband_info",
+    "node_infiniband_rate_bytes_per_second", "node_fibrechannel_info",
 }
 
 GiB = 1 << 30
@@ -156,6 +170,14 @@ MOVING = [
     (re.compile(r"^node_ipvs_backend_weight$"), lambda ne, key: 0.0),
     # zfs: untyped kstats, most of them event counters, some sizes (the ARC's) that move with
     # the load: 5% of RAM covers what the ARC can grow or shrink by in 4 s here.
+    # issue 15, sysfs part B: link and port states change only when a link does; btrfs's space
+    # moves with what is written (2% of it or 1 GiB); bcache's dirty data and writeback rates
+    # with the load (5% or 1 MiB); a tape drive has a few I/Os outstanding.
+    (re.compile(r"^node_bonding_active$"), lambda ne, key: 0.0),
+    (re.compile(r"^node_infiniband_(state_id|physical_state_id)$"), lambda ne, key: 0.0),
+    (re.compile(r"^node_btrfs_"), lambda ne, key: max(GiB, 0.02 * abs(ne.get(key, 0)))),
+    (re.compile(r"^node_bcache_"), lambda ne, key: max(1 << 20, 0.05 * abs(ne.get(key, 0)))),
+    (re.compile(r"^node_tape_io_now$"), lambda ne, key: 16.0),
     (re.compile(r"^node_zfs_zpool_state$"), lambda ne, key: 0.0),
     (re.compile(r"^node_zfs_"), lambda ne, key: 0.05 * _mem_total(ne)),
     # issue 15, part A: sensors move with the load (5 degrees, 10% of a fan's or a supply's

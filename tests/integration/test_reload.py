@@ -144,7 +144,8 @@ class Reload(SondeTestCase):
                           "nfsd, ipvs, zfs, "
                           # Issue 15, part A.
                           "cpufreq, dmi, edac, hwmon, netclass, os, powersupplyclass, rapl, "
-                          "selinux, thermal_zone"])
+                          "selinux, thermal_zone, bcache, bonding, btrfs, fibrechannel, infiniband, nvme, "
+                          "tapestats, xfs"])
         self.assertIn(f"listening on 127.0.0.1:{port2}", s.log())
 
         # And back: netdev returns, with a new filter.

@@ -14,9 +14,10 @@ TEST_CASE("builtin_collectors lists every collector once, in order", "[collector
       "self",     "diskstats", "filesystem", "netdev",  "pressure",   "netstat", "sockstat",
       "filefd",   "entropy",   "conntrack",  "softnet", "udp_queues", "arp",     "schedstat",
       "textfile", "timex",     "mdadm",      "nfs",     "nfsd",       "ipvs",    "zfs"};
-  // Issue 15, part A.
+  // Issue 15, parts A and B.
   for (const char* n : {"cpufreq", "dmi", "edac", "hwmon", "netclass", "os", "powersupplyclass",
-                        "rapl", "selinux", "thermal_zone"}) {
+                        "rapl", "selinux", "thermal_zone", "bcache", "bonding", "btrfs",
+                        "fibrechannel", "infiniband", "nvme", "tapestats", "xfs"}) {
     expected.emplace_back(n);
   }
   CHECK(names == expected);
@@ -55,8 +56,14 @@ TEST_CASE("builtin settings point at each collector's own options", "[collectors
   expected.insert(expected.end(), {&options.cpufreq, &options.dmi, &options.edac, &options.hwmon,
                                    &options.netclass, &options.os, &options.powersupplyclass,
                                    &options.rapl, &options.selinux, &options.thermal_zone});
+  // Issue 15, sysfs part B.
+  for (const collectors::CollectorOptions* o : std::initializer_list<const CollectorOptions*>{
+           &options.bcache, &options.bonding, &options.btrfs, &options.fibrechannel,
+           &options.infiniband, &options.nvme, &options.tapestats, &options.xfs}) {
+    expected.push_back(o);
+  }
   const auto list = builtin_collectors();
-  REQUIRE(list.size() == std::size(expected));
+  REQUIRE(list.size() == expected.size());
   for (std::size_t i = 0; i < list.size(); ++i) {
     INFO(list[i].name);
     CHECK(&list[i].settings(options) == expected[i]);

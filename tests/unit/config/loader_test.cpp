@@ -137,6 +137,43 @@ TEST_CASE("issue 14's collector options load, with errors at their line", "[conf
             "remote_port, proto, local_mark"});
 }
 
+TEST_CASE("issue 15's sysfs collector options (part B) load, with errors at their line",
+          "[config]") {
+  const auto r = config::load_string(
+      "collectors:\n"
+      "  bcache: {priority_stats: true}\n"
+      "  tapestats: {device_exclude: '^st1$', interval: 10s}\n"
+      "  xfs: {enabled: false}\n",
+      "sonde.yaml");
+  REQUIRE(error_lines(r) == std::vector<std::string>{});
+  CHECK(r.config.collectors.bcache.priority_stats);
+  CHECK(r.config.collectors.tapestats.device_exclude == "^st1$");
+  CHECK(r.config.collectors.tapestats.interval.count() == 10000);
+  CHECK_FALSE(r.config.collectors.xfs.enabled);
+  // node_exporter 1.5's defaults.
+  const collectors::CollectorsOptions defaults;
+  CHECK_FALSE(defaults.bcache.priority_stats);
+  CHECK(defaults.tapestats.device_exclude == "^$");
+  for (const auto* o : {&defaults.bonding, &defaults.btrfs, &defaults.fibrechannel,
+                        &defaults.infiniband, &defaults.nvme, &defaults.xfs}) {
+    CHECK(o->enabled);
+  }
+
+  const auto bad = config::load_string(
+      "collectors:\n"
+      "  bcache: {priority_stats: maybe}\n"
+      "  tapestats: {device_exclude: '(st'}\n"
+      "  nvme: {device_exclude: x}\n",
+      "sonde.yaml");
+  const auto lines = error_lines(bad);
+  REQUIRE(lines.size() == 3);
+  CHECK_THAT(lines[0], Catch::StartsWith("sonde.yaml:2:28: collectors.bcache.priority_stats: "));
+  CHECK_THAT(lines[1], Catch::StartsWith("sonde.yaml:3:31: collectors.tapestats.device_exclude: "
+                                         "invalid regular expression"));
+  CHECK(lines[2] == R"(sonde.yaml:4:10: collectors.nvme: unknown key "device_exclude"; )"
+                    "expected one of: enabled, interval");
+}
+
 }  // namespace
 
 TEST_CASE("good config fixtures load without errors", "[config][fixtures]") {
@@ -191,9 +228,10 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
     // Issue 18: max_pending_connections, max_connections_per_client and
     // max_response_bytes_in_flight (3).
     // Issue 15, part A: 10 collector sections, their 20 common options and netclass's 2,
-    // powersupplyclass's 1 and rapl's 1 (34). Issue 19: remote_write (its entry's keys are a
-    // commented-out example) (1).
-    CHECK(options == 64 + 36 + 8 + 12 + 56 + 3 + 34 + 1);
+    // powersupplyclass's 1 and rapl's 1 (34). Part B: 8 collector sections, their 16 common
+    // options, bcache's priority_stats and tapestats' device_exclude (26). Issue 19:
+    // remote_write (its entry's keys are a commented-out example) (1).
+    CHECK(options == 64 + 36 + 8 + 12 + 56 + 3 + 34 + 26 + 1);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# sonde's CPU as a multiple of the floor: what reading the same files costs with nothing else.
+#
+# 1. Starts sonde with every collector at `interval: 1s` (its default configuration otherwise:
+#    the list comes from `sonde config check`, so new collectors are included) and records with
+#    strace, for RECORD seconds, every openat (files and directories) and statfs it makes;
+#    the distinct calls are one second's work, written to a spec file (bench/floor.c's format).
+# 2. Starts a fresh sonde (not traced) and bench/floor.c on that spec, side by side, for
+#    CPU_SECONDS: sonde scraped once a second as Prometheus 2.42 asks (OpenMetrics, gzip), the
+#    floor doing its reads once a second. Prints both CPU-seconds (utime+stime) and the ratio.
+#
+# Usage: bench/floor_compare.sh [CPU_SECONDS=600] [RECORD=5]
+# Needs: a release build (daemon/sonde, bench/scrape_client), strace, a C compiler. Run it on a
+# quiet machine: the load average is printed at the start and at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cpu_seconds="${1:-600}"
+record="${2:-5}"
+sonde=build/release/daemon/sonde
+client=build/release/bench/scrape_client
+for tool in "$sonde" "$client"; do
+  [[ -x $tool ]] || { echo "missing $tool: cmake --build --preset release" >&2; exit 1; }
+done
+command -v strace >/dev/null || { echo "strace missing: tools/install-deps.sh" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [[ -n "${KEEP_SPEC:-}" ]]; then cp "$tmp/spec" "$KEEP_SPEC"; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+floor="$tmp/floor"
+cc -O2 -o "$floor" bench/floor.c
+
+prom_accept='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+printf 'collectors:\n  nope: {}\n' >"$tmp/probe.yaml"
+collectors=$( ("$sonde" config check "$tmp/probe.yaml" 2>&1 || true) | sed -n 's/.*expected one of: //p' | tr -d ',')
+{
+  echo "collectors:"
+  for c in $collectors; do printf '  %s:\n    interval: 1s\n' "$c"; done
+} >"$tmp/sonde.yaml"
+
+start_sonde() {  # port
+  RUNTIME_DIRECTORY="$tmp" "$sonde" --config "$tmp/sonde.yaml" \
+    --web.listen-address "127.0.0.1:$1" --log.level warn 2>>"$tmp/sonde.log" &
+  sonde_pid=$!
+  pids+=("$sonde_pid")
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$1/ready" >/dev/null && return
+    sleep 0.1
+  done
+  echo "sonde did not become ready" >&2; cat "$tmp/sonde.log" >&2; exit 1
+}
+
+echo "# machine: $(nproc) cores, $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
+echo "# sonde $("$sonde" --version | head -1 | cut -d' ' -f2-)"
+echo "# collectors at 1s: $collectors"
+echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# 1. Record one second's calls.
+port=$(free_port)
+start_sonde "$port"
+sleep 1
+timeout "$record" strace -f -qq -e trace=openat,statfs -o "$tmp/trace" -p "$sonde_pid" || true
+kill "$sonde_pid"; wait "$sonde_pid" 2>/dev/null || true
+python3 - "$tmp/trace" >"$tmp/spec" <<'PY'
+import re, sys
+seen = []
+for line in open(sys.argv[1]):
+    m = re.search(r'openat\([^,]+, "([^"]+)", ([A-Z_|]+)', line)
+    if m:
+        op = ("d" if "O_DIRECTORY" in m.group(2) else "r", m.group(1))
+    else:
+        m = re.search(r'statfs\("([^"]+)"', line)
+        if not m:
+            continue
+        op = ("s", m.group(1))
+    if op not in seen:
+        seen.append(op)
+for kind, path in seen:
+    print(kind, path)
+PY
+echo "# one second of sonde's calls: $(grep -c '^r' "$tmp/spec") file reads, $(grep -c '^d' "$tmp/spec") directory listings, $(grep -c '^s' "$tmp/spec") statfs"
+
+# 2. Side by side.
+port=$(free_port)
+start_sonde "$port"
+s0=$(cpu_ticks "$sonde_pid")
+"$floor" "$tmp/spec" "$cpu_seconds" >"$tmp/floor.out" &
+f=$!
+"$client" "127.0.0.1:$port" -n "$cpu_seconds" --warmup 0 --interval-ms 1000 \
+  --accept "$prom_accept" --gzip >/dev/null
+wait "$f"
+s1=$(cpu_ticks "$sonde_pid")
+s_cpu=$(python3 -c "print(($s1-$s0)/$hz)")
+f_cpu=$(sed -n 's/.*cpu_seconds=\([0-9.]*\).*/\1/p' "$tmp/floor.out")
+echo "# floor: $(cat "$tmp/floor.out")"
+printf 'cpu_seconds_over_%ss  sonde=%s floor=%s sonde/floor=%s\n' "$cpu_seconds" "$s_cpu" "$f_cpu" \
+  "$(python3 -c "a,b=$s_cpu,$f_cpu; print(f'{a/b:.2f}' if b else 'n/a')")"
+echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
