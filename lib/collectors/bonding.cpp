@@ -12,10 +12,10 @@ core::Result<std::optional<std::vector<BondingMaster>>> read_bonding(
     const std::filesystem::path& class_net) {
   using Out = std::optional<std::vector<BondingMaster>>;
   const auto read = [](const std::filesystem::path& p) -> core::Result<std::optional<std::string>> {
-    auto r = sysfs::read_file(p);
+    auto r = sysfs_read::read_file(p);
     if (r.ok()) return std::optional<std::string>(std::move(r.text));
     if (r.err == ENOENT) return std::optional<std::string>();
-    return core::error(sysfs::describe(p, r.err));
+    return core::error(sysfs_read::describe(p, r.err));
   };
   auto masters = read(class_net / "bonding_masters");
   if (!masters) return masters.error();

@@ -19,8 +19,8 @@ struct Reader {
 
   std::string read_file(const std::filesystem::path& rel) {
     const auto p = path / rel;
-    auto r = sysfs::read_attribute(p);
-    if (!r.ok() && r.err != ENOENT) err = sysfs::describe(p, r.err);
+    auto r = sysfs_read::read_attribute(p);
+    if (!r.ok() && r.err != ENOENT) err = sysfs_read::describe(p, r.err);
     return std::move(r.text);
   }
   std::uint64_t read_value(const std::filesystem::path& rel) {
@@ -29,9 +29,9 @@ struct Reader {
     return text::parse_u64(s).value_or(0);  // strconv.ParseUint's error is ignored
   }
   std::vector<std::string> list_files(const std::filesystem::path& rel) {
-    auto l = sysfs::list_dir(path / rel);
+    auto l = sysfs_read::list_dir(path / rel);
     if (!l.ok()) {
-      err = sysfs::describe(path / rel, l.err);
+      err = sysfs_read::describe(path / rel, l.err);
       return {};
     }
     std::vector<std::string> names;
@@ -58,9 +58,9 @@ struct Reader {
          {"bytes_used", "disk_used", "disk_total", "flags", "total_bytes", "total_bytes_pinned"}) {
       sub.read_value(f);
     }
-    auto l = sysfs::list_dir(sub.path);
+    auto l = sysfs_read::list_dir(sub.path);
     if (!l.ok()) {
-      sub.err = sysfs::describe(sub.path, l.err);
+      sub.err = sysfs_read::describe(sub.path, l.err);
     } else {
       for (const auto& e : l.entries) {
         if (!e.is_dir) continue;
@@ -104,7 +104,7 @@ core::Result<BtrfsFilesystem> read_filesystem(const std::filesystem::path& dir) 
 core::Result<std::vector<BtrfsFilesystem>> read_btrfs(const std::filesystem::path& sysfs) {
   const auto root = sysfs / "fs" / "btrfs";
   std::vector<BtrfsFilesystem> out;
-  for (const std::string& name : sysfs::glob_dashed(root)) {
+  for (const std::string& name : sysfs_read::glob_dashed(root)) {
     auto fs = read_filesystem(root / name);
     if (!fs) return fs.error();
     if (fs->uuid.empty()) fs->uuid = name;

@@ -12,9 +12,9 @@ core::Result<std::optional<std::vector<FibreChannelHost>>> read_fibrechannel(
     const std::filesystem::path& sysfs) {
   using Out = std::optional<std::vector<FibreChannelHost>>;
   const auto root = sysfs / "class" / "fc_host";
-  auto listing = sysfs::list_dir(root);
+  auto listing = sysfs_read::list_dir(root);
   if (listing.err == ENOENT) return Out();
-  if (!listing.ok()) return core::error(sysfs::describe(root, listing.err));
+  if (!listing.ok()) return core::error(sysfs_read::describe(root, listing.err));
   std::vector<FibreChannelHost> out;
   for (const auto& e : listing.entries) {
     FibreChannelHost h;
@@ -36,15 +36,15 @@ core::Result<std::optional<std::vector<FibreChannelHost>>> read_fibrechannel(
                       {"supported_speeds", &h.supported_speeds, false}};
     for (const auto& a : attributes) {
       const auto path = root / e.name / a.file;
-      auto r = sysfs::read_attribute(path);
-      if (!r.ok()) return core::error("failed to read file " + sysfs::describe(path, r.err));
+      auto r = sysfs_read::read_attribute(path);
+      if (!r.ok()) return core::error("failed to read file " + sysfs_read::describe(path, r.err));
       if (a.strip_prefix && r.text.size() > 2) r.text.erase(0, 2);
       *a.into = std::move(r.text);
     }
     const auto dir = root / e.name / "statistics";
-    auto files = sysfs::list_dir(dir);
+    auto files = sysfs_read::list_dir(dir);
     if (files.err == ENOENT) return Out();
-    if (!files.ok()) return core::error(sysfs::describe(dir, files.err));
+    if (!files.ok()) return core::error(sysfs_read::describe(dir, files.err));
     const std::pair<std::string_view, std::uint64_t*> known[] = {
         {"dumped_frames", &h.dumped_frames},
         {"error_frames", &h.error_frames},
@@ -63,10 +63,10 @@ core::Result<std::optional<std::vector<FibreChannelHost>>> read_fibrechannel(
     for (const auto& f : files.entries) {
       if (!f.is_regular || f.name == "reset_statistics") continue;
       const auto path = dir / f.name;
-      auto r = sysfs::read_attribute(path);
+      auto r = sysfs_read::read_attribute(path);
       if (!r.ok()) {
         if (r.err == ENOENT || (r.in_read && (r.err == EOPNOTSUPP || r.err == EINVAL))) continue;
-        return core::error("failed to read file " + sysfs::describe(path, r.err));
+        return core::error("failed to read file " + sysfs_read::describe(path, r.err));
       }
       for (const auto& [name, into] : known) {
         if (f.name != name) continue;

@@ -268,6 +268,13 @@ struct PowerSupplyClassOptions : CollectorOptions {
   bool operator==(const PowerSupplyClassOptions&) const = default;
   static constexpr auto keys() {
     using O = PowerSupplyClassOptions;
+    return std::tuple_cat(common_keys<O>(),
+                          std::tuple{regex<O>("device_exclude", &O::device_exclude)});
+  }
+};
+
+// Issue 15 (sysfs collectors, part B): the options of bcache and tapestats.
+
 struct BcacheOptions : CollectorOptions {
   /// node_bcache_priority_stats_*, from each cache's priority_stats (node_exporter's
   /// --collector.bcache.priorityStats, off by default: the kernel walks every bucket for it).

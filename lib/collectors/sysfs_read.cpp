@@ -11,7 +11,7 @@
 
 #include "collectors/text_fields.hpp"
 
-namespace sonde::collectors::sysfs {
+namespace sonde::collectors::sysfs_read {
 
 namespace {
 
@@ -131,4 +131,4 @@ std::uint64_t go_float_to_u64(double f) {
   return cvt(f - kCut) | (std::uint64_t{1} << 63);
 }
 
-}  // namespace sonde::collectors::sysfs
+}  // namespace sonde::collectors::sysfs_read

@@ -83,13 +83,13 @@ core::Result<XfsStats> parse_xfs_stats(std::string_view text) {
 core::Status XfsCollector::collect(core::SampleSink& out) {
   const auto root = paths_.sys / "fs" / "xfs";
   // filepath.Glob("fs/xfs/*/stats/stats"): every entry with a stats/stats inside.
-  for (const auto& entry : sysfs::list_dir(root).entries) {
+  for (const auto& entry : sysfs_read::list_dir(root).entries) {
     const auto path = root / entry.name / "stats" / "stats";
     std::error_code ec;
     if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec))) continue;
-    auto r = sysfs::read_file(path, core::kMaxProcFileBytes);
+    auto r = sysfs_read::read_file(path, core::kMaxProcFileBytes);
     if (!r.ok())
-      return core::error("failed to retrieve XFS stats: " + sysfs::describe(path, r.err));
+      return core::error("failed to retrieve XFS stats: " + sysfs_read::describe(path, r.err));
     auto s = parse_xfs_stats(r.text);
     if (!s)
       return core::error("failed to retrieve XFS stats: " + s.message() + " in " + path.string());

@@ -5,7 +5,7 @@
 
 #include "sysfs_tree.hpp"
 
-namespace sonde::collectors::sysfs {
+namespace sonde::collectors::sysfs_read {
 namespace {
 
 TEST_CASE("sysfs reads keep errno and procfs's limits", "[collectors][sysfs]") {
@@ -65,4 +65,4 @@ TEST_CASE("go_float_to_u64 is Go's conversion on amd64", "[collectors][sysfs]") 
 }
 
 }  // namespace
-}  // namespace sonde::collectors::sysfs
+}  // namespace sonde::collectors::sysfs_read
