@@ -346,8 +346,14 @@ class Unixstream(IngestCase):
         self.assertEqual(samples[series("sonde_ingest_dropped_total", reason="frame_too_long")], 1)
         self.assertEqual(samples[series("sonde_ingest_lines_total", listener="unixstream",
                                         result="malformed")], 1)
-        self.assertRegex(s.log(), r"frame length 16777216 over max_datagram_bytes \(65536\); "
-                                  r"closing the connection")
+        # The warning is logged after the counts and read from sonde's output by another
+        # thread: wait for it (a deadline that only catches its absence).
+        want = re.compile(r"frame length 16777216 over max_datagram_bytes \(65536\); "
+                          r"closing the connection")
+        deadline = time.monotonic() + DEADLINE
+        while not want.search(s.log()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertRegex(s.log(), want)
 
         # Plain newline-framed text sent to the length-prefixed socket: "plai" is the length.
         c = connect()
