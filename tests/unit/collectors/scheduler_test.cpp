@@ -28,6 +28,7 @@ class FakeCollector final : public collectors::Collector {
   std::string_view name() const override { return name_; }
   core::Status collect(core::SampleSink& out) override {
     const int n = ++calls;
+    ++*total;
     if (fail.load()) return core::error("broken on purpose");
     out.gauge("fake_attempt", "The attempt's number.", {}, n);
     out.parse_errors(1);
@@ -35,6 +36,8 @@ class FakeCollector final : public collectors::Collector {
   }
   std::atomic<int> calls{0};
   std::atomic<bool> fail{false};
+  // The same count, shared: it outlives the collector (the scheduler frees it at stop).
+  std::shared_ptr<std::atomic<int>> total = std::make_shared<std::atomic<int>>(0);
 
  private:
   std::string name_;
@@ -113,17 +116,17 @@ TEST_CASE("scheduler: stop cancels every timer, so the loop runs out of work",
   prometheus::Registry registry;
   collectors::Scheduler scheduler(io, board, core::SystemClock::instance(), registry);
   auto owned = std::make_unique<FakeCollector>("fake");
-  FakeCollector& c = *owned;
+  const auto calls = owned->total;
   scheduler.add(std::move(owned), 5ms);
   auto loop = std::async(std::launch::async, [&] { io.run(); });
-  REQUIRE(test::eventually([&] { return c.calls.load() >= 2; }));
+  REQUIRE(test::eventually([&] { return calls->load() >= 2; }));
   scheduler.stop();
   // io.run() returns only when nothing is scheduled: the deadline catches a timer left armed.
   REQUIRE(loop.wait_for(test::kEventually) == std::future_status::ready);
-  const int after = c.calls.load();
+  const int after = calls->load();
   io.restart();
   io.poll();
-  CHECK(c.calls.load() == after);
+  CHECK(calls->load() == after);
 }
 
 TEST_CASE("scheduler: start runs the enabled built-in collectors in the built-in order",
