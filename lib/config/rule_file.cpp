@@ -18,6 +18,7 @@
 
 #include "config/loader.hpp"
 #include "config/reader.hpp"
+#include "core/quote.hpp"
 #include "core/read_file.hpp"
 
 namespace sonde::config {
@@ -196,30 +197,7 @@ std::string short_tag(const Node& n) {
 }
 
 // Go's %#v of a string (strconv.Quote), for "mapping key %#v already defined".
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c < 0x20 || c == 0x7f) {
-      constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += ch;
-    }
-  }
-  return out + '"';
-}
+std::string go_quote(std::string_view s) { return core::quote(s, std::string_view::npos); }
 
 // yaml.v3's allowedAliasRatio: the share of its decodes that aliases may drive, 99% up to
 // 400,000 decodes, scaling down to 10% at 4,000,000.

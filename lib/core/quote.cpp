@@ -4,12 +4,11 @@
 
 namespace sonde::core {
 
-std::string quote(std::string_view s) {
-  constexpr std::size_t kMaxShown = 60;
+std::string quote(std::string_view s, std::size_t max_shown) {
   std::string out = "\"";
   std::size_t shown = 0;
   for (const char ch : s) {
-    if (shown++ == kMaxShown) {
+    if (shown++ == max_shown) {
       out += "...";
       break;
     }
@@ -21,6 +20,8 @@ std::string quote(std::string_view s) {
       out += "\\n";
     } else if (c == '\t') {
       out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
     } else if (c < 0x20 || c == 0x7f) {
       constexpr char kHex[] = "0123456789abcdef";
       out += "\\x";
