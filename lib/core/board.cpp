@@ -186,6 +186,9 @@ void Board::release_ready() {
 }
 
 bool Board::ready_locked() const {
+  // Ready is start-up's end: a reload that adds a collector does not turn /ready to 503 again
+  // (an orchestrator would take the host's endpoint out of service for a config change).
+  if (was_ready_) return true;
   if (holds_ > 0) return false;
   for (const auto& [name, e] : entries_) {
     if (!e.status.counts_for_ready) continue;

@@ -41,10 +41,11 @@ class Board {
  public:
   explicit Board(const Clock& clock = SystemClock::instance()) : clock_(clock) {}
 
-  /// Registers a component. A collector that `counts_for_ready` holds /ready at 503 until its
-  /// first attempt; a listener until it is marked ok. Declaring an existing name of the same
-  /// kind (a reload) keeps its snapshot and state until its next attempt; of another kind,
-  /// resets it.
+  /// Registers a component. Until the board has been ready once, a collector that
+  /// `counts_for_ready` holds /ready at 503 until its first attempt, a listener until it is
+  /// marked ok; once ready, the board stays ready (components a reload adds do not undo it).
+  /// Declaring an existing name of the same kind (a reload) keeps its snapshot and state until its
+  /// next attempt; of another kind, resets it.
   void declare(std::string name, ComponentKind kind, bool counts_for_ready = true);
   /// Forgets a component and its snapshot (a collector disabled by a reload).
   void remove(std::string_view name);
