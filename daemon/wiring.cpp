@@ -252,7 +252,8 @@ class Daemon {
                   rule_inputs(config_.rules));
     board_.on_ready([this] { rules_.start(); });
     // Remote write cuts the board once it is ready, on a thread per entry.
-    remote_.update(remote_settings(config_, series_labels(config_, server_->local_address())));
+    remote_.update(
+        remote_settings(config_, series_labels(config_, server_->local_address()), dirs_.state));
     board_.on_ready([this] { remote_.start(); });
     board_.release_ready();
     wait_signal();
@@ -367,7 +368,8 @@ class Daemon {
     // Rule files are read again on every reload; one that no longer loads keeps its groups.
     rules_.update(rule_settings(next, server_->local_address(), dirs_), rule_inputs(next.rules));
     // Unchanged entries carry on; changed ones start afresh, removed ones stop.
-    remote_.update(remote_settings(next, series_labels(next, server_->local_address())));
+    remote_.update(
+        remote_settings(next, series_labels(next, server_->local_address()), dirs_.state));
     config_ = next;
     return core::ok();
   }
@@ -519,7 +521,7 @@ class Daemon {
 
   config::Config config_;                         // the running configuration
   std::shared_ptr<const ingest::Mapper> mapper_;  // its compiled mapping file (null: none)
-  // Resolved once at start. `state` is for alert state and the remote-write buffer (not used yet).
+  // Resolved once at start. `state` is for alert state and the remote-write buffers.
   Directories dirs_;
   ConfigSource source_;
   asio::io_context io_;

@@ -268,6 +268,11 @@ void read_remote_write(Reader& r, const YAML::Node& n, const std::string& p,
                "duplicate remote write configs are not allowed, found duplicate for "
                "URL: " +
                    entry.url.redacted());
+      } else if (!entry.buffer.directory.empty() &&
+                 other.buffer.directory == entry.buffer.directory) {
+        r.fail(n[i], ip,
+               "buffer.directory " + entry.buffer.directory.string() + " is also remote_write \"" +
+                   other.name + "\"'s: each entry needs its own");
       }
     }
     list.push_back(std::move(entry));

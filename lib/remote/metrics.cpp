@@ -8,6 +8,12 @@ const std::string kFailuresHelp =
     "Requests that got no answer, by reason: network (resolve, connect, reset, timeout), tls "
     "(handshake, certificate verification), local (an unreadable CA, certificate, key or secret "
     "file). Their samples are retried.";
+const std::string kDropped = "sonde_remote_write_samples_dropped_total";
+const std::string kDroppedHelp =
+    "Samples not sent, by reason: relabel (write_relabel_configs), buffer_full (the oldest buffer "
+    "segment deleted for buffer.max_bytes), queue_full (the memory queue's bound, when the "
+    "buffer's "
+    "directory cannot be written), corrupt (a buffered batch that could not be read back).";
 
 }  // namespace
 
@@ -23,17 +29,23 @@ QueueMetrics::QueueMetrics(prometheus::Registry& registry, const std::string& na
       retried(counter("sonde_remote_write_samples_retried_total",
                       "Samples of requests that failed with a recoverable error and are sent "
                       "again.")),
-      dropped_relabel(counter("sonde_remote_write_samples_dropped_total",
-                              "Samples not sent, by reason: relabel (write_relabel_configs), "
-                              "queue_full (the memory queue's bound during an outage).",
-                              {{"reason", "relabel"}})),
-      dropped_queue_full(counter("sonde_remote_write_samples_dropped_total",
-                                 "Samples not sent, by reason: relabel (write_relabel_configs), "
-                                 "queue_full (the memory queue's bound during an outage).",
-                                 {{"reason", "queue_full"}})),
+      dropped_relabel(counter(kDropped, kDroppedHelp, {{"reason", "relabel"}})),
+      dropped_queue_full(counter(kDropped, kDroppedHelp, {{"reason", "queue_full"}})),
+      dropped_buffer_full(counter(kDropped, kDroppedHelp, {{"reason", "buffer_full"}})),
+      dropped_corrupt(counter(kDropped, kDroppedHelp, {{"reason", "corrupt"}})),
       metadata(counter("sonde_remote_write_metadata_total",
                        "Metadata entries (type, help) sent and acknowledged.")),
-      pending(gauge("sonde_remote_write_samples_pending", "Samples waiting to be sent.")),
+      pending(gauge("sonde_remote_write_samples_pending",
+                    "Samples waiting to be sent (in the buffer, or cut and not yet in a batch).")),
+      buffer_bytes(
+          gauge("sonde_remote_write_buffer_bytes", "Bytes of the buffer's segment files on disk.")),
+      buffer_writable(
+          gauge("sonde_remote_write_buffer_writable",
+                "1 while the buffer's directory can be written; 0 while batches wait in "
+                "memory instead (a full disk, permissions, or no state directory).")),
+      buffer_corruptions(counter("sonde_remote_write_buffer_corruptions_total",
+                                 "Damaged buffer segment tails (torn by a crash, or corrupt) found "
+                                 "by their checksum when the buffer was opened, and cut off.")),
       bytes(counter("sonde_remote_write_bytes_total",
                     "Bytes of request bodies (snappy-compressed) sent to the receiver.")),
       highest_timestamp(gauge("sonde_remote_write_highest_timestamp_in_seconds",

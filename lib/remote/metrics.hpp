@@ -39,8 +39,13 @@ class QueueMetrics {
   prometheus::Counter& retried;  // samples of requests that will be sent again
   prometheus::Counter& dropped_relabel;
   prometheus::Counter& dropped_queue_full;
+  prometheus::Counter& dropped_buffer_full;
+  prometheus::Counter& dropped_corrupt;
   prometheus::Counter& metadata;  // metadata entries sent
   prometheus::Gauge& pending;
+  prometheus::Gauge& buffer_bytes;
+  prometheus::Gauge& buffer_writable;
+  prometheus::Counter& buffer_corruptions;
   prometheus::Counter& bytes;  // compressed request bodies sent
   prometheus::Gauge& highest_timestamp;
   prometheus::Gauge& highest_sent_timestamp;

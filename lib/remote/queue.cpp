@@ -11,8 +11,9 @@
 namespace sonde::remote {
 namespace {
 
-// Where the memory queue stops growing during an outage: queue_config.capacity samples, or four
-// cuts' worth (a host with more series than capacity must still hold a few intervals).
+// Where the memory fallback (the buffer's, when its disk fails) stops growing during an outage:
+// queue_config.capacity samples, or four cuts' worth (a host with more series than capacity must
+// still hold a few intervals).
 constexpr std::size_t kCutsHeld = 4;
 
 double seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0; }
@@ -37,10 +38,11 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
 }
 
 Queue::Queue(const core::Board& board, QueueSettings settings, std::string user_agent,
-             prometheus::Registry& registry)
+             prometheus::Registry& registry, std::shared_ptr<FileLayer> files)
     : board_(board),
       settings_(std::move(settings)),
       user_agent_(std::move(user_agent)),
+      files_(std::move(files)),
       metrics_(registry, settings_.options.name, settings_.options.url.redacted()),
       cutter_(settings_.rules),
       max_pending_(settings_.options.queue.capacity) {}
@@ -76,9 +78,18 @@ std::int64_t Queue::now_ms() const {
 
 void Queue::run() {
   const auto& o = settings_.options;
+  buffer_ = std::make_unique<Buffer>(files_, o.buffer.directory, o.buffer.max_bytes, o.name);
+  buffer_->set_memory_limit(max_pending_);
+  buffer_->open();
+  account();
   auto next_cut = Clock::now();
   auto next_metadata = Clock::now();
+  auto next_sync = Clock::now() + o.buffer.sync_interval;
   std::vector<Pending> cut;
+  const auto stopping = [this] {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  };
   while (true) {
     const auto now = Clock::now();
     if (now >= next_cut) {
@@ -88,60 +99,50 @@ void Queue::run() {
       metrics_.dropped_relabel.Increment(static_cast<double>(stats.dropped_by_relabel));
       if (pending_.empty()) oldest_queued_ = now;
       max_pending_ = std::max(o.queue.capacity, kCutsHeld * cut.size());
+      buffer_->set_memory_limit(max_pending_);
       for (auto& p : cut) {
         metrics_.highest_timestamp.Set(
             std::max(metrics_.highest_timestamp.Value(), seconds(p.point.timestamp_ms)));
         pending_.push_back(std::move(p));
       }
-      if (pending_.size() > max_pending_) {
-        // The oldest go first; never those of a batch being retried (its front stays intact).
-        const std::size_t keep_front = retrying_ ? retry_count_ : 0;
-        const std::size_t drop = pending_.size() - max_pending_;
-        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(keep_front),
-                       pending_.begin() + static_cast<std::ptrdiff_t>(keep_front + drop));
-        metrics_.dropped_queue_full.Increment(static_cast<double>(drop));
-        log_.warn("queue_full", [&] {
-          return "remote_write " + o.name + ": " + std::to_string(drop) +
-                 " samples dropped, the memory queue is full (the receiver is behind)";
-        });
-      }
       next_cut += o.interval;
       if (next_cut < now) next_cut = now + o.interval;  // missed cuts are not made up
+    }
+    // Into the buffer: every full batch, and a partial one past its deadline.
+    while (pending_.size() >= o.queue.max_samples_per_send) {
+      make_batch(o.queue.max_samples_per_send);
+    }
+    if (!pending_.empty() && now >= oldest_queued_ + o.queue.batch_send_deadline) {
+      make_batch(pending_.size());
+    }
+    if (now >= next_sync) {
+      buffer_->sync();
+      next_sync = now + o.buffer.sync_interval;
     }
     if (o.metadata.send && now >= next_metadata) {
       send_metadata();
       next_metadata = Clock::now() + o.metadata.send_interval;
     }
-    // Send while there is a full batch, or a partial one past its deadline.
-    while (!pending_.empty()) {
-      if (retrying_ && Clock::now() < retry_at_) break;
-      const bool full = pending_.size() >= o.queue.max_samples_per_send;
-      if (!full && !retrying_ && Clock::now() < oldest_queued_ + o.queue.batch_send_deadline) {
-        break;
-      }
+    // Send the buffer's batches, oldest first, until one must wait for its retry.
+    while (!buffer_->empty() && !(retrying_ && Clock::now() < retry_at_)) {
       if (!send_batch()) break;
-      oldest_queued_ = Clock::now();
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
+      if (stopping()) break;
     }
-    metrics_.pending.Set(static_cast<double>(pending_.size()));
-    auto wake = next_cut;
-    if (retrying_) {
-      wake = std::min(wake, retry_at_);
-    } else if (!pending_.empty()) {
-      wake = std::min(wake, oldest_queued_ + o.queue.batch_send_deadline);
-    }
+    account();
+    auto wake = std::min(next_cut, next_sync);
+    if (retrying_) wake = std::min(wake, retry_at_);
+    if (!pending_.empty()) wake = std::min(wake, oldest_queued_ + o.queue.batch_send_deadline);
     if (o.metadata.send) wake = std::min(wake, next_metadata);
-    if (wait_until(wake)) return;
+    if (stopping() || wait_until(wake)) break;
   }
+  // What was cut and not yet sent waits in the buffer for the next start.
+  if (!pending_.empty()) make_batch(pending_.size());
+  buffer_->sync();
+  account();
+  buffer_.reset();
 }
 
-bool Queue::send_batch() {
-  const auto& o = settings_.options;
-  const std::size_t n =
-      retrying_ ? retry_count_ : std::min(pending_.size(), o.queue.max_samples_per_send);
+void Queue::make_batch(std::size_t n) {
   // Group by series, keeping each series' samples in queue (= timestamp) order.
   std::vector<const Labels*> order;
   std::unordered_map<const Labels*, std::vector<SamplePoint>> by_series;
@@ -157,8 +158,36 @@ bool Queue::send_batch() {
   views.reserve(order.size());
   for (const Labels* l : order) views.push_back({l, by_series[l]});
   encode_write_request(views, {}, encoded_);
-  snappy_compress(encoded_, compressed_);
+  BufferRecord record;
+  snappy_compress(encoded_, record.body);
+  record.samples = static_cast<std::uint32_t>(n);
+  record.highest_ms = highest;
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+  oldest_queued_ = Clock::now();
+  buffer_->append(std::move(record));
+}
 
+void Queue::account() {
+  const BufferCounts& c = buffer_->counts();
+  metrics_.dropped_buffer_full.Increment(
+      static_cast<double>(c.dropped_buffer_full - counted_.dropped_buffer_full));
+  metrics_.dropped_queue_full.Increment(
+      static_cast<double>(c.dropped_memory_full - counted_.dropped_memory_full));
+  metrics_.dropped_corrupt.Increment(
+      static_cast<double>(c.dropped_unreadable - counted_.dropped_unreadable));
+  metrics_.buffer_corruptions.Increment(static_cast<double>(c.corrupt - counted_.corrupt));
+  counted_ = c;
+  metrics_.buffer_bytes.Set(static_cast<double>(buffer_->bytes()));
+  metrics_.buffer_writable.Set(buffer_->writable() ? 1 : 0);
+  metrics_.pending.Set(static_cast<double>(pending_.size() + buffer_->samples()));
+}
+
+bool Queue::send_batch() {
+  const auto& o = settings_.options;
+  const BufferRecord* batch = buffer_->front();
+  if (batch == nullptr) return true;  // a batch that could not be read back: dropped, counted
+  const std::size_t n = batch->samples;
+  const std::int64_t highest = batch->highest_ms;
   const auto t0 = Clock::now();
   const auto outcome = [&]() -> std::optional<net::Response> {
     if (!client_) {
@@ -178,7 +207,7 @@ bool Queue::send_batch() {
                               {{"Content-Encoding", "snappy"},
                                {"Content-Type", "application/x-protobuf"},
                                {"X-Prometheus-Remote-Write-Version", "0.1.0"}},
-                              compressed_);
+                              batch->body);
     if (!r.ok()) {
       switch (r.error().kind) {
         case net::FailureKind::network:
@@ -203,7 +232,6 @@ bool Queue::send_batch() {
   const auto retry_later = [&](std::optional<std::chrono::milliseconds> after) {
     if (!retrying_) {
       retrying_ = true;
-      retry_count_ = n;
       backoff_ = o.queue.min_backoff;
     }
     metrics_.retried.Increment(static_cast<double>(n));
@@ -222,14 +250,13 @@ bool Queue::send_batch() {
     return false;
   };
   const auto done = [&] {
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+    buffer_->pop();
     retrying_ = false;
-    retry_count_ = 0;
     return true;
   };
 
   if (!outcome) return retry_later(std::nullopt);
-  metrics_.bytes.Increment(static_cast<double>(compressed_.size()));
+  metrics_.bytes.Increment(static_cast<double>(batch->body.size()));
   const unsigned status = outcome->status;
   if (status / 100 == 2) {
     metrics_.samples.Increment(static_cast<double>(n));

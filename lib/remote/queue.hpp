@@ -1,13 +1,13 @@
 // One remote_write entry's sender: its own thread cuts the board every `interval` (cutter.hpp),
-// holds the samples in a bounded memory queue, sends batches of max_samples_per_send (a partial
-// batch once batch_send_deadline has passed since its oldest sample was queued) over one kept-
-// alive net::HttpClient, and retries as Prometheus 2.42 does: network errors and 5xx (and 429
-// with retry_on_http_429, after its Retry-After) with exponential backoff from min_backoff to
-// max_backoff, with jitter; any other non-2xx answer drops the batch, counted and logged
-// (rate-limited). Nothing here runs on a collector, scrape or ingest thread.
-//
-// Not yet: the disk buffer (buffer.*): samples wait in memory only, so a restart loses what was
-// not sent, and an outage longer than the memory bound drops the oldest (reason="queue_full").
+// makes batches of max_samples_per_send (a partial batch once batch_send_deadline has passed
+// since its oldest sample was cut), appends each to the entry's disk buffer (buffer.hpp: synced
+// every buffer.sync_interval, replayed after a restart, a bounded memory queue when the disk
+// fails), sends the buffer's oldest batch over one kept-alive net::HttpClient, and retries as
+// Prometheus 2.42 does: network errors and 5xx (and 429 with retry_on_http_429, after its
+// Retry-After) with exponential backoff from min_backoff to max_backoff, with jitter; any other
+// non-2xx answer drops the batch, counted and logged (rate-limited); either way it leaves the
+// buffer. Nothing here runs on a collector, scrape or ingest thread; the buffer is opened, written
+// and closed on the queue's thread only.
 #pragma once
 
 #include <prometheus/registry.h>
@@ -22,6 +22,7 @@
 #include "core/board.hpp"
 #include "core/rate_limit.hpp"
 #include "net/http_client.hpp"
+#include "remote/buffer.hpp"
 #include "remote/cutter.hpp"
 #include "remote/metrics.hpp"
 #include "remote/options.hpp"
@@ -37,15 +38,17 @@ struct QueueSettings {
 class Queue {
  public:
   /// `user_agent` is sonde/<version>. The metrics are registered in `registry` with the
-  /// entry's remote_name and url labels, and removed with the queue.
+  /// entry's remote_name and url labels, and removed with the queue. The buffer (in
+  /// settings.options.buffer.directory; empty: memory only) is written through `files`.
   Queue(const core::Board& board, QueueSettings settings, std::string user_agent,
-        prometheus::Registry& registry);
+        prometheus::Registry& registry, std::shared_ptr<FileLayer> files = posix_files());
   ~Queue();
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
 
   void start();
-  /// Stops the thread (an in-flight request is bounded by remote_timeout).
+  /// Stops the thread (an in-flight request is bounded by remote_timeout); the samples not yet
+  /// sent are in the buffer, synced.
   void stop();
 
   const QueueSettings& settings() const { return settings_; }
@@ -53,8 +56,12 @@ class Queue {
  private:
   using Clock = std::chrono::steady_clock;
   void run();
-  /// Sends the front of the queue (one batch) once; false when it must be retried later.
+  /// Encodes the first `n` samples waiting into one batch and appends it to the buffer.
+  void make_batch(std::size_t n);
+  /// Sends the buffer's oldest batch once; false when it must be retried later.
   bool send_batch();
+  /// Brings the buffer's gauges and counters up to date.
+  void account();
   void send_metadata();
   /// Waits until `until` or stop(); true when stopping.
   bool wait_until(Clock::time_point until);
@@ -63,16 +70,18 @@ class Queue {
   const core::Board& board_;
   const QueueSettings settings_;
   const std::string user_agent_;
+  const std::shared_ptr<FileLayer> files_;
   QueueMetrics metrics_;
   Cutter cutter_;
   std::unique_ptr<net::HttpClient> client_;  // set under mu_ (stop() interrupts it)
-  std::deque<Pending> pending_;
+  std::deque<Pending> pending_;              // cut, not yet in a batch
+  std::unique_ptr<Buffer> buffer_;           // the batches (made and used by run())
+  BufferCounts counted_;                     // of buffer_, already in metrics_
   Clock::time_point oldest_queued_{};
   std::size_t max_pending_ = 0;
   std::chrono::milliseconds backoff_{0};
   Clock::time_point retry_at_{};
   bool retrying_ = false;
-  std::size_t retry_count_ = 0;  // samples of the batch being retried
   std::string encoded_, compressed_;
   core::RateLimitedLog log_;
 
