@@ -39,7 +39,8 @@ trap cleanup EXIT
 step "cmake --install layout"
 DESTDIR="$work/stage" cmake --install build/package >/dev/null
 arch_dir=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-for f in /usr/bin/sonde /etc/sonde/sonde.yaml /usr/lib/systemd/system/sonde.service \
+for f in /usr/bin/sonde /usr/bin/sonde-loadgen /usr/share/man/man1/sonde-loadgen.1.gz \
+    /etc/sonde/sonde.yaml /usr/lib/systemd/system/sonde.service \
     /usr/share/sonde/systemd/gpu.conf /usr/lib/sysctl.d/60-sonde.conf \
     /usr/lib/sysusers.d/sonde.conf /usr/share/man/man1/sonde.1.gz /usr/include/sonde/client.hpp \
     "/usr/lib/$arch_dir/cmake/sonde_client/sonde_client-config.cmake" \

@@ -1,6 +1,7 @@
 // Ingest load benchmark. Receivers on a Unix datagram socket, each fed by the same sender
 // thread for a fixed time:
-//   bare:  recvmmsg in batches, counting '\n'-separated lines (the ceiling: the kernel path);
+//   bare:  recvmmsg in batches, counting '\n'-separated lines (the ceiling: the kernel path;
+//          sonde-loadgen's sink, tools/loadgen/sink.hpp);
 //   sonde: sonde's unixgram listener thread (recvmmsg, parse, aggregate) into an Aggregator,
 //          with ingest.origin_detection off and on (SO_PASSCRED, the sender's pid looked up in
 //          the origin cache, its start time read from /proc once per batch), alternating
@@ -29,6 +30,7 @@
 
 #include "ingest/aggregator.hpp"
 #include "ingest/listeners.hpp"
+#include "loadgen/sink.hpp"
 
 namespace {
 
@@ -98,26 +100,9 @@ double bare(const std::string& path, const std::vector<std::string>& datagrams, 
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> received{0};
-  std::thread rx([&] {
-    constexpr std::size_t kBatch = 32, kSize = 65536;
-    std::vector<char> buf(kBatch * kSize);
-    std::vector<iovec> iov(kBatch);
-    std::vector<mmsghdr> msgs(kBatch);
-    while (!stop.load(std::memory_order_relaxed)) {
-      for (std::size_t i = 0; i < kBatch; ++i) {
-        iov[i] = {buf.data() + i * kSize, kSize};
-        msgs[i] = {};
-        msgs[i].msg_hdr.msg_iov = &iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-      }
-      const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_WAITFORONE, nullptr);
-      for (int i = 0; i < n; ++i) {
-        const char* p = buf.data() + static_cast<std::size_t>(i) * kSize;
-        const auto len = msgs[static_cast<std::size_t>(i)].msg_len;
-        received += static_cast<std::uint64_t>(std::count(p, p + len, '\n') + 1);
-      }
-    }
-  });
+  std::atomic<std::uint64_t> datagrams_received{0};
+  std::thread rx(
+      [&] { sonde::loadgen::receive_datagrams(fd, stop, received, datagrams_received); });
   std::thread tx([&] { send_for(path, datagrams, stop); });
   const auto t0 = Clock::now();
   const std::uint64_t r0 = received.load();
