@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/duration.hpp"
 #include "core/result.hpp"
 
 namespace sonde::config {
@@ -41,15 +42,9 @@ LoadResult load_string(std::string_view yaml, std::string_view name = "<string>"
 /// sections included ("collectors", "collectors.cpu").
 std::vector<std::string> accepted_keys();
 
-/// Parses a Prometheus duration ("15s", "1m", "1h30m", "500ms", "1d", "2w", "1y"; "0" is 0).
-/// Fails on bad syntax or overflow (which one: DurationError). Units must appear in the order y w d
-/// h m s ms, each at most once; y = 365d, w = 7d. The largest accepted duration is the one that
-/// still fits in std::chrono::nanoseconds (about 292 years), so every consumer can convert it for
-/// its timers.
-enum class DurationError { bad_syntax, overflow };
-core::Result<core::Millis, DurationError> parse_duration(std::string_view text);
-/// Formats a duration the way Prometheus prints it ("1h30m", "5s", "250ms", "0s"); years and
-/// weeks only when they divide the duration exactly ("90d", not "12w6d").
-std::string format_duration(core::Millis d);
+/// Prometheus durations (core/duration.hpp), as the loader reads them.
+using core::DurationError;
+using core::format_duration;
+using core::parse_duration;
 
 }  // namespace sonde::config

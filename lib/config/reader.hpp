@@ -29,11 +29,10 @@ namespace sonde::config {
 /// and an error message quotes the pattern.
 inline constexpr std::size_t kMaxRegexBytes = 1024;
 
-/// Parses a Go duration (time.ParseDuration), as statsd_exporter's mapping file has them ("5m",
-/// "1h30m", "250ms", "1.5s", "0"); nullopt on bad syntax. sonde's own config takes Prometheus
-/// durations (parse_duration in loader.hpp: "1d" and "2w" but no fractions), as Prometheus's
-/// files do: each file keeps the format its upstream reads.
-std::optional<core::Millis> parse_go_duration(std::string_view s);
+/// Go durations (time.ParseDuration, core/duration.hpp), as statsd_exporter's mapping file has
+/// them ("5m", "1h30m", "1.5s"). sonde's own config takes Prometheus durations (parse_duration:
+/// "1d" and "2w" but no fractions), as Prometheus's files do: each file keeps its upstream's format.
+using core::parse_go_duration;
 
 /// Ok if core::Regex (RE2) compiles `pattern`; else the reason alone (the caller quotes the
 /// pattern itself).

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/duration.hpp"
 #include "rules/promql/engine.hpp"
 #include "rules/promql/lexer.hpp"
 
@@ -187,7 +188,7 @@ std::vector<CaseResult> run_script(const std::string& text) {
       continue;
     }
     if (word == "load") {
-      auto gap = parse_duration_ms(trim(l.substr(4)));
+      auto gap = sonde::core::parse_duration(trim(l.substr(4)));
       if (!gap) {
         results.push_back({int(i + 1), false, "invalid load step"});
         return results;
@@ -201,7 +202,7 @@ std::vector<CaseResult> run_script(const std::string& text) {
         }
         std::size_t id = storage.series_id(d->labels);
         for (std::size_t k = 0; k < d->values.size(); ++k)
-          if (!d->values[k].omitted) storage.append(id, std::int64_t(k) * *gap, d->values[k].value);
+          if (!d->values[k].omitted) storage.append(id, std::int64_t(k) * gap->count(), d->values[k].value);
       }
       continue;
     }
@@ -220,13 +221,13 @@ std::vector<CaseResult> run_script(const std::string& text) {
     std::string rest;
     std::getline(ls, rest);
     ev.expr = trim(rest);
-    auto off = parse_duration_ms(dur);
+    auto off = sonde::core::parse_duration(dur);
     CaseResult res{ev.line, true, ""};
     if (instant != "instant" || at != "at" || !off) {
       results.push_back({ev.line, false, "invalid eval command"});
       continue;
     }
-    ev.t = *off;
+    ev.t = off->count();
     while (i + 1 < lines.size() && !lines[i + 1].empty()) {
       ++i;
       const std::string& def = lines[i];

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "core/duration.hpp"
 #include "rules/promql/lexer.hpp"
 #include "rules/promql/parser.hpp"
 
@@ -282,8 +283,8 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 std::string offset_str(std::int64_t off) {
-  if (off > 0) return " offset " + format_duration(off);
-  if (off < 0) return " offset -" + format_duration(-off);
+  if (off > 0) return " offset " + core::format_duration(core::Millis(off));
+  if (off < 0) return " offset -" + core::format_duration(core::Millis(-off));
   return "";
 }
 
@@ -327,13 +328,13 @@ std::string Expr::to_string() const {
     case NodeKind::matrix_selector: {
       auto* m = static_cast<const MatrixSelector*>(this);
       const auto& vs = m->vs();
-      return selector_str(vs, false) + "[" + format_duration(m->range_ms) + "]" +
-             at_str(vs.timestamp_ms, vs.at) + offset_str(vs.original_offset_ms);
+      return selector_str(vs, false) + "[" + core::format_duration(core::Millis(m->range_ms)) +
+             "]" + at_str(vs.timestamp_ms, vs.at) + offset_str(vs.original_offset_ms);
     }
     case NodeKind::subquery: {
       auto* s = static_cast<const SubqueryExpr*>(this);
-      return s->expr->to_string() + "[" + format_duration(s->range_ms) + ":" +
-             (s->step_ms ? format_duration(s->step_ms) : "") + "]" +
+      return s->expr->to_string() + "[" + core::format_duration(core::Millis(s->range_ms)) + ":" +
+             (s->step_ms ? core::format_duration(core::Millis(s->step_ms)) : "") + "]" +
              at_str(s->timestamp_ms, s->at) + offset_str(s->original_offset_ms);
     }
     case NodeKind::paren:

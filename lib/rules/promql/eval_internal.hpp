@@ -4,6 +4,9 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include "rules/promql/engine.hpp"
 
@@ -112,6 +115,18 @@ class Evaluator {
 bool drops_metric_name(Op op);
 double scalar_binop(Op op, double l, double r);
 double elem_binop(Op op, double l, double r, bool* keep);
+/// One window of a range-vector function at one evaluation step.
+struct RangeCtx {
+  std::int64_t ts;
+  std::int64_t range_start, range_end;
+  std::int64_t range_ms;
+  const std::vector<double>& scalars;  // the other (scalar) arguments at this step, by position
+};
+
+using RangeFn = bool (*)(std::span<const Point>, const RangeCtx&, double*);
+/// The range-vector function called `name` (range_functions.cpp), or nullptr.
+RangeFn range_function(std::string_view name);
+
 double quantile(double q, std::vector<double>& values);
 std::string format_f(double v);
 std::size_t total_points(const Matrix& m);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/promql/literal.hpp"
+
 namespace sonde::rules::promql {
 
 enum class T {
@@ -86,12 +88,5 @@ std::string token_desc(const Token& t);
 bool is_aggregator(T t);
 /// A valid label name: `[a-zA-Z_][a-zA-Z0-9_]*`.
 bool is_label_name(std::string_view s);
-
-/// Prometheus's model.ParseDuration ("1h30m", "5m", "0"), in milliseconds.
-std::optional<std::int64_t> parse_duration_ms(std::string_view s);
-/// model.Duration.String(): "1h30m", "5m", "0s".
-std::string format_duration(std::int64_t ms);
-/// A quoted literal ('..', "..", `..`) as Prometheus unquotes it.
-std::optional<std::string> unquote_literal(std::string_view s);
 
 }  // namespace sonde::rules::promql

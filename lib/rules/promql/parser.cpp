@@ -1,4 +1,4 @@
-// PromQL lexer and recursive-descent parser following Prometheus 2.42's promql/parser (lex.go,
+// PromQL recursive-descent parser following Prometheus 2.42's promql/parser (lex.go,
 // generated_parser.y, parse.go): the same tokens, precedence, checks and error messages.
 #include "rules/promql/parser.hpp"
 
@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <limits>
 
+#include "core/duration.hpp"
 #include "rules/promql/lexer.hpp"
+#include "rules/promql/parse_checks.hpp"
+#include "rules/promql/tokens.hpp"
 
 namespace sonde::rules::promql {
 
@@ -18,10 +21,17 @@ std::string ParseError::to_string() const {
 
 namespace {
 
-struct Failure {
-  int pos;
-  std::string msg;
-};
+using detail::aggregate_op;
+using detail::binary_op;
+using detail::check_binary;
+using detail::check_call;
+using detail::check_selectors;
+using detail::expect_type;
+using detail::fail;
+using detail::Failure;
+using detail::number_value;
+using detail::precedence;
+using detail::value_type_name;
 
 class Parser {
  public:
@@ -31,7 +41,7 @@ class Parser {
     if (peek().type == T::eof) fail(0, "no expression found in input");
     ExprPtr e = parse_expr(0);
     if (peek().type != T::eof) unexpected(peek(), "", "");
-    check(*e);
+    check_selectors(*e);
     return e;
   }
 
@@ -39,11 +49,9 @@ class Parser {
     ExprPtr e = parse_expr(0);
     if (peek().type != T::eof) unexpected(peek(), "", "");
     if (e->kind != NodeKind::vector_selector) fail(e->pos.start, "expected a vector selector");
-    check(*e);
+    check_selectors(*e);
     return std::move(static_cast<VectorSelector&>(*e).matchers);
   }
-
-  [[noreturn]] void fail(int pos, std::string msg) { throw Failure{pos, std::move(msg)}; }
 
  private:
   std::string_view input_;
@@ -80,48 +88,19 @@ class Parser {
     Parser& p;
     DepthGuard(Parser& pp, int pos) : p(pp) {
       if (++p.depth_ > kMaxParseDepth)
-        p.fail(pos, fmt::format("expression nested deeper than {} levels", kMaxParseDepth));
+        fail(pos, fmt::format("expression nested deeper than {} levels", kMaxParseDepth));
     }
     ~DepthGuard() { --p.depth_; }
   };
 
   // Binding power of binary operators (generated_parser.y: %left LOR; %left LAND LUNLESS; %left
   // comparisons; %left ADD SUB; %left MUL DIV MOD ATAN2; %right POW).
-  static int prec(T t) {
-    switch (t) {
-      case T::lor:
-        return 1;
-      case T::land:
-      case T::lunless:
-        return 2;
-      case T::eqlc:
-      case T::neq:
-      case T::lss:
-      case T::lte:
-      case T::gtr:
-      case T::gte:
-        return 3;
-      case T::add:
-      case T::sub:
-        return 4;
-      case T::mul:
-      case T::div:
-      case T::mod:
-      case T::atan2:
-        return 5;
-      case T::pow:
-        return 6;
-      default:
-        return 0;
-    }
-  }
-
   ExprPtr parse_expr(int min_prec) {
     DepthGuard g(*this, peek().pos);
     ExprPtr lhs = parse_unary();
     for (;;) {
       const Token& op = peek();
-      int p = prec(op.type);
+      int p = precedence(op.type);
       if (p == 0 || p < min_prec) break;
       next();
       auto bin = std::make_unique<BinaryExpr>();
@@ -152,7 +131,7 @@ class Parser {
       bin->rhs = std::move(rhs);
       bin->matching = std::move(vm);
       lhs = std::move(bin);
-      check_binary(static_cast<BinaryExpr&>(*lhs), op);
+      check_binary(static_cast<BinaryExpr&>(*lhs), input_);
     }
     return lhs;
   }
@@ -162,7 +141,7 @@ class Parser {
     if (t.type == T::add || t.type == T::sub) {
       DepthGuard g(*this, t.pos);
       next();
-      ExprPtr e = parse_expr(prec(T::pow));  // unary_op expr %prec MUL
+      ExprPtr e = parse_expr(precedence(T::pow));  // unary_op expr %prec MUL
       if (e->kind == NodeKind::number) {
         auto& nl = static_cast<NumberLiteral&>(*e);
         if (t.type == T::sub) nl.val = -nl.val;
@@ -220,7 +199,7 @@ class Parser {
       case T::number: {
         next();
         auto n = std::make_unique<NumberLiteral>();
-        n->val = parse_number(t);
+        n->val = number_value(t);
         n->pos = {t.pos, t.pos + int(t.val.size())};
         return n;
       }
@@ -412,10 +391,14 @@ class Parser {
   }
 
   std::int64_t parse_duration_tok(const Token& t) {
-    auto d = parse_duration_ms(t.val);
-    if (!d) fail(t.pos, fmt::format("not a valid duration string: {}", go_quote(t.val)));
-    if (*d == 0) fail(t.pos, "duration must be greater than 0");
-    return *d;
+    auto d = core::parse_duration(t.val);
+    if (!d) {
+      fail(t.pos, d.error() == core::DurationError::overflow
+                      ? std::string("duration out of range")
+                      : fmt::format("not a valid duration string: {}", go_quote(t.val)));
+    }
+    if (d->count() == 0) fail(t.pos, "duration must be greater than 0");
+    return d->count();
   }
 
   ExprPtr parse_postfix(ExprPtr e) {
@@ -524,7 +507,7 @@ class Parser {
           bool neg = false;
           if (peek().type == T::sub || peek().type == T::add) neg = next().type == T::sub;
           if (peek().type != T::number) unexpected(peek(), "@", "timestamp");
-          double v = parse_number(next());
+          double v = number_value(next());
           if (neg) v = -v;
           if (!at)
             fail(e->pos.start,
@@ -546,254 +529,10 @@ class Parser {
     return e;
   }
 
-  double parse_number(const Token& t) {
-    std::string s(t.val);
-    std::string low;
-    for (char c : s) low += char(std::tolower(static_cast<unsigned char>(c)));
-    if (low == "inf") return std::numeric_limits<double>::infinity();
-    if (low == "nan") return std::numeric_limits<double>::quiet_NaN();
-    // strconv.ParseInt(s, 0, 64): 0x hex, leading 0 octal; else ParseFloat.
-    bool all_digits = !s.empty();
-    for (char c : s) all_digits = all_digits && c >= '0' && c <= '9';
-    if (low.size() > 2 && low[0] == '0' && low[1] == 'x') {
-      errno = 0;
-      char* end = nullptr;
-      unsigned long long v = std::strtoull(s.c_str() + 2, &end, 16);
-      if (errno == 0 && *end == 0 && v <= std::uint64_t(std::numeric_limits<int64_t>::max()))
-        return double(std::int64_t(v));
-      // Go's ParseFloat accepts hex floats with p exponents only; "0x..." without one fails.
-      fail(t.pos,
-           fmt::format("error parsing number: strconv.ParseFloat: parsing {}: invalid syntax",
-                       go_quote(s)));
-    }
-    if (all_digits) {
-      int base = (s.size() > 1 && s[0] == '0') ? 8 : 10;
-      errno = 0;
-      char* end = nullptr;
-      unsigned long long v = std::strtoull(s.c_str(), &end, base);
-      if (errno == 0 && *end == 0 && v <= std::uint64_t(std::numeric_limits<int64_t>::max()))
-        return double(std::int64_t(v));
-    }
-    char* end = nullptr;
-    double d = std::strtod(s.c_str(), &end);
-    if (end != s.c_str() + s.size())
-      fail(t.pos,
-           fmt::format("error parsing number: strconv.ParseFloat: parsing {}: invalid syntax",
-                       go_quote(s)));
-    return d;
-  }
-
   std::string unquote(const Token& t) {
     auto r = unquote_literal(t.val);
     if (!r) fail(t.pos, fmt::format("error unquoting string {}: invalid syntax", go_quote(t.val)));
     return *r;
-  }
-
-  void expect_type(const Expr& e, ValueType want, std::string_view context) {
-    ValueType t = e.type();
-    if (t != want)
-      fail(e.pos.start, fmt::format("expected type {} in {}, got {}", document_name(want), context,
-                                    document_name(t)));
-  }
-
-  static const char* value_type_name(ValueType t) {
-    switch (t) {
-      case ValueType::none:
-        return "none";
-      case ValueType::scalar:
-        return "scalar";
-      case ValueType::vector:
-        return "vector";
-      case ValueType::matrix:
-        return "matrix";
-      case ValueType::string:
-        return "string";
-    }
-    return "none";
-  }
-
-  int op_pos(const BinaryExpr& b) const {
-    int p = b.lhs->pos.end;
-    while (p < int(input_.size()) &&
-           (input_[p] == ' ' || input_[p] == '\t' || input_[p] == '\n' || input_[p] == '\r'))
-      ++p;
-    return p;
-  }
-
-  void check_binary(BinaryExpr& n, const Token&) {
-    ValueType lt = n.lhs->type(), rt = n.rhs->type();
-    bool cmp = is_comparison(n.op), set = is_set_operator(n.op);
-    if (n.return_bool && !cmp)
-      fail(op_pos(n), "bool modifier can only be used on comparison operators");
-    if (cmp && !n.return_bool && lt == ValueType::scalar && rt == ValueType::scalar)
-      fail(op_pos(n), "comparisons between scalars must use BOOL modifier");
-    auto& vm = *n.matching;
-    if (set && vm.card == Cardinality::one_to_one) vm.card = Cardinality::many_to_many;
-    if (vm.on)
-      for (auto& l1 : vm.labels)
-        for (auto& l2 : vm.include)
-          if (l1 == l2)
-            fail(op_pos(n), fmt::format("label {} must not occur in ON and GROUP clause at once",
-                                        go_quote(l1)));
-    if (lt != ValueType::scalar && lt != ValueType::vector)
-      fail(n.lhs->pos.start, "binary expression must contain only scalar and instant vector types");
-    if (rt != ValueType::scalar && rt != ValueType::vector)
-      fail(n.rhs->pos.start, "binary expression must contain only scalar and instant vector types");
-    if (lt != ValueType::vector || rt != ValueType::vector) {
-      if (!vm.labels.empty())
-        fail(n.pos.start, "vector matching only allowed between instant vectors");
-      n.matching.reset();
-    } else if (set) {
-      if (vm.card == Cardinality::one_to_many || vm.card == Cardinality::many_to_one)
-        fail(n.pos.start, fmt::format("no grouping allowed for \"{}\" operation", op_string(n.op)));
-      if (vm.card != Cardinality::many_to_many)
-        fail(n.pos.start, "set operations must always be many-to-many");
-    }
-    if ((lt == ValueType::scalar || rt == ValueType::scalar) && set)
-      fail(n.pos.start, fmt::format("set operator \"{}\" not allowed in binary scalar expression",
-                                    op_string(n.op)));
-  }
-
-  void check_call(const Call& n) {
-    const Function& f = *n.func;
-    std::size_t nargs = f.arg_types.size();
-    if (f.variadic == 0) {
-      if (nargs != n.args.size())
-        fail(n.pos.start, fmt::format("expected {} argument(s) in call to \"{}\", got {}", nargs,
-                                      f.name, n.args.size()));
-    } else {
-      std::size_t na = nargs - 1;
-      if (na > n.args.size()) {
-        fail(n.pos.start, fmt::format("expected at least {} argument(s) in call to \"{}\", got {}",
-                                      na, f.name, n.args.size()));
-      } else if (f.variadic > 0 && na + f.variadic < n.args.size()) {
-        fail(n.pos.start, fmt::format("expected at most {} argument(s) in call to \"{}\", got {}",
-                                      na + f.variadic, f.name, n.args.size()));
-      }
-    }
-    for (std::size_t i = 0; i < n.args.size(); ++i) {
-      std::size_t j = i;
-      if (j >= nargs) {
-        if (f.variadic == 0) break;
-        j = nargs - 1;
-      }
-      expect_type(*n.args[i], f.arg_types[j], fmt::format("call to function \"{}\"", f.name));
-    }
-  }
-
-  // Checks that need the finished tree (parse.go checkAST for selectors).
-  void check(const Expr& e) {
-    switch (e.kind) {
-      case NodeKind::vector_selector: {
-        auto& vs = static_cast<const VectorSelector&>(e);
-        if (!vs.name.empty()) {
-          for (std::size_t i = 0; i + 1 < vs.matchers.size(); ++i)
-            if (vs.matchers[i].name == kMetricName)
-              fail(vs.pos.start, fmt::format("metric name must not be set twice: {} or {}",
-                                             go_quote(vs.name), go_quote(vs.matchers[i].value)));
-          break;
-        }
-        bool not_empty = false;
-        for (auto& m : vs.matchers) not_empty = not_empty || !m.matches("");
-        if (!not_empty)
-          fail(vs.pos.start, "vector selector must contain at least one non-empty matcher");
-        break;
-      }
-      case NodeKind::matrix_selector:
-        check(*static_cast<const MatrixSelector&>(e).vector_selector);
-        break;
-      case NodeKind::subquery:
-        check(*static_cast<const SubqueryExpr&>(e).expr);
-        break;
-      case NodeKind::paren:
-        check(*static_cast<const ParenExpr&>(e).expr);
-        break;
-      case NodeKind::unary:
-        check(*static_cast<const UnaryExpr&>(e).expr);
-        break;
-      case NodeKind::binary: {
-        auto& b = static_cast<const BinaryExpr&>(e);
-        check(*b.lhs);
-        check(*b.rhs);
-        break;
-      }
-      case NodeKind::aggregate: {
-        auto& a = static_cast<const AggregateExpr&>(e);
-        if (a.param) check(*a.param);
-        check(*a.expr);
-        break;
-      }
-      case NodeKind::call:
-        for (auto& a : static_cast<const Call&>(e).args) check(*a);
-        break;
-      default:
-        break;
-    }
-  }
-
-  static Op binary_op(T t) {
-    switch (t) {
-      case T::add:
-        return Op::add;
-      case T::sub:
-        return Op::sub;
-      case T::mul:
-        return Op::mul;
-      case T::div:
-        return Op::div;
-      case T::mod:
-        return Op::mod;
-      case T::pow:
-        return Op::pow;
-      case T::atan2:
-        return Op::atan2;
-      case T::eqlc:
-        return Op::eql;
-      case T::neq:
-        return Op::neq;
-      case T::gtr:
-        return Op::gtr;
-      case T::lss:
-        return Op::lss;
-      case T::gte:
-        return Op::gte;
-      case T::lte:
-        return Op::lte;
-      case T::land:
-        return Op::land;
-      case T::lor:
-        return Op::lor;
-      default:
-        return Op::lunless;
-    }
-  }
-  static Op aggregate_op(T t) {
-    switch (t) {
-      case T::sum:
-        return Op::sum;
-      case T::avg:
-        return Op::avg;
-      case T::count:
-        return Op::count;
-      case T::min:
-        return Op::min;
-      case T::max:
-        return Op::max;
-      case T::group:
-        return Op::group;
-      case T::stddev:
-        return Op::stddev;
-      case T::stdvar:
-        return Op::stdvar;
-      case T::topk:
-        return Op::topk;
-      case T::bottomk:
-        return Op::bottomk;
-      case T::count_values:
-        return Op::count_values;
-      default:
-        return Op::quantile;
-    }
   }
 };
 

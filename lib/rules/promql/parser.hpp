@@ -6,6 +6,7 @@
 
 #include "core/result.hpp"
 #include "rules/promql/ast.hpp"
+#include "rules/promql/literal.hpp"
 
 namespace sonde::rules::promql {
 
@@ -41,8 +42,5 @@ struct SeriesDesc {
   std::vector<SequenceValue> values;
 };
 core::Result<SeriesDesc, ParseError> parse_series_desc(std::string_view input);
-
-/// Go's strconv.Quote for a label value or string literal.
-std::string go_quote(std::string_view s);
 
 }  // namespace sonde::rules::promql

@@ -8,6 +8,8 @@
 #include "rules/template/ast.hpp"
 #include "rules/template/format.hpp"
 #include "rules/template/functions.hpp"
+#include "rules/template/go_time.hpp"
+#include "rules/template/number.hpp"
 #include "rules/template/template.hpp"
 #include "rules/template/value.hpp"
 
@@ -304,22 +306,9 @@ class State {
 
   Value ideal_constant(const NumberNode& c) {
     at(&c);
-    if (c.is_complex) {
-      Value v;
-      v.kind = Kind::complex;
-      v.f = c.f;
-      v.im = c.imag;
-      return v;
-    }
-    bool hex_int = c.text.size() > 2 && c.text[0] == '0' && (c.text[1] | 0x20) == 'x' &&
-                   c.text.find_first_of("pP") == std::string::npos;
-    bool rune_int = !c.text.empty() && c.text[0] == '\'';
-    if (c.is_float && !hex_int && !rune_int && c.text.find_first_of(".eEpP") != std::string::npos) {
-      return Value::floating(c.f);
-    }
-    if (c.is_int) return Value::integer(c.i);
-    if (c.is_uint) errorf(c.text + " overflows int");
-    return Value{};
+    Value v;
+    if (std::string err = ideal_constant_value(c, v); !err.empty()) errorf(err);
+    return v;
   }
 
   Value eval_chain(const Value& dot, const ChainNode& chain, const std::vector<NodePtr>* args,
@@ -367,39 +356,9 @@ class State {
       errorf("wrong number of args for " + name + ": want 0 got " +
              std::to_string((args ? args->size() - 1 : 0) + (final ? 1 : 0)));
     }
-    std::int64_t ns = t.i;
-    std::int64_t secs = ns >= 0 ? ns / 1'000'000'000 : -((-ns + 999'999'999) / 1'000'000'000);
-    if (name == "Unix") return Value::integer(secs);
-    if (name == "UnixMilli")
-      return Value::integer(ns >= 0 ? ns / 1'000'000 : -((-ns + 999'999) / 1'000'000));
-    if (name == "UnixMicro") return Value::integer(ns >= 0 ? ns / 1000 : -((-ns + 999) / 1000));
-    if (name == "UnixNano") return Value::integer(ns);
-    if (name == "String") return Value::string(time_string(ns));
-    if (name == "Nanosecond") return Value::integer(ns - secs * 1'000'000'000);
-    std::string s = time_string(ns);  // "YYYY-MM-DD hh:mm:ss..."
-    if (name == "Year") return Value::integer(std::stoll(s.substr(0, 4)));
-    if (name == "Day") return Value::integer(std::stoll(s.substr(8, 2)));
-    if (name == "Hour") return Value::integer(std::stoll(s.substr(11, 2)));
-    if (name == "Minute") return Value::integer(std::stoll(s.substr(14, 2)));
-    if (name == "Second") return Value::integer(std::stoll(s.substr(17, 2)));
+    if (name == "String") return Value::string(time_string(t.i));
+    if (auto v = time_int_method(t.i, name)) return Value::integer(*v);
     return Value{};
-  }
-
-  static bool is_time_method(const std::string& n) {
-    static const char* names[] = {"Format",   "Unix",   "UnixMilli",  "UnixMicro",
-                                  "UnixNano", "String", "Nanosecond", "Year",
-                                  "Day",      "Hour",   "Minute",     "Second"};
-    return std::any_of(std::begin(names), std::end(names), [&](const char* x) { return n == x; });
-  }
-
-  /// A field of the template's data: Labels, ExternalLabels, ExternalURL or Value.
-  static Value root_field(const AlertData& d, std::string_view field) {
-    if (field == "Value") return Value::floating(d.value);
-    if (field == "ExternalURL") return Value::string(d.external_url);
-    Value l;
-    l.kind = Kind::labels;
-    l.labels = std::make_shared<Labels>(field == "Labels" ? d.labels : d.external_labels);
-    return l;
   }
 
   Value eval_field(const Value& dot, const std::string& field, const Node& node,
@@ -408,44 +367,12 @@ class State {
     if (!receiver.valid() || receiver.kind == Kind::nil) return Value{};
     bool has_args = (args && args->size() > 1) || final;
     std::string typ = type_name(receiver);
-    switch (receiver.kind) {
-      case Kind::time:
-        if (is_time_method(field)) return time_method(dot, field, receiver, args, final);
-        break;
-      case Kind::root:
-        if (field == "Labels" || field == "ExternalLabels" || field == "ExternalURL" ||
-            field == "Value") {
-          if (has_args) errorf(field + " has arguments but cannot be invoked as function");
-          return root_field(*receiver.root, field);
-        }
-        break;
-      case Kind::sample:
-        if (field == "Labels" || field == "Value") {
-          if (!receiver.sample) errorf("nil pointer evaluating " + typ + "." + field);
-          if (has_args) errorf(field + " has arguments but cannot be invoked as function");
-          if (field == "Value") return Value::floating(receiver.sample->value);
-          Value l;
-          l.kind = Kind::labels;
-          l.labels = std::make_shared<Labels>(receiver.sample->labels);
-          return l;
-        }
-        break;
-      case Kind::labels: {
-        if (has_args) errorf(field + " is not a method but has arguments");
-        auto it = receiver.labels->find(field);
-        return Value::string(it == receiver.labels->end() ? "" : it->second);
-      }
-      case Kind::any_map: {
-        if (has_args) errorf(field + " is not a method but has arguments");
-        for (const auto& [k, v] : receiver.map->entries) {
-          if (k == field) return v;
-        }
-        return Value{};  // the zero interface{}
-      }
-      default:
-        break;
+    if (receiver.kind == Kind::time && is_time_method(field)) {
+      return time_method(dot, field, receiver, args, final);
     }
-    errorf("can't evaluate field " + field + " in type " + typ);
+    Value out;
+    if (std::string err = field_value(receiver, field, has_args, out); !err.empty()) errorf(err);
+    return out;
   }
 
   Value eval_function(const Value& dot, const IdentifierNode& id, const Node& cmd,
@@ -456,51 +383,10 @@ class State {
     return eval_call(dot, *fn, cmd, id.ident, args, final);
   }
 
-  static bool can_be_nil(Param p) {
-    return p == Param::any || p == Param::sample || p == Param::samples;
-  }
-
-  Value zero_of(Param p) {
-    Value v;
-    if (p == Param::sample) v.kind = Kind::sample;
-    if (p == Param::samples) {
-      v.kind = Kind::samples;
-      v.samples = std::make_shared<SampleList>();
-    }
-    return v;
-  }
-
   Value validate_type(const Value& value, Param p) {
-    if (!value.valid() || value.kind == Kind::nil) {
-      if (p == Param::rvalue) return value;
-      if (can_be_nil(p)) return zero_of(p);
-      errorf("invalid value; expected " + param_type_name(p));
-    }
-    bool ok = true;
-    switch (p) {
-      case Param::any:
-      case Param::rvalue:
-        break;
-      case Param::string:
-        ok = value.kind == Kind::string;
-        break;
-      case Param::float64:
-        ok = value.kind == Kind::floating;
-        break;
-      case Param::integer:
-        ok = value.kind == Kind::integer;
-        break;
-      case Param::sample:
-        ok = value.kind == Kind::sample;
-        break;
-      case Param::samples:
-        ok = value.kind == Kind::samples;
-        break;
-    }
-    if (!ok) {
-      errorf("wrong type for value; expected " + param_type_name(p) + "; got " + type_name(value));
-    }
-    return value;
+    Value out;
+    if (std::string err = validate_param(value, p, out); !err.empty()) errorf(err);
+    return out;
   }
 
   Value eval_arg(const Value& dot, Param p, const Node& n, bool untyped = false) {
@@ -511,7 +397,7 @@ class State {
       case NodeType::nil:
         if (untyped) errorf("cannot assign nil to <nil>");
         if (p == Param::rvalue) return Value{};  // builtins take nil as no value
-        if (can_be_nil(p)) return zero_of(p);
+        if (param_can_be_nil(p)) return param_zero(p);
         errorf("cannot assign nil to " + param_type_name(p));
       case NodeType::field: {
         const auto& f = static_cast<const FieldNode&>(n);

@@ -96,9 +96,11 @@ std::string sprint(const std::vector<Value>& args);
 std::string sprintln(const std::vector<Value>& args);
 std::string sprintf(const std::string& format, const std::vector<Value>& args);
 
-/// time.Time.String() of ns since the epoch, in UTC: "2006-01-02 15:04:05.999999999 +0000 UTC".
-std::string time_string(std::int64_t ns);
-/// time.Time.Format(layout) in UTC, with Go's reference-time layout elements.
-std::string time_format(std::int64_t ns, std::string_view layout);
+/// A field of the template's data: Labels, ExternalLabels, ExternalURL or Value.
+Value root_field(const AlertData& d, std::string_view field);
+/// `receiver.field` for the data, samples, label maps and maps (not time methods): sets `out`
+/// and returns "", or returns exec.go's error text ("can't evaluate field X in type T", …).
+/// `has_args`: the field is called with arguments.
+std::string field_value(const Value& receiver, const std::string& field, bool has_args, Value& out);
 
 }  // namespace sonde::rules::tmpl

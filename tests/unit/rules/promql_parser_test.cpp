@@ -38,6 +38,9 @@ TEST_CASE("promql parser prints expressions as Prometheus does") {
   CHECK(round_trip("{__name__=~\"a.*\"}") == "{__name__=~\"a.*\"}");
   CHECK(round_trip("'it\\'s'") == "\"it's\"");
   CHECK(round_trip("count_values(\"v\", x)") == "count_values(\"v\", x)");
+  // model.Duration.String(): years and weeks only when exact.
+  CHECK(round_trip("foo[90d]") == "foo[90d]");
+  CHECK(round_trip("foo[14d]") == "foo[2w]");
 }
 
 TEST_CASE("promql operator precedence and associativity") {
@@ -74,6 +77,7 @@ TEST_CASE("promql parse errors carry Prometheus's positions and wording") {
   CHECK(error_of("foo{a=~\"(\"}").find("parse error: ") != std::string::npos);
   CHECK(error_of("a\n+ *") == "2:3: parse error: unexpected <op:*>");
   CHECK(error_of("foo[5m] offset 0s") == "1:16: parse error: duration must be greater than 0");
+  CHECK(error_of("foo[300y]").find("duration out of range") != std::string::npos);
   CHECK(error_of("sum(x) offset 5m").find("offset modifier must be preceded") != std::string::npos);
 }
 

@@ -1,14 +1,13 @@
-// Parsers for the value types the config uses: Prometheus and Go durations.
-// Pure functions with no YAML in them, so the HTTP module and tests can use them too.
+// Durations as Prometheus (prometheus/common model.ParseDuration, model.Duration.String) and Go
+// (time.ParseDuration) spell them: one implementation for the config, PromQL and rule files.
+#include "core/duration.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstdint>
 #include <limits>
 
-#include "config/loader.hpp"
-#include "config/reader.hpp"
-
-namespace sonde::config {
+namespace sonde::core {
 namespace {
 
 struct Unit {
@@ -37,10 +36,10 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-core::Result<core::Millis, DurationError> parse_duration(std::string_view text) {
+Result<Millis, DurationError> parse_duration(std::string_view text) {
   if (text.empty()) return DurationError::bad_syntax;
   if (text == "0") {  // Prometheus' one unit-less spelling
-    return core::Millis{0};
+    return Millis{0};
   }
   std::int64_t total = 0;
   bool overflow = false;
@@ -79,10 +78,10 @@ core::Result<core::Millis, DurationError> parse_duration(std::string_view text) 
     if (total > kMaxDurationMillis) overflow = true;
   }
   if (overflow) return DurationError::overflow;
-  return core::Millis{total};
+  return Millis{total};
 }
 
-std::string format_duration(core::Millis d) {
+std::string format_duration(Millis d) {
   if (d.count() == 0) return "0s";
   std::string out;
   // Unsigned magnitude, so that even the most negative value has one.
@@ -105,8 +104,8 @@ std::string format_duration(core::Millis d) {
   return out;
 }
 
-std::optional<core::Millis> parse_go_duration(std::string_view s) {
-  if (s == "0") return core::Millis(0);
+std::optional<Millis> parse_go_duration(std::string_view s) {
+  if (s == "0") return Millis(0);
   if (s.empty()) return std::nullopt;
   double total_ms = 0;
   while (!s.empty()) {
@@ -140,7 +139,7 @@ std::optional<core::Millis> parse_go_duration(std::string_view s) {
     total_ms += v * f;
   }
   if (total_ms > 1e15) return std::nullopt;
-  return core::Millis(static_cast<core::Millis::rep>(total_ms));
+  return Millis(static_cast<Millis::rep>(total_ms));
 }
 
-}  // namespace sonde::config
+}  // namespace sonde::core

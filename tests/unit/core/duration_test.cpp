@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "config/loader.hpp"
+#include "core/duration.hpp"
 
-using sonde::config::DurationError;
-using sonde::config::format_duration;
-using sonde::config::parse_duration;
+using sonde::core::DurationError;
+using sonde::core::format_duration;
+using sonde::core::parse_duration;
 using Millis = sonde::core::Millis;
 
 namespace {
@@ -14,7 +14,7 @@ constexpr std::int64_t kS = 1000, kM = 60 * kS, kH = 60 * kM, kD = 24 * kH, kW =
 
 }  // namespace
 
-TEST_CASE("parse_duration accepts Prometheus durations", "[config][duration]") {
+TEST_CASE("parse_duration accepts Prometheus durations", "[core][duration]") {
   struct Case {
     const char* text;
     std::int64_t ms;
@@ -46,7 +46,7 @@ TEST_CASE("parse_duration accepts Prometheus durations", "[config][duration]") {
   }
 }
 
-TEST_CASE("parse_duration rejects bad syntax and overflow", "[config][duration]") {
+TEST_CASE("parse_duration rejects bad syntax and overflow", "[core][duration]") {
   const char* const cases[] = {
       "",        // empty
       "5",       // no unit (only "0" may omit it)
@@ -78,7 +78,7 @@ TEST_CASE("parse_duration rejects bad syntax and overflow", "[config][duration]"
   CHECK(parse_duration("5x").error() == DurationError::bad_syntax);
 }
 
-TEST_CASE("format_duration prints the way Prometheus does", "[config][duration]") {
+TEST_CASE("format_duration prints the way Prometheus does", "[core][duration]") {
   struct Case {
     std::int64_t ms;
     const char* text;
@@ -108,7 +108,7 @@ TEST_CASE("format_duration prints the way Prometheus does", "[config][duration]"
   CHECK(format_duration(Millis::min()).front() == '-');
 }
 
-TEST_CASE("format_duration output parses back to the same value", "[config][duration]") {
+TEST_CASE("format_duration output parses back to the same value", "[core][duration]") {
   const std::int64_t values[] = {0, 1, 999, kS, 61 * kS, 25 * kH, 8 * kD, kY, 3 * kY + 2 * kS + 7};
   for (const auto v : values) {
     INFO(v);
@@ -116,4 +116,11 @@ TEST_CASE("format_duration output parses back to the same value", "[config][dura
     REQUIRE(out.ok());
     CHECK(out->count() == v);
   }
+}
+
+TEST_CASE("format_duration writes years and weeks only when exact, as model.Duration", "[core][duration]") {
+  // PromQL's printer (ast.cpp) uses this too: `x[90d]` stays `[90d]`, not `[12w6d]`.
+  CHECK(format_duration(Millis{90 * kD}) == "90d");
+  CHECK(format_duration(Millis{14 * kD}) == "2w");
+  CHECK(format_duration(Millis{365 * kD + kD}) == "366d");
 }
