@@ -83,27 +83,6 @@ std::optional<Reference> extract(std::string_view s) {
   return ref;
 }
 
-/// The groups of a match of `re` (anchored) against `subject`, or nothing when it does not match.
-std::optional<std::vector<std::optional<std::string_view>>> match_groups(const Regex& re,
-                                                                         std::string_view subject) {
-  const int n = re.groups() + 1;
-  std::vector<re2::StringPiece> pieces(static_cast<std::size_t>(n));
-  if (!re.re2().Match(re2::StringPiece(subject.data(), subject.size()), 0, subject.size(),
-                      RE2::UNANCHORED, pieces.data(), n)) {
-    return std::nullopt;
-  }
-  std::vector<std::optional<std::string_view>> out;
-  out.reserve(pieces.size());
-  for (const auto& p : pieces) {
-    if (p.data() == nullptr) {
-      out.emplace_back(std::nullopt);
-    } else {
-      out.emplace_back(std::string_view(p.data(), p.size()));
-    }
-  }
-  return out;
-}
-
 std::string expand(const Regex& re, std::string_view tmpl,
                    const std::vector<std::optional<std::string_view>>& groups) {
   if (tmpl.find('$') == std::string_view::npos) return std::string(tmpl);
@@ -286,6 +265,26 @@ std::optional<LabelSet> relabel(LabelSet labels, const std::vector<RelabelConfig
     if (!apply(labels, c)) return std::nullopt;
   }
   return labels;
+}
+
+std::optional<std::vector<std::optional<std::string_view>>> match_groups(const Regex& re,
+                                                                         std::string_view subject) {
+  const int n = re.groups() + 1;
+  std::vector<re2::StringPiece> pieces(static_cast<std::size_t>(n));
+  if (!re.re2().Match(re2::StringPiece(subject.data(), subject.size()), 0, subject.size(),
+                      RE2::UNANCHORED, pieces.data(), n)) {
+    return std::nullopt;
+  }
+  std::vector<std::optional<std::string_view>> out;
+  out.reserve(pieces.size());
+  for (const auto& p : pieces) {
+    if (p.data() == nullptr) {
+      out.emplace_back(std::nullopt);
+    } else {
+      out.emplace_back(std::string_view(p.data(), p.size()));
+    }
+  }
+  return out;
 }
 
 std::string expand_template(std::string_view tmpl,

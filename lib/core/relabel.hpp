@@ -71,6 +71,11 @@ Status validate(const RelabelConfig& config);
 /// or dropequal step drops it. Precondition: every config passed validate().
 std::optional<LabelSet> relabel(LabelSet labels, const std::vector<RelabelConfig>& configs);
 
+/// The groups of a match of `re` against `subject` (group 0 the whole match; nullopt for a group
+/// that did not take part), or nothing when it does not match. Anchoring is the regex's own.
+std::optional<std::vector<std::optional<std::string_view>>> match_groups(const Regex& re,
+                                                                         std::string_view subject);
+
 /// Go's regexp.Expand over one match: `$1`, `${1}`, `$name`, `${name}` are replaced by the
 /// group's text (empty when the group did not take part or does not exist; `$1x` names the group
 /// "1x"), `$$` is a `$`, and a `$` that starts no valid reference is kept as it is.

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/relabel.hpp"
 #include "rules/promql/eval_internal.hpp"
 #include "rules/promql/lexer.hpp"
 
@@ -42,66 +43,6 @@ Labels absent_labels(const Expr& arg) {
     } else {
       out.erase(m.name);
     }
-  }
-  return out;
-}
-
-// Go's regexp.Expand template syntax: $1, ${1}, $name, ${name}, $$.
-std::string expand(std::string_view tmpl, const re2::RE2& re,
-                   const std::vector<re2::StringPiece>& groups) {
-  std::string out;
-  const auto& names = re.NamedCapturingGroups();
-  for (std::size_t i = 0; i < tmpl.size(); ++i) {
-    char c = tmpl[i];
-    if (c != '$' || i + 1 >= tmpl.size()) {
-      out += c;
-      continue;
-    }
-    if (tmpl[i + 1] == '$') {
-      out += '$';
-      ++i;
-      continue;
-    }
-    std::string_view name;
-    std::size_t j = i + 1;
-    if (tmpl[j] == '{') {
-      std::size_t close = tmpl.find('}', j);
-      if (close == std::string_view::npos) {
-        out += c;
-        continue;
-      }
-      name = tmpl.substr(j + 1, close - j - 1);
-      j = close + 1;
-      bool ok = !name.empty();
-      for (char ch : name) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
-      if (!ok) {
-        out += c;
-        continue;
-      }
-    } else {
-      std::size_t k = j;
-      while (k < tmpl.size() &&
-             (std::isalnum(static_cast<unsigned char>(tmpl[k])) || tmpl[k] == '_'))
-        ++k;
-      if (k == j) {
-        out += c;
-        continue;
-      }
-      name = tmpl.substr(j, k - j);
-      j = k;
-    }
-    i = j - 1;
-    bool numeric = true;
-    for (char ch : name) numeric = numeric && std::isdigit(static_cast<unsigned char>(ch));
-    int idx = -1;
-    if (numeric) {
-      if (name.size() < 10) idx = std::atoi(std::string(name).c_str());
-    } else {
-      auto it = names.find(std::string(name));
-      if (it != names.end()) idx = it->second;
-    }
-    if (idx >= 0 && std::size_t(idx) < groups.size() && groups[std::size_t(idx)].data())
-      out.append(groups[std::size_t(idx)].data(), groups[std::size_t(idx)].size());
   }
   return out;
 }
@@ -403,13 +344,9 @@ Matrix Evaluator::eval_call(const Call& e) {
           std::uint64_t h = s.metric.hash();
           auto it = cache.find(h);
           if (it == cache.end()) {
-            const re2::RE2& r = re->re2();
-            std::string_view v = s.metric.get(src);
-            std::vector<re2::StringPiece> g(std::size_t(r.NumberOfCapturingGroups() + 1));
             Labels l = s.metric;
-            if (r.Match(re2::StringPiece(v.data(), v.size()), 0, v.size(), re2::RE2::UNANCHORED,
-                        g.data(), int(g.size()))) {
-              std::string res = expand(repl, r, g);
+            if (auto g = core::match_groups(*re, s.metric.get(src))) {
+              std::string res = core::expand_template(repl, *g, re->re2().NamedCapturingGroups());
               l.erase(dst);
               if (!res.empty()) l.set(dst, res);
             }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/regex.hpp"
+#include "core/relabel.hpp"
 #include "rules/template/format.hpp"
 #include "rules/template/functions.hpp"
 
@@ -84,6 +85,7 @@ Value f_re_replace_all(CallEnv&, std::vector<Value>& a) {
   const int ngroups = re.NumberOfCapturingGroups();
   const auto& named = re.NamedCapturingGroups();
   std::vector<re2::StringPiece> m(static_cast<std::size_t>(ngroups) + 1);
+  std::vector<std::optional<std::string_view>> groups;
   std::string out;
   std::size_t last_end = 0, search = 0;
   re2::StringPiece text(src);
@@ -93,60 +95,13 @@ Value f_re_replace_all(CallEnv&, std::vector<Value>& a) {
     std::size_t a1 = a0 + m[0].size();
     out.append(src, last_end, a0 - last_end);
     if (a1 > last_end || a0 == 0) {
-      // Expand the template (regexp.expand).
-      for (std::size_t i = 0; i < repl.size();) {
-        if (repl[i] != '$') {
-          out += repl[i++];
-          continue;
-        }
-        ++i;
-        if (i < repl.size() && repl[i] == '$') {
-          out += '$';
-          ++i;
-          continue;
-        }
-        std::string name;
-        bool ok = false;
-        if (i < repl.size() && repl[i] == '{') {
-          std::size_t close = repl.find('}', i + 1);
-          if (close != std::string::npos) {
-            name = repl.substr(i + 1, close - i - 1);
-            bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-              return c == '_' || std::isalnum(static_cast<unsigned char>(c));
-            });
-            if (valid) {
-              ok = true;
-              i = close + 1;
-            }
-          }
-        } else {
-          std::size_t j = i;
-          while (j < repl.size() &&
-                 (repl[j] == '_' || std::isalnum(static_cast<unsigned char>(repl[j])))) {
-            ++j;
-          }
-          if (j > i) {
-            name = repl.substr(i, j - i);
-            ok = true;
-            i = j;
-          }
-        }
-        if (!ok) {
-          out += '$';  // a malformed reference is copied as is
-          continue;
-        }
-        int group = -1;
-        if (std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-          if (name.size() < 10) group = std::stoi(name);
-        } else {
-          auto it = named.find(name);
-          if (it != named.end()) group = it->second;
-        }
-        if (group >= 0 && group <= ngroups && m[static_cast<std::size_t>(group)].data()) {
-          out.append(m[static_cast<std::size_t>(group)].data(),
-                     m[static_cast<std::size_t>(group)].size());
-        }
+      groups.clear();
+      for (const auto& g : m) {
+        groups.push_back(g.data()
+                             ? std::optional<std::string_view>(std::string_view(g.data(), g.size()))
+                             : std::nullopt);
       }
+      out += core::expand_template(repl, groups, named);
     }
     last_end = a1;
     std::size_t width = 0;

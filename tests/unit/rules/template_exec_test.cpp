@@ -130,3 +130,10 @@ TEST_CASE("a parsed template is reusable and its copies share it", "[rules][temp
   CHECK(*execute(copy, b, Context{}) == "y:0.25");
   CHECK(copy.name() == "__alert_A");
 }
+
+TEST_CASE("reReplaceAll expands references as Go's regexp.Expand", "[rules][template]") {
+  Context ctx;
+  CHECK(run(R"t({{ reReplaceAll "(a)(?P<x>b)" "[$1|${x}|$$|$2x|$01]" "abab" }})t", ctx) ==
+        "[a|b|$||][a|b|$||]");  // $2x names the group "2x"; $01 names the group "01"
+  CHECK(run(R"t({{ reReplaceAll "a*" "-" "baaac" }})t", ctx) == "-b-c-");
+}
