@@ -206,7 +206,9 @@ class Restart(SondeTestCase):
         first = self.start()
         self.wait_for(first, "the pending alert in the state file",
                       lambda: self.saved_states().get("UpPending") == "pending")
-        old = self.alerts(first)["UpPending"]["activeAt"]
+        # The state file is written at the end of a cycle, the API's view published after it.
+        old = self.wait_for(first, "the pending alert in the API",
+                            lambda: self.alerts(first).get("UpPending"))["activeAt"]
         first.kill()
         # Same file, group and name; another expression. UpFiring is unchanged and comes back.
         self.write_rules(UP_RULES.replace("expr: up == 1\n    for: 1h", "expr: up > 0\n    for: 1h"))
