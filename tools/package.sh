@@ -83,20 +83,9 @@ if ((test_chroot == 0)); then
 fi
 
 [[ $(id -u) -eq 0 ]] || fail "--test needs root (a chroot, mounts): run it with sudo"
-cache=${SONDE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sonde}
-base=$cache/debian-bookworm-minbase.tar
-mkdir -p "$cache"
-if [[ ! -s "$base" ]] || [[ -n "$(find "$base" -mtime +7)" ]]; then
-    step "mmdebstrap bookworm minbase -> $base"
-    partial=$cache/partial-$(basename "$base")  # mmdebstrap picks the format from the name
-    mmdebstrap --quiet --variant=minbase bookworm "$partial" \
-        "deb http://deb.debian.org/debian bookworm main" \
-        "deb http://deb.debian.org/debian bookworm-updates main" \
-        "deb http://deb.debian.org/debian-security bookworm-security main"
-    mv "$partial" "$base"
-else
-    step "base chroot from the cache: $base"
-fi
+# shellcheck source=tools/debian-base.sh
+source tools/debian-base.sh
+base=$(debian_base_tarball)
 
 root=$work/root
 mkdir "$root"
