@@ -3,7 +3,7 @@
 # (docs/install-kubernetes.md, "How it is checked"; `make test-image`, root and the Debian mirror):
 #
 # 1. the build stage's binary: the `package` preset built and installed (DESTDIR), as the
-#    build stage does it;
+#    build stage does it (or $SONDE_IMAGE_BUILD_STAGE, a DESTDIR tree installed already);
 # 2. a fresh Debian 12 minbase root (the tarball tools/package.sh caches, tools/debian-base.sh)
 #    where the runtime stage's RUN lines run as written (its apt-get install: only the stage's
 #    packages) and its COPY --from=build lines copy from the build's install;
@@ -25,12 +25,18 @@ fail() { echo "image-test: FAIL: $*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || fail "needs root (a chroot, mounts, namespaces)"
 
-step "build stage: the package preset, installed"
-cmake --preset package >/dev/null
-cmake --build --preset package -j "$(nproc)"
 work=$(mktemp -d /tmp/sonde-image.XXXXXX)
 trap 'rm -rf --one-file-system "$work"' EXIT
-DESTDIR="$work/build-stage" cmake --install build/package >/dev/null
+if [[ -n "${SONDE_IMAGE_BUILD_STAGE:-}" ]]; then
+    # A build stage installed already (a DESTDIR tree holding what the COPY lines take).
+    step "build stage: $SONDE_IMAGE_BUILD_STAGE, as given"
+    cp -a "$SONDE_IMAGE_BUILD_STAGE" "$work/build-stage"
+else
+    step "build stage: the package preset, installed"
+    cmake --preset package >/dev/null
+    cmake --build --preset package -j "$(nproc)"
+    DESTDIR="$work/build-stage" cmake --install build/package >/dev/null
+fi
 
 step "the runtime stage and the pod, read from the Dockerfile and the manifests"
 # Writes $work/stage.sh (the runtime stage's RUN and COPY lines as shell), $work/pod.env (USER,
