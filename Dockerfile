@@ -28,8 +28,8 @@ RUN apt-get update \
       libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 zlib1g \
  && rm -rf /var/lib/apt/lists/*
 # uid/gid 10001: the DaemonSet's runAsUser/runAsGroup and the socket's group that app pods join.
-RUN groupadd --system --gid 10001 sonde \
- && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+RUN groupadd --gid 10001 sonde \
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin sonde
 COPY --from=build /usr/bin/sonde /usr/bin/sonde
 COPY --from=build /etc/sonde/sonde.yaml /etc/sonde/sonde.yaml
