@@ -1,6 +1,6 @@
 # The two commands of the README, and their parts. Every target installs what it needs first
 # (tools/install-deps.sh is idempotent and quick when nothing is missing).
-.PHONY: run test test-asan test-package deps deps-build build build-asan clean
+.PHONY: run test test-asan test-package test-image deps deps-build build build-asan clean
 
 JOBS ?= $(shell nproc)
 SONDE_ARGS ?=
@@ -20,6 +20,12 @@ test-asan: deps build-asan
 # chroot (root and network needed; tools/package.sh, docs/deploy.md).
 test-package: deps
 	./tools/package.sh --test
+
+# The container image's runtime stage (Dockerfile): run in a Debian 12 chroot with only its
+# packages, as the DaemonSet runs it, until /ready answers (root and network needed;
+# tools/image-test.sh, docs/install-kubernetes.md).
+test-image: deps
+	./tools/image-test.sh
 
 deps:
 	./tools/install-deps.sh

@@ -21,22 +21,56 @@ test_pkgs=(
   systemd procps        # systemd-analyze, systemd-sysusers and kill for the unit tests (offline)
   groff-base            # renders the man page (test_manpage.py)
   lintian mmdebstrap systemd-container  # the Debian package's checks (tools/package.sh)
+  kubernetes-client     # kubectl 1.20 (kustomize v2.0.3): the Kubernetes manifests' checks
+  iproute2 util-linux   # ip and setpriv for the image's runtime-stage check (tools/image-test.sh)
 )
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then want+=("${test_pkgs[@]}"); fi
 
+# Node.js and npm for the manifests' schema check (tests/kubernetes): Debian's, unless the
+# machine already has a node and npm (another distribution's nodejs package ships npm in it and
+# conflicts with Debian's npm).
+if [[ "${1:-}" != "--build-only" ]] && ! { command -v node && command -v npm; } >/dev/null; then
+  want+=(nodejs npm)
+fi
+
+# Debian's kubectl is kubernetes-client; where another package owns /usr/bin/kubectl (a cloud
+# SDK's kubectl), installing it would fail on that file, so its .deb is unpacked into
+# build/deps/kubernetes-client instead, where tests/integration/test_kubernetes.py looks.
+kubectl_owner=$(dpkg-query -S /usr/bin/kubectl 2>/dev/null | cut -d: -f1 || true)
+unpack_kubectl=0
+if [[ -n "$kubectl_owner" && "$kubectl_owner" != "kubernetes-client" ]]; then
+  want=("${want[@]/kubernetes-client}")
+  [[ "${1:-}" != "--build-only" ]] && unpack_kubectl=1
+fi
+
 missing=()
 for p in "${want[@]}"; do
+  [[ -n "$p" ]] || continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
-fi
-echo "install-deps: installing ${missing[*]}" >&2
+kubectl_dir="$(cd "$(dirname "$0")/.." && pwd)/build/deps/kubernetes-client"
+if ((unpack_kubectl)) && [[ -x "$kubectl_dir/usr/bin/kubectl" ]]; then unpack_kubectl=0; fi
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The node-exporter package starts a system service where systemd runs; tests start their own.
+if ((${#missing[@]} > 0 || unpack_kubectl)); then
+  $SUDO apt-get update -qq
+fi
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The node-exporter package starts a system service where systemd runs; tests start their own.
+fi
+if ((unpack_kubectl)); then
+  echo "install-deps: /usr/bin/kubectl belongs to $kubectl_owner: unpacking kubernetes-client into $kubectl_dir" >&2
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -q kubernetes-client >/dev/null 2>&1 || apt-get download kubernetes-client)
+  mkdir -p "$kubectl_dir"
+  dpkg-deb -x "$tmp"/kubernetes-client_*.deb "$kubectl_dir"
+  rm -rf "$tmp"
+fi
+if [[ "${1:-}" != "--build-only" ]]; then
+  "$(dirname "$0")/install-npm-deps.sh"
+fi

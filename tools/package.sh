@@ -83,20 +83,9 @@ if ((test_chroot == 0)); then
 fi
 
 [[ $(id -u) -eq 0 ]] || fail "--test needs root (a chroot, mounts): run it with sudo"
-cache=${SONDE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sonde}
-base=$cache/debian-bookworm-minbase.tar
-mkdir -p "$cache"
-if [[ ! -s "$base" ]] || [[ -n "$(find "$base" -mtime +7)" ]]; then
-    step "mmdebstrap bookworm minbase -> $base"
-    partial=$cache/partial-$(basename "$base")  # mmdebstrap picks the format from the name
-    mmdebstrap --quiet --variant=minbase bookworm "$partial" \
-        "deb http://deb.debian.org/debian bookworm main" \
-        "deb http://deb.debian.org/debian bookworm-updates main" \
-        "deb http://deb.debian.org/debian-security bookworm-security main"
-    mv "$partial" "$base"
-else
-    step "base chroot from the cache: $base"
-fi
+# shellcheck source=tools/debian-base.sh
+source tools/debian-base.sh
+base=$(debian_base_tarball)
 
 root=$work/root
 mkdir "$root"
@@ -137,31 +126,9 @@ chroot "$root" setpriv --reuid=sonde --regid=sonde --init-groups env RUNTIME_DIR
     STATE_DIRECTORY=/var/lib/sonde sonde --config /etc/sonde/sonde.yaml \
     --web.listen-address "127.0.0.1:$port" > "$root/../sonde.log" 2>&1 &
 pid=$!
-python3 - "$port" <<PY || { cat "$root/../sonde.log"; kill $pid; exit 1; }
-import sys, time, urllib.request, urllib.error
-base = f"http://127.0.0.1:{sys.argv[1]}"
-deadline = time.monotonic() + 60
-while True:
-    try:
-        if urllib.request.urlopen(base + "/ready", timeout=5).status == 200:
-            break
-    except (urllib.error.URLError, ConnectionError):
-        pass
-    if time.monotonic() > deadline:
-        sys.exit("the installed sonde never answered /ready with 200")
-    time.sleep(0.2)
-text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
-for name in ("node_cpu_seconds_total{", "node_memory_MemAvailable_bytes ",
-             "node_network_receive_bytes_total{", "node_filesystem_size_bytes{",
-             "sonde_build_info{"):
-    if name not in text:
-        sys.exit(f"no {name} series in the scrape of the installed sonde")
-failed = [l for l in text.splitlines()
-          if l.startswith("node_scrape_collector_success{") and l.endswith(" 0")]
-if failed:
-    sys.exit(f"collectors failed in the chroot: {failed}")
-print(f"installed sonde: ready, {len(text.splitlines())} lines scraped")
-PY
+python3 tools/probe-ready.py "http://127.0.0.1:$port" 60 "the installed sonde" \
+    node_cpu_seconds_total node_memory_MemAvailable_bytes node_network_receive_bytes_total \
+    node_filesystem_size_bytes sonde_build_info || { cat "$root/../sonde.log"; kill $pid; exit 1; }
 kill -TERM $pid
 status=0
 wait $pid || status=$?

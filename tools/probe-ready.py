@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Waits for a sonde started in a test root (tools/package.sh, tools/image-test.sh) to answer
+/ready with 200, then scrapes it once: every family named must have a series and no collector
+may have failed (node_scrape_collector_success 0). Exits 1 with the reason otherwise.
+
+    tools/probe-ready.py BASE_URL DEADLINE_SECONDS WHAT FAMILY...   # WHAT names sonde in messages
+"""
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+def main():
+    base, deadline, what, families = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+    end = time.monotonic() + deadline
+    while True:
+        try:
+            if urllib.request.urlopen(base + "/ready", timeout=5).status == 200:
+                break
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        if time.monotonic() > end:
+            sys.exit(f"{what} never answered /ready with 200")
+        time.sleep(0.2)
+    text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
+    for name in families:
+        if not any(line.startswith((name + "{", name + " ")) for line in text.splitlines()):
+            sys.exit(f"no {name} series in the scrape of {what}")
+    failed = [line for line in text.splitlines()
+              if line.startswith("node_scrape_collector_success{") and line.endswith(" 0")]
+    if failed:
+        sys.exit(f"collectors of {what} failed: {failed}")
+    print(f"{what}: ready, {len(text.splitlines())} lines scraped")
+
+
+if __name__ == "__main__":
+    main()
