@@ -401,17 +401,17 @@ void add_needs(const promql::Expr& e, RuleNeeds& out) {
         case NodeKind::vector_selector: {
           const auto& v = static_cast<const promql::VectorSelector&>(e);
           out.selectors.push_back(v.matchers);
-          out.lookback_ms =
-              std::max(out.lookback_ms, back + std::max<std::int64_t>(0, v.original_offset_ms) +
-                                            promql::kLookbackDeltaMs);
+          out.reach_ms.push_back(back + std::max<std::int64_t>(0, v.original_offset_ms) +
+                                 promql::kLookbackDeltaMs);
+          out.lookback_ms = std::max(out.lookback_ms, out.reach_ms.back());
           break;
         }
         case NodeKind::matrix_selector: {
           const auto& m = static_cast<const promql::MatrixSelector&>(e);
           out.selectors.push_back(m.vs().matchers);
-          out.lookback_ms =
-              std::max(out.lookback_ms,
-                       back + std::max<std::int64_t>(0, m.vs().original_offset_ms) + m.range_ms);
+          out.reach_ms.push_back(back + std::max<std::int64_t>(0, m.vs().original_offset_ms) +
+                                 m.range_ms);
+          out.lookback_ms = std::max(out.lookback_ms, out.reach_ms.back());
           break;
         }
         case NodeKind::subquery: {

@@ -181,10 +181,12 @@ class Group {
 };
 
 /// How far back the rules' selectors look from their evaluation time (ranges, offsets,
-/// subqueries, plus the 5-minute lookback of instant selectors), and every selector's matchers.
+/// subqueries, plus the 5-minute lookback of instant selectors), and every selector's matchers
+/// with how far back that selector reads.
 struct RuleNeeds {
   std::int64_t lookback_ms = 0;
   history::Selectors selectors;
+  std::vector<std::int64_t> reach_ms;  // by selector
 };
 void add_needs(const promql::Expr& e, RuleNeeds& out);
 

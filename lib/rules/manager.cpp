@@ -305,7 +305,7 @@ void Manager::configure_history_locked() {
   // One interval more than the rules look back, so the oldest sample a range needs is never
   // trimmed just before the evaluation that needs it.
   history_.set_retention(needs.lookback_ms + longest_interval);
-  history_.set_selectors(std::move(needs.selectors));
+  history_.set_selectors(std::move(needs.selectors), std::move(needs.reach_ms));
 }
 
 void Manager::start() {

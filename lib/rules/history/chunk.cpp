@@ -71,6 +71,7 @@ class BitReader {
     return w << (pos_ & 7);
   }
   void skip(std::size_t n) { pos_ += n; }
+  std::size_t pos() const { return pos_; }
   /// A base-128 varint written 8 bits at a time (at most 10 groups).
   bool varint(std::uint64_t& out) {
     std::uint64_t v = 0;
@@ -208,14 +209,28 @@ std::vector<std::uint8_t> ChunkAppender::bytes() const {
 }
 
 bool decode(std::span<const std::uint8_t> stream, std::uint16_t count, std::int64_t mint_ms,
-            std::int64_t maxt_ms, std::vector<promql::Point>& out) {
+            std::int64_t maxt_ms, std::vector<promql::Point>& out, DecodePoint* at) {
   BitReader r(stream);
   std::int64_t t = 0;
   std::int64_t delta = 0;
   std::uint64_t vb = 0;
   int leading = -1;
   int trailing = 0;
-  for (std::uint32_t i = 0; i < count; ++i) {
+  std::uint32_t i = 0;
+  if (at != nullptr && at->next > 0) {
+    if (at->next > count || at->bit > r.left() || at->leading < -1 || at->leading > 31 ||
+        at->trailing > 63) {
+      return false;
+    }
+    t = at->t;
+    delta = at->delta;
+    vb = at->value_bits;
+    leading = at->leading;
+    trailing = at->trailing;
+    i = at->next;
+    r.skip(at->bit);
+  }
+  for (; i < count; ++i) {
     std::uint64_t u = 0;
     if (i == 0) {
       if (!r.varint(u)) return false;
@@ -277,7 +292,17 @@ bool decode(std::span<const std::uint8_t> stream, std::uint16_t count, std::int6
       }
     }
     if (t > maxt_ms) return true;
-    if (t >= mint_ms) out.push_back(promql::Point{t, bits_double(vb)});
+    if (t >= mint_ms) {
+      out.push_back(promql::Point{t, bits_double(vb)});
+    } else if (at != nullptr && r.pos() <= UINT16_MAX && i < UINT8_MAX) {
+      *at = DecodePoint{t,
+                        delta,
+                        vb,
+                        static_cast<std::uint16_t>(r.pos()),
+                        static_cast<std::uint8_t>(i + 1),
+                        static_cast<std::int8_t>(leading),
+                        static_cast<std::uint8_t>(trailing)};
+    }
   }
   return true;
 }

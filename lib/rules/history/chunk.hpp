@@ -60,12 +60,27 @@ class ChunkAppender {
   std::uint8_t trailing_ = 0;
 };
 
+/// Where a decoding of a chunk's stream stands after some sample: enough to go on from the next
+/// sample without decoding the ones before it again (the stream only grows at its end).
+struct DecodePoint {
+  std::int64_t t = 0;  // the last decoded sample's
+  std::int64_t delta = 0;
+  std::uint64_t value_bits = 0;
+  std::uint16_t bit = 0;     // the next sample's position in the stream
+  std::uint8_t next = 0;     // the next sample's index; 0: nothing decoded (the chunk's start)
+  std::int8_t leading = -1;  // the XOR window; -1: none yet
+  std::uint8_t trailing = 0;
+};
+
 /// Decodes `count` samples from a bit stream written by ChunkAppender, appending those with
 /// mint_ms <= t <= maxt_ms to `out` (decoding stops past maxt_ms). Bounds-checked: a truncated or
 /// corrupt stream returns false (samples decoded before the fault stay in `out`), never reads
-/// past the span.
+/// past the span. With `at`: decoding starts after the sample *at stands at (its `t` must be
+/// before mint_ms; a default DecodePoint is the chunk's start), and *at is moved to the last
+/// sample before mint_ms, where the next decoding of the same stream for a later mint_ms can
+/// start.
 bool decode(std::span<const std::uint8_t> stream, std::uint16_t count, std::int64_t mint_ms,
-            std::int64_t maxt_ms, std::vector<promql::Point>& out);
+            std::int64_t maxt_ms, std::vector<promql::Point>& out, DecodePoint* at = nullptr);
 
 /// Decodes a whole chunk as `ChunkAppender::bytes()` gives it (count header, then the stream).
 bool decode_chunk(std::span<const std::uint8_t> bytes, std::vector<promql::Point>& out);

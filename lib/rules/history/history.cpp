@@ -96,9 +96,15 @@ std::optional<Labels> parse_series_text(std::string_view text) {
   return Labels(std::move(labels));
 }
 
+namespace {
+
+/// A series' reach when no selector gave one: the retention.
+constexpr std::uint32_t kWholeRetention = UINT32_MAX;
+
+}  // namespace
+
 struct History::Series {
   Labels labels;
-  std::uint64_t hash = 0;
   struct Closed {
     std::vector<std::uint8_t> stream;
     std::uint16_t count = 0;
@@ -107,12 +113,24 @@ struct History::Series {
   };
   std::vector<Closed> closed;
   ChunkAppender head;
-  std::int64_t last_t = INT64_MIN;
-  bool last_stale = false;
-  std::size_t fixed_bytes = 0;  // the object, its labels and its index entries
+  // How far back from their evaluation time the selectors matching it read, in seconds
+  // (rounded up; kWholeRetention: as far as the retention).
+  std::uint32_t reach_s = kWholeRetention;
+  std::uint32_t fixed_bytes = 0;  // the object, its labels and its index entries
   // Its entry in the pass cache (guarded by cache_mu_): in the series itself, which a query
   // reads anyway, not in a map (a lookup there was two cache misses per series per query).
   mutable std::shared_ptr<const Decoded> cached;
+  // Where the last decoding of the chunk holding `resume.t` (chunks of a series never share a
+  // time) passed the last sample before the samples it was asked for (guarded by cache_mu_):
+  // the next pass, asking from a later time, decodes from there instead of from the chunk's
+  // start.
+  mutable DecodePoint resume;
+
+  /// The last sample's time and whether it is a staleness marker (the open chunk's last one:
+  /// a full chunk is closed when the next sample comes, so the open one is empty only before
+  /// the first sample).
+  std::int64_t last_t() const { return head.count() > 0 ? head.max_t() : INT64_MIN; }
+  bool last_stale() const { return head.count() > 0 && promql::is_stale_nan(head.last_value()); }
 
   std::size_t bytes() const {
     std::size_t n = fixed_bytes + head.memory_bytes() + closed.capacity() * sizeof(Closed);
@@ -152,6 +170,32 @@ void History::set_series_labels(Labels labels) {
   for (auto& [name, src] : sources_) src.series.clear();
 }
 
+std::int64_t History::reach_locked(const Labels& labels) const {
+  std::int64_t reach = -1;
+  auto consider = [&](std::size_t i) {
+    for (const auto& m : selectors_[i]) {
+      if (!m.matches(labels.get(m.name))) return;
+    }
+    reach =
+        std::max(reach, i < reach_ms_.size() ? std::max<std::int64_t>(reach_ms_[i], 0) : INT64_MAX);
+  };
+  if (auto it = selectors_by_name_.find(std::string(labels.get(promql::kMetricName)));
+      it != selectors_by_name_.end()) {
+    for (const std::size_t i : it->second) consider(i);
+  }
+  for (const std::size_t i : nameless_selectors_) consider(i);
+  return reach;
+}
+
+namespace {
+
+std::uint32_t reach_seconds(std::int64_t reach_ms) {
+  if (reach_ms < 0 || reach_ms >= std::int64_t{kWholeRetention - 1} * 1000) return kWholeRetention;
+  return static_cast<std::uint32_t>((reach_ms + 999) / 1000);
+}
+
+}  // namespace
+
 bool History::wanted(const Labels& labels) const {
   auto matches = [&](std::size_t i) {
     for (const auto& m : selectors_[i]) {
@@ -168,9 +212,10 @@ bool History::wanted(const Labels& labels) const {
   return std::any_of(nameless_selectors_.begin(), nameless_selectors_.end(), matches);
 }
 
-void History::set_selectors(Selectors selectors) {
+void History::set_selectors(Selectors selectors, std::vector<std::int64_t> reach_ms) {
   std::unique_lock lock(mu_);
   selectors_ = std::move(selectors);
+  reach_ms_ = std::move(reach_ms);
   selectors_by_name_.clear();
   nameless_selectors_.clear();
   for (std::size_t i = 0; i < selectors_.size(); ++i) {
@@ -185,7 +230,9 @@ void History::set_selectors(Selectors selectors) {
   }
   std::vector<std::uint64_t> drop;
   for (const auto& [id, s] : by_id_) {
-    if (!wanted(s->labels)) drop.push_back(id);
+    const std::int64_t reach = reach_locked(s->labels);
+    if (reach < 0) drop.push_back(id);
+    s->reach_s = reach_seconds(reach);
   }
   for (auto id : drop) remove_locked(id);
   {
@@ -217,8 +264,9 @@ std::uint64_t History::lookup_or_create_locked(const Labels& labels, bool count)
   }
   auto s = std::make_unique<Series>();
   s->labels = labels;
-  s->hash = h;
-  s->fixed_bytes = sizeof(Series) + label_bytes(labels) + 64;  // + hash, id and name index
+  s->reach_s = reach_seconds(reach_locked(labels));
+  s->fixed_bytes = static_cast<std::uint32_t>(sizeof(Series) + label_bytes(labels) +
+                                              64);  // + hash, id and name index
   const std::uint64_t id = next_id_++;
   bytes_ += s->bytes();
   auto& named = by_name_[std::string(labels.get(promql::kMetricName))];
@@ -240,7 +288,7 @@ void History::remove_locked(std::uint64_t id) {
     clear_cache_locked();
   }
   bytes_ -= s.bytes();
-  auto [lo, hi] = by_hash_.equal_range(s.hash);
+  auto [lo, hi] = by_hash_.equal_range(s.labels.hash());
   for (auto h = lo; h != hi; ++h) {
     if (h->second == id) {
       by_hash_.erase(h);
@@ -257,8 +305,8 @@ void History::remove_locked(std::uint64_t id) {
 }
 
 bool History::append_locked(Series& s, std::int64_t t_ms, double v) {
-  if (t_ms <= s.last_t) {
-    if (t_ms == s.last_t) return true;  // the same moment again (a snapshot seen twice)
+  if (t_ms <= s.last_t()) {
+    if (t_ms == s.last_t()) return true;  // the same moment again (a snapshot seen twice)
     ++out_of_order_;
     return false;
   }
@@ -270,8 +318,6 @@ bool History::append_locked(Series& s, std::int64_t t_ms, double v) {
     s.head = ChunkAppender();
     s.head.append(t_ms, v);
   }
-  s.last_t = t_ms;
-  s.last_stale = promql::is_stale_nan(v);
   bytes_ += s.bytes();
   bytes_ -= before;
   return true;
@@ -333,7 +379,7 @@ void History::append_source(std::string_view source, std::int64_t t_ms,
       continue;
     }
     if (Series* s = it->second.id != 0 ? find_locked(it->second.id) : nullptr) {
-      if (!s->last_stale) append_locked(*s, t_ms, promql::stale_nan());
+      if (!s->last_stale()) append_locked(*s, t_ms, promql::stale_nan());
     }
     it = src.series.erase(it);
   }
@@ -345,7 +391,7 @@ void History::source_gone(std::string_view source, std::int64_t t_ms) {
   if (sit == sources_.end()) return;
   for (const auto& [text, e] : sit->second.series) {
     if (Series* s = e.id != 0 ? find_locked(e.id) : nullptr) {
-      if (!s->last_stale) append_locked(*s, t_ms, promql::stale_nan());
+      if (!s->last_stale()) append_locked(*s, t_ms, promql::stale_nan());
     }
   }
   sources_.erase(sit);
@@ -365,7 +411,7 @@ bool History::append(const Labels& labels, std::int64_t t_ms, double v) {
     if (id == 0) return false;
     s = find_locked(id);
   }
-  if (promql::is_stale_nan(v) && s->last_stale) return true;
+  if (promql::is_stale_nan(v) && s->last_stale()) return true;
   return append_locked(*s, t_ms, v);
 }
 
@@ -439,7 +485,7 @@ std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
   const bool listed = s.cached != nullptr;
   if (listed) {
     const Decoded& d = *s.cached;
-    if (d.last_t == s.last_t && d.closed == s.closed.size()) {
+    if (d.last_t == s.last_t() && d.closed == s.closed.size()) {
       if (d.from_t <= from_t) return s.cached;
       // Wanted from further back: decode again from there (the chunks are decoded from their
       // start anyway).
@@ -448,7 +494,7 @@ std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
     s.cached.reset();
   }
   auto d = std::make_shared<Decoded>();
-  d->last_t = s.last_t;
+  d->last_t = s.last_t();
   d->closed = s.closed.size();
   d->from_t = from_t;
   d->labels = s.labels;
@@ -482,11 +528,28 @@ std::shared_ptr<const History::Decoded> History::decoded_locked(const Series& s,
   }
   // Appends stay within the reserved capacity: the points of other entries do not move.
   const std::size_t begin = store->size();
+  auto decode_chunk = [&](std::span<const std::uint8_t> stream, std::uint16_t count,
+                          std::int64_t min_t, std::int64_t max_t) {
+    if (min_t >= from_t) {
+      decode(stream, count, from_t, INT64_MAX, *store);
+    } else if (s.resume.next > 0 && s.resume.t >= min_t && s.resume.t <= max_t &&
+               s.resume.t < from_t) {
+      // Decoded up to before from_t by an earlier pass: go on from there (and move it on).
+      decode(stream, count, from_t, INT64_MAX, *store, &s.resume);
+    } else {
+      DecodePoint at;
+      decode(stream, count, from_t, INT64_MAX, *store, &at);
+      // A resume point further on in the same chunk stays (this query reached further back).
+      if (at.next > 0 && !(s.resume.next > 0 && s.resume.t >= min_t && s.resume.t <= max_t)) {
+        s.resume = at;
+      }
+    }
+  };
   for (const auto& c : s.closed) {
-    if (c.max_t >= from_t) decode(c.stream, c.count, from_t, INT64_MAX, *store);
+    if (c.max_t >= from_t) decode_chunk(c.stream, c.count, c.min_t, c.max_t);
   }
   if (s.head.count() > 0 && s.head.max_t() >= from_t) {
-    decode(s.head.stream(), s.head.count(), from_t, INT64_MAX, *store);
+    decode_chunk(s.head.stream(), s.head.count(), s.head.min_t(), s.head.max_t());
   }
   d->points = std::span<const Point>(store->data() + begin, store->size() - begin);
   d->store = std::move(store);
@@ -564,20 +627,22 @@ std::vector<promql::SeriesView> History::Querier::select_impl(
         break;
       }
     }
-    if (!ok || s.head.count() == 0 || s.last_t < mint_ms) continue;
-    if (latest && s.last_t <= maxt_ms) {
+    if (!ok || s.head.count() == 0 || s.last_t() < mint_ms) continue;
+    if (latest && s.last_t() <= maxt_ms) {
       // The last sample is the open chunk's: no decoding.
-      points->push_back(Point{s.last_t, s.head.last_value()});
+      points->push_back(Point{s.last_t(), s.head.last_value()});
       labels->push_back(s.labels);
       out.push_back(promql::SeriesView{&labels->back(), std::span<const Point>(&points->back(), 1),
-                                       s.hash, nullptr});
+                                       s.labels.hash(), nullptr});
       continue;
     }
     if (!cache.owns_lock()) cache.lock();
-    // Decoded from as far back as the rules read (the retention) or the query asks: the pass's
-    // longer ranges over this series then find it decoded too.
-    const std::int64_t back =
-        maxt_ms >= INT64_MIN + h_.retention_ms_ ? maxt_ms - h_.retention_ms_ : INT64_MIN;
+    // Decoded from as far back as the rules' selectors of this series read (at most the
+    // retention) or the query asks: the pass's longer ranges over it then find it decoded too.
+    const std::int64_t reach = s.reach_s == kWholeRetention
+                                   ? h_.retention_ms_
+                                   : std::min<std::int64_t>(h_.retention_ms_, s.reach_s * 1000LL);
+    const std::int64_t back = maxt_ms >= INT64_MIN + reach ? maxt_ms - reach : INT64_MIN;
     auto d = h_.decoded_locked(s, std::min(mint_ms, back));
     const Point* begin = d->points.data();
     const Point* end = begin + d->points.size();
@@ -586,7 +651,7 @@ std::vector<promql::SeriesView> History::Querier::select_impl(
     if (lo == hi) continue;
     std::span<const Point> samples(lo, static_cast<std::size_t>(hi - lo));
     if (latest) samples = samples.last(1);
-    out.push_back(promql::SeriesView{&d->labels, samples, s.hash, &d->without_name});
+    out.push_back(promql::SeriesView{&d->labels, samples, s.labels.hash(), &d->without_name});
     held_.push_back(std::move(d));
   }
   return out;

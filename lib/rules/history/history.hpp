@@ -63,7 +63,11 @@ class History {
   History& operator=(const History&) = delete;
 
   /// What to keep. Series no selector matches any more are dropped; sources are re-examined.
-  void set_selectors(Selectors selectors);
+  /// `reach_ms[i]`, when given: how far before its evaluation time selector i reads (range,
+  /// offset, lookback); a query decodes a series from as far back as the selectors that match
+  /// it read (else from the retention's start), so that the pass's other queries of the series
+  /// find it decoded.
+  void set_selectors(Selectors selectors, std::vector<std::int64_t> reach_ms = {});
   /// How far back to keep samples (the longest range plus the lookback).
   void set_retention(std::int64_t retention_ms);
   std::int64_t retention_ms() const;
@@ -159,6 +163,9 @@ class History {
   std::uint64_t lookup_or_create_locked(const promql::Labels& labels, bool count);
   bool append_locked(Series& s, std::int64_t t_ms, double v);
   bool wanted(const promql::Labels& labels) const;
+  /// The longest reach of the selectors matching `labels` (-1: none matches; the retention when
+  /// the selectors came without reaches).
+  std::int64_t reach_locked(const promql::Labels& labels) const;
   /// The series' samples from `from_t` on, from the pass cache or decoded (and cached when the
   /// budget allows). Under a shared lock of mu_ and cache_mu_.
   std::shared_ptr<const Decoded> decoded_locked(const Series& s, std::int64_t from_t) const;
@@ -170,6 +177,7 @@ class History {
   std::size_t max_series_;
   std::int64_t retention_ms_ = 5 * 60 * 1000;
   Selectors selectors_;
+  std::vector<std::int64_t> reach_ms_;  // by selector; empty: the retention
   // Selectors by the metric name they require (most have one), and those that name none: a
   // series is checked only against the selectors that can match its name.
   std::unordered_map<std::string, std::vector<std::size_t>> selectors_by_name_;

@@ -426,14 +426,19 @@ Matrix Evaluator::eval_call(const Call& e) {
       if (at || step == 0) {
         auto first = std::lower_bound(s.samples.begin(), s.samples.end(), mint,
                                       [](const Point& p, std::int64_t t) { return p.t < t; });
-        lo = hi = std::size_t(first - s.samples.begin());
+        lo = std::size_t(first - s.samples.begin());
+        // The window's end by binary search too: a one-step evaluation (every rule's) would
+        // otherwise walk the whole window once more just to find it.
+        hi = std::size_t(std::upper_bound(first, s.samples.end(), maxt,
+                                          [](std::int64_t t, const Point& p) { return t < p.t; }) -
+                         s.samples.begin());
       }
       while (lo < s.samples.size() && s.samples[lo].t < mint) ++lo;
       if (hi < lo) hi = lo;
       while (hi < s.samples.size() && s.samples[hi].t <= maxt) ++hi;
       std::span<const Point> win = s.samples.subspan(lo, hi - lo);
       bool has_stale = false;
-      for (const auto& p : win) has_stale = has_stale || is_stale_nan(p.v);
+      for (const auto& p : win) has_stale |= is_stale_nan(p.v);  // no branch a sample
       if (has_stale) {
         scratch.clear();
         for (const auto& p : win)

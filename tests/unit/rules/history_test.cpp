@@ -81,6 +81,51 @@ TEST_CASE("chunks round-trip timestamps and value bits exactly", "[rules][histor
   CHECK(part.front().t == in[10].t);
 }
 
+TEST_CASE("a decoding goes on from where an earlier one stopped", "[rules][history]") {
+  // A chunk growing a sample at a time, decoded from a later time at each (as the passes over
+  // the head chunk are): resumed from the point the previous decoding left, it gives exactly
+  // what decoding from the chunk's start gives.
+  std::mt19937_64 rng(7);
+  history::ChunkAppender a;
+  history::DecodePoint at;
+  std::vector<Point> in;
+  std::int64_t t = 1'700'000'000'000;
+  double v = 0;
+  for (int i = 0; i < history::kChunkSamples; ++i) {
+    const int kind = static_cast<int>(rng() % 5);
+    t += kind == 0 ? 15'000 : kind == 1 ? 86'400'000 : 14'990 + static_cast<int>(rng() % 20);
+    v = kind == 2 ? v : kind == 3 ? std::ldexp(1.0, i % 70) : v + static_cast<double>(rng() % 99);
+    if (i % 13 == 5) v = promql::stale_nan();
+    REQUIRE(a.append(t, v));
+    in.push_back({t, v});
+    const std::int64_t mint = in[static_cast<std::size_t>(i) * 2 / 3].t + 1;  // never earlier
+    std::vector<Point> full, resumed;
+    REQUIRE(history::decode(a.stream(), a.count(), mint, INT64_MAX, full));
+    REQUIRE(history::decode(a.stream(), a.count(), mint, INT64_MAX, resumed, &at));
+    INFO(i);
+    REQUIRE(resumed.size() == full.size());
+    for (std::size_t k = 0; k < full.size(); ++k) {
+      CHECK(resumed[k].t == full[k].t);
+      CHECK(bits(resumed[k].v) == bits(full[k].v));
+    }
+    if (at.next > 0) {
+      // It stands at the last sample before mint.
+      CHECK(at.t < mint);
+      CHECK(in[at.next - 1].t == at.t);
+      CHECK((at.next == in.size() || in[at.next].t >= mint));
+    }
+  }
+  CHECK(at.next > 0);
+  // A point beyond the stream (a corrupt one) is refused, not read past the end.
+  history::DecodePoint bad = at;
+  bad.bit = static_cast<std::uint16_t>(a.stream().size() * 8 + 1);
+  std::vector<Point> out;
+  CHECK_FALSE(history::decode(a.stream(), a.count(), at.t + 1, INT64_MAX, out, &bad));
+  bad = at;
+  bad.next = static_cast<std::uint8_t>(a.count() + 1);
+  CHECK_FALSE(history::decode(a.stream(), a.count(), at.t + 1, INT64_MAX, out, &bad));
+}
+
 TEST_CASE("a regular series compresses to a few bytes a sample", "[rules][history]") {
   history::ChunkAppender a;
   double v = 1000;
@@ -345,6 +390,49 @@ TEST_CASE("the pass cache answers as decoding each query does", "[rules][history
   CHECK(select_text(tw.cached, R"(m{a="3"})", t - 600'000, t).empty());
   CHECK(tw.cached.stats().decode_cache_peak_bytes > 0);
   CHECK(tw.plain.stats().decode_cache_peak_bytes == 0);
+}
+
+TEST_CASE("queries over passes answer as plain storage whatever the selectors' reach",
+          "[rules][history]") {
+  // Each series is decoded from as far back as its selectors reach, and each pass resumes
+  // decoding where the previous one passed the samples it needed: ranges shorter and longer
+  // than the reach, over chunks that close and age out, give plain storage's samples.
+  history::History h(100);
+  h.set_selectors(selectors({"m", "n", R"({__name__=~"m|n", a="2"})"}), {60'000, 180'000, 300'000});
+  h.set_retention(10 * 60'000);
+  promql::MemoryStorage mem;
+  const std::vector<Labels> series = {Labels({{"__name__", "m"}, {"a", "1"}}),
+                                      Labels({{"__name__", "m"}, {"a", "2"}}),
+                                      Labels({{"__name__", "n"}, {"a", "1"}})};
+  std::mt19937_64 rng(3);
+  std::int64_t t = 1'700'000'000'000;
+  for (int i = 0; i < 400; ++i, t += 15'000 + static_cast<std::int64_t>(rng() % 9)) {
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      const double v = i % 17 == 9 && k == 1 ? promql::stale_nan() : double(i * (k + 1));
+      REQUIRE(h.append(series[k], t, v));
+      mem.append(series[k], t, v);
+    }
+    for (const char* sel : {"m", "n", R"({a="2"})"}) {
+      auto m = promql::parse_metric_selector(sel);
+      REQUIRE(m.ok());
+      for (const std::int64_t range : {30'000, 60'000, 15'000, 240'000, 590'000, 45'000}) {
+        INFO(sel << " pass " << i << " range " << range);
+        auto q = h.querier();
+        const auto got = q.select(*m, t - range, t);
+        const auto want = mem.select(*m, t - range, t);
+        REQUIRE(got.size() == want.size());
+        for (std::size_t k = 0; k < got.size(); ++k) {
+          CHECK(*got[k].labels == *want[k].labels);
+          REQUIRE(got[k].samples.size() == want[k].samples.size());
+          for (std::size_t j = 0; j < got[k].samples.size(); ++j) {
+            CHECK(got[k].samples[j].t == want[k].samples[j].t);
+            CHECK(bits(got[k].samples[j].v) == bits(want[k].samples[j].v));
+          }
+        }
+      }
+    }
+    h.trim(t);  // ends the pass
+  }
 }
 
 TEST_CASE("what a querier selected stays valid as the history changes", "[rules][history]") {
