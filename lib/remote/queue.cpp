@@ -156,10 +156,12 @@ void Queue::run() {
       send_metadata();
       next_metadata = Clock::now() + o.metadata.send_interval;
     }
-    // Send the buffer's batches, oldest first, until one must wait for its retry.
+    // Send the buffer's batches, oldest first, until one must wait for its retry, or until the
+    // next cut or sync is due: a backlog after an outage is sent between cuts, never instead of
+    // them (a cut missed is data lost).
     while (!buffer_->empty() && !(retrying_ && Clock::now() < retry_at_)) {
       if (!send_batch()) break;
-      if (stopping()) break;
+      if (stopping() || Clock::now() >= std::min(next_cut, next_sync)) break;
     }
     account();
     auto wake = std::min(next_cut, next_sync);

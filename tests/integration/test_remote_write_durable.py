@@ -127,7 +127,7 @@ class Durable(RemoteWriteCase):
         for name in ("node_time_seconds", "app_up"):
             ts = timestamps(requests, name)
             holes = gaps(ts, 2500)
-            self.assertEqual(len(holes), 1, (name, holes))
+            self.assertEqual(len(holes), 1, (name, holes, killed_ms, restarted_ms))
             self.assertGreaterEqual(holes[0][0], killed_ms - 2000, name)
             self.assertLessEqual(holes[0][1], restarted_ms + 2500, name)
             self.assertGreater(ts[-1] - ts[0], OUTAGE * 1000, name)
@@ -168,7 +168,7 @@ class Durable(RemoteWriteCase):
         for name in ("node_time_seconds", "app_shard"):
             ts = timestamps(requests, name)
             holes = gaps(ts, 2500)
-            self.assertEqual(len(holes), 1, (name, holes))
+            self.assertEqual(len(holes), 1, (name, holes, outage_ms, back_ms))
             self.assertGreaterEqual(holes[0][0], outage_ms - 2500, name)
             self.assertLess(holes[0][1], back_ms - 1500, name)
             self.assertGreater(ts[-1], back_ms, name)
