@@ -15,6 +15,7 @@ namespace {
 constexpr std::string_view kSegmentSuffix = ".seg";
 constexpr std::size_t kIdDigits = 20;
 constexpr std::string_view kAckedFile = "acked";
+constexpr std::string_view kLockFile = "lock";
 // A segment holds records appended up to segment_bytes_ (at most 16 MiB) plus one record (at
 // most kMaxRecord); a bigger file is read this far, the rest counted as damage.
 constexpr std::uint64_t kMaxSegmentRead = (16ull << 20) + kMaxRecord + 64;
@@ -66,6 +67,24 @@ Buffer::Buffer(std::shared_ptr<FileLayer> files, std::filesystem::path directory
 Buffer::~Buffer() {
   sync();
   current_.reset();
+  lock_.reset();  // last: the next owner may open the directory from here on
+}
+
+bool Buffer::take_lock() {
+  if (lock_) return true;
+  std::string holder;
+  auto lock = files_->try_lock(dir_ / kLockFile, holder);
+  if (!lock.ok()) {
+    fall_back(lock.message());
+    return false;
+  }
+  if (!*lock) {
+    refused_ = true;
+    holder_ = holder.empty() ? "unknown" : holder;
+    return false;
+  }
+  lock_ = std::move(*lock);
+  return true;
 }
 
 std::filesystem::path Buffer::segment_path(std::uint64_t id) const {
@@ -83,6 +102,10 @@ void Buffer::open() {
   disk_ = true;
   writable_ = true;
   if (auto s = files_->make_directories(dir_); !s.ok()) return fall_back(s.message());
+  if (!take_lock()) {
+    if (refused_) disk_ = writable_ = false;  // not ours: never written, synced or replayed
+    return;
+  }
   auto names = files_->list(dir_);
   if (!names.ok()) return fall_back(names.message());
   if (auto text = files_->read(dir_ / kAckedFile, 0, 256); text.ok() && !text->empty()) {
@@ -336,7 +359,7 @@ void Buffer::sync() {
     if (files_->replace(dir_ / kAckedFile, text).ok()) ack_dirty_ = false;
   }
   // Quietly while it fails (fall_back() logs only when the disk goes); logged when it is back.
-  if (!writable_ && files_->make_directories(dir_).ok() && open_segment()) {
+  if (!writable_ && files_->make_directories(dir_).ok() && take_lock() && open_segment()) {
     writable_ = true;
     spdlog::info("remote_write {}: the buffer in {} is writable again", name_, dir_.string());
   }
@@ -345,11 +368,20 @@ void Buffer::sync() {
 void Buffer::remove_files(FileLayer& files, const std::filesystem::path& directory) {
   auto names = files.list(directory);
   if (!names.ok()) return;
+  std::string holder;
+  auto lock = files.try_lock(directory / kLockFile, holder);
+  if (lock.ok() && !*lock) {
+    spdlog::warn("remote_write: {} is left alone: process {} holds its lock", directory.string(),
+                 holder.empty() ? "unknown" : holder);
+    return;
+  }
   for (const auto& n : *names) {
     if (segment_id(n) || n == kAckedFile || n == std::string(kAckedFile) + ".tmp") {
       (void)files.remove(directory / n);
     }
   }
+  (void)files.remove(directory / kLockFile);
+  if (lock.ok()) lock->reset();
   (void)files.remove(directory);  // only if empty: other files are not ours
 }
 

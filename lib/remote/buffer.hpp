@@ -11,6 +11,10 @@
 //   when it moved; wholly acknowledged segments are deleted. open() replays from there, in order;
 //   a torn or corrupt tail is cut off (the file truncated), counted and logged, and everything
 //   before it (and every later segment) is replayed.
+// - One owner: open() takes an flock on the file `lock` in the directory (it holds the owner's
+//   pid). When another process (another sonde on the same directory) holds it, the buffer is
+//   refused(): it writes nothing, and the queue sends nothing for that entry until it can take
+//   the lock (queue.hpp). The lock goes with the process, even on SIGKILL.
 // - Fallback: when the directory cannot be created or written (a full disk, permissions), records
 //   wait in memory instead, bounded by set_memory_limit() samples (the oldest dropped, counted in
 //   dropped_memory_full), writable() is false and the error is logged; each sync() tries the disk
@@ -54,7 +58,12 @@ class Buffer {
   Buffer& operator=(const Buffer&) = delete;
 
   /// Opens the directory and loads what it holds (not yet acknowledged), cutting off damage.
+  /// When another process holds the directory's lock, nothing is loaded and refused() is true:
+  /// make a new Buffer to try again.
   void open();
+  /// Another process holds the directory's lock (`holder()`: its pid, as the lock file says).
+  bool refused() const { return refused_; }
+  const std::string& holder() const { return holder_; }
   /// Appends a batch (to disk, or to memory when the disk fails).
   void append(BufferRecord record);
   /// The oldest record not yet acknowledged, or null. Valid until the next call.
@@ -75,8 +84,9 @@ class Buffer {
   bool writable() const { return writable_; }
   const BufferCounts& counts() const { return counts_; }
 
-  /// Deletes a buffer's files (a removed entry's): its segments, `acked`, then the directory if
-  /// it is empty. Other files are left alone.
+  /// Deletes a buffer's files (a removed entry's): its segments, `acked`, `lock`, then the
+  /// directory if it is empty. Other files are left alone, and everything is when another
+  /// process holds the lock (that directory is its buffer).
   static void remove_files(FileLayer& files, const std::filesystem::path& directory);
 
  private:
@@ -98,6 +108,8 @@ class Buffer {
   void drop_segment(std::uint64_t id);
   void delete_segment(std::uint64_t id);
   void fall_back(const std::string& why);
+  /// Takes the directory's lock (or has it): false when it cannot (refused_ when it is held).
+  bool take_lock();
   void push_memory(BufferRecord record);
 
   std::shared_ptr<FileLayer> files_;
@@ -109,6 +121,9 @@ class Buffer {
 
   std::deque<Entry> entries_;
   std::map<std::uint64_t, Segment> segments_;
+  std::unique_ptr<FileLock> lock_;
+  bool refused_ = false;
+  std::string holder_;
   std::unique_ptr<AppendFile> current_;
   std::uint64_t current_id_ = 0;  // of current_ (0: none)
   std::uint64_t next_id_ = 1;

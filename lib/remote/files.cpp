@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +53,19 @@ class PosixAppendFile final : public AppendFile {
  private:
   int fd_;
   std::filesystem::path path_;
+};
+
+/// flock(2): held by the open file description, so released when the process dies (even by
+/// SIGKILL), and a second open in the same process conflicts too.
+class PosixLock final : public FileLock {
+ public:
+  explicit PosixLock(int fd) : fd_(fd) {}
+  ~PosixLock() override { ::close(fd_); }
+  PosixLock(const PosixLock&) = delete;
+  PosixLock& operator=(const PosixLock&) = delete;
+
+ private:
+  int fd_;
 };
 
 class PosixFiles final : public FileLayer {
@@ -142,6 +156,32 @@ class PosixFiles final : public FileLayer {
     const auto e = ok ? core::ok() : core::Status(fail("fsync", d));
     ::close(fd);
     return e;
+  }
+
+  core::Result<std::unique_ptr<FileLock>> try_lock(const std::filesystem::path& path,
+                                                   std::string& holder) override {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return fail("open", path);
+    int r = 0;
+    while ((r = ::flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
+    }
+    if (r != 0) {
+      const int err = errno;
+      char text[32] = {};
+      const ssize_t n = err == EWOULDBLOCK ? ::pread(fd, text, sizeof text - 1, 0) : -1;
+      ::close(fd);
+      if (err != EWOULDBLOCK) {
+        errno = err;
+        return fail("lock", path);
+      }
+      holder.assign(text, n > 0 ? static_cast<std::size_t>(n) : 0);
+      while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+      return std::unique_ptr<FileLock>();
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    // The pid is for the message of the one refused; the lock holds without it.
+    if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+    return std::unique_ptr<FileLock>(std::make_unique<PosixLock>(fd));
   }
 };
 

@@ -25,6 +25,12 @@ class AppendFile {
   virtual core::Status truncate(std::uint64_t size) = 0;
 };
 
+/// An exclusive lock on a file (FileLayer::try_lock), held until destroyed.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
 class FileLayer {
  public:
   virtual ~FileLayer() = default;
@@ -47,9 +53,14 @@ class FileLayer {
   virtual core::Status replace(const std::filesystem::path& path, std::string_view content) = 0;
   /// Makes the directory's entries (files created or removed) durable.
   virtual core::Status sync_directory(const std::filesystem::path& dir) = 0;
+  /// Takes an exclusive lock on `path` (created when missing) without waiting, and writes this
+  /// process's id into it: the lock; null when another holder has it (`holder` is then what the
+  /// file says, its pid); an error when the file cannot be opened.
+  virtual core::Result<std::unique_ptr<FileLock>> try_lock(const std::filesystem::path& path,
+                                                           std::string& holder) = 0;
 };
 
-/// The real file system (open, write, fsync, pread, ftruncate, rename).
+/// The real file system (open, write, fsync, pread, ftruncate, rename, flock).
 std::shared_ptr<FileLayer> posix_files();
 
 }  // namespace sonde::remote

@@ -21,6 +21,10 @@ QueueMetrics::QueueMetrics(prometheus::Registry& registry, const std::string& na
                            const std::string& url)
     : registry_(registry),
       labels_{{"remote_name", name}, {"url", url}},
+      samples_in(
+          counter("sonde_remote_write_samples_in_total",
+                  "Samples cut from sonde's series for sending (after write_relabel_configs): "
+                  "each is sent, failed, dropped or still pending.")),
       samples(counter("sonde_remote_write_samples_total",
                       "Samples sent to the receiver and acknowledged.")),
       failed(counter("sonde_remote_write_samples_failed_total",
@@ -46,6 +50,10 @@ QueueMetrics::QueueMetrics(prometheus::Registry& registry, const std::string& na
       buffer_corruptions(counter("sonde_remote_write_buffer_corruptions_total",
                                  "Damaged buffer segment tails (torn by a crash, or corrupt) found "
                                  "by their checksum when the buffer was opened, and cut off.")),
+      buffer_lock_refusals(counter(
+          "sonde_remote_write_buffer_lock_refusals_total",
+          "Attempts to open the buffer directory refused because another process (another sonde) "
+          "holds its lock; this entry sends nothing meanwhile.")),
       bytes(counter("sonde_remote_write_bytes_total",
                     "Bytes of request bodies (snappy-compressed) sent to the receiver.")),
       highest_timestamp(gauge("sonde_remote_write_highest_timestamp_in_seconds",

@@ -34,9 +34,10 @@ class QueueMetrics {
   prometheus::Histogram& histogram(const std::string& name, const std::string& help);
 
  public:
-  prometheus::Counter& samples;  // sent and acknowledged
-  prometheus::Counter& failed;   // non-recoverable answers (4xx)
-  prometheus::Counter& retried;  // samples of requests that will be sent again
+  prometheus::Counter& samples_in;  // cut from the board for sending
+  prometheus::Counter& samples;     // sent and acknowledged
+  prometheus::Counter& failed;      // non-recoverable answers (4xx)
+  prometheus::Counter& retried;     // samples of requests that will be sent again
   prometheus::Counter& dropped_relabel;
   prometheus::Counter& dropped_queue_full;
   prometheus::Counter& dropped_buffer_full;
@@ -46,6 +47,7 @@ class QueueMetrics {
   prometheus::Gauge& buffer_bytes;
   prometheus::Gauge& buffer_writable;
   prometheus::Counter& buffer_corruptions;
+  prometheus::Counter& buffer_lock_refusals;
   prometheus::Counter& bytes;  // compressed request bodies sent
   prometheus::Gauge& highest_timestamp;
   prometheus::Gauge& highest_sent_timestamp;

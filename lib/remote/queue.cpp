@@ -1,5 +1,6 @@
 #include "remote/queue.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -51,7 +52,11 @@ Queue::~Queue() { stop(); }
 
 void Queue::start() {
   if (thread_.joinable()) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    // Named for top -H and for bench/remote_write_compare.py, which reads its CPU time.
+    pthread_setname_np(pthread_self(), "sonde-rw");
+    run();
+  });
 }
 
 void Queue::stop() {
@@ -76,12 +81,39 @@ std::int64_t Queue::now_ms() const {
       .count();
 }
 
+bool Queue::open_buffer() {
+  const auto& o = settings_.options;
+  bool refused = false;
+  while (true) {
+    buffer_ = std::make_unique<Buffer>(files_, o.buffer.directory, o.buffer.max_bytes, o.name);
+    buffer_->set_memory_limit(max_pending_);
+    buffer_->open();
+    account();
+    if (!buffer_->refused()) break;
+    metrics_.buffer_lock_refusals.Increment();
+    if (!refused) {
+      spdlog::error(
+          "remote_write {}: the buffer directory {} is in use by another process (pid {}, "
+          "holding its lock file): this entry sends nothing until that process lets it go; "
+          "give each sonde its own state directory or buffer.directory",
+          o.name, o.buffer.directory.string(), buffer_->holder());
+      refused = true;
+    }
+    if (wait_until(Clock::now() + o.buffer.sync_interval)) {
+      buffer_.reset();
+      return false;
+    }
+  }
+  if (refused) {
+    spdlog::info("remote_write {}: the buffer directory {} is this process's now: sending", o.name,
+                 o.buffer.directory.string());
+  }
+  return true;
+}
+
 void Queue::run() {
   const auto& o = settings_.options;
-  buffer_ = std::make_unique<Buffer>(files_, o.buffer.directory, o.buffer.max_bytes, o.name);
-  buffer_->set_memory_limit(max_pending_);
-  buffer_->open();
-  account();
+  if (!open_buffer()) return;  // stopped while another process held the buffer
   auto next_cut = Clock::now();
   auto next_metadata = Clock::now();
   auto next_sync = Clock::now() + o.buffer.sync_interval;
@@ -97,6 +129,7 @@ void Queue::run() {
       CutStats stats;
       cutter_.cut(board_, now_ms(), cut, stats);
       metrics_.dropped_relabel.Increment(static_cast<double>(stats.dropped_by_relabel));
+      cut_uncounted_ += cut.size();  // counted with the pending gauge, in account()
       if (pending_.empty()) oldest_queued_ = now;
       max_pending_ = std::max(o.queue.capacity, kCutsHeld * cut.size());
       buffer_->set_memory_limit(max_pending_);
@@ -123,10 +156,12 @@ void Queue::run() {
       send_metadata();
       next_metadata = Clock::now() + o.metadata.send_interval;
     }
-    // Send the buffer's batches, oldest first, until one must wait for its retry.
+    // Send the buffer's batches, oldest first, until one must wait for its retry, or until the
+    // next cut or sync is due: a backlog after an outage is sent between cuts, never instead of
+    // them (a cut missed is data lost).
     while (!buffer_->empty() && !(retrying_ && Clock::now() < retry_at_)) {
       if (!send_batch()) break;
-      if (stopping()) break;
+      if (stopping() || Clock::now() >= std::min(next_cut, next_sync)) break;
     }
     account();
     auto wake = std::min(next_cut, next_sync);
@@ -177,6 +212,8 @@ void Queue::account() {
       static_cast<double>(c.dropped_unreadable - counted_.dropped_unreadable));
   metrics_.buffer_corruptions.Increment(static_cast<double>(c.corrupt - counted_.corrupt));
   counted_ = c;
+  metrics_.samples_in.Increment(static_cast<double>(cut_uncounted_));
+  cut_uncounted_ = 0;
   metrics_.buffer_bytes.Set(static_cast<double>(buffer_->bytes()));
   metrics_.buffer_writable.Set(buffer_->writable() ? 1 : 0);
   metrics_.pending.Set(static_cast<double>(pending_.size() + buffer_->samples()));

@@ -7,7 +7,9 @@
 // Retry-After) with exponential backoff from min_backoff to max_backoff, with jitter; any other
 // non-2xx answer drops the batch, counted and logged (rate-limited); either way it leaves the
 // buffer. Nothing here runs on a collector, scrape or ingest thread; the buffer is opened, written
-// and closed on the queue's thread only.
+// and closed on the queue's thread only. While another process holds the buffer directory's lock
+// (two sondes on one state directory) the entry cuts and sends nothing, and tries again every
+// buffer.sync_interval.
 #pragma once
 
 #include <prometheus/registry.h>
@@ -56,6 +58,9 @@ class Queue {
  private:
   using Clock = std::chrono::steady_clock;
   void run();
+  /// Makes and opens buffer_, again every buffer.sync_interval while another process holds its
+  /// directory (logged once, counted each time); false when stop() came first.
+  bool open_buffer();
   /// Encodes the first `n` samples waiting into one batch and appends it to the buffer.
   void make_batch(std::size_t n);
   /// Sends the buffer's oldest batch once; false when it must be retried later.
@@ -77,6 +82,7 @@ class Queue {
   std::deque<Pending> pending_;              // cut, not yet in a batch
   std::unique_ptr<Buffer> buffer_;           // the batches (made and used by run())
   BufferCounts counted_;                     // of buffer_, already in metrics_
+  std::size_t cut_uncounted_ = 0;            // samples cut, not yet in metrics_.samples_in
   Clock::time_point oldest_queued_{};
   std::size_t max_pending_ = 0;
   std::chrono::milliseconds backoff_{0};

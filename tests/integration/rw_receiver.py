@@ -6,13 +6,16 @@ stale]...]}], "metadata": [[type, family, help]...], "error"}. The first line is
 {"port": N}.
 
 Options: --port (0: any), --tls CERT KEY, --basic-auth USER:PASS (401 otherwise), --script
-STATUS[:RETRY_AFTER],... (answers for the first requests, then 200).
+STATUS[:RETRY_AFTER],... (answers for the first requests, then 200). SIGUSR1: every request from
+then on is answered 503 (recorded with that status), so a test can freeze what was acknowledged
+without the race of a kill (a request recorded but its answer lost).
 """
 import argparse
 import base64
 import http.server
 import json
 import os
+import signal
 import ssl
 import struct
 import subprocess
@@ -45,6 +48,8 @@ def main():
     script = [s for s in args.script.split(",") if s]
     lock = threading.Lock()
     count = [0]
+    down = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda *_: down.set())
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -74,7 +79,9 @@ def main():
                 i = count[0]
                 count[0] += 1
             status, headers = 200, []
-            if i < len(script):
+            if down.is_set():
+                status = 503
+            elif i < len(script):
                 parts = script[i].split(":")
                 status = int(parts[0])
                 if len(parts) > 1:

@@ -9,56 +9,14 @@ import tempfile
 import time
 import unittest
 
-from harness import DEADLINE, SondeTestCase, parse_exposition
-from rw_harness import Receiver, accepted_samples
+from harness import DEADLINE
+from rw_harness import RemoteWriteCase, accepted_samples
 from webtls import make_ca, make_cert
 
 OUTAGE = float(os.environ.get("SONDE_RW_OUTAGE", "5"))
 
 
-def config(url, textfile_dir, extra="", queue=""):
-    return f"""
-collectors:
-  textfile: {{enabled: true, directory: {textfile_dir}, interval: 1s}}
-remote_write:
-  - url: {url}
-    name: rec
-    interval: 1s
-    queue_config: {{batch_send_deadline: 100ms, min_backoff: 50ms, max_backoff: 500ms{queue}}}
-    metadata_config: {{send_interval: 1s}}
-{extra}"""
-
-
-class RemoteWrite(SondeTestCase):
-    def receiver(self, **kw):
-        r = Receiver(**kw)
-        self.addCleanup(r.stop)
-        return r
-
-    def start(self, url, extra="", textfile="", queue=""):
-        s = self.sonde(start=False)
-        tdir = os.path.join(s.tmp, "textfile")
-        os.makedirs(tdir)
-        self.prom_file = os.path.join(tdir, "app.prom")
-        with open(self.prom_file, "w") as f:
-            f.write(textfile)
-        path = os.path.join(s.tmp, "sonde.yaml")
-        with open(path, "w") as f:
-            f.write(config(url, tdir, extra, queue))
-        s.args = ["--config", path] + s.args
-        s.start()
-        s.wait_ready()
-        return s
-
-    def metric(self, s, name, **labels):
-        samples, _, _ = parse_exposition(s.metrics())
-        total = 0
-        for (n, ls), v in samples.items():
-            d = dict(ls)
-            if n == name and all(d.get(k) == v2 for k, v2 in labels.items()):
-                total += v
-        return total
-
+class RemoteWrite(RemoteWriteCase):
     def test_headers_labels_order_staleness_metadata(self):
         rec = self.receiver()
         s = self.start(rec.url(), textfile='app_up{team="a"} 1\napp_up{team="b",empty=""} 2\n')

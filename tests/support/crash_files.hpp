@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "remote/files.hpp"
@@ -108,6 +109,27 @@ class CrashFiles : public remote::FileLayer {
     if (off_) return core::error("power is off");
     return core::ok();
   }
+  /// Locks held by other processes, as a test pretends: path -> what their lock file says.
+  std::map<std::string, std::string> foreign_locks;
+  bool locked(const std::filesystem::path& p) const { return locks_->count(p.string()) != 0; }
+  core::Result<std::unique_ptr<remote::FileLock>> try_lock(const std::filesystem::path& path,
+                                                           std::string& holder) override {
+    if (off_) return core::error("power is off");
+    if (auto it = foreign_locks.find(path.string()); it != foreign_locks.end()) {
+      holder = it->second;
+      return std::unique_ptr<remote::FileLock>();
+    }
+    if (locks_->count(path.string()) != 0) {
+      holder = "this process";
+      return std::unique_ptr<remote::FileLock>();
+    }
+    if (fail_writes && files_.count(path.string()) == 0) {
+      return core::error("open " + path.string() + ": no space");
+    }
+    if (files_.count(path.string()) == 0) files_[path.string()] = std::make_shared<File>();
+    locks_->insert(path.string());
+    return std::unique_ptr<remote::FileLock>(std::make_unique<Lock>(locks_, path.string()));
+  }
 
  private:
   class Appender : public remote::AppendFile {
@@ -136,6 +158,18 @@ class CrashFiles : public remote::FileLayer {
     std::shared_ptr<File> f_;  // kept when the file is removed, as an open descriptor keeps it
   };
 
+  class Lock : public remote::FileLock {
+   public:
+    Lock(std::shared_ptr<std::set<std::string>> locks, std::string path)
+        : locks_(std::move(locks)), path_(std::move(path)) {}
+    ~Lock() override { locks_->erase(path_); }
+
+   private:
+    std::shared_ptr<std::set<std::string>> locks_;  // outlives the layer if need be
+    std::string path_;
+  };
+
+  std::shared_ptr<std::set<std::string>> locks_ = std::make_shared<std::set<std::string>>();
   std::map<std::string, std::shared_ptr<File>> files_;
   std::map<std::string, bool> dirs_;
   bool off_ = false;

@@ -1,11 +1,16 @@
 #include "remote/buffer.hpp"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <numeric>
 
 #include "remote/segment.hpp"
 #include "support/crash_files.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_support.hpp"
 
 using namespace sonde;
 using remote::Buffer;
@@ -275,4 +280,86 @@ TEST_CASE("segment: records round-trip; damage is found", "[remote][buffer]") {
   CHECK(scan.damaged);
   CHECK(scan.valid_bytes == remote::kSegmentMagic.size());
   CHECK(scan.problem == "a record length of 4294967295");
+}
+
+TEST_CASE("segment: the fuzz seeds are what make_seeds.py says they are", "[remote][buffer]") {
+  // tests/fuzz/rw_segment/corpus, written by its make_seeds.py: three good records, then each
+  // kind of damage after the first one or two.
+  const auto corpus = test::fixture_root() / ".." / "fuzz" / "rw_segment" / "corpus";
+  const auto scan = [&](const char* name) {
+    std::ifstream in(corpus / name, std::ios::binary);
+    REQUIRE(in);
+    const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+    return remote::parse_segment(bytes);
+  };
+  auto s = scan("three_records");
+  CHECK_FALSE(s.damaged);
+  REQUIRE(s.records.size() == 3);
+  CHECK(s.records[1].samples == 500);
+  CHECK(s.records[2].highest_ms == 1'700'000'002'000);
+  s = scan("flipped_byte");
+  CHECK(s.damaged);
+  CHECK(s.records.size() == 1);
+  CHECK(s.problem == "a record whose checksum does not match");
+  s = scan("huge_length");
+  CHECK(s.damaged);
+  CHECK(s.records.size() == 1);
+  CHECK(s.problem == "a record length of 4294967280");
+  s = scan("torn_tail");
+  CHECK(s.damaged);
+  CHECK(s.records.size() == 2);
+  CHECK(s.problem == "a record header cut short");
+}
+
+TEST_CASE("buffer: a directory another process holds is refused, and left alone",
+          "[remote][buffer]") {
+  auto files = std::make_shared<CrashFiles>();
+  {
+    Buffer b(files, kDir, 1 << 20, "r");
+    b.open();
+    b.append(record(0));
+  }
+  files->foreign_locks[(kDir / "lock").string()] = "4242";
+  {
+    Buffer b(files, kDir, 1 << 20, "r");
+    b.open();
+    CHECK(b.refused());
+    CHECK(b.holder() == "4242");
+    CHECK(b.empty());  // its records are the other process's to send
+    CHECK_FALSE(b.writable());
+    b.append(record(1));  // in memory only: the other's segments stay as they are
+    b.sync();
+  }
+  CHECK(segments(*files).size() == 1);
+  Buffer::remove_files(*files, kDir);
+  CHECK(segments(*files).size() == 1);
+  files->foreign_locks.clear();
+  Buffer b(files, kDir, 1 << 20, "r");
+  b.open();
+  CHECK_FALSE(b.refused());
+  CHECK(drain(b) == std::vector<int>{0});
+}
+
+TEST_CASE("buffer: two owners of one real directory: the second is refused until the first goes",
+          "[remote][buffer]") {
+  test::TempDir tmp;
+  const auto dir = tmp.path / "rw";
+  auto first = std::make_unique<Buffer>(remote::posix_files(), dir, 1 << 20, "a");
+  first->open();
+  REQUIRE_FALSE(first->refused());
+  first->append(record(0));
+  {
+    // flock conflicts between two open files even in one process, as between two sondes.
+    Buffer second(remote::posix_files(), dir, 1 << 20, "b");
+    second.open();
+    CHECK(second.refused());
+    CHECK(second.holder() == std::to_string(::getpid()));
+    Buffer::remove_files(*remote::posix_files(), dir);  // refused too: first's files stay
+  }
+  CHECK(std::filesystem::exists(dir / "lock"));
+  first.reset();
+  Buffer second(remote::posix_files(), dir, 1 << 20, "b");
+  second.open();
+  CHECK_FALSE(second.refused());
+  CHECK(drain(second) == std::vector<int>{0});
 }
