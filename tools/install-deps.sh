@@ -16,6 +16,7 @@ test_pkgs=(
   prometheus-node-exporter
   curl python3 clang libclang-rt-14-dev libbenchmark-dev wrk
   python3-statsd        # a real StatsD client for the ingest integration tests
+  collectd-core netdata-core  # the statsd peers of bench/ingest_peers.py (run by hand, own config)
   python3-yaml          # reads the rule corpus for the template fixture (tests/tools)
   python3-protobuf python3-snappy protobuf-compiler  # the recording remote-write receiver
   systemd procps        # systemd-analyze, systemd-sysusers and kill for the unit tests (offline)
@@ -60,7 +61,18 @@ if ((${#missing[@]} > 0 || unpack_kubectl)); then
 fi
 if ((${#missing[@]} > 0)); then
   echo "install-deps: installing ${missing[*]}" >&2
+  # collectd and netdata start a system service on install; the benchmark starts its own with a
+  # config in a temporary directory. Where nothing forbids services yet, forbid them for this
+  # install only (invoke-rc.d asks policy-rc.d; 101: action forbidden).
+  policy=/usr/sbin/policy-rc.d
+  own_policy=""
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    own_policy=1
+  fi
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ -n $own_policy ]]; then $SUDO rm -f "$policy"; fi
   # The node-exporter package starts a system service where systemd runs; tests start their own.
 fi
 if ((unpack_kubectl)); then

@@ -34,11 +34,34 @@ SharedBody ResponseMemory::get(const Key& key, const std::function<std::string()
   const std::size_t f = std::min<std::size_t>(static_cast<std::size_t>(key.format), 2);
   const std::size_t g = key.gzip ? 1 : 0;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    // Another scrape is rendering this key: its body will be fresh, so wait for it (real time:
+    // the renderer runs on another thread whatever the clock says).
+    const auto deadline = std::chrono::steady_clock::now() + kRenderWait;
+    while (std::find(rendering_.begin(), rendering_.end(), key) != rendering_.end()) {
+      ++waiting_;
+      const auto st = rendered_.wait_until(lock, deadline);
+      --waiting_;
+      if (st == std::cv_status::timeout) break;
+    }
     if (auto body = find(key, now - kShareWindow)) return body;
     // Would a new one fit? The last body of this kind says how big it will be.
     if (bytes() + last_size_[f][g] > limit()) return find(key, {});
+    rendering_.push_back(key);
   }
+  // Whatever happens to the rendering (render may throw), the waiters are woken.
+  struct Done {
+    ResponseMemory& m;
+    const Key& key;
+    ~Done() {
+      {
+        std::lock_guard lock(m.mu_);
+        const auto it = std::find(m.rendering_.begin(), m.rendering_.end(), key);
+        if (it != m.rendering_.end()) m.rendering_.erase(it);
+      }
+      m.rendered_.notify_all();
+    }
+  } done{*this, key};
   std::string rendered = render();
   const std::uint64_t size = rendered.size();
   std::lock_guard lock(mu_);

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,6 +38,8 @@ class ResponseMemory {
   static constexpr std::chrono::milliseconds kShareWindow{1'000};
   /// Keys remembered (a weak reference each): past it the oldest is forgotten.
   static constexpr std::size_t kEntries = 16;
+  /// How long a scrape waits for another's rendering of the same key.
+  static constexpr std::chrono::milliseconds kRenderWait{10'000};
 
   explicit ResponseMemory(std::uint64_t limit,
                           const core::Clock& clock = core::SystemClock::instance());
@@ -51,8 +54,16 @@ class ResponseMemory {
   /// now until the last response holding it lets go. Null when the bodies alive plus this one
   /// would pass the limit (the caller answers 503); `render` is then not called if the last
   /// body of the same format and encoding says it would not fit. Thread-safe; `render` runs
-  /// without the lock held (two threads missing together may both render).
+  /// without the lock held. A caller that misses while another renders the same key waits
+  /// for that body (up to kRenderWait, then renders its own): concurrent scrapes hold one
+  /// body and one rendering's memory, not one each.
   SharedBody get(const Key& key, const std::function<std::string()>& render);
+
+  /// Callers waiting for another's rendering now (for tests).
+  std::size_t waiting() const {
+    std::lock_guard lock(mu_);
+    return waiting_;
+  }
 
   /// Bytes of the bodies alive now.
   std::uint64_t bytes() const { return state_->bytes.load(); }
@@ -74,6 +85,9 @@ class ResponseMemory {
   std::atomic<std::uint64_t> limit_;
   std::shared_ptr<State> state_;  // shared with every body's deleter: bodies may outlive this
   mutable std::mutex mu_;
+  std::condition_variable rendered_;    // a rendering ended
+  std::vector<Key> rendering_;          // under mu_: keys being rendered now
+  std::size_t waiting_ = 0;             // under mu_
   std::vector<Entry> entries_;          // under mu_, oldest first
   std::uint64_t last_size_[3][2] = {};  // [format][gzip]: size of the last body, under mu_
 };

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <utility>
+#include <vector>
 
 #include "ingest/series.hpp"
 
@@ -65,9 +68,38 @@ LineResult result_of(DropReason r) {
   }
 }
 
-Worker::Worker(ListenerStats* stats, std::size_t key_capacity) : stats_(stats) {
-  key_.reserve(key_capacity);
-  cache_.reserve(1024);
+namespace {
+
+Series* cached_series(std::uintptr_t v) {
+  return (v & 1) ? reinterpret_cast<KeyAlias*>(v & ~std::uintptr_t{1})->series
+                 : reinterpret_cast<Series*>(v);
+}
+
+std::string_view cached_key(std::uintptr_t v) {
+  return (v & 1) ? reinterpret_cast<KeyAlias*>(v & ~std::uintptr_t{1})->key()
+                 : reinterpret_cast<Series*>(v)->raw();
+}
+
+void release_cached(std::uintptr_t v) {
+  if (v & 1) {
+    KeyAlias::destroy(reinterpret_cast<KeyAlias*>(v & ~std::uintptr_t{1}));
+  } else {
+    reinterpret_cast<Series*>(v)->release();
+  }
+}
+
+}  // namespace
+
+std::uint64_t Worker::CachedKey::hash(std::uintptr_t v) { return hash_bytes(cached_key(v)); }
+
+Worker::Worker(ListenerStats* stats, std::size_t key_capacity)
+    : stats_(stats), key_(new char[key_capacity]) {}
+
+Worker::~Worker() { clear_cache(); }
+
+void Worker::clear_cache() {
+  cache_.for_each(release_cached);
+  cache_.clear();
 }
 
 Aggregator::Aggregator(ingest::IngestOptions options, std::shared_ptr<const Mapper> mapper,
@@ -108,6 +140,10 @@ void Aggregator::ingest(Worker& w, std::string_view payload, const Origin* origi
   w.origin_ = origin;
   if (w.epoch_ != epoch_.load(std::memory_order_relaxed)) sweep(w);
   for_each_line(payload, [&](std::string_view line) { ingest_line(w, line); });
+  // One atomic add a payload, not one a line.
+  if (w.accepted_ != 0) {
+    w.stats_->lines[0].fetch_add(std::exchange(w.accepted_, 0), std::memory_order_relaxed);
+  }
 }
 
 void Aggregator::count_rejected(Worker& w, DropReason r, std::string_view line) {
@@ -116,12 +152,13 @@ void Aggregator::count_rejected(Worker& w, DropReason r, std::string_view line) 
 
 void Aggregator::sweep(Worker& w) {
   w.epoch_ = epoch_.load(std::memory_order_relaxed);
-  for (auto it = w.cache_.begin(); it != w.cache_.end();) {
-    if (it->second->expired.load(std::memory_order_relaxed)) {
-      it = w.cache_.erase(it);
-    } else {
-      ++it;
-    }
+  std::vector<std::uintptr_t> gone;
+  w.cache_.for_each([&](std::uintptr_t v) {
+    if (cached_series(v)->expired.load(std::memory_order_relaxed)) gone.push_back(v);
+  });
+  for (const std::uintptr_t v : gone) {
+    w.cache_.erase(hash_bytes(cached_key(v)), v);
+    release_cached(v);
   }
 }
 
@@ -167,35 +204,51 @@ void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view li
     if (negative) return reject(w, DropReason::negative_counter, line);
   }
   std::string_view container;
+  // The raw key, copied into the worker's buffer (sized for the longest line).
+  char* const key = w.key_.get();
+  std::size_t n = 0;
+  const auto put = [&](std::string_view bytes) {
+    std::memcpy(key + n, bytes.data(), bytes.size());
+    n += bytes.size();
+  };
   if (options_.origin_detection) {
     // The origin goes first, at a fixed length, so no name or tag bytes can imitate it: the
     // origin's id (unique, never reused), the length of the `|c:` container, the container.
     container = container_field(w, m.container);
     const std::uint64_t id = w.origin_ ? w.origin_->id : 0;
-    w.key_.assign(reinterpret_cast<const char*>(&id), sizeof id);
-    w.key_ += static_cast<char>(container.size());  // at most 128 (parse_container_field)
-    w.key_ += container;
-    w.key_ += m.name;
-  } else {
-    w.key_.assign(m.name);
+    std::memcpy(key, &id, sizeof id);
+    n = sizeof id;
+    key[n++] = static_cast<char>(container.size());  // at most 128 (parse_container_field)
+    put(container);
   }
-  w.key_ += '|';
-  w.key_ += m.type;
-  w.key_ += '|';
-  w.key_ += m.tags;
+  put(m.name);
+  key[n++] = '|';
+  put(m.type);
+  key[n++] = '|';
+  put(m.tags);
+  const std::string_view raw(key, n);
+  const std::uint64_t hash = hash_bytes(raw);
   Series* s = nullptr;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto it = w.cache_.find(std::string_view(w.key_));
-    if (it != w.cache_.end() && !it->second->expired.load(std::memory_order_relaxed)) {
-      s = it->second.get();
+    const std::uintptr_t v =
+        w.cache_.find(hash, [&](std::uintptr_t c) { return cached_key(c) == raw; });
+    if (v != 0 && !cached_series(v)->expired.load(std::memory_order_relaxed)) {
+      s = cached_series(v);
     } else {
-      if (it != w.cache_.end()) w.cache_.erase(it);
-      auto sp = resolve(w, m, container);
+      if (v != 0) {
+        w.cache_.erase(hash, v);
+        release_cached(v);
+      }
+      auto sp = resolve(w, m, container, raw);
       if (!sp) return reject(w, sp.error(), line);
       // Bounded: every entry is an admitted series (or a tag order of one).
-      if (w.cache_.size() >= std::size_t{options_.max_series} * 2) w.cache_.clear();
+      if (w.cache_.size() >= std::size_t{options_.max_series} * 2) w.clear_cache();
       s = sp->get();
-      w.cache_.emplace(w.key_, std::move(*sp));
+      // The series keeps the key it was registered under; another key gets an alias.
+      const bool own = s->raw() == raw;
+      Series* held = sp->leak();
+      w.cache_.insert(hash, own ? reinterpret_cast<std::uintptr_t>(held)
+                                : reinterpret_cast<std::uintptr_t>(KeyAlias::create(raw, held)) | 1);
     }
     if (const auto why = apply(w, *s, m)) return reject(w, *why, line);
     // Expired by a reader while we updated it: the update went to a series nobody exposes any
@@ -209,11 +262,16 @@ std::optional<DropReason> Aggregator::apply(Worker& w, Series& s, const MetricLi
   // Scaling or summing finite values past float64's range (`1e308|c|@0.01`, a sample rate of
   // 1e-320) drops the line, counted as overflow: it never becomes +Inf or NaN silently. (Of a
   // line with several values, those before the one that overflowed are applied.)
-  const double weight = 1 / m.sample_rate;
+  const double weight = m.sample_rate == 1 ? 1 : 1 / m.sample_rate;
   if (overflowed(m.sample_rate, weight)) return DropReason::overflow;
   bool overflow = false;
   switch (s.kind) {
     case SeriesKind::counter: {
+      if (!m.multi_value && weight == 1 && s.scale == 1) {
+        // The common line (`name:1|c|#tags`): its value is the increment.
+        if (!add_atomic_finite(s.value, m.first_value)) return DropReason::overflow;
+        break;
+      }
       double total = 0;
       each_number(m, [&](double x, std::string_view) {
         const double sum = total + x;
@@ -240,7 +298,7 @@ std::optional<DropReason> Aggregator::apply(Worker& w, Series& s, const MetricLi
       if (overflow) return DropReason::overflow;
       break;
     case SeriesKind::histogram: {
-      const auto& bounds = *s.bounds;
+      const auto& bounds = *s.extra->bounds;
       const std::size_t n = bounds.size();
       each_number(m, [&](double value, std::string_view) {
         double x = value;
@@ -248,22 +306,22 @@ std::optional<DropReason> Aggregator::apply(Worker& w, Series& s, const MetricLi
         x *= s.scale;
         const double weighted = x * weight;
         if (overflow || overflowed(value, weighted) ||
-            !add_atomic_finite(s.cells[n + 1], weighted)) {
+            !add_atomic_finite(s.extra->cells[n + 1], weighted)) {
           overflow = true;
           return;
         }
         const std::size_t i =
             static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), x) -
                                      bounds.begin());  // first bound >= x: le semantics
-        add_atomic(s.cells[i], weight);
-        add_atomic(s.cells[n + 2], weight);
+        add_atomic(s.extra->cells[i], weight);
+        add_atomic(s.extra->cells[n + 2], weight);
       });
       if (overflow) return DropReason::overflow;
       break;
     }
     case SeriesKind::summary: {
-      std::lock_guard lock(s.summary->mu);
-      auto& st = *s.summary;
+      std::lock_guard lock(s.extra->summary->mu);
+      auto& st = *s.extra->summary;
       each_number(m, [&](double value, std::string_view) {
         double x = value;
         if (m.kind == MetricKind::timer) x /= 1000;
@@ -283,8 +341,8 @@ std::optional<DropReason> Aggregator::apply(Worker& w, Series& s, const MetricLi
       break;
     }
     case SeriesKind::set: {
-      std::lock_guard lock(s.set->mu);
-      auto& seen = s.set->seen;
+      std::lock_guard lock(s.extra->set->mu);
+      auto& seen = s.extra->set->seen;
       bool full = false;
       for_each_value(m.values, [&](std::string_view v) {
         std::string key(v);

@@ -32,6 +32,7 @@
 #include "ingest/mapper.hpp"
 #include "ingest/options.hpp"
 #include "ingest/origin.hpp"
+#include "ingest/ptr_table.hpp"
 
 namespace sonde::ingest {
 
@@ -86,32 +87,36 @@ struct ListenerStats {
 };
 
 class Aggregator;
-struct Series;
+class Series;
+class SeriesRef;
 struct FamilyState;
 
 /// A listener thread's handle on the aggregator. Not thread-safe: one per thread.
 class Worker {
  public:
   ListenerStats& stats() { return *stats_; }
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
 
  private:
   friend class Aggregator;
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  struct Eq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  /// The cache's values: a Series* (its raw() is the key) or, with the low bit set, a KeyAlias*
+  /// (another tag order, or a series another worker registered under other bytes).
+  struct CachedKey {
+    static std::uint64_t hash(std::uintptr_t v);
   };
   Worker(ListenerStats* stats, std::size_t key_capacity);
+  /// Forgets every cached key, releasing its series.
+  void clear_cache();
 
   ListenerStats* stats_;
-  std::string key_;  // reserved once; the hot path only assigns into it
-  std::unordered_map<std::string, std::shared_ptr<Series>, Hash, Eq> cache_;
+  std::unique_ptr<char[]> key_;  // sized once; the hot path copies a line's key into it
+  PtrTable<CachedKey> cache_;    // raw key -> series, one reference each
   std::int64_t now_ns_ = 0;         // steady clock, refreshed per datagram
   const Origin* origin_ = nullptr;  // the sender of the datagram being ingested, if known
   std::uint64_t epoch_ = 0;         // expiry epoch last swept at
+  std::uint64_t accepted_ = 0;      // lines accepted in this payload, added to stats_ at its end
   ParsedLine parsed_;
 };
 
@@ -155,22 +160,22 @@ class Aggregator {
 
  private:
   void ingest_line(Worker& w, std::string_view line);
-  void accept(Worker& w) { w.stats_->lines[0].fetch_add(1, std::memory_order_relaxed); }
+  void accept(Worker& w) { ++w.accepted_; }
   void reject(Worker& w, DropReason r, std::string_view line);
   void metric_line(Worker& w, const MetricLine& m, std::string_view line);
   void event_line(Worker& w, const EventLine& e, std::string_view line);
   void check_line(Worker& w, const ServiceCheckLine& c, std::string_view line);
-  /// Applies a line to a series; false with a reason when a set is full.
   /// Applies the line to its series; the reason when it cannot (set_limit, overflow).
   std::optional<DropReason> apply(Worker& w, Series& s, const MetricLine& m);
   /// A series, or why the line that names it is dropped.
-  using Admitted = core::Result<std::shared_ptr<Series>, DropReason>;
+  using Admitted = core::Result<SeriesRef, DropReason>;
   /// The slow path of a raw key seen for the first time: mapping, name, labels, registration.
-  Admitted resolve(Worker& w, const MetricLine& m, std::string_view container);
+  Admitted resolve(Worker& w, const MetricLine& m, std::string_view container,
+                   std::string_view raw_key);
   Admitted register_series(const std::string& name, SeriesKind kind,
                            std::vector<std::pair<std::string, std::string>> labels,
                            const MappingRule* rule, bool internal, std::int64_t now_ns,
-                           bool origin = false);
+                           bool origin = false, std::string_view raw_key = {});
   /// The container ID of a `|c:` field that applies to this sender (empty: none, or the
   /// kernel's answer wins); counts the fields it ignores.
   std::string_view container_field(const Worker& w, std::string_view field);

@@ -202,6 +202,24 @@ ParseError parse_service_check(std::string_view line, const ParseLimits& limits,
 
 std::optional<double> parse_number(std::string_view s) {
   if (s.empty() || s.size() > 64) return std::nullopt;
+  // Most values are short integers ("1", "-3", "+1"): up to 15 digits are exact in a double,
+  // so they need no from_chars. The same values as from_chars gives, "-0" included.
+  {
+    std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    if (s.size() > i && s.size() - i <= 15) {
+      std::uint64_t digits = 0;
+      std::size_t j = i;
+      for (; j < s.size(); ++j) {
+        const auto d = static_cast<unsigned>(s[j] - '0');
+        if (d > 9) break;
+        digits = digits * 10 + d;
+      }
+      if (j == s.size()) {
+        const auto v = static_cast<double>(digits);
+        return s[0] == '-' ? -v : v;
+      }
+    }
+  }
   if (s[0] == '+') {
     s.remove_prefix(1);
     if (s.empty() || s[0] == '+' || s[0] == '-') return std::nullopt;

@@ -51,8 +51,8 @@ void Aggregator::check_line(Worker& w, const ServiceCheckLine& c, std::string_vi
   auto ts_series = register_series("sonde_app_service_check_timestamp_seconds", SeriesKind::gauge,
                                    std::move(labels), nullptr, true, w.now_ns_, origin);
   if (!ts_series) return reject(w, ts_series.error(), line);
-  const std::shared_ptr<Series>& status = *status_series;
-  const std::shared_ptr<Series>& ts = *ts_series;
+  const SeriesRef& status = *status_series;
+  const SeriesRef& ts = *ts_series;
   status->value.store(c.status, std::memory_order_relaxed);
   const double now = std::chrono::duration<double>(clock_.now().time_since_epoch()).count();
   ts->value.store(c.timestamp.value_or(now), std::memory_order_relaxed);

@@ -187,6 +187,11 @@ class DatagramListener final : public ListenerBase {
     int got = 0;
     socklen_t len = sizeof got;
     ::getsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &got, &len);
+    if (got / 2 < want) {
+      // Past net.core.rmem_max: granted anyway with CAP_NET_ADMIN (socket(7)), else refused.
+      ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want);
+      ::getsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &got, &len);
+    }
     // The kernel doubles what it grants (bookkeeping overhead) and caps at net.core.rmem_max.
     if (got / 2 < want) {
       spdlog::warn(
@@ -232,8 +237,10 @@ class DatagramListener final : public ListenerBase {
     std::vector<mmsghdr> msgs(batch);
     std::uint32_t last_overflow = 0;
     ListenerStats& stats = worker_->stats();
+    // The kernel changes only the headers of the datagrams it fills: those are set again.
+    std::size_t dirty = batch;
     while (!stopping_.load(std::memory_order_relaxed)) {
-      for (std::size_t i = 0; i < batch; ++i) {
+      for (std::size_t i = 0; i < dirty; ++i) {
         iov[i] = {data.get() + i * size, size};
         msgs[i] = {};
         msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -247,6 +254,7 @@ class DatagramListener final : public ListenerBase {
       // since Linux 3.4, udp(7)), so what truncation cut off is known exactly.
       const int n = ::recvmmsg(fd_.get(), msgs.data(), static_cast<unsigned>(batch),
                                MSG_DONTWAIT | MSG_TRUNC, nullptr);
+      dirty = n < 0 ? 0 : static_cast<std::size_t>(n);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
           if (!wait_readable(fd_.get())) return;

@@ -1,6 +1,8 @@
 #include "ingest/series.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
 
 #include "core/exposition.hpp"
 
@@ -11,6 +13,41 @@ namespace {
 constexpr std::size_t kLogLineBytes = 200;
 
 }  // namespace
+
+Series* Series::create(SeriesKind kind, std::string_view text, std::string_view raw) {
+  // One block: the series, then its text, then its raw key (alignof(Series) is 8; what
+  // operator new returns is aligned for any object).
+  void* block = ::operator new(sizeof(Series) + text.size() + raw.size());
+  auto* s = new (block)
+      Series(kind, static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(raw.size()));
+  char* chars = reinterpret_cast<char*>(s + 1);
+  if (!text.empty()) std::memcpy(chars, text.data(), text.size());
+  if (!raw.empty()) std::memcpy(chars + text.size(), raw.data(), raw.size());
+  return s;
+}
+
+void Series::release() {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  this->~Series();
+  ::operator delete(static_cast<void*>(this));
+}
+
+KeyAlias* KeyAlias::create(std::string_view key, Series* series) {
+  void* block = ::operator new(sizeof(KeyAlias) + key.size());
+  auto* a = new (block) KeyAlias(series, static_cast<std::uint32_t>(key.size()));
+  if (!key.empty()) std::memcpy(reinterpret_cast<char*>(a + 1), key.data(), key.size());
+  return a;
+}
+
+void KeyAlias::destroy(KeyAlias* a) {
+  a->series->release();
+  a->~KeyAlias();
+  ::operator delete(static_cast<void*>(a));
+}
+
+FamilyState::~FamilyState() {
+  series.for_each([](std::uintptr_t v) { reinterpret_cast<Series*>(v)->release(); });
+}
 
 bool has_total_suffix(std::string_view name) {
   constexpr std::string_view kTotal = "_total";

@@ -18,6 +18,7 @@
 
 #include "core/metrics.hpp"
 #include "ingest/aggregator.hpp"
+#include "ingest/ptr_table.hpp"
 
 namespace sonde::ingest {
 
@@ -38,33 +39,118 @@ struct SetState {
   std::unordered_map<std::string, std::int64_t> seen;  // value -> last seen (steady ns)
 };
 
+/// What only histograms, summaries and sets need (a counter or gauge series has none).
+struct SeriesExtra {
+  // Histogram upper bounds, without +Inf; shared with the family, which a worker may outlive.
+  std::shared_ptr<const std::vector<double>> bounds;
+  std::vector<std::string> sample_texts;  // histograms, summaries: every sample's rendered text
+  std::unique_ptr<std::atomic<double>[]> cells;  // histogram: buckets..., +Inf, sum, count
+  std::unique_ptr<SummaryState> summary;
+  std::unique_ptr<SetState> set;
+};
+
+/// One live series: one allocation, its rendered text and the raw key it was first seen under
+/// stored after it. Reference-counted by hand (SeriesRef): its family holds one reference until
+/// it expires, every worker that caches it one more.
+class Series {
+ public:
+  /// A new series with one reference (the caller's).
+  static Series* create(SeriesKind kind, std::string_view text, std::string_view raw);
+  Series(const Series&) = delete;
+  Series& operator=(const Series&) = delete;
+
+  void retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release();
+
+  /// name{labels}: the canonical identity and, for counters, gauges and sets, the rendered
+  /// series.
+  std::string_view text() const { return {chars(), text_size_}; }
+  /// The worker key (name|type|tags, after the origin) the series was registered from; empty
+  /// for events and service checks.
+  std::string_view raw() const { return {chars() + text_size_, raw_size_}; }
+
+  std::atomic<double> value{0};
+  std::atomic<std::int64_t> last_ns{0};
+  std::int64_t ttl_ns = 0;
+  double scale = 1;
+  std::unique_ptr<SeriesExtra> extra;  // histograms, summaries, sets
+  const SeriesKind kind;
+  std::atomic<bool> expired{false};
+
+ private:
+  Series(SeriesKind k, std::uint32_t text_size, std::uint32_t raw_size)
+      : kind(k), text_size_(text_size), raw_size_(raw_size) {}
+  ~Series() = default;
+  const char* chars() const { return reinterpret_cast<const char*>(this + 1); }
+
+  std::atomic<std::uint32_t> refs_{1};
+  const std::uint32_t text_size_;
+  const std::uint32_t raw_size_;
+};
+
+/// An owning reference to a Series (null or one reference).
+class SeriesRef {
+ public:
+  SeriesRef() = default;
+  /// Adopts the reference `s` carries.
+  explicit SeriesRef(Series* s) : s_(s) {}
+  SeriesRef(const SeriesRef& o) : s_(o.s_) {
+    if (s_) s_->retain();
+  }
+  SeriesRef(SeriesRef&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  SeriesRef& operator=(SeriesRef o) noexcept {
+    std::swap(s_, o.s_);
+    return *this;
+  }
+  ~SeriesRef() {
+    if (s_) s_->release();
+  }
+  Series* get() const { return s_; }
+  Series* operator->() const { return s_; }
+  Series& operator*() const { return *s_; }
+  /// Gives up the reference without releasing it.
+  Series* leak() { return std::exchange(s_, nullptr); }
+
+ private:
+  Series* s_ = nullptr;
+};
+
+/// A worker's key for a series registered under other bytes (another tag order, another
+/// worker's origin prefix): the key stored after it, and one reference to the series.
+class KeyAlias {
+ public:
+  /// Takes over the reference `series` carries.
+  static KeyAlias* create(std::string_view key, Series* series);
+  static void destroy(KeyAlias* a);
+  std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), size_}; }
+  Series* const series;
+
+ private:
+  KeyAlias(Series* s, std::uint32_t size) : series(s), size_(size) {}
+  const std::uint32_t size_;
+};
+
+/// A family's series by text (the table holds one reference each).
+struct SeriesByText {
+  static std::uint64_t hash(std::uintptr_t v) {
+    return hash_bytes(reinterpret_cast<const Series*>(v)->text());
+  }
+};
+
 struct FamilyState {
   std::string name;
   std::string help;
   SeriesKind kind = SeriesKind::gauge;
-  // Histogram upper bounds, without +Inf; shared with the family's series, which a worker may
-  // still update after the family is gone (expired under it).
+  // Histogram upper bounds, without +Inf; shared with the family's series.
   std::shared_ptr<const std::vector<double>> bounds;
   std::vector<double> quantiles;   // summary
   std::int64_t max_age_ns = 0;     // summary window
   std::vector<std::string> names;  // every name this family exposes (held in names_)
-  std::unordered_map<std::string_view, std::shared_ptr<Series>> series;  // by Series::text
-};
-
-struct Series {
-  std::shared_ptr<const std::vector<double>> bounds;  // histograms
-  SeriesKind kind = SeriesKind::gauge;
-  double scale = 1;
-  std::int64_t ttl_ns = 0;
-  std::string text;                       // name{labels}: the canonical identity and, for counters,
-                                          // gauges and sets, the rendered series
-  std::vector<std::string> sample_texts;  // histograms, summaries: every sample's rendered text
-  std::atomic<double> value{0};
-  std::atomic<std::int64_t> last_ns{0};
-  std::atomic<bool> expired{false};
-  std::unique_ptr<std::atomic<double>[]> cells;  // histogram: buckets..., +Inf, sum, count
-  std::unique_ptr<SummaryState> summary;
-  std::unique_ptr<SetState> set;
+  PtrTable<SeriesByText> series;   // Series*, one reference each
+  FamilyState() = default;
+  FamilyState(const FamilyState&) = delete;
+  FamilyState& operator=(const FamilyState&) = delete;
+  ~FamilyState();
 };
 
 using Labels = std::vector<std::pair<std::string, std::string>>;

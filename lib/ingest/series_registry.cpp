@@ -84,7 +84,7 @@ bool Aggregator::add_origin_labels(Labels& labels, const Worker& w, std::string_
 }
 
 Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m,
-                                         std::string_view container) {
+                                         std::string_view container, std::string_view raw_key) {
   std::optional<MappingResult> mapped;
   if (mapper_) mapped = mapper_->map(m.name, m.kind);
   if (mapped && mapped->rule->drop) return DropReason::mapping_drop;
@@ -128,12 +128,13 @@ Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m,
   // After the mapping: the sender's origin cannot be overwritten by its tags or a rule.
   const bool origin = add_origin_labels(labels, w, container);
   return register_series(name, kind_for(m.kind, observer), std::move(labels),
-                         mapped ? mapped->rule : nullptr, false, w.now_ns_, origin);
+                         mapped ? mapped->rule : nullptr, false, w.now_ns_, origin, raw_key);
 }
 
 Aggregator::Admitted Aggregator::register_series(const std::string& name, SeriesKind kind,
                                                  Labels labels, const MappingRule* rule,
-                                                 bool internal, std::int64_t now_ns, bool origin) {
+                                                 bool internal, std::int64_t now_ns, bool origin,
+                                                 std::string_view raw_key) {
   if (!internal) {
     for (auto prefix : kReservedPrefixes) {
       if (std::string_view(name).substr(0, prefix.size()) == prefix) {
@@ -141,13 +142,21 @@ Aggregator::Admitted Aggregator::register_series(const std::string& name, Series
       }
     }
   }
-  std::string text = render(name, labels);
+  const std::string text = render(name, labels);
+  const std::uint64_t hash = hash_bytes(text);
+  const auto same_text = [&](std::uintptr_t v) {
+    return reinterpret_cast<const Series*>(v)->text() == text;
+  };
   std::lock_guard lock(mu_);
   FamilyState* f = nullptr;
   if (auto it = families_.find(name); it != families_.end()) {
     f = it->second.get();
     if (f->kind != kind) return DropReason::type_conflict;
-    if (auto s = f->series.find(text); s != f->series.end()) return s->second;
+    if (const std::uintptr_t v = f->series.find(hash, same_text)) {
+      auto* s = reinterpret_cast<Series*>(v);
+      s->retain();
+      return SeriesRef(s);
+    }
     if (f->series.size() >= options_.max_series_per_metric) return DropReason::cardinality_limit;
   } else {
     for (const auto& n : exposed_names(name, kind)) {
@@ -179,8 +188,7 @@ Aggregator::Admitted Aggregator::register_series(const std::string& name, Series
     f = fam.get();
     families_.emplace(name, std::move(fam));
   }
-  auto s = std::make_shared<Series>();
-  s->kind = kind;
+  SeriesRef s(Series::create(kind, text, raw_key));
   if (rule && rule->scale) s->scale = *rule->scale;
   std::chrono::milliseconds ttl = options_.ttl;
   if (mapper_ && mapper_->defaults().ttl) ttl = *mapper_->defaults().ttl;
@@ -190,35 +198,39 @@ Aggregator::Admitted Aggregator::register_series(const std::string& name, Series
   s->last_ns.store(now_ns, std::memory_order_relaxed);
   switch (kind) {
     case SeriesKind::histogram: {
-      s->bounds = f->bounds;
+      auto& x = *(s->extra = std::make_unique<SeriesExtra>());
+      x.bounds = f->bounds;
       const std::size_t n = f->bounds->size();
-      s->cells = std::make_unique<std::atomic<double>[]>(n + 3);
-      for (std::size_t i = 0; i < n + 3; ++i) s->cells[i].store(0, std::memory_order_relaxed);
-      s->sample_texts.reserve(n + 3);
+      x.cells = std::make_unique<std::atomic<double>[]>(n + 3);
+      for (std::size_t i = 0; i < n + 3; ++i) x.cells[i].store(0, std::memory_order_relaxed);
+      x.sample_texts.reserve(n + 3);
       for (double b : *f->bounds)
-        s->sample_texts.push_back(render(name + "_bucket", labels, "le", format_bound(b)));
-      s->sample_texts.push_back(render(name + "_bucket", labels, "le", "+Inf"));
-      s->sample_texts.push_back(render(name + "_sum", labels));
-      s->sample_texts.push_back(render(name + "_count", labels));
+        x.sample_texts.push_back(render(name + "_bucket", labels, "le", format_bound(b)));
+      x.sample_texts.push_back(render(name + "_bucket", labels, "le", "+Inf"));
+      x.sample_texts.push_back(render(name + "_sum", labels));
+      x.sample_texts.push_back(render(name + "_count", labels));
       break;
     }
-    case SeriesKind::summary:
-      s->summary = std::make_unique<SummaryState>();
+    case SeriesKind::summary: {
+      auto& x = *(s->extra = std::make_unique<SeriesExtra>());
+      x.summary = std::make_unique<SummaryState>();
       for (double q : f->quantiles) {
-        s->sample_texts.push_back(render(name, labels, "quantile", format_bound(q)));
+        x.sample_texts.push_back(render(name, labels, "quantile", format_bound(q)));
       }
-      s->sample_texts.push_back(render(name + "_sum", labels));
-      s->sample_texts.push_back(render(name + "_count", labels));
+      x.sample_texts.push_back(render(name + "_sum", labels));
+      x.sample_texts.push_back(render(name + "_count", labels));
       break;
+    }
     case SeriesKind::set:
-      s->set = std::make_unique<SetState>();
+      s->extra = std::make_unique<SeriesExtra>();
+      s->extra->set = std::make_unique<SetState>();
       break;
     case SeriesKind::counter:
     case SeriesKind::gauge:
       break;
   }
-  s->text = std::move(text);
-  f->series.emplace(s->text, s);
+  s->retain();  // the family's reference
+  f->series.insert(hash, reinterpret_cast<std::uintptr_t>(s.get()));
   series_count_++;
   return s;
 }

@@ -49,40 +49,41 @@ void Aggregator::collect(core::SnapshotBuilder& out) {
   {
     std::lock_guard lock(mu_);
     bool expired_any = false;
+    std::vector<Series*> expired;
     for (auto fit = families_.begin(); fit != families_.end();) {
       FamilyState& f = *fit->second;
       const core::MetricType type = metric_type(f.kind);
-      for (auto sit = f.series.begin(); sit != f.series.end();) {
-        Series& s = *sit->second;
+      expired.clear();
+      f.series.for_each([&](std::uintptr_t v) {
+        Series& s = *reinterpret_cast<Series*>(v);
         if (s.ttl_ns > 0 && now - s.last_ns.load(std::memory_order_relaxed) > s.ttl_ns) {
-          s.expired.store(true, std::memory_order_release);
-          sit = f.series.erase(sit);
-          series_count_--;
-          expired_total_++;
-          expired_any = true;
-          continue;
+          expired.push_back(&s);
+          return;
         }
         switch (s.kind) {
           case SeriesKind::counter:
           case SeriesKind::gauge:
-            out.add_raw(f.name, type, f.help, s.text, s.value.load(std::memory_order_relaxed));
+            out.add_raw(f.name, type, f.help, std::string(s.text()),
+                        s.value.load(std::memory_order_relaxed));
             break;
           case SeriesKind::histogram: {
+            const SeriesExtra& x = *s.extra;
             const std::size_t n = f.bounds->size();
             double cumulative = 0;
             for (std::size_t i = 0; i <= n; ++i) {
-              cumulative += s.cells[i].load(std::memory_order_relaxed);
-              out.add_raw(f.name, type, f.help, s.sample_texts[i], cumulative);
+              cumulative += x.cells[i].load(std::memory_order_relaxed);
+              out.add_raw(f.name, type, f.help, x.sample_texts[i], cumulative);
             }
-            out.add_raw(f.name, type, f.help, s.sample_texts[n + 1],
-                        s.cells[n + 1].load(std::memory_order_relaxed));
+            out.add_raw(f.name, type, f.help, x.sample_texts[n + 1],
+                        x.cells[n + 1].load(std::memory_order_relaxed));
             // The count is the +Inf bucket, so the two always agree within one scrape.
-            out.add_raw(f.name, type, f.help, s.sample_texts[n + 2], cumulative);
+            out.add_raw(f.name, type, f.help, x.sample_texts[n + 2], cumulative);
             break;
           }
           case SeriesKind::summary: {
-            std::lock_guard slock(s.summary->mu);
-            auto& st = *s.summary;
+            const SeriesExtra& x = *s.extra;
+            std::lock_guard slock(x.summary->mu);
+            auto& st = *x.summary;
             while (!st.window.empty() && now - st.window.front().ns > f.max_age_ns) {
               st.window.pop_front();
             }
@@ -91,24 +92,32 @@ void Aggregator::collect(core::SnapshotBuilder& out) {
             for (const auto& o : st.window) obs.emplace_back(o.value, o.weight);
             const std::vector<double> values = weighted_quantiles(std::move(obs), f.quantiles);
             for (std::size_t i = 0; i < f.quantiles.size(); ++i) {
-              out.add_raw(f.name, type, f.help, s.sample_texts[i], values[i]);
+              out.add_raw(f.name, type, f.help, x.sample_texts[i], values[i]);
             }
-            out.add_raw(f.name, type, f.help, s.sample_texts[f.quantiles.size()], st.sum);
-            out.add_raw(f.name, type, f.help, s.sample_texts[f.quantiles.size() + 1], st.count);
+            out.add_raw(f.name, type, f.help, x.sample_texts[f.quantiles.size()], st.sum);
+            out.add_raw(f.name, type, f.help, x.sample_texts[f.quantiles.size() + 1], st.count);
             break;
           }
           case SeriesKind::set: {
-            std::lock_guard slock(s.set->mu);
+            std::lock_guard slock(s.extra->set->mu);
             const std::int64_t window = std::chrono::nanoseconds(options_.set_window).count();
-            auto& seen = s.set->seen;
+            auto& seen = s.extra->set->seen;
             for (auto it = seen.begin(); it != seen.end();) {
               it = now - it->second > window ? seen.erase(it) : std::next(it);
             }
-            out.add_raw(f.name, type, f.help, s.text, static_cast<double>(seen.size()));
+            out.add_raw(f.name, type, f.help, std::string(s.text()),
+                        static_cast<double>(seen.size()));
             break;
           }
         }
-        ++sit;
+      });
+      for (Series* s : expired) {
+        s->expired.store(true, std::memory_order_release);
+        f.series.erase(hash_bytes(s->text()), reinterpret_cast<std::uintptr_t>(s));
+        s->release();  // the family's reference
+        series_count_--;
+        expired_total_++;
+        expired_any = true;
       }
       if (f.series.empty()) {
         for (const auto& n : f.names) names_.erase(n);

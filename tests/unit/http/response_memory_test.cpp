@@ -1,7 +1,9 @@
 #include "http/response_memory.hpp"
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "core/clock.hpp"
 
@@ -45,6 +47,35 @@ TEST_CASE("response memory: concurrent scrapes of one key share one body, counte
   // Nobody holds it: the next scrape renders afresh.
   a = m.get(key, render);
   CHECK(renders == 5);
+}
+
+TEST_CASE("response memory: a scrape that misses while another renders its key waits for it",
+          "[http][memory]") {
+  ResponseMemory m(1 << 20);
+  std::atomic<int> renders{0};
+  const Key key{3, 0, false};
+  SharedBody second;
+  std::atomic<bool> second_done{false};
+  std::thread other;
+  SharedBody first = m.get(key, [&] {
+    ++renders;
+    // The second scrape starts now, while this one renders: it must wait, not render.
+    other = std::thread([&] {
+      second = m.get(key, [&] {
+        ++renders;
+        return std::string("second");
+      });
+      second_done = true;
+    });
+    while (m.waiting() == 0 && !second_done) std::this_thread::yield();
+    return std::string("first");
+  });
+  other.join();
+  REQUIRE(first);
+  CHECK(*first == "first");
+  CHECK(second == first);
+  CHECK(renders == 1);
+  CHECK(m.bytes() == 5);
 }
 
 TEST_CASE("response memory: an old body is shared only when a new one would not fit",
