@@ -247,8 +247,9 @@ void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view li
       // The series keeps the key it was registered under; another key gets an alias.
       const bool own = s->raw() == raw;
       Series* held = sp->leak();
-      w.cache_.insert(hash, own ? reinterpret_cast<std::uintptr_t>(held)
-                                : reinterpret_cast<std::uintptr_t>(KeyAlias::create(raw, held)) | 1);
+      w.cache_.insert(hash,
+                      own ? reinterpret_cast<std::uintptr_t>(held)
+                          : reinterpret_cast<std::uintptr_t>(KeyAlias::create(raw, held)) | 1);
     }
     if (const auto why = apply(w, *s, m)) return reject(w, *why, line);
     // Expired by a reader while we updated it: the update went to a series nobody exposes any

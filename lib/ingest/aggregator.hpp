@@ -111,8 +111,8 @@ class Worker {
   void clear_cache();
 
   ListenerStats* stats_;
-  std::unique_ptr<char[]> key_;  // sized once; the hot path copies a line's key into it
-  PtrTable<CachedKey> cache_;    // raw key -> series, one reference each
+  std::unique_ptr<char[]> key_;     // sized once; the hot path copies a line's key into it
+  PtrTable<CachedKey> cache_;       // raw key -> series, one reference each
   std::int64_t now_ns_ = 0;         // steady clock, refreshed per datagram
   const Origin* origin_ = nullptr;  // the sender of the datagram being ingested, if known
   std::uint64_t epoch_ = 0;         // expiry epoch last swept at

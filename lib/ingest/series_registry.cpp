@@ -83,8 +83,8 @@ bool Aggregator::add_origin_labels(Labels& labels, const Worker& w, std::string_
   return true;
 }
 
-Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m,
-                                         std::string_view container, std::string_view raw_key) {
+Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m, std::string_view container,
+                                         std::string_view raw_key) {
   std::optional<MappingResult> mapped;
   if (mapper_) mapped = mapper_->map(m.name, m.kind);
   if (mapped && mapped->rule->drop) return DropReason::mapping_drop;

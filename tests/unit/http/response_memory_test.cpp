@@ -1,7 +1,7 @@
 #include "http/response_memory.hpp"
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <string>
 #include <thread>
 
