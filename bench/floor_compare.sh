@@ -9,7 +9,13 @@
 #    CPU_SECONDS: sonde scraped once a second as Prometheus 2.42 asks (OpenMetrics, gzip), the
 #    floor doing its reads once a second. Prints both CPU-seconds (utime+stime) and the ratio.
 #
-# Usage: bench/floor_compare.sh [CPU_SECONDS=600] [RECORD=5]
+# 3. Load-independent figures (when valgrind is installed; INSTR_CYCLES=0 skips them): user-space
+#    instructions (valgrind --tool=callgrind's Ir) and system calls (strace -c) of INSTR_CYCLES
+#    collection cycles, sonde's collectors (bench/collect_bench: every default collector, no
+#    HTTP) against the floor on the same spec, each as the difference between a run of
+#    1 + INSTR_CYCLES cycles and a run of 1 (so start-up is not counted).
+#
+# Usage: bench/floor_compare.sh [CPU_SECONDS=600] [RECORD=5]   (env INSTR_CYCLES=20)
 # Needs: a release build (daemon/sonde, bench/scrape_client), strace, a C compiler. Run it on a
 # quiet machine: the load average is printed at the start and at the end.
 set -euo pipefail
@@ -18,6 +24,8 @@ cpu_seconds="${1:-600}"
 record="${2:-5}"
 sonde=build/release/daemon/sonde
 client=build/release/bench/scrape_client
+bench_bin=build/release/bench/collect_bench
+instr_cycles="${INSTR_CYCLES:-20}"
 for tool in "$sonde" "$client"; do
   [[ -x $tool ]] || { echo "missing $tool: cmake --build --preset release" >&2; exit 1; }
 done
@@ -105,3 +113,31 @@ echo "# floor: $(cat "$tmp/floor.out")"
 printf 'cpu_seconds_over_%ss  sonde=%s floor=%s sonde/floor=%s\n' "$cpu_seconds" "$s_cpu" "$f_cpu" \
   "$(python3 -c "a,b=$s_cpu,$f_cpu; print(f'{a/b:.2f}' if b else 'n/a')")"
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# 3. Instructions and system calls per cycle.
+if ((instr_cycles > 0)) && command -v valgrind >/dev/null && [[ -x $bench_bin ]]; then
+  ir() {  # command...: total Ir over all threads
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.%p" "$@" 2>&1 >/dev/null |
+      sed -n 's/.*Collected : \([0-9]*\).*/\1/p' | tail -1
+  }
+  calls() {  # command...: system calls over all threads
+    strace -f -c -o "$tmp/sc" "$@" >/dev/null 2>&1
+    awk '$NF == "total" {print $(NF-2)}' "$tmp/sc"
+  }
+  per_cycle() {  # measure-function, then the command with CYCLES where the count goes
+    local f=$1; shift
+    local one many
+    one=$("$f" "${@//CYCLES/1}")
+    many=$("$f" "${@//CYCLES/$((1 + instr_cycles))}")
+    python3 -c "print(($many - $one) / $instr_cycles)"
+  }
+  s_ir=$(per_cycle ir "$bench_bin" CYCLES)
+  f_ir=$(per_cycle ir "$floor" "$tmp/spec" CYCLES nosleep)
+  s_sc=$(per_cycle calls "$bench_bin" CYCLES)
+  f_sc=$(per_cycle calls "$floor" "$tmp/spec" CYCLES nosleep)
+  echo "# $("$bench_bin" 1)"
+  printf 'instructions_per_cycle (user space, callgrind Ir, %s cycles)  sonde=%.0f floor=%.0f sonde/floor=%s\n' \
+    "$instr_cycles" "$s_ir" "$f_ir" "$(python3 -c "print(f'{$s_ir/$f_ir:.1f}')")"
+  printf 'syscalls_per_cycle (strace -c, %s cycles)  sonde=%.1f floor=%.1f sonde/floor=%s\n' \
+    "$instr_cycles" "$s_sc" "$f_sc" "$(python3 -c "print(f'{$s_sc/$f_sc:.2f}')")"
+fi

@@ -6,8 +6,11 @@
 #   - scrapes/s under `wrk -c4 -t2 -d10s` (plain text, as wrk sends no Accept-Encoding);
 #   - resident memory after IDLE seconds idle, after 1000 scrapes, and after wrk;
 #   - CPU-seconds (utime+stime) over CPU_SECONDS scraped once a second the way Prometheus does.
-# node_exporter runs with only the collectors sonde has (--collector.disable-defaults ...); sonde
-# runs every collector at a 1s interval, so both do the same work per second.
+# node_exporter runs with its defaults (every collector it enables by default); sonde runs its
+# default configuration with every collector (the list `sonde config check` gives, so new ones
+# are included) at a 1s interval, so both read their sources once a second when scraped once a
+# second. COLLECTORS="cpu meminfo ..." restricts both to those collectors (runs 1-6 of
+# docs/performance.md used the 11 /proc ones).
 #
 # Usage: bench/scrape_compare.sh [CPU_SECONDS=600] [IDLE=60] [N=500]
 # Needs: a release build (build/release: daemon/sonde and bench/scrape_client), wrk,
@@ -40,21 +43,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
+collectors="${COLLECTORS:-}"
+if [[ -z $collectors ]]; then
+  printf 'collectors:\n  nope: {}\n' >"$tmp/probe.yaml"
+  collectors=$( ("$sonde" config check "$tmp/probe.yaml" 2>&1 || true) |
+    sed -n 's/.*expected one of: //p' | tr -d ',')
+  ne_flags=()
+else
+  ne_flags=(--collector.disable-defaults)
+  for c in $collectors; do [[ $c == self ]] || ne_flags+=("--collector.$c"); done
+fi
 {
   echo "collectors:"
-  for c in cpu meminfo loadavg stat vmstat uname time diskstats netdev filesystem pressure self; do
-    printf '  %s:\n    interval: 1s\n' "$c"
-  done
+  for c in $collectors; do printf '  %s:\n    interval: 1s\n' "$c"; done
 } >"$tmp/sonde.yaml"
 # The default configuration otherwise: the DogStatsD socket on (under $tmp), the GPU collector
 # looking for NVML (none here).
 RUNTIME_DIRECTORY="$tmp" "$sonde" --config "$tmp/sonde.yaml" \
   --web.listen-address "127.0.0.1:$sonde_port" --log.level warn 2>"$tmp/sonde.log" &
 pids+=($!); sonde_pid=$!
-prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" --collector.disable-defaults \
-  --collector.cpu --collector.meminfo --collector.loadavg --collector.stat --collector.vmstat \
-  --collector.uname --collector.time --collector.diskstats --collector.netdev \
-  --collector.filesystem --collector.pressure 2>"$tmp/ne.log" &
+prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" "${ne_flags[@]}" \
+  2>"$tmp/ne.log" &
 pids+=($!); ne_pid=$!
 
 for port in "$sonde_port" "$ne_port"; do
@@ -73,6 +82,8 @@ hz=$(getconf CLK_TCK)
 echo "# machine: $(nproc) cores, $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
 echo "# sonde $("$sonde" --version | head -1 | cut -d' ' -f2-)"
 echo "# $(prometheus-node-exporter --version 2>&1 | head -1)"
+echo "# sonde collectors at 1s: $collectors"
+echo "# node_exporter flags: ${ne_flags[*]:-(defaults)}"
 echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# series: sonde $(curl -s "http://127.0.0.1:$sonde_port/metrics" | grep -vc '^#'), node_exporter $(curl -s "http://127.0.0.1:$ne_port/metrics" | grep -vc '^#')"
 

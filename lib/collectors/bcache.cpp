@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "collectors/sysfs_read.hpp"
+#include "collectors/sysfs_attr.hpp"
 #include "collectors/text_fields.hpp"
 #include "core/read_file.hpp"
 
@@ -64,19 +64,19 @@ class Reader {
   std::uint64_t value(const std::filesystem::path& rel) {
     if (error_) return 0;
     const auto path = dir_ / rel;
-    auto r = sysfs_read::read_file(path);
+    auto r = sysfs::read_whole(path);
     if (!r.ok()) {
-      if (r.err != ENOENT) fail("failed to read: " + sysfs_read::describe(path, r.err));
+      if (r.err != ENOENT) fail("failed to read: " + sysfs::describe(path, r.err));
       return 0;
     }
-    if (r.text.empty()) {
+    if (r.value.empty()) {
       fail("empty file " + path.string());  // procfs panics on this one
       return 0;
     }
-    r.text.pop_back();
-    const auto v = bcache_dehumanize(r.text);
+    r.value.pop_back();
+    const auto v = bcache_dehumanize(r.value);
     if (!v) {
-      fail("bad value \"" + r.text.substr(0, 40) + "\" in " + path.string());
+      fail("bad value \"" + r.value.substr(0, 40) + "\" in " + path.string());
       return 0;
     }
     return *v;
@@ -86,12 +86,12 @@ class Reader {
   std::optional<std::string> text(const std::filesystem::path& rel) {
     if (error_) return std::nullopt;
     const auto path = dir_ / rel;
-    auto r = sysfs_read::read_file(path);
+    auto r = sysfs::read_whole(path);
     if (!r.ok()) {
-      fail("failed to read: " + sysfs_read::describe(path, r.err));
+      fail("failed to read: " + sysfs::describe(path, r.err));
       return std::nullopt;
     }
-    return std::move(r.text);
+    return std::move(r.value);
   }
 
   void period(const std::filesystem::path& sub, BcachePeriodStats& p) {
@@ -130,7 +130,7 @@ core::Result<BcacheSet> read_set(const std::filesystem::path& dir, std::string u
   r.period("stats_five_minute", unused);
   r.period("stats_total", unused);
 
-  for (std::string& name : sysfs_read::glob_names(dir, "bdev", /*digit_after_prefix=*/true)) {
+  for (std::string& name : sysfs::glob_numbered(dir, "bdev")) {
     BcacheBdev b;
     b.dirty_data = r.value(std::filesystem::path(name) / "dirty_data");
     if (auto t = r.text(std::filesystem::path(name) / "writeback_rate_debug")) {
@@ -143,7 +143,7 @@ core::Result<BcacheSet> read_set(const std::filesystem::path& dir, std::string u
     b.name = std::move(name);
     s.bdevs.push_back(std::move(b));
   }
-  for (std::string& name : sysfs_read::glob_names(dir, "cache", /*digit_after_prefix=*/true)) {
+  for (std::string& name : sysfs::glob_numbered(dir, "cache")) {
     BcacheCache c;
     c.io_errors = r.value(std::filesystem::path(name) / "io_errors");
     c.metadata_written = r.value(std::filesystem::path(name) / "metadata_written");
@@ -206,7 +206,7 @@ std::optional<std::uint64_t> bcache_dehumanize(std::string_view s) {
     if (!m) return std::nullopt;
     mant = *m;
   }
-  return sysfs_read::go_float_to_u64(mant * mul);
+  return sysfs::go_float_to_u64(mant * mul);
 }
 
 std::optional<std::int64_t> bcache_dehumanize_signed(std::string_view s) {
@@ -275,7 +275,7 @@ core::Result<std::vector<BcacheSet>> read_bcache(const std::filesystem::path& sy
                                                  bool priority_stats) {
   const auto root = sysfs / "fs" / "bcache";
   std::vector<BcacheSet> out;
-  for (std::string& uuid : sysfs_read::glob_dashed(root)) {
+  for (std::string& uuid : sysfs::glob_dashed(root)) {
     const auto dir = root / uuid;
     auto s = read_set(dir, std::move(uuid), priority_stats);
     if (!s) return s.error();

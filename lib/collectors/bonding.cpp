@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <set>
 
-#include "collectors/sysfs_read.hpp"
+#include "collectors/sysfs_attr.hpp"
 #include "collectors/text_fields.hpp"
 
 namespace sonde::collectors {
@@ -12,10 +12,10 @@ core::Result<std::optional<std::vector<BondingMaster>>> read_bonding(
     const std::filesystem::path& class_net) {
   using Out = std::optional<std::vector<BondingMaster>>;
   const auto read = [](const std::filesystem::path& p) -> core::Result<std::optional<std::string>> {
-    auto r = sysfs_read::read_file(p);
-    if (r.ok()) return std::optional<std::string>(std::move(r.text));
+    auto r = sysfs::read_whole(p);
+    if (r.ok()) return std::optional<std::string>(std::move(r.value));
     if (r.err == ENOENT) return std::optional<std::string>();
-    return core::error(sysfs_read::describe(p, r.err));
+    return core::error(sysfs::describe(p, r.err));
   };
   auto masters = read(class_net / "bonding_masters");
   if (!masters) return masters.error();

@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <limits>
 
-#include "collectors/sysfs_read.hpp"
+#include "collectors/sysfs_attr.hpp"
 #include "collectors/text_fields.hpp"
 
 namespace sonde::collectors {
@@ -12,9 +12,9 @@ core::Result<std::optional<std::vector<FibreChannelHost>>> read_fibrechannel(
     const std::filesystem::path& sysfs) {
   using Out = std::optional<std::vector<FibreChannelHost>>;
   const auto root = sysfs / "class" / "fc_host";
-  auto listing = sysfs_read::list_dir(root);
+  auto listing = sysfs::list_dir(root);
   if (listing.err == ENOENT) return Out();
-  if (!listing.ok()) return core::error(sysfs_read::describe(root, listing.err));
+  if (!listing.ok()) return core::error(sysfs::describe(root, listing.err));
   std::vector<FibreChannelHost> out;
   for (const auto& e : listing.entries) {
     FibreChannelHost h;
@@ -36,15 +36,15 @@ core::Result<std::optional<std::vector<FibreChannelHost>>> read_fibrechannel(
                       {"supported_speeds", &h.supported_speeds, false}};
     for (const auto& a : attributes) {
       const auto path = root / e.name / a.file;
-      auto r = sysfs_read::read_attribute(path);
-      if (!r.ok()) return core::error("failed to read file " + sysfs_read::describe(path, r.err));
-      if (a.strip_prefix && r.text.size() > 2) r.text.erase(0, 2);
-      *a.into = std::move(r.text);
+      auto r = sysfs::read_trimmed(path);
+      if (!r.ok()) return core::error("failed to read file " + sysfs::describe(path, r.err));
+      if (a.strip_prefix && r.value.size() > 2) r.value.erase(0, 2);
+      *a.into = std::move(r.value);
     }
     const auto dir = root / e.name / "statistics";
-    auto files = sysfs_read::list_dir(dir);
+    auto files = sysfs::list_dir(dir);
     if (files.err == ENOENT) return Out();
-    if (!files.ok()) return core::error(sysfs_read::describe(dir, files.err));
+    if (!files.ok()) return core::error(sysfs::describe(dir, files.err));
     const std::pair<std::string_view, std::uint64_t*> known[] = {
         {"dumped_frames", &h.dumped_frames},
         {"error_frames", &h.error_frames},
@@ -61,18 +61,18 @@ core::Result<std::optional<std::vector<FibreChannelHost>>> read_fibrechannel(
         {"tx_frames", &h.tx_frames},
         {"tx_words", &h.tx_words}};
     for (const auto& f : files.entries) {
-      if (!f.is_regular || f.name == "reset_statistics") continue;
+      if (f.type != sysfs::EntryType::regular || f.name == "reset_statistics") continue;
       const auto path = dir / f.name;
-      auto r = sysfs_read::read_attribute(path);
+      auto r = sysfs::read_trimmed(path);
       if (!r.ok()) {
         if (r.err == ENOENT || (r.in_read && (r.err == EOPNOTSUPP || r.err == EINVAL))) continue;
-        return core::error("failed to read file " + sysfs_read::describe(path, r.err));
+        return core::error("failed to read file " + sysfs::describe(path, r.err));
       }
       for (const auto& [name, into] : known) {
         if (f.name != name) continue;
-        const auto v = text::parse_u64_base0(r.text);
+        const auto v = text::parse_u64_base0(r.value);
         // node_exporter 1.5 crashes on this one (a nil pointer); sonde fails the attempt.
-        if (!v) return core::error("bad value \"" + r.text + "\" in " + path.string());
+        if (!v) return core::error("bad value \"" + r.value + "\" in " + path.string());
         *into = *v;
       }
     }

@@ -47,32 +47,6 @@ bool has_option(std::string_view options, std::string_view want) {
   return false;
 }
 
-/// node_exporter's rootfsStripPrefix: with host.rootfs at /host, PID 1's "/host/data" is the
-/// host's "/data" (and "/host" itself is "/").
-std::string strip_rootfs(const std::filesystem::path& root, const std::string& mount_point) {
-  const std::string r = root.lexically_normal().string();
-  if (r.empty() || r == "/") return mount_point;
-  std::string prefix = r;
-  if (prefix.back() == '/') prefix.pop_back();
-  if (mount_point == prefix) return "/";
-  if (mount_point.size() > prefix.size() && mount_point.compare(0, prefix.size(), prefix) == 0 &&
-      mount_point[prefix.size()] == '/') {
-    return mount_point.substr(prefix.size());
-  }
-  return mount_point;
-}
-
-/// Where to call statfs for a host mount point: the same path under host.rootfs.
-std::string under_root(const std::filesystem::path& root, const std::string& mount_point) {
-  const std::string r = root.string();
-  if (r.empty() || r == "/") return mount_point;
-  // As Go's filepath.Join: cleaned, no trailing slash ("/host" + "/" is "/host").
-  std::string joined =
-      (root / std::filesystem::path(mount_point).relative_path()).lexically_normal().string();
-  while (joined.size() > 1 && joined.back() == '/') joined.pop_back();
-  return joined;
-}
-
 struct Help {
   const char* name;
   const char* help;
@@ -107,6 +81,36 @@ Mounts parse_mounts(std::string_view text) {
                            std::string(fs_type), std::string(options)});
   });
   return out;
+}
+
+std::string strip_rootfs(const std::filesystem::path& root, const std::string& mount_point) {
+  const std::string r = root.lexically_normal().string();
+  if (r.empty() || r == "/") return mount_point;
+  std::string prefix = r;
+  if (prefix.back() == '/') prefix.pop_back();
+  if (mount_point == prefix) return "/";
+  if (mount_point.size() > prefix.size() && mount_point.compare(0, prefix.size(), prefix) == 0 &&
+      mount_point[prefix.size()] == '/') {
+    return mount_point.substr(prefix.size());
+  }
+  return mount_point;
+}
+
+std::string under_root(const std::filesystem::path& root, const std::string& mount_point) {
+  const std::string r = root.string();
+  if (r.empty() || r == "/") return mount_point;
+  // As Go's filepath.Join: cleaned, no trailing slash ("/host" + "/" is "/host").
+  std::string joined =
+      (root / std::filesystem::path(mount_point).relative_path()).lexically_normal().string();
+  while (joined.size() > 1 && joined.back() == '/') joined.pop_back();
+  return joined;
+}
+
+core::Result<std::string> read_mount_table(const core::HostPaths& paths) {
+  std::filesystem::path table = paths.proc / "1" / "mounts";
+  std::error_code ec;
+  if (!std::filesystem::exists(table, ec)) table = paths.proc / "mounts";
+  return core::read_text(table);
 }
 
 int system_statfs(const std::string& path, FsStats& out) {
@@ -147,12 +151,7 @@ core::Status FilesystemCollector::collect(core::SampleSink& out) {
   for (const Pattern* p : {&mount_points_exclude_, &fs_types_exclude_}) {
     if (auto st = p->valid(); !st.ok()) return st;
   }
-  // node_exporter reads PID 1's mount table (the host's, from inside a container with the host's
-  // PID namespace) and falls back to the reader's own where hidepid hides PID 1.
-  std::filesystem::path table = paths_.proc / "1" / "mounts";
-  std::error_code ec;
-  if (!std::filesystem::exists(table, ec)) table = paths_.proc / "mounts";
-  auto text = core::read_text(table);
+  auto text = read_mount_table(paths_);
   if (!text) return text.status();
   const Mounts mounts = parse_mounts(*text);
   if (mounts.errors > 0) out.parse_errors(mounts.errors);

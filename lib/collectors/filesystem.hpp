@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <set>
@@ -41,6 +42,17 @@ struct Mounts {
 /// Format (proc(5), /proc/[pid]/mounts, as fstab(5)): device, mount point, type, options, and two
 /// unused numbers, blank-separated; blanks and backslashes inside fields are octal-escaped.
 Mounts parse_mounts(std::string_view text);
+
+/// node_exporter's mountPointDetails: PID 1's mount table (the host's, from inside a container
+/// with the host's PID namespace), or the reader's own (<procfs>/mounts) where hidepid hides
+/// PID 1's.
+core::Result<std::string> read_mount_table(const core::HostPaths& paths);
+/// node_exporter's rootfsStripPrefix: with host.rootfs at /host, PID 1's "/host/data" is the
+/// host's "/data" (and "/host" itself is "/").
+std::string strip_rootfs(const std::filesystem::path& root, const std::string& mount_point);
+/// node_exporter's rootfsFilePath: where to reach a host mount point from here, the same path
+/// under host.rootfs.
+std::string under_root(const std::filesystem::path& root, const std::string& mount_point);
 
 /// What statfs(2) says about a filesystem, in the fields node_exporter uses.
 struct FsStats {

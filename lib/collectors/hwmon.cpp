@@ -255,9 +255,11 @@ void publish_hwmon(const HwmonChip& chip, core::SampleSink& out) {
   for (const auto& [sensor, data] : sensors) publish_sensor(chip.chip, sensor, data, out);
 }
 
-HwmonCollector::HwmonCollector(core::HostPaths paths, std::shared_ptr<core::BlockingPool> pool)
+HwmonCollector::HwmonCollector(core::HostPaths paths, std::shared_ptr<core::BlockingPool> pool,
+                               HwmonReader reader)
     : paths_(std::move(paths)),
-      pool_(pool ? std::move(pool) : std::make_shared<core::BlockingPool>(kSysfsWorkers)) {}
+      pool_(pool ? std::move(pool) : std::make_shared<core::BlockingPool>(kSysfsWorkers)),
+      reader_(std::move(reader)) {}
 
 core::Status HwmonCollector::collect(core::SampleSink& out) {
   const auto dir = paths_.sys / "class" / "hwmon";
@@ -278,7 +280,7 @@ core::Status HwmonCollector::collect(core::SampleSink& out) {
     auto chip = std::make_shared<HwmonChip>();
     chips.push_back(chip);
     keys.push_back("hwmon:" + path.string());
-    jobs.emplace_back([chip, path] { *chip = read_hwmon_chip(path); });
+    jobs.emplace_back([chip, path, reader = reader_] { *chip = reader(path); });
   }
   const std::vector<bool> done =
       sysfs::run_all(*pool_, std::move(keys), std::move(jobs), sysfs::kDriverReadTimeout);

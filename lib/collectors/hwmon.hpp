@@ -11,6 +11,8 @@
 // other chips are published as usual.
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,19 +51,24 @@ struct HwmonChip {
 
 /// Reads one chip directory (<sysfs>/class/hwmon/hwmonN), as node_exporter's updateHwmon.
 HwmonChip read_hwmon_chip(const std::filesystem::path& dir);
+/// What reads a chip directory. Called on a BlockingPool worker; may block for as long as the
+/// driver does; must be thread-safe.
+using HwmonReader = std::function<HwmonChip(const std::filesystem::path& dir)>;
 
 /// Publishes one chip's sensors as node_exporter 1.5.0 does. Pure.
 void publish_hwmon(const HwmonChip& chip, core::SampleSink& out);
 
 class HwmonCollector final : public Collector {
  public:
-  HwmonCollector(core::HostPaths paths, std::shared_ptr<core::BlockingPool> pool);
+  HwmonCollector(core::HostPaths paths, std::shared_ptr<core::BlockingPool> pool,
+                 HwmonReader reader = read_hwmon_chip);
   std::string_view name() const override { return "hwmon"; }
   core::Status collect(core::SampleSink& out) override;
 
  private:
   core::HostPaths paths_;
   std::shared_ptr<core::BlockingPool> pool_;
+  HwmonReader reader_;
 };
 
 /// Workers when the collector makes its own pool: each stuck chip holds one.

@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <charconv>
 
-#include "collectors/sysfs_read.hpp"
+#include "collectors/sysfs_attr.hpp"
 #include "collectors/text_fields.hpp"
 
 namespace sonde::collectors {
@@ -116,29 +116,29 @@ struct Failure {
 std::optional<Failure> read_counters(const std::filesystem::path& port_dir, std::string_view dir,
                                      bool required, InfinibandPort& p) {
   const auto path = port_dir / std::string(dir);
-  auto listing = sysfs_read::list_dir(path);
+  auto listing = sysfs::list_dir(path);
   if (listing.err == ENOENT) {
     if (required) return Failure{Outcome::missing, {}};
     return std::nullopt;
   }
-  if (!listing.ok()) return Failure{Outcome::failed, sysfs_read::describe(path, listing.err)};
+  if (!listing.ok()) return Failure{Outcome::failed, sysfs::describe(path, listing.err)};
   for (const auto& f : listing.entries) {
-    if (!f.is_regular) continue;
+    if (f.type != sysfs::EntryType::regular) continue;
     const auto file = path / f.name;
-    auto r = sysfs_read::read_attribute(file);
+    auto r = sysfs::read_trimmed(file);
     if (!r.ok()) {
       if (r.err == ENOENT || r.err == EACCES || r.err == EPERM ||
           (r.in_read && (r.err == EOPNOTSUPP || r.err == EINVAL))) {
         continue;
       }
-      return Failure{Outcome::failed, "failed to read file " + sysfs_read::describe(file, r.err)};
+      return Failure{Outcome::failed, "failed to read file " + sysfs::describe(file, r.err)};
     }
     for (std::size_t i = 0; i < kInfinibandCounters; ++i) {
       if (dir != kCounters[i].dir || f.name != kCounters[i].file) continue;
-      auto v = text::parse_u64_base0(r.text);
+      auto v = text::parse_u64_base0(r.value);
       if (!v) {
-        if (r.text.find("N/A (no PMA)") != std::string::npos) break;
-        return Failure{Outcome::failed, "bad value \"" + r.text + "\" in " + file.string()};
+        if (r.value.find("N/A (no PMA)") != std::string::npos) break;
+        return Failure{Outcome::failed, "bad value \"" + r.value + "\" in " + file.string()};
       }
       if (kCounters[i].times4) *v *= 4;
       p.counters[i] = *v;
@@ -167,16 +167,16 @@ std::optional<std::uint64_t> parse_infiniband_rate(std::string_view s) {
   const auto [ptr, ec] = std::from_chars(word.data(), end, v);
   // Go's ParseFloat returns ±Inf with its range error, and the caller gives up.
   if (word.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return sysfs_read::go_float_to_u64(static_cast<double>(v) * 125000000);
+  return sysfs::go_float_to_u64(static_cast<double>(v) * 125000000);
 }
 
 core::Result<std::optional<std::vector<InfinibandDevice>>> read_infiniband(
     const std::filesystem::path& sysfs) {
   using Out = std::optional<std::vector<InfinibandDevice>>;
   const auto root = sysfs / "class" / "infiniband";
-  auto listing = sysfs_read::list_dir(root);
+  auto listing = sysfs::list_dir(root);
   if (listing.err == ENOENT) return Out();
-  if (!listing.ok()) return core::error(sysfs_read::describe(root, listing.err));
+  if (!listing.ok()) return core::error(sysfs::describe(root, listing.err));
   std::vector<InfinibandDevice> out;
   for (const auto& e : listing.entries) {
     InfinibandDevice d;
@@ -185,16 +185,15 @@ core::Result<std::optional<std::vector<InfinibandDevice>>> read_infiniband(
     const std::pair<const char*, std::string*> attributes[] = {
         {"board_id", &d.board_id}, {"fw_ver", &d.firmware_version}, {"hca_type", &d.hca_type}};
     for (const auto& [file, into] : attributes) {
-      auto r = sysfs_read::read_attribute(dir / file);
+      auto r = sysfs::read_trimmed(dir / file);
       if (r.err == ENOENT && std::string_view(file) == "hca_type") continue;
       if (r.err == ENOENT) return Out();
-      if (!r.ok())
-        return core::error("failed to read file " + sysfs_read::describe(dir / file, r.err));
-      *into = std::move(r.text);
+      if (!r.ok()) return core::error("failed to read file " + sysfs::describe(dir / file, r.err));
+      *into = std::move(r.value);
     }
-    auto ports = sysfs_read::list_dir(dir / "ports");
+    auto ports = sysfs::list_dir(dir / "ports");
     if (ports.err == ENOENT) return Out();
-    if (!ports.ok()) return core::error(sysfs_read::describe(dir / "ports", ports.err));
+    if (!ports.ok()) return core::error(sysfs::describe(dir / "ports", ports.err));
     for (const auto& pe : ports.entries) {
       const auto number = parse_u32(pe.name);
       if (!number) return core::error("failed to convert " + pe.name + " into uint");
@@ -206,17 +205,17 @@ core::Result<std::optional<std::vector<InfinibandDevice>>> read_infiniband(
         std::uint32_t* into;
       } states[] = {{"state", &p.state_id}, {"phys_state", &p.phys_state_id}};
       for (const auto& s : states) {
-        auto r = sysfs_read::read_file(port_dir / s.file);
+        auto r = sysfs::read_whole(port_dir / s.file);
         if (r.err == ENOENT) return Out();
-        if (!r.ok()) return core::error(sysfs_read::describe(port_dir / s.file, r.err));
-        const auto id = parse_infiniband_state(r.text);
+        if (!r.ok()) return core::error(sysfs::describe(port_dir / s.file, r.err));
+        const auto id = parse_infiniband_state(r.value);
         if (!id) return core::error("could not parse " + (port_dir / s.file).string());
         *s.into = *id;
       }
-      auto rate = sysfs_read::read_file(port_dir / "rate");
+      auto rate = sysfs::read_whole(port_dir / "rate");
       if (rate.err == ENOENT) return Out();
-      if (!rate.ok()) return core::error(sysfs_read::describe(port_dir / "rate", rate.err));
-      const auto r = parse_infiniband_rate(rate.text);
+      if (!rate.ok()) return core::error(sysfs::describe(port_dir / "rate", rate.err));
+      const auto r = parse_infiniband_rate(rate.value);
       if (!r) return core::error("could not parse " + (port_dir / "rate").string());
       p.rate = *r;
       for (const auto& [sub, required] : {std::pair{"counters", true}, {"counters_ext", false}}) {

@@ -2,17 +2,17 @@
 
 #include <cerrno>
 
-#include "collectors/sysfs_read.hpp"
+#include "collectors/sysfs_attr.hpp"
 
 namespace sonde::collectors {
 
 core::Result<std::optional<std::vector<NvmeDevice>>> read_nvme(const std::filesystem::path& sysfs) {
   using Out = std::optional<std::vector<NvmeDevice>>;
   const auto root = sysfs / "class" / "nvme";
-  auto listing = sysfs_read::list_dir(root);
+  auto listing = sysfs::list_dir(root);
   if (listing.err == ENOENT) return Out();
   if (!listing.ok()) {
-    return core::error("failed to list NVMe devices: " + sysfs_read::describe(root, listing.err));
+    return core::error("failed to list NVMe devices: " + sysfs::describe(root, listing.err));
   }
   std::vector<NvmeDevice> out;
   for (const auto& e : listing.entries) {
@@ -24,10 +24,10 @@ core::Result<std::optional<std::vector<NvmeDevice>>> read_nvme(const std::filesy
                                                           {"state", &d.state}};
     for (const auto& [file, into] : files) {
       const auto path = root / e.name / file;
-      auto r = sysfs_read::read_attribute(path);
+      auto r = sysfs::read_trimmed(path);
       if (r.err == ENOENT) return Out();
-      if (!r.ok()) return core::error("failed to read file " + sysfs_read::describe(path, r.err));
-      *into = std::move(r.text);
+      if (!r.ok()) return core::error("failed to read file " + sysfs::describe(path, r.err));
+      *into = std::move(r.value);
     }
     out.push_back(std::move(d));
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <memory>
 
 #include "collectors/text_fields.hpp"
@@ -20,7 +21,7 @@ namespace {
 int open_read(const std::filesystem::path& path) {
   int fd = -1;
   do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   } while (fd < 0 && errno == EINTR);
   return fd;
 }
@@ -41,6 +42,7 @@ Attr read_attr(const std::filesystem::path& path, std::size_t max_bytes) {
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     out.err = errno;
+    out.in_read = true;
     out.value.clear();
   } else {
     out.value.resize(static_cast<std::size_t>(n));
@@ -62,6 +64,7 @@ Attr read_whole(const std::filesystem::path& path, std::size_t max_bytes) {
     if (n < 0) {
       if (errno == EINTR) continue;
       out.err = errno;
+      out.in_read = true;
       break;
     }
     if (n == 0) break;
@@ -131,6 +134,29 @@ std::vector<std::string> glob_numbered(const std::filesystem::path& dir, std::st
     }
   }
   return out;
+}
+
+std::vector<std::string> glob_dashed(const std::filesystem::path& dir) {
+  std::vector<std::string> out;
+  for (Entry& e : list_dir(dir).entries) {
+    if (e.name.find('-') != std::string::npos) out.push_back(std::move(e.name));
+  }
+  return out;
+}
+
+std::string describe(const std::filesystem::path& path, int err) {
+  return path.string() + ": " + std::strerror(err);
+}
+
+std::uint64_t go_float_to_u64(double f) {
+  constexpr double kCut = 9223372036854775808.0;  // 2^63
+  // CVTTSD2SQ: the truncated value, or 0x8000000000000000 when it does not fit (NaN too).
+  const auto cvt = [](double v) -> std::uint64_t {
+    if (v >= -kCut && v < kCut) return static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+    return std::uint64_t{1} << 63;
+  };
+  if (f < kCut) return cvt(f);
+  return cvt(f - kCut) | (std::uint64_t{1} << 63);
 }
 
 std::string_view trim_space(std::string_view s) { return text::trim(s); }

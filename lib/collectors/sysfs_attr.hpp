@@ -1,11 +1,14 @@
-// Reading /sys the way prometheus/procfs 0.8.0 (node_exporter 1.5.0's sysfs layer) does:
-// attributes with one read(2) of at most 128 bytes (SysReadFile: a driver that answers EAGAIN
-// must not be polled, and an attribute is produced by one show() call), directories listed with
-// their lstat types (Go's os.ReadDir), numbered entries found as filepath.Glob("<prefix>[0-9]*")
-// finds them; numbers parsed as Go's strconv does. Errors are errno values, so each collector can
-// decide, as procfs does, which ones mean "absent" (ENOENT), "not for us" (EACCES: root-only
-// files such as rapl's energy_uj and dmi's serial numbers) or "not supported now" (EINVAL,
-// EOPNOTSUPP, ENODATA).
+// The one reader of /sys for the sysfs collectors, the way prometheus/procfs 0.8.0 (node_exporter
+// 1.5.0's sysfs layer) reads it: attributes with one read(2) of at most 128 bytes (SysReadFile: a
+// driver that answers EAGAIN must not be polled, and an attribute is produced by one show()
+// call), whole files as os.ReadFile, directories listed with their lstat types (Go's
+// os.ReadDir), the few filepath.Glob patterns procfs uses; numbers parsed as Go's strconv does.
+// Every file is opened O_NONBLOCK, so a FIFO or device node put where an attribute belongs cannot
+// block a collect (kernfs attributes ignore the flag; Go's runtime sets it on them too). Errors
+// are errno values, with whether read(2) or open(2) gave them, so each collector can decide, as
+// procfs does, which ones mean "absent" (ENOENT), "not for us" (EACCES: root-only files such as
+// rapl's energy_uj and dmi's serial numbers) or "not supported now" (EINVAL, EOPNOTSUPP, ENODATA;
+// procfs tells some apart only when read(2) returned them).
 #pragma once
 
 #include <chrono>
@@ -26,6 +29,8 @@ namespace sonde::collectors::sysfs {
 struct Attr {
   int err = 0;
   std::string value;
+  /// The error came from read(2), not open(2) (procfs compares read errors' texts).
+  bool in_read = false;
   bool ok() const { return err == 0; }
 };
 
@@ -49,13 +54,20 @@ struct Entry {
 /// is cut there (sysfs class directories hold tens of entries; a bind mount could hold anything).
 struct Listing {
   int err = 0;
-  std::vector<Entry> entries;
+  std::vector<Entry> entries;  // empty when err is set
+  bool ok() const { return err == 0; }
 };
 Listing list_dir(const std::filesystem::path& dir, std::size_t max_entries = 65536);
 
 /// The names in `dir` matching filepath.Glob's "<prefix>[0-9]*", sorted; none if `dir` cannot be
 /// read (Glob ignores I/O errors).
 std::vector<std::string> glob_numbered(const std::filesystem::path& dir, std::string_view prefix);
+/// The names in `dir` matching filepath.Glob's "*-*" (a '-' anywhere: the UUID-named
+/// directories of /sys/fs/btrfs and /sys/fs/bcache), sorted; none if `dir` cannot be read.
+std::vector<std::string> glob_dashed(const std::filesystem::path& dir);
+
+/// "path: strerror(err)".
+std::string describe(const std::filesystem::path& path, int err);
 
 /// Go's bytes.TrimSpace (ASCII whitespace).
 std::string_view trim_space(std::string_view s);
@@ -67,6 +79,10 @@ std::optional<std::int64_t> parse_int_base0(std::string_view s);
 std::optional<std::int64_t> parse_int10(std::string_view s);
 /// strconv.Atoi: ParseInt(s, 10, 0) on a 64-bit platform.
 inline std::optional<std::int64_t> atoi(std::string_view s) { return parse_int10(s); }
+
+/// Go's uint64(f) on amd64 (what procfs's conversions of parsed floats give): defined for every
+/// double, where a C++ cast is undefined outside uint64's range.
+std::uint64_t go_float_to_u64(double f);
 
 /// strings.ToValidUTF8(s, "\uFFFD"): each run of bytes that is not valid UTF-8 becomes one
 /// U+FFFD (label values must be UTF-8; DMI strings and battery model names are not always).
@@ -81,9 +97,9 @@ std::vector<bool> run_all(core::BlockingPool& pool, std::vector<std::string> key
                           std::chrono::milliseconds timeout);
 
 /// How long the collectors that read attributes through drivers (hwmon, power_supply,
-/// thermal) wait for them in one collect. Some drivers take seconds for one attribute (ACPI
-/// batteries on an embedded controller, hwmon chips on a slow bus); node_exporter 1.5 has no
-/// option for this, so neither has sonde.
+/// thermal) or ask a filesystem through ioctls (btrfs) wait for them in one collect. Some drivers
+/// take seconds for one attribute (ACPI batteries on an embedded controller, hwmon chips on a slow
+/// bus); node_exporter 1.5 has no option for this, so neither has sonde.
 inline constexpr std::chrono::milliseconds kDriverReadTimeout{1'000};
 
 }  // namespace sonde::collectors::sysfs

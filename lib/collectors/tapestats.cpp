@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "collectors/sysfs_read.hpp"
+#include "collectors/sysfs_attr.hpp"
 #include "collectors/text_fields.hpp"
 
 namespace sonde::collectors {
@@ -23,18 +23,18 @@ core::Result<std::optional<std::vector<TapeStats>>> read_tapestats(
     const std::filesystem::path& sysfs) {
   using Out = std::optional<std::vector<TapeStats>>;
   const auto root = sysfs / "class" / "scsi_tape";
-  auto listing = sysfs_read::list_dir(root);
+  auto listing = sysfs::list_dir(root);
   if (listing.err == ENOENT) return Out();
-  if (!listing.ok()) return core::error(sysfs_read::describe(root, listing.err));
+  if (!listing.ok()) return core::error(sysfs::describe(root, listing.err));
   std::vector<TapeStats> out;
   for (const auto& e : listing.entries) {
     if (!is_tape_name(e.name)) continue;
     TapeStats t;
     t.name = e.name;
     const auto dir = root / e.name / "stats";
-    auto files = sysfs_read::list_dir(dir);
+    auto files = sysfs::list_dir(dir);
     if (files.err == ENOENT) return Out();  // procfs returns it unwrapped: ErrNoData
-    if (!files.ok()) return core::error(sysfs_read::describe(dir, files.err));
+    if (!files.ok()) return core::error(sysfs::describe(dir, files.err));
     const std::pair<std::string_view, std::uint64_t*> known[] = {
         {"in_flight", &t.in_flight}, {"io_ns", &t.io_ns},
         {"other_cnt", &t.other_cnt}, {"read_byte_cnt", &t.read_byte_cnt},
@@ -43,12 +43,12 @@ core::Result<std::optional<std::vector<TapeStats>>> read_tapestats(
         {"write_cnt", &t.write_cnt}, {"write_ns", &t.write_ns}};
     for (const auto& f : files.entries) {
       const auto path = dir / f.name;
-      auto r = sysfs_read::read_attribute(path);
-      if (!r.ok()) return core::error("failed to read file " + sysfs_read::describe(path, r.err));
+      auto r = sysfs::read_trimmed(path);
+      if (!r.ok()) return core::error("failed to read file " + sysfs::describe(path, r.err));
       for (const auto& [name, into] : known) {
         if (f.name != name) continue;
-        const auto v = text::parse_u64_base0(r.text);
-        if (!v) return core::error("bad value \"" + r.text + "\" in " + path.string());
+        const auto v = text::parse_u64_base0(r.value);
+        if (!v) return core::error("bad value \"" + r.value + "\" in " + path.string());
         *into = *v;
       }
     }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "collectors/sysfs_read.hpp"
+#include "collectors/sysfs_attr.hpp"
 #include "collectors/text_fields.hpp"
 #include "core/read_file.hpp"
 
@@ -83,14 +83,14 @@ core::Result<XfsStats> parse_xfs_stats(std::string_view text) {
 core::Status XfsCollector::collect(core::SampleSink& out) {
   const auto root = paths_.sys / "fs" / "xfs";
   // filepath.Glob("fs/xfs/*/stats/stats"): every entry with a stats/stats inside.
-  for (const auto& entry : sysfs_read::list_dir(root).entries) {
+  for (const auto& entry : sysfs::list_dir(root).entries) {
     const auto path = root / entry.name / "stats" / "stats";
     std::error_code ec;
     if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec))) continue;
-    auto r = sysfs_read::read_file(path, core::kMaxProcFileBytes);
+    auto r = sysfs::read_whole(path, core::kMaxProcFileBytes);
     if (!r.ok())
-      return core::error("failed to retrieve XFS stats: " + sysfs_read::describe(path, r.err));
-    auto s = parse_xfs_stats(r.text);
+      return core::error("failed to retrieve XFS stats: " + sysfs::describe(path, r.err));
+    auto s = parse_xfs_stats(r.value);
     if (!s)
       return core::error("failed to retrieve XFS stats: " + s.message() + " in " + path.string());
     const core::Label labels[] = {{"device", entry.name}};

@@ -1,7 +1,10 @@
 #include "collectors/sysfs_attr.hpp"
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 
 #include "sysfs_test_util.hpp"
 
@@ -17,8 +20,29 @@ TEST_CASE("read_attr reads once, at most 128 bytes, and returns errno", "[collec
   CHECK(sysfs::read_whole(t.root() / "long").value.size() == 301);
   CHECK(sysfs::read_whole(t.root() / "long", 100).err == EFBIG);
   CHECK(sysfs::read_trimmed(t.root() / "short").value == "42");
-  CHECK(sysfs::read_attr(t.root() / "missing").err == ENOENT);
-  CHECK(sysfs::read_attr(t.root() / "dir").err == EISDIR);
+  CHECK(sysfs::read_trimmed(t.root() / "long").value.size() == 128);
+  const sysfs::Attr missing = sysfs::read_attr(t.root() / "missing");
+  CHECK(missing.err == ENOENT);
+  CHECK_FALSE(missing.in_read);  // open(2) said so
+  const sysfs::Attr dir = sysfs::read_attr(t.root() / "dir");
+  CHECK(dir.err == EISDIR);
+  CHECK(dir.in_read);  // a directory opens; read(2) refuses it
+  CHECK(sysfs::read_whole(t.root() / "dir").in_read);
+  CHECK(sysfs::read_trimmed(t.root() / "dir").in_read);
+  t.link("dangling", "/nonexistent");
+  CHECK(sysfs::read_trimmed(t.root() / "dangling").err == ENOENT);
+}
+
+TEST_CASE("a FIFO where an attribute belongs does not block a read", "[collectors][sysfs]") {
+  // Without O_NONBLOCK, open(2) of a FIFO with no writer waits for one for ever (ctest's
+  // timeout would fail this test).
+  test::TempTree t;
+  const auto fifo = t.root() / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+  const sysfs::Attr a = sysfs::read_attr(fifo);
+  CHECK(a.ok());
+  CHECK(a.value.empty());
+  CHECK(sysfs::read_whole(fifo).ok());
 }
 
 TEST_CASE("list_dir and glob_numbered as Go's ReadDir and Glob", "[collectors][sysfs]") {
@@ -39,7 +63,21 @@ TEST_CASE("list_dir and glob_numbered as Go's ReadDir and Glob", "[collectors][s
   CHECK(sysfs::glob_numbered(t.root() / "d", "cpu") ==
         std::vector<std::string>{"cpu10", "cpu2", "cpu3"});
   CHECK(sysfs::list_dir(t.root() / "none").err == ENOENT);
+  CHECK_FALSE(sysfs::list_dir(t.root() / "none").ok());
+  CHECK(sysfs::list_dir(t.root() / "d/cpu2").err == ENOTDIR);
+  CHECK(sysfs::list_dir(t.root() / "d", 2).entries.size() == 2);
   CHECK(sysfs::glob_numbered(t.root() / "none", "cpu").empty());
+
+  t.write("g/bdev0", "");
+  t.write("g/bdevx", "");
+  t.write("g/bdev", "");
+  t.write("g/a-b", "");
+  t.mkdir("g/1234-abcd");
+  CHECK(sysfs::glob_numbered(t.root() / "g", "bdev") == std::vector<std::string>{"bdev0"});
+  CHECK(sysfs::glob_dashed(t.root() / "g") == std::vector<std::string>{"1234-abcd", "a-b"});
+  CHECK(sysfs::glob_dashed(t.root() / "missing").empty());
+  CHECK(sysfs::describe(t.root() / "none", ENOENT) ==
+        (t.root() / "none").string() + ": No such file or directory");
 }
 
 TEST_CASE("numbers as Go's strconv", "[collectors][sysfs]") {
@@ -58,6 +96,18 @@ TEST_CASE("numbers as Go's strconv", "[collectors][sysfs]") {
   CHECK(sysfs::parse_int10("-1") == -1);
   CHECK_FALSE(sysfs::parse_int10("0x1"));
   CHECK_FALSE(sysfs::parse_int10(" 1"));
+}
+
+TEST_CASE("go_float_to_u64 is Go's conversion on amd64", "[collectors][sysfs]") {
+  CHECK(sysfs::go_float_to_u64(0) == 0);
+  CHECK(sysfs::go_float_to_u64(1.9) == 1);
+  CHECK(sysfs::go_float_to_u64(9223372036854775808.0) == 9223372036854775808u);
+  CHECK(sysfs::go_float_to_u64(18446744073709549568.0) == 18446744073709549568u);
+  CHECK(sysfs::go_float_to_u64(-1) == 0xffffffffffffffffu);
+  CHECK(sysfs::go_float_to_u64(1e30) == 0x8000000000000000u);
+  CHECK(sysfs::go_float_to_u64(-1e30) == 0x8000000000000000u);
+  CHECK(sysfs::go_float_to_u64(NAN) == 0x8000000000000000u);
+  CHECK(sysfs::go_float_to_u64(INFINITY) == 0x8000000000000000u);
 }
 
 TEST_CASE("to_valid_utf8 as strings.ToValidUTF8", "[collectors][sysfs]") {
