@@ -54,6 +54,10 @@ QueueMetrics::QueueMetrics(prometheus::Registry& registry, const std::string& na
           "sonde_remote_write_buffer_lock_refusals_total",
           "Attempts to open the buffer directory refused because another process (another sonde) "
           "holds its lock; this entry sends nothing meanwhile.")),
+      cuts_missed(counter("sonde_remote_write_cuts_missed_total",
+                          "Cuts of sonde's series not made on time (a cut that took longer than "
+                          "interval skips the cuts it ran over): those intervals' live samples "
+                          "are not sent.")),
       bytes(counter("sonde_remote_write_bytes_total",
                     "Bytes of request bodies (snappy-compressed) sent to the receiver.")),
       highest_timestamp(gauge("sonde_remote_write_highest_timestamp_in_seconds",

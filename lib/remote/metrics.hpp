@@ -48,7 +48,8 @@ class QueueMetrics {
   prometheus::Gauge& buffer_writable;
   prometheus::Counter& buffer_corruptions;
   prometheus::Counter& buffer_lock_refusals;
-  prometheus::Counter& bytes;  // compressed request bodies sent
+  prometheus::Counter& cuts_missed;  // cuts not made on time (the cut overran the interval)
+  prometheus::Counter& bytes;        // compressed request bodies sent
   prometheus::Gauge& highest_timestamp;
   prometheus::Gauge& highest_sent_timestamp;
   prometheus::Histogram& duration;

@@ -66,12 +66,13 @@ void Queue::stop() {
     if (client_) client_->interrupt();
   }
   cv_.notify_all();
+  // run() joins the cut thread before it puts the last cut into the buffer.
   if (thread_.joinable()) thread_.join();
 }
 
-bool Queue::wait_until(Clock::time_point until) {
+bool Queue::wait_until(Clock::time_point until, bool on_cut) {
   std::unique_lock lock(mu_);
-  cv_.wait_until(lock, until, [this] { return stopping_; });
+  cv_.wait_until(lock, until, [&] { return stopping_ || (on_cut && cut_ready_); });
   return stopping_;
 }
 
@@ -111,43 +112,100 @@ bool Queue::open_buffer() {
   return true;
 }
 
+void Queue::run_cuts() {
+  const auto& o = settings_.options;
+  // Enough cuts held for a request hung for all of remote_timeout (the sending thread takes
+  // nothing meanwhile), and never fewer than the memory fallback holds.
+  const std::size_t cuts_held =
+      std::max<std::size_t>(kCutsHeld, static_cast<std::size_t>(o.http.timeout / o.interval) + 2);
+  auto next_cut = Clock::now();
+  std::vector<Pending> cut;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_until(lock, next_cut, [this] { return stopping_; });
+      if (stopping_) return;
+    }
+    const auto now = Clock::now();
+    cut.clear();
+    CutStats stats;
+    {
+      std::lock_guard lock(cutter_mu_);
+      cutter_.cut(board_, now_ms(), cut, stats);
+    }
+    metrics_.dropped_relabel.Increment(static_cast<double>(stats.dropped_by_relabel));
+    for (const auto& p : cut) {
+      metrics_.highest_timestamp.Set(
+          std::max(metrics_.highest_timestamp.Value(), seconds(p.point.timestamp_ms)));
+    }
+    {
+      std::lock_guard lock(mu_);
+      cut_uncounted_ += cut.size();  // counted with the pending gauge, in account()
+      max_pending_ = std::max(o.queue.capacity, kCutsHeld * cut.size());
+      if (incoming_.empty()) incoming_since_ = now;
+      for (auto& p : cut) incoming_.push_back(std::move(p));
+      // Bounded: past this the sending thread has been stuck longer than remote_timeout allows.
+      const std::size_t bound = std::max(o.queue.capacity, cuts_held * cut.size());
+      while (incoming_.size() > bound) {
+        incoming_.pop_front();
+        ++incoming_dropped_;
+      }
+      cut_ready_ = true;
+    }
+    cv_.notify_all();
+    // The next cut is one interval after this one was due; a cut that overran the interval
+    // (a huge board, a starved machine) misses the ones it ran over: counted, not made up.
+    next_cut += o.interval;
+    const auto after = Clock::now();
+    if (next_cut < after) {
+      const auto missed = (after - next_cut) / o.interval + 1;
+      metrics_.cuts_missed.Increment(static_cast<double>(missed));
+      cut_log_.warn("missed", [&] {
+        return "remote_write " + o.name + ": a cut took longer than interval (" +
+               std::to_string(o.interval.count()) + "ms): " + std::to_string(missed) +
+               " cut(s) missed, their live samples not sent";
+      });
+      next_cut += o.interval * missed;
+    }
+  }
+}
+
+void Queue::take_incoming() {
+  std::lock_guard lock(mu_);
+  cut_ready_ = false;
+  if (incoming_.empty()) return;
+  if (staged_.empty()) oldest_queued_ = incoming_since_;
+  for (auto& p : incoming_) staged_.push_back(std::move(p));
+  incoming_.clear();
+  buffer_->set_memory_limit(max_pending_);
+}
+
 void Queue::run() {
   const auto& o = settings_.options;
   if (!open_buffer()) return;  // stopped while another process held the buffer
-  auto next_cut = Clock::now();
+  cut_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "sonde-rw-cut");
+    run_cuts();
+  });
   auto next_metadata = Clock::now();
   auto next_sync = Clock::now() + o.buffer.sync_interval;
-  std::vector<Pending> cut;
   const auto stopping = [this] {
     std::lock_guard lock(mu_);
     return stopping_;
   };
-  while (true) {
-    const auto now = Clock::now();
-    if (now >= next_cut) {
-      cut.clear();
-      CutStats stats;
-      cutter_.cut(board_, now_ms(), cut, stats);
-      metrics_.dropped_relabel.Increment(static_cast<double>(stats.dropped_by_relabel));
-      cut_uncounted_ += cut.size();  // counted with the pending gauge, in account()
-      if (pending_.empty()) oldest_queued_ = now;
-      max_pending_ = std::max(o.queue.capacity, kCutsHeld * cut.size());
-      buffer_->set_memory_limit(max_pending_);
-      for (auto& p : cut) {
-        metrics_.highest_timestamp.Set(
-            std::max(metrics_.highest_timestamp.Value(), seconds(p.point.timestamp_ms)));
-        pending_.push_back(std::move(p));
-      }
-      next_cut += o.interval;
-      if (next_cut < now) next_cut = now + o.interval;  // missed cuts are not made up
-    }
-    // Into the buffer: every full batch, and a partial one past its deadline.
-    while (pending_.size() >= o.queue.max_samples_per_send) {
+  // Into the buffer: every full batch, and a partial one past its deadline.
+  const auto batch = [&] {
+    take_incoming();
+    while (staged_.size() >= o.queue.max_samples_per_send) {
       make_batch(o.queue.max_samples_per_send);
     }
-    if (!pending_.empty() && now >= oldest_queued_ + o.queue.batch_send_deadline) {
-      make_batch(pending_.size());
+    if (!staged_.empty() && Clock::now() >= oldest_queued_ + o.queue.batch_send_deadline) {
+      make_batch(staged_.size());
     }
+  };
+  while (true) {
+    batch();
+    const auto now = Clock::now();
     if (now >= next_sync) {
       buffer_->sync();
       next_sync = now + o.buffer.sync_interval;
@@ -157,21 +215,23 @@ void Queue::run() {
       next_metadata = Clock::now() + o.metadata.send_interval;
     }
     // Send the buffer's batches, oldest first, until one must wait for its retry, or until the
-    // next cut or sync is due: a backlog after an outage is sent between cuts, never instead of
-    // them (a cut missed is data lost).
+    // sync is due; what was cut meanwhile goes into the buffer between two requests.
     while (!buffer_->empty() && !(retrying_ && Clock::now() < retry_at_)) {
       if (!send_batch()) break;
-      if (stopping() || Clock::now() >= std::min(next_cut, next_sync)) break;
+      if (stopping() || Clock::now() >= next_sync) break;
+      batch();
     }
     account();
-    auto wake = std::min(next_cut, next_sync);
+    auto wake = next_sync;
     if (retrying_) wake = std::min(wake, retry_at_);
-    if (!pending_.empty()) wake = std::min(wake, oldest_queued_ + o.queue.batch_send_deadline);
+    if (!staged_.empty()) wake = std::min(wake, oldest_queued_ + o.queue.batch_send_deadline);
     if (o.metadata.send) wake = std::min(wake, next_metadata);
-    if (stopping() || wait_until(wake)) break;
+    if (stopping() || wait_until(wake, true)) break;
   }
   // What was cut and not yet sent waits in the buffer for the next start.
-  if (!pending_.empty()) make_batch(pending_.size());
+  cut_thread_.join();
+  take_incoming();
+  if (!staged_.empty()) make_batch(staged_.size());
   buffer_->sync();
   account();
   buffer_.reset();
@@ -183,7 +243,7 @@ void Queue::make_batch(std::size_t n) {
   std::unordered_map<const Labels*, std::vector<SamplePoint>> by_series;
   std::int64_t highest = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const Pending& p = pending_[i];
+    const Pending& p = staged_[i];
     auto [it, inserted] = by_series.try_emplace(p.labels.get());
     if (inserted) order.push_back(p.labels.get());
     it->second.push_back(p.point);
@@ -197,7 +257,7 @@ void Queue::make_batch(std::size_t n) {
   snappy_compress(encoded_, record.body);
   record.samples = static_cast<std::uint32_t>(n);
   record.highest_ms = highest;
-  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+  staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(n));
   oldest_queued_ = Clock::now();
   buffer_->append(std::move(record));
 }
@@ -212,11 +272,18 @@ void Queue::account() {
       static_cast<double>(c.dropped_unreadable - counted_.dropped_unreadable));
   metrics_.buffer_corruptions.Increment(static_cast<double>(c.corrupt - counted_.corrupt));
   counted_ = c;
-  metrics_.samples_in.Increment(static_cast<double>(cut_uncounted_));
-  cut_uncounted_ = 0;
+  std::size_t incoming = 0;
+  {
+    std::lock_guard lock(mu_);
+    metrics_.samples_in.Increment(static_cast<double>(cut_uncounted_));
+    cut_uncounted_ = 0;
+    metrics_.dropped_queue_full.Increment(static_cast<double>(incoming_dropped_));
+    incoming_dropped_ = 0;
+    incoming = incoming_.size();
+  }
   metrics_.buffer_bytes.Set(static_cast<double>(buffer_->bytes()));
   metrics_.buffer_writable.Set(buffer_->writable() ? 1 : 0);
-  metrics_.pending.Set(static_cast<double>(pending_.size() + buffer_->samples()));
+  metrics_.pending.Set(static_cast<double>(incoming + staged_.size() + buffer_->samples()));
 }
 
 bool Queue::send_batch() {
@@ -323,7 +390,10 @@ bool Queue::send_batch() {
 void Queue::send_metadata() {
   const auto& o = settings_.options;
   if (!client_) return;  // the first sample batch makes the client; metadata follows next time
-  const std::vector<Metadata> all = cutter_.metadata();
+  const std::vector<Metadata> all = [this] {
+    std::lock_guard lock(cutter_mu_);
+    return cutter_.metadata();
+  }();
   for (std::size_t i = 0; i < all.size(); i += o.metadata.max_samples_per_send) {
     const std::size_t n = std::min(all.size() - i, o.metadata.max_samples_per_send);
     encode_write_request({}, std::span<const Metadata>(all.data() + i, n), encoded_);

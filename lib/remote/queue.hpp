@@ -1,7 +1,10 @@
-// One remote_write entry's sender: its own thread cuts the board every `interval` (cutter.hpp),
-// makes batches of max_samples_per_send (a partial batch once batch_send_deadline has passed
-// since its oldest sample was cut), appends each to the entry's disk buffer (buffer.hpp: synced
-// every buffer.sync_interval, replayed after a restart, a bounded memory queue when the disk
+// One remote_write entry's sender. Two threads: the cut thread (sonde-rw-cut) cuts the board every
+// `interval` (cutter.hpp) into a bounded hand-off list, on its own timer, so a slow or hung
+// request never delays or skips a cut (a cut that still comes late, the cut itself overrunning
+// the interval, is counted in cuts_missed and logged); the sending thread (sonde-rw) takes what
+// was cut, makes batches of max_samples_per_send (a partial batch once batch_send_deadline has
+// passed since its oldest sample was cut), appends each to the entry's disk buffer (buffer.hpp:
+// synced every buffer.sync_interval, replayed after a restart, a bounded memory queue when the disk
 // fails), sends the buffer's oldest batch over one kept-alive net::HttpClient, and retries as
 // Prometheus 2.42 does: network errors and 5xx (and 429 with retry_on_http_429, after its
 // Retry-After) with exponential backoff from min_backoff to max_backoff, with jitter; any other
@@ -49,8 +52,8 @@ class Queue {
   Queue& operator=(const Queue&) = delete;
 
   void start();
-  /// Stops the thread (an in-flight request is bounded by remote_timeout); the samples not yet
-  /// sent are in the buffer, synced.
+  /// Stops both threads (the cut thread first; an in-flight request is bounded by remote_timeout);
+  /// the samples not yet sent are in the buffer, synced.
   void stop();
 
   const QueueSettings& settings() const { return settings_; }
@@ -58,6 +61,10 @@ class Queue {
  private:
   using Clock = std::chrono::steady_clock;
   void run();
+  /// The cut thread: a cut every `interval` into incoming_, until stop().
+  void run_cuts();
+  /// Moves what the cut thread handed over into staged_ (the sending thread's).
+  void take_incoming();
   /// Makes and opens buffer_, again every buffer.sync_interval while another process holds its
   /// directory (logged once, counted each time); false when stop() came first.
   bool open_buffer();
@@ -68,8 +75,8 @@ class Queue {
   /// Brings the buffer's gauges and counters up to date.
   void account();
   void send_metadata();
-  /// Waits until `until` or stop(); true when stopping.
-  bool wait_until(Clock::time_point until);
+  /// Waits until `until` or stop() (or, with `on_cut`, a new cut); true when stopping.
+  bool wait_until(Clock::time_point until, bool on_cut = false);
   std::int64_t now_ms() const;
 
   const core::Board& board_;
@@ -77,13 +84,21 @@ class Queue {
   const std::string user_agent_;
   const std::shared_ptr<FileLayer> files_;
   QueueMetrics metrics_;
+  std::mutex cutter_mu_;  // the cut thread's cuts, the sending thread's metadata()
   Cutter cutter_;
   std::unique_ptr<net::HttpClient> client_;  // set under mu_ (stop() interrupts it)
-  std::deque<Pending> pending_;              // cut, not yet in a batch
+  std::deque<Pending> staged_;               // cut, taken from incoming_, not yet in a batch
   std::unique_ptr<Buffer> buffer_;           // the batches (made and used by run())
   BufferCounts counted_;                     // of buffer_, already in metrics_
-  std::size_t cut_uncounted_ = 0;            // samples cut, not yet in metrics_.samples_in
-  Clock::time_point oldest_queued_{};
+  Clock::time_point oldest_queued_{};        // when staged_'s oldest sample was cut
+  core::RateLimitedLog cut_log_;             // the cut thread's
+
+  // Handed from the cut thread to the sending thread, under mu_.
+  std::deque<Pending> incoming_;
+  Clock::time_point incoming_since_{};  // when incoming_'s oldest sample was cut
+  bool cut_ready_ = false;              // a cut since the sending thread last looked
+  std::size_t cut_uncounted_ = 0;       // samples cut, not yet in metrics_.samples_in
+  std::uint64_t incoming_dropped_ = 0;  // dropped for max_pending_, not yet in metrics_
   std::size_t max_pending_ = 0;
   std::chrono::milliseconds backoff_{0};
   Clock::time_point retry_at_{};
@@ -95,6 +110,7 @@ class Queue {
   std::condition_variable cv_;
   bool stopping_ = false;  // under mu_
   std::thread thread_;
+  std::thread cut_thread_;  // started and joined by thread_ (run())
 };
 
 /// Seconds to wait from a Retry-After value (delay-seconds or an HTTP-date, RFC 9110 10.2.3)

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "remote_write.pb.h"
 #include "support/http_test_server.hpp"
 #include "support/temp_dir.hpp"
 
@@ -232,4 +233,86 @@ TEST_CASE("parse_retry_after: seconds and HTTP dates", "[remote][queue]") {
   CHECK(remote::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111790) == 0ms);
   CHECK_FALSE(remote::parse_retry_after("soon", 0));
   CHECK_FALSE(remote::parse_retry_after("-1", 0));
+}
+
+TEST_CASE("queue: a receiver that stalls for several intervals delays no cut, loses none",
+          "[remote][queue]") {
+  // The live source numbers its runs (one per cut): the value k is cut k's. The first request
+  // stalls until four more cuts have been made (a sending thread that cut would make none, and
+  // the stall would run out its deadline); afterwards every cut must arrive, 1..n, none missing.
+  std::atomic<int> cuts{0};
+  std::atomic<bool> stalled{false};
+  std::atomic<bool> cut_while_stalled{false};
+  HttpTestServer server([&](const auto&) {
+    if (!stalled.exchange(true)) {
+      const int from = cuts.load();
+      const auto until = std::chrono::steady_clock::now() + 60s;  // a hang deadline only
+      while (cuts.load() < from + 4 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(10ms);
+      }
+      cut_while_stalled = cuts.load() >= from + 4;
+    }
+    return HttpTestServer::reply(204);
+  });
+  core::Board board;
+  board.add_live("app", [&](core::SnapshotBuilder& b) {
+    b.counter("app_cut_total", "The cut's number.", {}, ++cuts);
+  });
+  prometheus::Registry registry;
+  auto s = settings(server.url());
+  s.options.http.timeout = 120s;  // longer than the stall: the request is not retried
+  remote::Queue q(board, s, "sonde/t", registry);
+  q.start();
+
+  // The values of app_cut_total received, in the order received.
+  const auto received = [&] {
+    std::vector<double> values;
+    for (const auto& r : server.requests()) {
+      std::string raw;
+      REQUIRE(remote::snappy_uncompress(r.body(), raw));
+      prometheus::WriteRequest w;
+      REQUIRE(w.ParseFromString(raw));
+      for (const auto& ts : w.timeseries()) {
+        bool ours = false;
+        for (const auto& l : ts.labels()) {
+          ours = ours || (l.name() == "__name__" && l.value() == "app_cut_total");
+        }
+        if (!ours) continue;
+        for (const auto& sample : ts.samples()) values.push_back(sample.value());
+      }
+    }
+    return values;
+  };
+  REQUIRE(eventually([&] { return stalled.load() && cuts.load() >= 8; }, 120s));
+  const int after_stall = cuts.load();
+  REQUIRE(eventually(
+      [&] {
+        const auto v = received();
+        return !v.empty() && v.back() >= after_stall;
+      },
+      60s));
+  q.stop();
+  CHECK(cut_while_stalled);
+  const auto v = received();
+  REQUIRE(!v.empty());
+  for (std::size_t i = 0; i < v.size(); ++i) CHECK(v[i] == static_cast<double>(i + 1));
+  CHECK(metric(registry, "sonde_remote_write_samples_retried_total") == 0);
+}
+
+TEST_CASE("queue: a cut that overruns its interval counts the cuts it missed", "[remote][queue]") {
+  HttpTestServer server([](const auto&) { return HttpTestServer::reply(204); });
+  std::atomic<int> cuts{0};
+  core::Board board;
+  board.add_live("app", [&](core::SnapshotBuilder& b) {
+    // The second cut takes 2.5 intervals: the cuts due meanwhile (at least one) are missed.
+    if (++cuts == 2) std::this_thread::sleep_for(2500ms);
+    b.counter("app_cut_total", "The cut's number.", {}, cuts.load());
+  });
+  prometheus::Registry registry;
+  remote::Queue q(board, settings(server.url()), "sonde/t", registry);
+  q.start();
+  REQUIRE(eventually([&] { return metric(registry, "sonde_remote_write_cuts_missed_total") >= 1; },
+                     60s));
+  REQUIRE(eventually([&] { return cuts.load() >= 3; }, 60s));  // and the cuts go on
+  q.stop();
 }
