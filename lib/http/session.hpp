@@ -182,9 +182,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (const auto known = auth->cached(*creds)) {
       return *known ? respond() : unauthorized("wrong user name or password");
     }
-    auto job = [self = this->shared_from_this(), auth, creds = std::move(*creds)] {
+    // The session moves into the completion it posts: the pool's thread must never hold the
+    // last reference (a session destroyed there after the io_context is gone touches freed
+    // timer services; ASan saw it in server_test).
+    auto job = [self = this->shared_from_this(), auth, creds = std::move(*creds)]() mutable {
       const bool ok = auth->verify(creds);
-      asio::post(self->stream_.get_executor(), [self, ok] {
+      auto executor = self->stream_.get_executor();
+      asio::post(executor, [self = std::move(self), ok] {
         ok ? self->respond() : self->unauthorized("wrong user name or password");
       });
     };

@@ -208,6 +208,7 @@ void Aggregator::metric_line(Worker& w, const MetricLine& m, std::string_view li
   char* const key = w.key_.get();
   std::size_t n = 0;
   const auto put = [&](std::string_view bytes) {
+    if (bytes.empty()) return;  // an empty view may have no data(): memcpy's null is UB
     std::memcpy(key + n, bytes.data(), bytes.size());
     n += bytes.size();
   };
