@@ -77,6 +77,9 @@ void VerifyPool::State::work() {
     last_served[job.client] = ++served;
     ++running;
     lock.unlock();
+    // `refuse` is not needed once the check runs; dropped first, it holds no reference that
+    // could outlive what `run` hands back to the I/O thread.
+    job.refuse = nullptr;
     job.run();
     job = {};  // what it captured is released off the lock
     lock.lock();
