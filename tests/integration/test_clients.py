@@ -132,7 +132,10 @@ class ClientCase:
     def test_batching_and_explicit_flush(self):
         s, address = self.start()
         p = self.probe(address, max_datagram=512, prefix="b.")
-        # 8 datagrams: within Debian's default queue of 10 even if sonde read none of them yet.
+        # sonde reads none of them until the flush is done (as when its ingest thread is busy):
+        # 8 datagrams fit Debian's default queue of 10 and the client's send buffer.
+        s.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(lambda: s.proc.poll() is None and s.proc.send_signal(signal.SIGCONT))
         self.assertEqual(p.send("inc n 500"), "ok")
         st = p.stats()
         self.assertEqual(st["lines_queued"], 500)
@@ -140,6 +143,7 @@ class ClientCase:
         self.assertEqual(p.send("flush"), "ok")  # the rest
         st = p.stats()
         self.assertEqual((st["lines_dropped"], st["lines_sent"]), (0, 500), st)
+        s.proc.send_signal(signal.SIGCONT)
         self.wait_for(s, series("b_n_total"), 500)
         self.assertEqual(st["lines_sent"], 500)
         # "b.n:1|c" is 7 bytes and a newline: 64 lines in a 512-byte datagram.

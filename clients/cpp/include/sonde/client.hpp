@@ -633,9 +633,20 @@ class Client {
       return;
     }
     if (family_ == AF_UNIX) {
-      // Ask for room for a few full datagrams; the kernel caps it at wmem_max.
-      int size = static_cast<int>(std::min<std::size_t>(options_.max_datagram_bytes * 8, 1 << 20));
-      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      // Room for a burst of full datagrams while sonde is between reads: raise the send buffer
+      // to 32 of them when the default (wmem_default) holds fewer; never lower it, since each
+      // queued datagram is charged its payload plus about 1 KiB of kernel overhead. The
+      // kernel caps the request at wmem_max.
+      const std::size_t want =
+          std::min<std::size_t>((options_.max_datagram_bytes + 1024) * 32, std::size_t{4} << 20);
+      int current = 0;
+      socklen_t len = sizeof current;
+      // getsockopt reports the doubled value the kernel keeps; setsockopt takes half of it.
+      if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &current, &len) != 0 ||
+          static_cast<std::size_t>(current) / 2 < want) {
+        int size = static_cast<int>(want);
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      }
     }
     fd_ = fd;
     if (had_failure_) reconnects_.fetch_add(1, std::memory_order_relaxed);
