@@ -16,9 +16,7 @@ run_one() {
   name=$(basename "$bin" _fuzz)
   work=$(mktemp -d)
   cp -r "tests/fuzz/$name/corpus/." "$work/"
-  # -detect_leaks=0: a teardown leak of ingest series found by dogstatsd_parser (session of
-  # 2026-12-02, not yet fixed; see the closing note). Remove once fixed.
-  if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
+  if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="tests/fuzz/$name/" "$work" >"$work.log" 2>&1; then
     { echo "fuzz: $name FAILED"; tail -40 "$work.log"; } >&2
     status=1
