@@ -43,7 +43,7 @@ Workload:
   --spike-factor N (10)  --spike-seconds S (5)  --sample-seconds S (5)
 
 What the target accepted (optional; without it `accepted` and loss are not reported):
-  --sonde URL        sonde's /metrics: sonde_ingest_lines_total{listener=TRANSPORT,result="accepted"}
+  --sonde URL        sonde's /metrics or base URL: sonde_ingest_lines_total{listener=TRANSPORT,result="accepted"}
   --metrics URL --counter NAME [--counter-label NAME=VALUE]...   any Prometheus text counter
   --pid PID          the target's process: CPU per line and RSS from /proc/PID/stat
 
@@ -233,6 +233,14 @@ core::Result<Command> parse_command_line(const std::vector<std::string>& args) {
     return core::error("--sonde and --metrics are two ways to say the same: give one");
   }
   if (!sonde_url.empty()) {
+    // sonde's metrics are always at /metrics: a base URL (no path, or "/") means that page.
+    const auto scheme = sonde_url.find("://");
+    const auto path = sonde_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    if (path == std::string::npos) {
+      sonde_url += "/metrics";
+    } else if (path + 1 == sonde_url.size()) {
+      sonde_url += "metrics";
+    }
     run.metrics_url = sonde_url;
     run.counter = CounterSelector{
         "sonde_ingest_lines_total",

@@ -144,6 +144,14 @@ TEST_CASE("the command line fills the options and refuses bad values by name", "
   CHECK(r.counter->to_string() ==
         "sonde_ingest_lines_total{listener=\"unixgram\",result=\"accepted\"}");
 
+  CHECK(r.metrics_url == "http://127.0.0.1:9477/metrics");
+  // A base URL means sonde's /metrics.
+  for (const std::string base : {"http://127.0.0.1:9477", "http://127.0.0.1:9477/"}) {
+    auto b = parse_command_line({"steady", "--udp", "127.0.0.1:8125", "--sonde", base});
+    REQUIRE(b.ok());
+    CHECK(std::get<RunOptions>(*b).metrics_url == "http://127.0.0.1:9477/metrics");
+  }
+
   auto peer =
       parse_command_line({"steady", "--udp", "127.0.0.1:8125", "--metrics", "http://127.0.0.1:1/m",
                           "--counter", "statsd_lines_total", "--counter-label", "job=x"});
