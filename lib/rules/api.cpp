@@ -7,6 +7,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "rules/go_json.hpp"
 #include "rules/manager.hpp"
 #include "rules/template/format.hpp"
 
@@ -105,38 +106,11 @@ RuleView rule_view(const Rule& r) {
   return v;
 }
 
-std::string dump(const Json& j) {
-  // Label values and errors may hold bytes that are not UTF-8; dump() would throw on them (Go
-  // writes U+FFFD for them too).
-  const std::string text = j.dump(-1, ' ', false, Json::error_handler_t::replace);
-  // Go's encoder escapes <, > and & (and U+2028, U+2029) in strings; outside strings JSON has
-  // none of them, so escaping every occurrence gives Prometheus's bytes.
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '<') {
-      out += "\\u003c";
-    } else if (c == '>') {
-      out += "\\u003e";
-    } else if (c == '&') {
-      out += "\\u0026";
-    } else if (c == '\xe2' && i + 2 < text.size() && text[i + 1] == '\x80' &&
-               (text[i + 2] == '\xa8' || text[i + 2] == '\xa9')) {
-      out += text[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 ApiResponse success(Json data) {
   Json doc = Json::object();
   doc["status"] = "success";
   doc["data"] = std::move(data);
-  return {200, dump(doc)};
+  return {200, go_json_dump(doc)};
 }
 
 }  // namespace
@@ -190,7 +164,7 @@ ApiResponse api_rules(const ApiView& view, std::string_view type) {
     doc["status"] = "error";
     doc["errorType"] = "bad_data";
     doc["error"] = "invalid parameter \"type\": not supported value " + tmpl::gofmt::quote(typ);
-    return {400, dump(doc)};
+    return {400, go_json_dump(doc)};
   }
   const bool alerting = typ.empty() || typ == "alert";
   const bool recording = typ.empty() || typ == "record";

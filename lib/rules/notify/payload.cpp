@@ -7,6 +7,7 @@
 #include <map>
 
 #include "rules/api.hpp"
+#include "rules/go_json.hpp"
 #include "rules/template/format.hpp"
 #include "rules/template/functions.hpp"
 
@@ -30,83 +31,20 @@ std::uint64_t fnv_add_byte(std::uint64_t h, unsigned char c) {
   return h * kFnvPrime;
 }
 
-// A JSON string as Go's encoding/json writes it with HTML escaping on (json.Marshal and
-// json.Encoder's default, which Prometheus and Alertmanager use): ", \ and \n \r \t short, other
-// control characters and <, >, & as \u00XX, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
-void json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    std::size_t width = 1;
-    const std::int32_t r = tmpl::gofmt::decode_rune(s, i, width);
-    if (r == 0xfffd && width == 1) {
-      out += "\\ufffd";  // an invalid byte
-    } else if (r == 0x2028 || r == 0x2029) {
-      out += r == 0x2028 ? "\\u2028" : "\\u2029";
-    } else {
-      out.append(s, i, width);
-    }
-    i += width;
-  }
-  out += '"';
-}
+using Json = nlohmann::ordered_json;
 
-// A Go map[string]string as JSON: keys in byte order.
+// A Go map[string]string (keys in byte order: `pairs` are sorted) or a label set as JSON.
 template <class Pairs>
-void json_object(std::string& out, const Pairs& pairs) {
-  out += '{';
-  bool first = true;
-  for (const auto& [k, v] : pairs) {
-    if (!first) out += ',';
-    first = false;
-    json_string(out, k);
-    out += ':';
-    json_string(out, v);
-  }
-  out += '}';
+Json json_object(const Pairs& pairs) {
+  Json j = Json::object();
+  for (const auto& [k, v] : pairs) j[k] = v;
+  return j;
 }
 
-void json_labels(std::string& out, const promql::Labels& labels) {
-  out += '{';
-  bool first = true;
-  for (const auto& l : labels) {
-    if (!first) out += ',';
-    first = false;
-    json_string(out, l.name);
-    out += ':';
-    json_string(out, l.value);
-  }
-  out += '}';
+Json json_labels(const promql::Labels& labels) {
+  Json j = Json::object();
+  for (const auto& l : labels) j[l.name] = l.value;
+  return j;
 }
 
 // strfmt.DateTime's JSON (go-openapi, as Alertmanager's API models write times): RFC 3339 with
@@ -169,29 +107,17 @@ std::string generator_url(std::string_view external_url, std::string_view expr) 
 std::string alertmanager_v2_body(std::span<const Notification> alerts) {
   // models.PostableAlert's MarshalJSON joins its own properties (annotations, endsAt, startsAt)
   // and then those of the embedded models.Alert (generatorURL, labels).
-  std::string out = "[";
-  bool first = true;
+  Json body = Json::array();
   for (const auto& a : alerts) {
-    if (!first) out += ',';
-    first = false;
-    out += '{';
-    if (!a.annotations.empty()) {
-      out += "\"annotations\":";
-      json_object(out, a.annotations);
-      out += ',';
-    }
-    out += "\"endsAt\":\"" + openapi_time(a.ends_at_ms) + "\",";
-    out += "\"startsAt\":\"" + openapi_time(a.starts_at_ms) + "\"";
-    if (!a.generator_url.empty()) {
-      out += ",\"generatorURL\":";
-      json_string(out, a.generator_url);
-    }
-    out += ",\"labels\":";
-    json_labels(out, a.labels);
-    out += '}';
+    Json j = Json::object();
+    if (!a.annotations.empty()) j["annotations"] = json_object(a.annotations);
+    j["endsAt"] = openapi_time(a.ends_at_ms);
+    j["startsAt"] = openapi_time(a.starts_at_ms);
+    if (!a.generator_url.empty()) j["generatorURL"] = a.generator_url;
+    j["labels"] = json_labels(a.labels);
+    body.push_back(std::move(j));
   }
-  out += ']';
-  return out;
+  return go_json_dump(body);
 }
 
 void sort_alerts(std::vector<Notification>& alerts) {
@@ -251,37 +177,31 @@ std::string webhook_body(const WebhookGroup& group, std::vector<Notification> al
     }
   }
 
-  std::string out = "{\"receiver\":";
-  json_string(out, quote_meta(group.receiver));
-  out += firing ? ",\"status\":\"firing\"" : ",\"status\":\"resolved\"";
-  out += ",\"alerts\":[";
-  for (std::size_t i = 0; i < alerts.size(); ++i) {
-    const auto& a = alerts[i];
+  Json list = Json::array();
+  for (const auto& a : alerts) {
     const bool resolved = a.resolved(now_ms);
-    if (i != 0) out += ',';
-    out += resolved ? "{\"status\":\"resolved\"" : "{\"status\":\"firing\"";
-    out += ",\"labels\":";
-    json_labels(out, a.labels);
-    out += ",\"annotations\":";
-    json_object(out, a.annotations);
-    out += ",\"startsAt\":\"" + go_time(a.starts_at_ms) + "\"";
-    out += ",\"endsAt\":\"" + go_time(resolved ? a.ends_at_ms : 0) + "\"";
-    out += ",\"generatorURL\":";
-    json_string(out, a.generator_url);
-    out += ",\"fingerprint\":\"" + fingerprint_string(fingerprint(a.labels)) + "\"}";
+    Json j = Json::object();
+    j["status"] = resolved ? "resolved" : "firing";
+    j["labels"] = json_labels(a.labels);
+    j["annotations"] = json_object(a.annotations);
+    j["startsAt"] = go_time(a.starts_at_ms);
+    j["endsAt"] = go_time(resolved ? a.ends_at_ms : 0);
+    j["generatorURL"] = a.generator_url;
+    j["fingerprint"] = fingerprint_string(fingerprint(a.labels));
+    list.push_back(std::move(j));
   }
-  out += "],\"groupLabels\":";
-  json_labels(out, group.group_labels);
-  out += ",\"commonLabels\":";
-  json_object(out, common_labels);
-  out += ",\"commonAnnotations\":";
-  json_object(out, common_annotations);
-  out += ",\"externalURL\":";
-  json_string(out, group.external_url);
-  out += ",\"version\":\"4\",\"groupKey\":";
-  json_string(out, group_key(group.group_labels));
-  out += fmt::format(",\"truncatedAlerts\":{}}}\n", truncated);
-  return out;
+  Json msg = Json::object();
+  msg["receiver"] = quote_meta(group.receiver);
+  msg["status"] = firing ? "firing" : "resolved";
+  msg["alerts"] = std::move(list);
+  msg["groupLabels"] = json_labels(group.group_labels);
+  msg["commonLabels"] = json_object(common_labels);
+  msg["commonAnnotations"] = json_object(common_annotations);
+  msg["externalURL"] = group.external_url;
+  msg["version"] = "4";
+  msg["groupKey"] = group_key(group.group_labels);
+  msg["truncatedAlerts"] = truncated;
+  return go_json_dump(msg) + "\n";  // json.Encoder.Encode ends the message with a newline
 }
 
 }  // namespace sonde::rules::notify
