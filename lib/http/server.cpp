@@ -151,6 +151,8 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
 
 void Listener::stop() {
   stopping_ = true;
+  // Before the io_context can go: a check still running would post to its strands.
+  verify_.stop();
   asio::post(acceptor_.get_executor(),
              beast::bind_front_handler(&Listener::close_all, shared_from_this()));
 }

@@ -5,11 +5,19 @@
 
 namespace sonde::http {
 
-VerifyPool::~VerifyPool() {
-  std::lock_guard lock(state_->mu);
+VerifyPool::~VerifyPool() { stop(); }
+
+void VerifyPool::stop() {
+  std::deque<Job> dropped;
+  std::unique_lock lock(state_->mu);
   state_->stopping = true;
-  state_->jobs.clear();
+  dropped.swap(state_->jobs);
   state_->cv.notify_all();
+  if (std::this_thread::get_id() != state_->worker) {
+    state_->idle.wait(lock, [this] { return state_->running == 0; });
+  }
+  lock.unlock();
+  // What the queued checks captured (their sessions) is released here, off the lock.
 }
 
 bool VerifyPool::try_submit(const boost::asio::ip::address& client, std::function<void()> run,
@@ -62,6 +70,7 @@ std::deque<VerifyPool::Job>::iterator VerifyPool::State::next() {
 
 void VerifyPool::State::work() {
   std::unique_lock lock(mu);
+  worker = std::this_thread::get_id();
   while (true) {
     cv.wait(lock, [this] { return stopping || !jobs.empty(); });
     if (stopping) return;
@@ -83,7 +92,7 @@ void VerifyPool::State::work() {
     job.run();
     job = {};  // what it captured is released off the lock
     lock.lock();
-    --running;
+    if (--running == 0) idle.notify_all();
   }
 }
 

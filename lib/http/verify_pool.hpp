@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 namespace sonde::http {
@@ -48,6 +49,11 @@ class VerifyPool {
   bool try_submit(const boost::asio::ip::address& client, std::function<void()> run,
                   std::function<void()> refuse, std::uint32_t limit);
 
+  /// Refuses every later check, drops the queued ones and waits for the running one to end,
+  /// so that no check touches the io_context (its strands, its timers) once this returns: the
+  /// owner calls it before the io_context goes. A no-op on the worker thread itself.
+  void stop();
+
  private:
   struct Job {
     boost::asio::ip::address client;
@@ -57,6 +63,8 @@ class VerifyPool {
   struct State {
     std::mutex mu;
     std::condition_variable cv;
+    std::condition_variable idle;  // `running` fell to 0
+    std::thread::id worker;
     std::deque<Job> jobs;
     std::size_t running = 0;
     bool started = false;
