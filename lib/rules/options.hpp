@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/notify/options.hpp"
+
 namespace sonde::rules {
 
 struct EngineOptions {
@@ -46,6 +48,8 @@ struct RulesOptions {
   /// Where alert state is kept across restarts; empty: rules-state.json in the state directory.
   std::filesystem::path state_file;
   EngineOptions engine;
+  /// Where alerts go: Alertmanagers, webhooks (`rules.alertmanagers`, `rules.webhooks`, ...).
+  notify::NotifyOptions notify;
 
   bool operator==(const RulesOptions&) const = default;
 };

@@ -230,8 +230,10 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
     // Issue 15, part A: 10 collector sections, their 20 common options and netclass's 2,
     // powersupplyclass's 1 and rapl's 1 (34). Part B: 8 collector sections, their 16 common
     // options, bcache's priority_stats and tapestats' device_exclude (26). Issue 19:
-    // remote_write (its entry's keys are a commented-out example) (1).
-    CHECK(options == 64 + 36 + 8 + 12 + 56 + 3 + 34 + 26 + 1);
+    // remote_write (its entry's keys are a commented-out example) (1). Issue 22: rules'
+    // alertmanagers, webhooks, alert_relabel_configs, resend_delay and
+    // notification_queue_capacity (their entries' keys are commented-out examples) (5).
+    CHECK(options == 64 + 36 + 8 + 12 + 56 + 3 + 34 + 26 + 1 + 5);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);
