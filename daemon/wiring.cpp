@@ -38,6 +38,7 @@
 #include "remote/remote_write.hpp"
 #include "rules/api.hpp"
 #include "rules/manager.hpp"
+#include "rules/notify/notifier.hpp"
 
 namespace sonde::daemon {
 
@@ -154,8 +155,10 @@ rules::ManagerSettings rule_settings(const config::Config& config, const std::st
   }
   s.series_labels = series_labels(config, bound);
   s.external_labels = config.global.external_labels;
+  // As Prometheus's computeExternalURL: no trailing "/" ($externalURL, generatorURL).
   s.external_url =
-      config.web.external_url.empty() ? "http://" + instance(bound) + "/" : config.web.external_url;
+      config.web.external_url.empty() ? "http://" + instance(bound) : config.web.external_url;
+  while (s.external_url.size() > 1 && s.external_url.back() == '/') s.external_url.pop_back();
   return s;
 }
 
@@ -183,6 +186,7 @@ class Daemon {
         source_(std::move(source)),
         registry_(std::make_shared<prometheus::Registry>()),
         scheduler_(io_, board_, core::SystemClock::instance(), *registry_),
+        notifier_(*registry_, std::string("sonde/") + core::build::kVersion),
         rules_(board_, core::SystemClock::instance()),
         remote_(board_, registry_, std::string("sonde/") + core::build::kVersion),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
@@ -248,6 +252,11 @@ class Daemon {
     start_gpu(config_, board_, scheduler_);
     // Rules evaluate on their own thread, once every source has published once (before that,
     // every rule over a missing source would say so).
+    // Alerts go to the notifiers' queues, each sent on its receiver's own thread.
+    notifier_.update(config_.rules.notify, config_.global.external_labels);
+    rules_.set_alert_sink([this](std::vector<rules::notify::Notification> alerts) {
+      notifier_.send(std::move(alerts));
+    });
     rules_.update(rule_settings(config_, server_->local_address(), dirs_),
                   rule_inputs(config_.rules));
     board_.on_ready([this] { rules_.start(); });
@@ -366,6 +375,8 @@ class Daemon {
     restart_collectors(next);
     set_router(next);
     // Rule files are read again on every reload; one that no longer loads keeps its groups.
+    // Receivers that stay keep their queues.
+    notifier_.update(next.rules.notify, next.global.external_labels);
     rules_.update(rule_settings(next, server_->local_address(), dirs_), rule_inputs(next.rules));
     // Unchanged entries carry on; changed ones start afresh, removed ones stop.
     remote_.update(
@@ -491,6 +502,7 @@ class Daemon {
     server_->stop();
     scheduler_.stop();
     rules_.stop();
+    notifier_.stop();
     remote_.stop();
     ingest_->stop();
     signals_.cancel();
@@ -528,8 +540,10 @@ class Daemon {
   std::shared_ptr<prometheus::Registry> registry_;
   core::Board board_;
   collectors::Scheduler scheduler_;
-  rules::Manager rules_;        // its own thread
-  remote::RemoteWrite remote_;  // a thread per remote_write entry
+  // Before rules_: the rule manager's thread sends to it until it is joined.
+  rules::notify::Notifier notifier_;  // a thread per Alertmanager
+  rules::Manager rules_;              // its own thread
+  remote::RemoteWrite remote_;        // a thread per remote_write entry
   mutable std::mutex router_mu_;
   std::shared_ptr<const http::Router> router_;
   std::unique_ptr<http::Server> server_;

@@ -1,5 +1,7 @@
 #include "rules/group.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -219,6 +221,7 @@ core::Result<promql::Vector> Rule::eval_alerting(std::int64_t t_ms, const EvalCo
       it->second.annotations = std::move(a.annotations);
       continue;
     }
+    spdlog::info("rules: alert {} {} pending (value {})", name_, a.labels.to_string(), a.value);
     active.insert_or_assign(h, std::move(a));
   }
 
@@ -236,6 +239,8 @@ core::Result<promql::Vector> Rule::eval_alerting(std::int64_t t_ms, const EvalCo
       const bool remove = a.state == AlertState::pending ||
                           (a.resolved_at_ms != 0 && t_ms - a.resolved_at_ms > kResolvedRetentionMs);
       if (a.state != AlertState::inactive && !keep_firing) {
+        spdlog::info("rules: alert {} {} {}", name_, a.labels.to_string(),
+                     a.state == AlertState::firing ? "resolved" : "pending ended, not fired");
         a.state = AlertState::inactive;
         a.resolved_at_ms = t_ms;
       }
@@ -254,6 +259,7 @@ core::Result<promql::Vector> Rule::eval_alerting(std::int64_t t_ms, const EvalCo
     if (a.state == AlertState::pending && t_ms - a.active_at_ms >= for_ms_) {
       a.state = AlertState::firing;
       a.fired_at_ms = t_ms;
+      spdlog::info("rules: alert {} {} firing (value {})", name_, a.labels.to_string(), a.value);
     }
     if (restored) {
       LabelBuilder s(labels_, false);

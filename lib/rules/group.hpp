@@ -38,6 +38,10 @@ struct Alert {
   std::int64_t fired_at_ms = 0;
   std::int64_t resolved_at_ms = 0;
   std::int64_t keep_firing_since_ms = 0;
+  /// When it was last handed to the notifiers, and the endsAt sent with a firing state
+  /// (Prometheus's LastSentAt and ValidUntil).
+  std::int64_t last_sent_at_ms = 0;
+  std::int64_t valid_until_ms = 0;
 };
 
 /// How long a resolved alert is kept (so it can be reported resolved): Prometheus's 15 minutes.

@@ -218,6 +218,40 @@ void Manager::load_state_locked(std::int64_t now_ms) {
                                                             : "moved to " + aside.string() + "; ");
 }
 
+void Manager::set_alert_sink(AlertSink sink) {
+  std::lock_guard lock(mu_);
+  sink_ = std::move(sink);
+}
+
+// Prometheus 2.42's AlertingRule.sendAlerts and Alert.needsSending, then rules.SendAlerts.
+void Manager::send_alerts_locked(Group& g, std::int64_t ts) {
+  if (!sink_) return;
+  const std::int64_t resend = settings_.rules.notify.resend_delay.count();
+  // Allow for two evaluation or Alertmanager send failures.
+  const std::int64_t delta = std::max(resend, g.interval_ms());
+  std::vector<notify::Notification> out;
+  for (auto& r : g.rules()) {
+    if (!r.alerting()) continue;
+    std::string url;
+    for (auto& [h, a] : r.active) {
+      if (a.state == AlertState::pending) continue;
+      const bool resolved_since = a.resolved_at_ms != 0 && a.resolved_at_ms > a.last_sent_at_ms;
+      if (!resolved_since && !(a.last_sent_at_ms + resend < ts)) continue;
+      a.last_sent_at_ms = ts;
+      a.valid_until_ms = ts + 4 * delta;
+      if (url.empty()) url = notify::generator_url(ctx_.external_url, r.query());
+      notify::Notification n;
+      n.labels = a.labels;
+      n.annotations = a.annotations;
+      n.starts_at_ms = a.fired_at_ms;
+      n.ends_at_ms = a.resolved_at_ms != 0 ? a.resolved_at_ms : a.valid_until_ms;
+      n.generator_url = url;
+      out.push_back(std::move(n));
+    }
+  }
+  if (!out.empty()) sink_(std::move(out));
+}
+
 void Manager::restore_locked(const SavedState& saved, std::int64_t now_ms) {
   restored_at_ms_ = now_ms;
   const std::int64_t downtime = now_ms - saved.last_evaluation_ms;
@@ -236,8 +270,13 @@ void Manager::restore_locked(const SavedState& saved, std::int64_t now_ms) {
         }
       }
     }
+    // A resolved alert is restored (still resolved) while it is kept, so that the notifiers
+    // are told after a restart.
+    const bool resolved = s.state == AlertState::inactive && s.resolved_at_ms != 0 &&
+                          now_ms - s.resolved_at_ms <= kResolvedRetentionMs;
     // Gone, changed, or down for longer than the tolerance: it starts afresh.
-    if (rule == nullptr || downtime > tolerance || s.state == AlertState::inactive) {
+    if (rule == nullptr || (s.state == AlertState::inactive && !resolved) ||
+        (!resolved && downtime > tolerance)) {
       ++dropped;
       continue;
     }
@@ -248,6 +287,7 @@ void Manager::restore_locked(const SavedState& saved, std::int64_t now_ms) {
     a.active_at_ms = s.active_at_ms;
     a.fired_at_ms = s.fired_at_ms;
     a.keep_firing_since_ms = s.keep_firing_since_ms;
+    a.resolved_at_ms = s.resolved_at_ms;
     if (a.state == AlertState::pending) {
       const std::int64_t remaining = rule->for_ms() - (saved.last_evaluation_ms - a.active_at_ms);
       if (remaining <= 0) {
@@ -279,9 +319,10 @@ void Manager::save_state_locked(std::int64_t now_ms) {
   for (const auto& [key, g] : groups_) {
     for (const auto& r : g->rules()) {
       for (const auto& [h, a] : r.active) {
-        if (a.state == AlertState::inactive) continue;
+        if (a.state == AlertState::inactive && a.resolved_at_ms == 0) continue;
         st.alerts.push_back({g->file(), g->name(), r.name(), r.expr_text(), a.labels, a.state,
-                             a.active_at_ms, a.fired_at_ms, a.keep_firing_since_ms, a.value});
+                             a.active_at_ms, a.fired_at_ms, a.keep_firing_since_ms,
+                             a.resolved_at_ms, a.value});
       }
     }
   }
@@ -412,6 +453,7 @@ std::int64_t Manager::step(std::int64_t now_ms) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       g->last_cpu_seconds = thread_cpu_seconds() - cpu0;
       g->next_eval_ms = ts + g->interval_ms();
+      send_alerts_locked(*g, ts);
     }
     next = std::min(next, g->next_eval_ms);
   }

@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,7 @@
 #include "rules/api.hpp"
 #include "rules/group.hpp"
 #include "rules/history/history.hpp"
+#include "rules/notify/payload.hpp"
 #include "rules/options.hpp"
 #include "rules/rule_file_spec.hpp"
 #include "rules/state_file.hpp"
@@ -88,6 +90,12 @@ class Manager {
     return api_view_;
   }
   history::HistoryStats history_stats() const { return history_.stats(); }
+  /// Where alerts go after each evaluation of their group (Prometheus's NotifyFunc): firing
+  /// alerts every resend_delay, resolved ones at once and then every resend_delay while they are
+  /// kept (15 minutes), never pending ones. Called on the evaluation thread under the
+  /// manager's lock: it must only queue. Set before start().
+  using AlertSink = std::function<void(std::vector<notify::Notification>)>;
+  void set_alert_sink(AlertSink sink);
   /// Replaces the file operations of the state file (tests inject failures).
   void set_file_steps(std::unique_ptr<FileSteps> steps);
   std::uint64_t load_failures() const;
@@ -103,6 +111,7 @@ class Manager {
   void restore_locked(const SavedState& saved, std::int64_t now_ms);
   void save_state_locked(std::int64_t now_ms);
   void refresh_api_view_locked();
+  void send_alerts_locked(Group& g, std::int64_t ts);
 
   core::Board& board_;
   const core::Clock& clock_;
@@ -131,6 +140,7 @@ class Manager {
   std::uint64_t restore_failures_ = 0;
   std::uint64_t write_failures_ = 0;
   core::RateLimitedLog log_;
+  AlertSink sink_;
   mutable std::mutex api_mu_;  // guards api_view_ only
   std::shared_ptr<const ApiView> api_view_ = std::make_shared<const ApiView>();
 };

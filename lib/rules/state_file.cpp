@@ -35,6 +35,7 @@ std::string encode_state(const SavedState& state) {
                       {"active_at_ms", a.active_at_ms},
                       {"fired_at_ms", a.fired_at_ms},
                       {"keep_firing_since_ms", a.keep_firing_since_ms},
+                      {"resolved_at_ms", a.resolved_at_ms},
                       // JSON has no NaN or infinities: the value as Prometheus prints it.
                       {"value", promql::format_value(a.value)}});
   }
@@ -85,6 +86,10 @@ core::Result<SavedState> decode_state(std::string_view text) {
         !int_field(o, "fired_at_ms", a.fired_at_ms) ||
         !int_field(o, "keep_firing_since_ms", a.keep_firing_since_ms)) {
       return core::error(where + "a field is missing or of the wrong type");
+    }
+    // Added after version 1 was first written: absent in older files.
+    if (o.contains("resolved_at_ms") && !int_field(o, "resolved_at_ms", a.resolved_at_ms)) {
+      return core::error(where + "resolved_at_ms is not an integer");
     }
     if (state == "pending") {
       a.state = AlertState::pending;

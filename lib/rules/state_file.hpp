@@ -26,6 +26,8 @@ struct SavedAlert {
   std::int64_t active_at_ms = 0;
   std::int64_t fired_at_ms = 0;
   std::int64_t keep_firing_since_ms = 0;
+  /// A resolved alert (state inactive), kept for 15 minutes so the notifiers can be told.
+  std::int64_t resolved_at_ms = 0;
   double value = 0;
 };
 

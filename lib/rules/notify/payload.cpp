@@ -100,6 +100,8 @@ std::uint64_t fingerprint(const promql::Labels& labels) {
 std::string fingerprint_string(std::uint64_t fp) { return fmt::format("{:016x}", fp); }
 
 std::string generator_url(std::string_view external_url, std::string_view expr) {
+  // Prometheus's external URL never ends in "/" (computeExternalURL trims it).
+  while (!external_url.empty() && external_url.back() == '/') external_url.remove_suffix(1);
   return std::string(external_url) +
          "/graph?g0.expr=" + tmpl::detail::query_escape(std::string(expr)) + "&g0.tab=1";
 }

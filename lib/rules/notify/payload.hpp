@@ -37,7 +37,8 @@ struct Notification {
 };
 
 /// Prometheus's generatorURL: external URL + "/graph?g0.expr=" + url.QueryEscape(expr) +
-/// "&g0.tab=1" (strutil.TableLinkForExpression), `expr` as the rule's query prints.
+/// "&g0.tab=1" (strutil.TableLinkForExpression), `expr` as the rule's query prints; a trailing
+/// "/" of the external URL is dropped, as Prometheus drops it.
 std::string generator_url(std::string_view external_url, std::string_view expr);
 
 /// The body Prometheus POSTs to /api/v2/alerts: a JSON array of postable alerts with

@@ -25,6 +25,20 @@ class AlertQueue {
   /// Takes up to `max` of the oldest entries, oldest first.
   std::vector<Notification> take(std::size_t max);
 
+  /// An entry as a sender holds it while its request is in flight.
+  struct Held {
+    std::uint64_t fp;
+    std::uint64_t version;
+    Notification n;
+  };
+  /// Copies of up to `max` of the oldest entries, left in the queue: a sender removes them with
+  /// ack() once the receiver has them, so an entry whose send failed is still queued (and a
+  /// newer state of it, pushed meanwhile, still replaces it).
+  std::vector<Held> peek(std::size_t max) const;
+  /// Removes the entries of `sent` that no newer state has replaced since peek(); returns how
+  /// many.
+  std::size_t ack(const std::vector<Held>& sent);
+
   /// A new capacity (a reload): entries past it are dropped now, oldest first; returns how many.
   std::size_t set_capacity(std::size_t capacity);
 
@@ -35,12 +49,14 @@ class AlertQueue {
  private:
   struct Entry {
     std::uint64_t fp;
+    std::uint64_t version;
     Notification n;
   };
   std::size_t trim();
 
   std::size_t capacity_;
-  std::list<Entry> order_;  // oldest first
+  std::uint64_t versions_ = 0;  // the last version given
+  std::list<Entry> order_;      // oldest first
   std::unordered_map<std::uint64_t, std::list<Entry>::iterator> by_fp_;
 };
 

@@ -376,3 +376,71 @@ TEST_CASE("how far back rules look: ranges, offsets, subqueries and the lookback
   REQUIRE(n.selectors.size() == 2);
   CHECK(n.selectors[0].size() == 2);  // __name__ and job
 }
+
+TEST_CASE("alerts go to the sink as Prometheus sends them: firing resent, resolved for 15 min",
+          "[rules][manager][notify]") {
+  Rig rig;
+  rig.settings.rules.notify.resend_delay = 30s;
+  struct Sent {
+    std::int64_t at;
+    rules::notify::Notification n;
+  };
+  std::vector<Sent> sent;
+  rig.manager.set_alert_sink([&](std::vector<rules::notify::Notification> alerts) {
+    for (auto& a : alerts) sent.push_back({rig.now(), std::move(a)});
+  });
+  REQUIRE(rig.load({file("/r/a.yml", kAlertFile)}) == 0);
+  auto& r = rig.rule("g", 0);
+  std::int64_t t = 0;
+  // Pending for 30 s: nothing is sent.
+  for (; r.active.empty() || r.active.begin()->second.state != rules::AlertState::firing;
+       t += 1000) {
+    CHECK(sent.empty());
+    rig.publish({{"errors", 10}});
+    rig.at(t);
+  }
+  const auto& alert = r.active.begin()->second;
+  const std::int64_t fired = alert.fired_at_ms;
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].n.starts_at_ms == fired);
+  // endsAt = now + 4 x max(interval 10 s, resend delay 30 s).
+  CHECK(sent[0].n.ends_at_ms == fired + 120'000);
+  CHECK(sent[0].n.labels.get("alertname") == "High");
+  CHECK(sent[0].n.labels.get("severity") == "page");
+  REQUIRE(sent[0].n.annotations.size() == 1);
+  CHECK(sent[0].n.annotations[0].first == "summary");
+  CHECK(sent[0].n.generator_url == "http://host:9477/graph?g0.expr=errors+%3E+5&g0.tab=1");
+  // Resent once the resend delay has passed (at the first evaluation strictly after it).
+  for (; t < fired - kStart + 45'000; t += 1000) {
+    rig.publish({{"errors", 10}});
+    rig.at(t);
+  }
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[1].n.starts_at_ms == fired);
+  CHECK(sent[1].n.ends_at_ms <= sent[1].at + 120'000);
+  CHECK(sent[1].n.ends_at_ms > sent[1].at + 119'000);
+  CHECK(sent[1].n.ends_at_ms > sent[0].n.ends_at_ms);
+  CHECK(sent[1].at - sent[0].at > 30'000);
+  CHECK(sent[1].at - sent[0].at <= 40'000);
+  // Resolved: sent at once, with endsAt the resolve time.
+  const std::size_t before = sent.size();
+  for (; r.active.begin()->second.state != rules::AlertState::inactive; t += 1000) {
+    rig.publish({{"errors", 0}});
+    rig.at(t);
+  }
+  const std::int64_t resolved = r.active.begin()->second.resolved_at_ms;
+  REQUIRE(sent.size() == before + 1);
+  CHECK(sent.back().n.ends_at_ms == resolved);
+  CHECK(sent.back().n.starts_at_ms == fired);
+  // Then again every resend delay, for the 15 minutes a resolved alert is kept, and no more.
+  for (; t < resolved - kStart + 20 * 60'000; t += 5000) {
+    rig.publish({{"errors", 0}});
+    rig.at(t);
+  }
+  CHECK(r.active.empty());
+  const std::size_t resolved_sends = sent.size() - before;
+  CHECK(resolved_sends >= 15 * 60 / 40);
+  CHECK(resolved_sends <= 15 * 60 / 30 + 1);
+  for (std::size_t i = before; i < sent.size(); ++i) CHECK(sent[i].n.ends_at_ms == resolved);
+  CHECK(sent.back().at - resolved <= 15 * 60'000);
+}

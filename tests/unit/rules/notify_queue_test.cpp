@@ -81,3 +81,34 @@ TEST_CASE("queue: a smaller capacity on reload drops the oldest at once", "[rule
   CHECK(id(batch.front()) == "6");
   CHECK(q.set_capacity(100) == 0);
 }
+
+TEST_CASE("queue: a peeked batch stays queued until acknowledged", "[rules][notify]") {
+  AlertQueue q(100);
+  for (int i = 0; i < 5; ++i) q.push(alert(i));
+  auto held = q.peek(3);
+  REQUIRE(held.size() == 3);
+  CHECK(id(held[0].n) == "0");
+  CHECK(id(held[2].n) == "2");
+  CHECK(q.size() == 5);  // a failed send loses nothing
+  CHECK(q.peek(3).size() == 3);
+  CHECK(q.ack(held) == 3);
+  CHECK(q.size() == 2);
+  CHECK(id(q.peek(1)[0].n) == "3");
+}
+
+TEST_CASE("queue: a state pushed while its batch is in flight survives the acknowledgement",
+          "[rules][notify]") {
+  AlertQueue q(100);
+  q.push(alert(1, 1000));
+  q.push(alert(2, 1000));
+  const auto held = q.peek(64);
+  // Alert 1 resolves while the firing state is being sent.
+  q.push(alert(1, 1000, 5000));
+  CHECK(q.ack(held) == 1);  // only alert 2's entry went
+  REQUIRE(q.size() == 1);
+  const auto left = q.peek(64);
+  CHECK(id(left[0].n) == "1");
+  CHECK(left[0].n.ends_at_ms == 5000);
+  // Acknowledging twice, or an entry dropped meanwhile, removes nothing.
+  CHECK(q.ack(held) == 0);
+}

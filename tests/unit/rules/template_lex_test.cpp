@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 #include "rules/template/lex.hpp"
@@ -20,9 +19,9 @@ std::vector<It> types(std::string_view text) {
 TEST_CASE("template lexer yields Go's items, spaces inside actions included", "[rules][template]") {
   CHECK(types("a{{ .x }}b") == std::vector<It>{It::text, It::left_delim, It::space, It::field,
                                                It::space, It::right_delim, It::text});
-  CHECK(types("{{if $v}}{{end}}") ==
-        std::vector<It>{It::left_delim, It::if_, It::space, It::variable, It::right_delim,
-                        It::left_delim, It::end, It::right_delim});
+  CHECK(types("{{if $v}}{{end}}") == std::vector<It>{It::left_delim, It::if_, It::space,
+                                                     It::variable, It::right_delim, It::left_delim,
+                                                     It::end, It::right_delim});
   CHECK(types("{{ 1.5 \"s\" `r` 'c' }}") ==
         std::vector<It>{It::left_delim, It::space, It::number, It::space, It::string, It::space,
                         It::raw_string, It::space, It::char_constant, It::space, It::right_delim});

@@ -5,7 +5,8 @@
 using namespace sonde::rules::tmpl;
 
 namespace {
-NumberNode read(std::string text, NumberKind kind = NumberKind::number, std::string* err = nullptr) {
+NumberNode read(std::string text, NumberKind kind = NumberKind::number,
+                std::string* err = nullptr) {
   NumberNode n(0, std::move(text));
   std::string e = read_number(kind, n);
   if (err) *err = e;
@@ -67,5 +68,6 @@ TEST_CASE("template number constants as arguments: float when it looks like one,
   CHECK(v.i == 16);
   CHECK(ideal_constant_value(read("1e3"), v).empty());
   CHECK(v.kind == Kind::floating);
-  CHECK(ideal_constant_value(read("9223372036854775808"), v) == "9223372036854775808 overflows int");
+  CHECK(ideal_constant_value(read("9223372036854775808"), v) ==
+        "9223372036854775808 overflows int");
 }

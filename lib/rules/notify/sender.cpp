@@ -1,0 +1,180 @@
+#include "rules/notify/sender.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+namespace sonde::rules::notify {
+
+net::Url alerts_url(const net::Url& base) {
+  net::Url u = base;
+  std::string path = u.path;
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  u.path = path + "/api/v2/alerts";
+  return u;
+}
+
+AlertmanagerSender::AlertmanagerSender(AlertmanagerOptions options, std::size_t capacity,
+                                       std::chrono::milliseconds resend_delay,
+                                       std::string user_agent,
+                                       std::unique_ptr<ReceiverMetrics> metrics)
+    : options_(std::move(options)),
+      post_url_(alerts_url(options_.url)),
+      user_agent_(std::move(user_agent)),
+      metrics_(std::move(metrics)),
+      queue_(capacity),
+      resend_delay_(resend_delay) {
+  metrics_->queue_capacity.Set(static_cast<double>(capacity));
+  thread_ = std::thread([this] { run(); });
+}
+
+AlertmanagerSender::~AlertmanagerSender() { stop(); }
+
+void AlertmanagerSender::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    if (in_flight_ != nullptr) in_flight_->interrupt();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AlertmanagerSender::push(const std::vector<Notification>& alerts) {
+  std::size_t dropped = 0;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& a : alerts) dropped += queue_.push(a);
+    metrics_->queue_length.Set(static_cast<double>(queue_.size()));
+  }
+  if (dropped > 0) {
+    metrics_->dropped_queue_full.Increment(static_cast<double>(dropped));
+    log_.warn("queue_full", [&] {
+      return "notify: " + post_url_.redacted() + ": alert notification queue full, dropped " +
+             std::to_string(dropped) + " oldest alert(s) (rules.notification_queue_capacity)";
+    });
+  }
+  cv_.notify_all();
+}
+
+void AlertmanagerSender::reconfigure(std::size_t capacity, std::chrono::milliseconds resend_delay) {
+  std::size_t dropped = 0;
+  {
+    std::lock_guard lock(mu_);
+    dropped = queue_.set_capacity(capacity);
+    resend_delay_ = resend_delay;
+    metrics_->queue_length.Set(static_cast<double>(queue_.size()));
+  }
+  metrics_->queue_capacity.Set(static_cast<double>(capacity));
+  if (dropped > 0) metrics_->dropped_queue_full.Increment(static_cast<double>(dropped));
+}
+
+std::size_t AlertmanagerSender::queue_length() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void AlertmanagerSender::run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (queue_.empty()) {
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      continue;
+    }
+    if (Clock::now() < retry_at_) {
+      cv_.wait_until(lock, retry_at_, [this] { return stopping_; });
+      continue;
+    }
+    const auto batch = queue_.peek(kMaxBatch);
+    if (send(batch, lock)) {
+      backoff_ = std::chrono::milliseconds(0);
+      retry_at_ = {};
+    }
+    metrics_->queue_length.Set(static_cast<double>(queue_.size()));
+  }
+}
+
+bool AlertmanagerSender::send(const std::vector<AlertQueue::Held>& batch,
+                              std::unique_lock<std::mutex>& lock) {
+  const auto resend = resend_delay_;
+  lock.unlock();
+  std::vector<Notification> alerts;
+  alerts.reserve(batch.size());
+  for (const auto& h : batch) alerts.push_back(h.n);
+  const std::string body = alertmanager_v2_body(alerts);
+  const std::string where = post_url_.redacted();
+
+  // The outcome, decided off the lock.
+  enum class Outcome { sent, rejected, retry } outcome = Outcome::retry;
+  std::string problem;
+  const auto t0 = Clock::now();
+  if (!client_) {
+    auto made = net::HttpClient::create(post_url_, options_.client);
+    if (made.ok()) {
+      client_ = std::move(*made);
+    } else {
+      problem = made.error().message;
+    }
+  }
+  if (client_) {
+    {
+      std::lock_guard l(mu_);
+      in_flight_ = client_.get();
+      if (stopping_) client_->interrupt();
+    }
+    std::vector<net::Header> headers{{"Content-Type", "application/json"}};
+    if (!user_agent_.empty()) headers.push_back({"User-Agent", user_agent_});
+    auto r = client_->request("POST", headers, body);
+    {
+      std::lock_guard l(mu_);
+      in_flight_ = nullptr;
+    }
+    metrics_->latency.Observe(std::chrono::duration<double>(Clock::now() - t0).count());
+    metrics_->sent.Increment(static_cast<double>(batch.size()));
+    if (!r.ok()) {
+      problem = r.error().message;
+    } else if (r->status / 100 == 2) {
+      outcome = Outcome::sent;
+    } else {
+      std::string answer = r->body.substr(0, 512);
+      while (!answer.empty() && (answer.back() == '\n' || answer.back() == '\r')) {
+        answer.pop_back();
+      }
+      problem = "bad response status " + std::to_string(r->status) +
+                (answer.empty() ? std::string() : ": " + answer);
+      const bool retryable = r->status / 100 == 5 || r->status == 429;
+      if (!retryable) outcome = Outcome::rejected;
+    }
+  }
+  if (outcome != Outcome::sent) metrics_->errors.Increment();
+
+  lock.lock();
+  if (outcome == Outcome::retry) {
+    // Exponential, with jitter (between half the wait and all of it), up to the resend delay:
+    // by then the rule manager has queued newer states anyway.
+    backoff_ = std::clamp(backoff_ * 2, kMinBackoff, std::max(resend, kMinBackoff));
+    static thread_local std::minstd_rand rng{std::random_device{}()};
+    const auto half = backoff_.count() / 2;
+    const auto wait =
+        std::chrono::milliseconds(half + std::uniform_int_distribution<std::int64_t>(
+                                             0, std::max<std::int64_t>(half, 0))(rng));
+    retry_at_ = Clock::now() + wait;
+    log_.warn("error", [&] {
+      return "notify: error sending " + std::to_string(batch.size()) + " alert(s) to " + where +
+             ": " + problem + "; retrying in " + std::to_string(wait.count()) + " ms";
+    });
+    return false;
+  }
+  const std::size_t removed = queue_.ack(batch);
+  if (outcome == Outcome::rejected) {
+    metrics_->dropped_rejected.Increment(static_cast<double>(removed));
+    log_.warn("rejected", [&] {
+      return "notify: " + where + " refused " + std::to_string(batch.size()) +
+             " alert(s), dropped: " + problem;
+    });
+  }
+  return true;
+}
+
+}  // namespace sonde::rules::notify
