@@ -253,7 +253,8 @@ class Daemon {
     // Rules evaluate on their own thread, once every source has published once (before that,
     // every rule over a missing source would say so).
     // Alerts go to the notifiers' queues, each sent on its receiver's own thread.
-    notifier_.update(config_.rules.notify, config_.global.external_labels);
+    notifier_.update(config_.rules.notify, config_.global.external_labels,
+                     rule_settings(config_, server_->local_address(), dirs_).external_url);
     rules_.set_alert_sink([this](std::vector<rules::notify::Notification> alerts) {
       notifier_.send(std::move(alerts));
     });
@@ -376,7 +377,8 @@ class Daemon {
     set_router(next);
     // Rule files are read again on every reload; one that no longer loads keeps its groups.
     // Receivers that stay keep their queues.
-    notifier_.update(next.rules.notify, next.global.external_labels);
+    notifier_.update(next.rules.notify, next.global.external_labels,
+                     rule_settings(next, server_->local_address(), dirs_).external_url);
     rules_.update(rule_settings(next, server_->local_address(), dirs_), rule_inputs(next.rules));
     // Unchanged entries carry on; changed ones start afresh, removed ones stop.
     remote_.update(

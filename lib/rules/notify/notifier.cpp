@@ -38,52 +38,74 @@ Notifier::~Notifier() { stop(); }
 
 void Notifier::stop() {
   std::vector<std::unique_ptr<AlertmanagerSender>> senders;
+  std::vector<std::unique_ptr<WebhookSender>> hooks;
   {
     std::lock_guard lock(mu_);
     senders.swap(alertmanagers_);
+    hooks.swap(webhooks_);
   }
   for (auto& s : senders) s->stop();
+  for (auto& s : hooks) s->stop();
   discovered_.Set(0);
 }
 
-void Notifier::update(const NotifyOptions& options, const core::LabelPairs& external_labels) {
-  std::vector<std::unique_ptr<AlertmanagerSender>> retired;
-  {
-    std::lock_guard lock(mu_);
-    std::vector<std::unique_ptr<AlertmanagerSender>> next;
-    for (const auto& am : options.alertmanagers) {
-      // The same Alertmanager listed twice is one receiver.
-      if (std::any_of(next.begin(), next.end(),
-                      [&](const auto& s) { return s->options() == am; })) {
-        continue;
-      }
-      auto kept = std::find_if(alertmanagers_.begin(), alertmanagers_.end(),
-                               [&](const auto& s) { return s && s->options() == am; });
-      if (kept != alertmanagers_.end()) {
-        (*kept)->reconfigure(options.queue_capacity, options.resend_delay);
-        next.push_back(std::move(*kept));
-        continue;
-      }
-      auto metrics = std::make_unique<ReceiverMetrics>(registry_, "alertmanager",
-                                                       alerts_url(am.url).redacted());
-      next.push_back(std::make_unique<AlertmanagerSender>(
-          am, options.queue_capacity, options.resend_delay, user_agent_, std::move(metrics)));
+void Notifier::update(const NotifyOptions& options, const core::LabelPairs& external_labels,
+                      const std::string& external_url) {
+  std::lock_guard lock(mu_);
+  const auto wanted_am = [&](const AlertmanagerSender& s) {
+    return std::find(options.alertmanagers.begin(), options.alertmanagers.end(), s.options()) !=
+           options.alertmanagers.end();
+  };
+  const auto wanted_hook = [&](const WebhookSender& s) {
+    return s.external_url() == external_url &&
+           std::find(options.webhooks.begin(), options.webhooks.end(), s.options()) !=
+               options.webhooks.end();
+  };
+  // Retired senders go first (a request in flight is interrupted, the thread joined): a new
+  // sender for the same URL or name registers the same metric labels.
+  std::erase_if(alertmanagers_, [&](const auto& s) { return !wanted_am(*s); });
+  std::erase_if(webhooks_, [&](const auto& s) { return !wanted_hook(*s); });
+  std::vector<std::unique_ptr<AlertmanagerSender>> next;
+  for (const auto& am : options.alertmanagers) {
+    // The same Alertmanager listed twice is one receiver.
+    if (std::any_of(next.begin(), next.end(), [&](const auto& s) { return s->options() == am; })) {
+      continue;
     }
-    for (auto& s : alertmanagers_) {
-      if (s) retired.push_back(std::move(s));
+    auto kept = std::find_if(alertmanagers_.begin(), alertmanagers_.end(),
+                             [&](const auto& s) { return s && s->options() == am; });
+    if (kept != alertmanagers_.end()) {
+      (*kept)->reconfigure(options.queue_capacity, options.resend_delay);
+      next.push_back(std::move(*kept));
+      continue;
     }
-    alertmanagers_ = std::move(next);
-    options_ = options;
-    external_labels_ = external_labels;
-    discovered_.Set(static_cast<double>(alertmanagers_.size()));
+    auto metrics =
+        std::make_unique<ReceiverMetrics>(registry_, "alertmanager", alerts_url(am.url).redacted());
+    next.push_back(std::make_unique<AlertmanagerSender>(
+        am, options.queue_capacity, options.resend_delay, user_agent_, std::move(metrics)));
   }
-  // Off the lock: a retired sender's request in flight is interrupted, its thread joined.
-  for (auto& s : retired) s->stop();
+  alertmanagers_ = std::move(next);
+  std::vector<std::unique_ptr<WebhookSender>> hooks;
+  for (const auto& w : options.webhooks) {
+    auto kept = std::find_if(webhooks_.begin(), webhooks_.end(),
+                             [&](const auto& s) { return s && s->options() == w; });
+    if (kept != webhooks_.end()) {
+      (*kept)->reconfigure(options.queue_capacity);
+      hooks.push_back(std::move(*kept));
+      continue;
+    }
+    hooks.push_back(std::make_unique<WebhookSender>(
+        w, options.queue_capacity, external_url, user_agent_,
+        std::make_unique<ReceiverMetrics>(registry_, "webhook", w.name)));
+  }
+  webhooks_ = std::move(hooks);
+  options_ = options;
+  external_labels_ = external_labels;
+  discovered_.Set(static_cast<double>(alertmanagers_.size()));
 }
 
 void Notifier::send(std::vector<Notification> alerts) {
   std::lock_guard lock(mu_);
-  if (alertmanagers_.empty()) return;
+  if (alertmanagers_.empty() && webhooks_.empty()) return;
   std::vector<Notification> out;
   out.reserve(alerts.size());
   for (auto& a : alerts) {
@@ -94,11 +116,12 @@ void Notifier::send(std::vector<Notification> alerts) {
   }
   if (out.empty()) return;
   for (auto& s : alertmanagers_) s->push(out);
+  for (auto& s : webhooks_) s->push(out);
 }
 
 std::size_t Notifier::receivers() const {
   std::lock_guard lock(mu_);
-  return alertmanagers_.size();
+  return alertmanagers_.size() + webhooks_.size();
 }
 
 }  // namespace sonde::rules::notify

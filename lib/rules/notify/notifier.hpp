@@ -17,6 +17,7 @@
 #include "rules/notify/options.hpp"
 #include "rules/notify/payload.hpp"
 #include "rules/notify/sender.hpp"
+#include "rules/notify/webhook.hpp"
 
 namespace sonde::rules::notify {
 
@@ -28,7 +29,11 @@ class Notifier {
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
 
-  void update(const NotifyOptions& options, const core::LabelPairs& external_labels);
+  /// `external_url` is web.external_url (the webhook messages' externalURL). Receivers that
+  /// stay keep their queues; removed or changed ones are stopped first (their thread joined, a
+  /// request in flight interrupted), under the lock that send() takes.
+  void update(const NotifyOptions& options, const core::LabelPairs& external_labels,
+              const std::string& external_url);
   /// Queues `alerts` for every receiver.
   void send(std::vector<Notification> alerts);
   void stop();
@@ -43,6 +48,7 @@ class Notifier {
   NotifyOptions options_;
   core::LabelPairs external_labels_;
   std::vector<std::unique_ptr<AlertmanagerSender>> alertmanagers_;
+  std::vector<std::unique_ptr<WebhookSender>> webhooks_;
 };
 
 /// What send() does to one alert's labels: external labels where absent, then the relabel

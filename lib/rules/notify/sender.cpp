@@ -23,6 +23,7 @@ AlertmanagerSender::AlertmanagerSender(AlertmanagerOptions options, std::size_t 
       post_url_(alerts_url(options_.url)),
       user_agent_(std::move(user_agent)),
       metrics_(std::move(metrics)),
+      poster_(post_url_, options_.client, user_agent_, *metrics_),
       queue_(capacity),
       resend_delay_(resend_delay) {
   metrics_->queue_capacity.Set(static_cast<double>(capacity));
@@ -35,8 +36,8 @@ void AlertmanagerSender::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
-    if (in_flight_ != nullptr) in_flight_->interrupt();
   }
+  poster_.interrupt();
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -105,49 +106,15 @@ bool AlertmanagerSender::send(const std::vector<AlertQueue::Held>& batch,
   const std::string body = alertmanager_v2_body(alerts);
   const std::string where = post_url_.redacted();
 
-  // The outcome, decided off the lock.
+  const PostResult r = poster_.post(body, batch.size());
+  // Network errors, TLS failures, 429 and 5xx are retried; another answer is final.
   enum class Outcome { sent, rejected, retry } outcome = Outcome::retry;
-  std::string problem;
-  const auto t0 = Clock::now();
-  if (!client_) {
-    auto made = net::HttpClient::create(post_url_, options_.client);
-    if (made.ok()) {
-      client_ = std::move(*made);
-    } else {
-      problem = made.error().message;
-    }
+  if (r.taken()) {
+    outcome = Outcome::sent;
+  } else if (r.answered && r.status / 100 != 5 && r.status != 429) {
+    outcome = Outcome::rejected;
   }
-  if (client_) {
-    {
-      std::lock_guard l(mu_);
-      in_flight_ = client_.get();
-      if (stopping_) client_->interrupt();
-    }
-    std::vector<net::Header> headers{{"Content-Type", "application/json"}};
-    if (!user_agent_.empty()) headers.push_back({"User-Agent", user_agent_});
-    auto r = client_->request("POST", headers, body);
-    {
-      std::lock_guard l(mu_);
-      in_flight_ = nullptr;
-    }
-    metrics_->latency.Observe(std::chrono::duration<double>(Clock::now() - t0).count());
-    metrics_->sent.Increment(static_cast<double>(batch.size()));
-    if (!r.ok()) {
-      problem = r.error().message;
-    } else if (r->status / 100 == 2) {
-      outcome = Outcome::sent;
-    } else {
-      std::string answer = r->body.substr(0, 512);
-      while (!answer.empty() && (answer.back() == '\n' || answer.back() == '\r')) {
-        answer.pop_back();
-      }
-      problem = "bad response status " + std::to_string(r->status) +
-                (answer.empty() ? std::string() : ": " + answer);
-      const bool retryable = r->status / 100 == 5 || r->status == 429;
-      if (!retryable) outcome = Outcome::rejected;
-    }
-  }
-  if (outcome != Outcome::sent) metrics_->errors.Increment();
+  const std::string& problem = r.problem;
 
   lock.lock();
   if (outcome == Outcome::retry) {

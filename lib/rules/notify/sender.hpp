@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "core/rate_limit.hpp"
-#include "net/http_client.hpp"
 #include "rules/notify/metrics.hpp"
 #include "rules/notify/options.hpp"
+#include "rules/notify/poster.hpp"
 #include "rules/notify/queue.hpp"
 
 namespace sonde::rules::notify {
@@ -65,8 +65,8 @@ class AlertmanagerSender {
   const net::Url post_url_;
   const std::string user_agent_;
   std::unique_ptr<ReceiverMetrics> metrics_;
+  Poster poster_;
   core::RateLimitedLog log_;
-  std::unique_ptr<net::HttpClient> client_;  // made on the thread, at the first send
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -75,7 +75,6 @@ class AlertmanagerSender {
   std::chrono::milliseconds backoff_{0};
   Clock::time_point retry_at_{};
   bool stopping_ = false;
-  net::HttpClient* in_flight_ = nullptr;  // interrupted by stop()
   std::thread thread_;
 };
 

@@ -223,7 +223,7 @@ TEST_CASE("notifier: external labels where absent, alert_relabel_configs, every 
   drop.regex = *core::Regex::compile("2");
   drop.action = core::RelabelAction::drop;
   o.alert_relabel_configs = {drop};
-  notifier.update(o, {{"id", "ignored"}, {"region", "eu-1"}});
+  notifier.update(o, {{"id", "ignored"}, {"region", "eu-1"}}, "http://sonde");
   CHECK(value(registry, "sonde_notifications_alertmanagers_discovered", {}) == 2);
   notifier.send(alerts(0, 4));
   for (const auto* s : {&a, &b}) {
@@ -235,7 +235,7 @@ TEST_CASE("notifier: external labels where absent, alert_relabel_configs, every 
   }
   // A reload that keeps `a` and removes `b`.
   o.alertmanagers = {options(a)};
-  notifier.update(o, {});
+  notifier.update(o, {}, "http://sonde");
   CHECK(notifier.receivers() == 1);
   CHECK(value(registry, "sonde_notifications_alertmanagers_discovered", {}) == 1);
   CHECK(value(registry, "sonde_notifications_sent_total",
