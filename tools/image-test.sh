@@ -77,6 +77,11 @@ for word, rest in runtime["steps"]:
         if not args[0].startswith("--from=build") or len(args) != 3:
             sys.exit(f"COPY {rest}: only `COPY --from=build SRC DEST` is emulated")
         s, d = args[1:]
+        if s.endswith("/"):
+            # A directory: COPY copies its contents into DEST (made, with its parents).
+            script.append(f"mkdir -p \"$root\"{shlex.quote(d)} && "
+                          f"cp -R --preserve=mode \"$build_stage\"{shlex.quote(s)}. \"$root\"{shlex.quote(d)}")
+            continue
         # As COPY does: parent directories made, the file's mode kept.
         script.append(f"mkdir -p \"$root\"{shlex.quote(os.path.dirname(d))} && "
                       f"cp --preserve=mode \"$build_stage\"{shlex.quote(s)} \"$root\"{shlex.quote(d)}")
