@@ -33,6 +33,8 @@ RUN groupadd --gid 10001 sonde \
       --shell /usr/sbin/nologin sonde
 COPY --from=build /usr/bin/sonde /usr/bin/sonde
 COPY --from=build /etc/sonde/sonde.yaml /etc/sonde/sonde.yaml
+# The shipped alert rules (config/rules/, docs/alerts.md), which that configuration loads.
+COPY --from=build /usr/share/sonde/rules/ /usr/share/sonde/rules/
 USER 10001:10001
 EXPOSE 9477/tcp 8125/udp
 ENTRYPOINT ["/usr/bin/sonde"]

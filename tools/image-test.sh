@@ -77,6 +77,11 @@ for word, rest in runtime["steps"]:
         if not args[0].startswith("--from=build") or len(args) != 3:
             sys.exit(f"COPY {rest}: only `COPY --from=build SRC DEST` is emulated")
         s, d = args[1:]
+        if s.endswith("/"):
+            # A directory: COPY copies its contents into DEST (made, with its parents).
+            script.append(f"mkdir -p \"$root\"{shlex.quote(d)} && "
+                          f"cp -R --preserve=mode \"$build_stage\"{shlex.quote(s)}. \"$root\"{shlex.quote(d)}")
+            continue
         # As COPY does: parent directories made, the file's mode kept.
         script.append(f"mkdir -p \"$root\"{shlex.quote(os.path.dirname(d))} && "
                       f"cp --preserve=mode \"$build_stage\"{shlex.quote(s)} \"$root\"{shlex.quote(d)}")
@@ -138,7 +143,7 @@ chroot "$root" /usr/bin/sonde --version
 
 step "the pod: read-only root, host /proc /sys / at /host, init container, then sonde as USER"
 mkdir -p "$work/cm" "$work/host-run-sonde" "$work/host-var-lib-sonde"
-cp deploy/kubernetes/base/sonde.yaml deploy/kubernetes/base/*.rules.yml "$work/cm/"
+cp deploy/kubernetes/base/sonde.yaml "$work/cm/"
 # One mount and network namespace: the mounts go with it, and sonde's ports (9477, 8125 on every
 # address, as the ConfigMap says) are its own.
 unshare -m -n --propagation private bash -euo pipefail -c '
@@ -173,8 +178,10 @@ stat -c "%U:%G %a %n" "$root/run/sonde" "$root/var/lib/sonde"
 chroot "$root" setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs \
     --bounding-set=-all --inh-caps=-all env -i "${env[@]}" "${argv[@]}" > "$work/sonde.log" 2>&1 &
 pid=$!
+# --rule-groups: the shipped rules of the image (/usr/share/sonde/rules), loaded by the ConfigMap
+# config, evaluate without error.
 python3 tools/probe-ready.py http://127.0.0.1:9477 120 "sonde in the runtime root" \
-    node_cpu_seconds_total node_memory_MemAvailable_bytes node_network_receive_bytes_total \
+    --rule-groups host,gpu,app node_cpu_seconds_total node_memory_MemAvailable_bytes node_network_receive_bytes_total \
     node_filesystem_size_bytes node_os_info sonde_build_info || { cat "$work/sonde.log"; kill $pid; exit 1; }
 python3 - "$root" "$uid" "$gid" <<PY || { cat "$work/sonde.log"; kill $pid; exit 1; }
 import os, socket, stat, sys, time, urllib.request
@@ -194,10 +201,7 @@ while True:
     if time.monotonic() > deadline:
         sys.exit("the DogStatsD lines (socket, UDP) never appeared at /metrics")
     time.sleep(0.2)
-alerts = urllib.request.urlopen(base + "/api/v1/rules", timeout=10).read().decode()
-if "HostOutOfMemory" not in alerts:
-    sys.exit("the shipped rules are not loaded: " + alerts[:300])
-print(f"scraped {len(text.splitlines())} lines; socket and UDP lines arrived; rules loaded")
+print(f"scraped {len(text.splitlines())} lines; socket and UDP lines arrived")
 PY
 kill -TERM $pid
 status=0

@@ -26,6 +26,8 @@ metrics=$(get /metrics)
 check "collectors that failed" "" "$(echo "$metrics" | grep '^node_scrape_collector_success{' | grep -v ' 1$')"
 check "node_filesystem_size_bytes for /" 1 "$(echo "$metrics" | grep -c '^node_filesystem_size_bytes{.*mountpoint="/"}')"
 check "node_cpu_seconds_total series > 0" yes "$([ "$(echo "$metrics" | grep -c '^node_cpu_seconds_total{')" -gt 0 ] && echo yes)"
+# The packaged config loads the shipped rule files (host, gpu, app: docs/alerts.md).
+check "shipped rule files loaded" 3 "$(get /api/v1/rules | grep -o '"file":"/usr/share/sonde/rules/[a-z]*\.yml"' | sort -u | wc -l)"
 check "socket" "srw-rw---- sonde sonde" "$(stat -c '%A %U %G' /run/sonde/dsd.sock)"
 check "runtime directory" "drwxr-x--- sonde sonde" "$(stat -c '%A %U %G' /run/sonde)"
 check "state directory" "drwxr-x--- sonde sonde" "$(stat -c '%A %U %G' /var/lib/sonde)"

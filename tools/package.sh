@@ -46,7 +46,8 @@ for f in /usr/bin/sonde /usr/bin/sonde-loadgen /usr/share/man/man1/sonde-loadgen
     "/usr/lib/$arch_dir/cmake/sonde_client/sonde_client-config.cmake" \
     /usr/share/pkgconfig/sonde-client.pc /usr/share/sonde/python/sonde_client.py \
     /usr/share/sonde/grafana/README.md /usr/share/doc/sonde/copyright \
-    /usr/share/doc/sonde/changelog.gz; do
+    /usr/share/doc/sonde/changelog.gz /usr/share/doc/sonde/alerts.md \
+    /usr/share/sonde/rules/host.yml /usr/share/sonde/rules/gpu.yml /usr/share/sonde/rules/app.yml; do
     [[ -f "$work/stage$f" ]] || fail "cmake --install did not install $f"
 done
 for d in config/rules grafana; do
@@ -126,8 +127,10 @@ chroot "$root" setpriv --reuid=sonde --regid=sonde --init-groups env RUNTIME_DIR
     STATE_DIRECTORY=/var/lib/sonde sonde --config /etc/sonde/sonde.yaml \
     --web.listen-address "127.0.0.1:$port" > "$root/../sonde.log" 2>&1 &
 pid=$!
+# --rule-groups: the packaged config loads the shipped rules (/usr/share/sonde/rules) and each
+# of them evaluates without error on this host.
 python3 tools/probe-ready.py "http://127.0.0.1:$port" 60 "the installed sonde" \
-    node_cpu_seconds_total node_memory_MemAvailable_bytes node_network_receive_bytes_total \
+    --rule-groups host,gpu,app node_cpu_seconds_total node_memory_MemAvailable_bytes node_network_receive_bytes_total \
     node_filesystem_size_bytes sonde_build_info || { cat "$root/../sonde.log"; kill $pid; exit 1; }
 kill -TERM $pid
 status=0

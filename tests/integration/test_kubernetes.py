@@ -10,9 +10,11 @@ a container engine can (docs/install-kubernetes.md, "How it is checked"):
   against container ports, the ServiceMonitor against the Service, the security settings the
   issue asks for, the GPU overlay, the user and group shared by the Dockerfile, the DaemonSet and
   the app examples; each check is also shown failing on a broken copy;
-- the PrometheusRule's groups pass `promtool check rules` and are the ConfigMap's rule file, which
-  passes its `promtool test rules`; the ConfigMap's config passes `sonde config check`, and sonde
-  started with the container's arguments and environment serves until /ready answers;
+- the PrometheusRule's groups pass `promtool check rules` and are the shipped rules
+  (config/rules/*.yml, which the image installs and the ConfigMap's config loads; their
+  `promtool test rules` files are test_shipped_rules.py's); the ConfigMap's config passes `sonde
+  config check` with them, and sonde started with the container's arguments and environment
+  serves until /ready answers;
 - the plain Prometheus scrape config passes `promtool check config` and relabels a node target
   from kubernetes_sd's node role to <node address>:9477 with instance = the node's name.
 
@@ -39,6 +41,9 @@ SCRAPE_CONFIG = os.path.join(K8S, "examples", "prometheus-scrape-config.yaml")
 RELABEL_TOOL = os.environ.get("SONDE_RELABEL_TOOL", "")
 # Where the ConfigMap is mounted in the container.
 CONFIG_DIR = "/etc/sonde"
+# The rules the image ships (Dockerfile) and the ConfigMap's config loads.
+SHIPPED_DIR = "/usr/share/sonde/rules"
+SHIPPED_RULES = ["host.yml", "gpu.yml", "app.yml"]
 
 
 def debian_kubectl():
@@ -255,7 +260,7 @@ class Kubernetes(unittest.TestCase):
         self.assertTrue(any("limits/memory must match format" in p for p in problems), problems)
         self.assertIn('b ServiceMonitor/sonde: .spec.endpoints[0].bearerTokenFil: unknown field '
                       '"bearerTokenFil"', problems)
-        self.assertIn('b PrometheusRule/sonde-host: .spec.groups[0].rules[0].fro: unknown field '
+        self.assertIn('b PrometheusRule/sonde: .spec.groups[0].rules[0].fro: unknown field '
                       '"fro"', problems)
 
     # --- what a schema cannot see
@@ -405,30 +410,29 @@ class Kubernetes(unittest.TestCase):
 
     # --- rules
 
-    def test_prometheusrule_is_the_shipped_rule_file_and_passes_promtool(self):
+    def test_prometheusrule_is_the_shipped_rules_and_passes_promtool(self):
         promtool = require_tool("promtool")
         r = subprocess.run([os.path.join(SOURCE_DIR, "tools", "k8s-prometheusrule.py"), "--check"],
                            capture_output=True, text=True, timeout=DEADLINE)
         self.assertEqual(r.returncode, 0, r.stderr)
+        shipped = []
+        for name in SHIPPED_RULES:
+            with open(os.path.join(SOURCE_DIR, "config", "rules", name)) as f:
+                shipped += yaml.safe_load(f)["groups"]
         for k, objects in self.built.items():
             groups = find(objects, "PrometheusRule")["spec"]
-            files = config_files(objects)
-            rule_files = [n for n in files if n.endswith(".rules.yml")]
-            self.assertEqual(rule_files, ["sonde-host.rules.yml"], k)
-            self.assertEqual(yaml.safe_load(files[rule_files[0]]), groups, k)
+            self.assertEqual(groups, {"groups": shipped}, k)
+            # The ConfigMap carries no rule file of its own: sonde loads the image's.
+            self.assertEqual([n for n in config_files(objects) if n.endswith(".rules.yml")], [], k)
+            cfg = yaml.safe_load(config_files(objects)["sonde.yaml"])
+            self.assertEqual(cfg["rules"]["files"][0], "/usr/share/sonde/rules/*.yml", k)
             path = os.path.join(self.tmp, "groups.yml")
             with open(path, "w") as f:
                 yaml.safe_dump(groups, f)
             r = subprocess.run([promtool, "check", "rules", path], capture_output=True, text=True,
                                timeout=DEADLINE)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertIn("SUCCESS: 6 rules found", r.stdout)
-        r = subprocess.run([promtool, "test", "rules", "sonde-host.test.yml"], cwd=CHECKS,
-                           capture_output=True, text=True, timeout=DEADLINE)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        # sonde loads them as well (it evaluates them on each node).
-        r = run_sonde(["rules", "check", os.path.join(K8S, "base", "sonde-host.rules.yml")])
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn(f"SUCCESS: {sum(len(g['rules']) for g in shipped)} rules found", r.stdout)
 
     # --- sonde itself on the ConfigMap and the container's arguments
 
@@ -440,6 +444,9 @@ class Kubernetes(unittest.TestCase):
         for name, text in config_files(objects).items():
             if name == "sonde.yaml":
                 moved = text.replace(CONFIG_DIR + "/", cfg_dir + "/")
+                # The image's shipped rules (Dockerfile: /usr/share/sonde/rules).
+                shutil.copytree(os.path.join(SOURCE_DIR, "config", "rules"), root + SHIPPED_DIR)
+                moved = moved.replace(SHIPPED_DIR + "/", root + SHIPPED_DIR + "/")
                 for d in ("/run/sonde/", "/var/lib/sonde/"):
                     moved = moved.replace(d, root + d)
                 moved = re.sub(r"/host/(proc|sys|root)", lambda m: root + "/host/" + m.group(1),
@@ -456,7 +463,7 @@ class Kubernetes(unittest.TestCase):
             path = self.write_config_map(objects, root)
             r = run_sonde(["config", "check", path])
             self.assertEqual(r.returncode, 0, k + ":\n" + r.stdout + r.stderr)
-            self.assertIn("(1 rule file)", r.stdout, k)
+            self.assertIn(f"({len(SHIPPED_RULES)} rule files)", r.stdout, k)
         # And the check can fail: a misspelled key in the same config.
         bad = os.path.join(self.tmp, "bad.yaml")
         with open(bad, "w") as f:

@@ -208,13 +208,17 @@ TEST_CASE("bad config fixtures give exactly their expected errors", "[config][fi
   }
 }
 
-TEST_CASE("the packaged config loads clean, as the defaults but listening on all interfaces",
-          "[config][packaged]") {
+TEST_CASE(
+    "the packaged config loads clean, as the defaults but listening on all interfaces and "
+    "loading the shipped rules",
+    "[config][packaged]") {
   const fs::path packaged = sonde::test::fixture_root() / "../../config/sonde.yaml";
   const auto r = config::load_file(packaged);
   REQUIRE(error_lines(r) == std::vector<std::string>{});
   config::Config expected;
   expected.web.listen_address = "0.0.0.0:9477";
+  // config/rules/*.yml as the package installs them (deploy/CMakeLists.txt, docs/alerts.md).
+  expected.rules.files = {"/usr/share/sonde/rules/*.yml"};
   CHECK(r.config == expected);
 
   SECTION("every commented-out option is at its default value") {
@@ -222,18 +226,17 @@ TEST_CASE("the packaged config loads clean, as the defaults but listening on all
     const std::string uncommented = uncomment(read(packaged), options);
     // 9 web options; log, host, collectors and their 2 + 4 + 12 sub-keys; 34 collector options
     // (64); ingest, its 3 listener sections with 4 + 6 + 3 options, and 19 more ingest options
-    // (36); gpu and its 7 options (8); web.external_url, global and its 2 options, rules and its
-    // 7 options (12); issue 14: cpu's info, flags_include and bugs_include, 16 more collector
-    // sections and their 37 options (56).
-    // Issue 18: max_pending_connections, max_connections_per_client and
-    // max_response_bytes_in_flight (3).
+    // (36); gpu and its 7 options (8); web.external_url, global and its 2 options, and 6 of the
+    // rules' 7 options (10: rules and rules.files are set); issue 14: cpu's info, flags_include and
+    // bugs_include, 16 more collector sections and their 37 options (56). Issue 18:
+    // max_pending_connections, max_connections_per_client and max_response_bytes_in_flight (3).
     // Issue 15, part A: 10 collector sections, their 20 common options and netclass's 2,
     // powersupplyclass's 1 and rapl's 1 (34). Part B: 8 collector sections, their 16 common
     // options, bcache's priority_stats and tapestats' device_exclude (26). Issue 19:
     // remote_write (its entry's keys are a commented-out example) (1). Issue 22: rules'
     // alertmanagers, webhooks, alert_relabel_configs, resend_delay and
     // notification_queue_capacity (their entries' keys are commented-out examples) (5).
-    CHECK(options == 64 + 36 + 8 + 12 + 56 + 3 + 34 + 26 + 1 + 5);
+    CHECK(options == 64 + 36 + 8 + 10 + 56 + 3 + 34 + 26 + 1 + 5);
     const auto all = config::load_string(uncommented, "uncommented sonde.yaml");
     REQUIRE(error_lines(all) == std::vector<std::string>{});
     CHECK(all.config == expected);
