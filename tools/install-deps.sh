@@ -14,6 +14,7 @@ build_pkgs=(
 test_pkgs=(
   prometheus            # promtool, and a real Prometheus for end-to-end tests
   prometheus-node-exporter
+  prometheus-alertmanager  # a real Alertmanager 0.25 receiving sonde's alerts (test_notify.py)
   curl python3 clang libclang-rt-14-dev libbenchmark-dev wrk
   python3-statsd        # a real StatsD client for the ingest integration tests
   collectd-core netdata-core  # the statsd peers of bench/ingest_peers.py (run by hand, own config)
