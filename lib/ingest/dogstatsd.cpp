@@ -37,6 +37,12 @@ bool parse_uint(std::string_view s, std::size_t& out) {
 /// A short integer ("1", "-3", "+1"): up to 15 digits are exact in a double, so they need no
 /// from_chars. The same value as from_chars gives, "-0" included; false for anything else.
 inline bool parse_small_integer(std::string_view s, double& out) {
+  if (s.size() == 1) {  // "1", the most common value of all
+    const auto d = static_cast<unsigned>(s[0] - '0');
+    if (d > 9) return false;
+    out = d;
+    return true;
+  }
   const std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
   if (s.size() <= i || s.size() - i > 15) return false;
   std::uint64_t digits = 0;
@@ -104,7 +110,12 @@ bool metric_kind(std::string_view type, MetricKind& kind) {
 /// One pass over the line: each delimiter is found once, eight bytes a step (scan.hpp), the
 /// tags' commas counted on the way.
 ParseError parse_metric(std::string_view line, const ParseLimits& limits, MetricLine& m) {
-  m = MetricLine{};
+  // What a line may leave unset; name, values, type, kind and multi_value are always set.
+  m.sample_rate = 1;
+  m.tags = {};
+  m.tag_count = 0;
+  m.first_value = 0;
+  m.container = {};
   const char* const begin = line.data();
   const char* const end = begin + line.size();
   // The name: up to the first ':', with no '|' in it.
@@ -113,14 +124,23 @@ ParseError parse_metric(std::string_view line, const ParseLimits& limits, Metric
   m.name = {begin, static_cast<std::size_t>(p - begin)};
   // The values: up to the next '|'; a ':' among them means several.
   const char* const values = p + 1;
-  p = scan::find_first<'|', ':'>(begin, values, end);
-  m.multi_value = p != end && *p == ':';
-  if (m.multi_value) p = scan::find_first<'|'>(begin, p + 1, end);
-  if (p == end) return ParseError::malformed;
+  if (end - values >= 2 && values[1] == '|' && values[0] != '|' && values[0] != ':') {
+    p = values + 1;  // one byte ("1"), the common value
+    m.multi_value = false;
+  } else {
+    p = scan::find_first<'|', ':'>(begin, values, end);
+    m.multi_value = p != end && *p == ':';
+    if (m.multi_value) p = scan::find_first<'|'>(begin, p + 1, end);
+    if (p == end) return ParseError::malformed;
+  }
   m.values = {values, static_cast<std::size_t>(p - values)};
-  // The type: up to the next '|' or the end.
+  // The type: up to the next '|' or the end; most are one byte.
   const char* const type = p + 1;
-  p = scan::find_first<'|'>(begin, type, end);
+  if (end - type == 1 || (end - type >= 2 && type[1] == '|' && type[0] != '|')) {
+    p = type + 1;
+  } else {
+    p = scan::find_first<'|'>(begin, type, end);
+  }
   m.type = {type, static_cast<std::size_t>(p - type)};
   if (!metric_kind(m.type, m.kind)) return ParseError::malformed;
   // Every value must be present; numeric ones must parse (sets take any non-empty text). The

@@ -20,9 +20,15 @@ constexpr std::uint64_t bytes_equal(std::uint64_t w, char c) {
   return ~(((x & kLow7) + kLow7) | x | kLow7);
 }
 
+/// 0x80 in the lowest byte of `w` that equals one of Cs (and maybe in bytes above it); 0 when
+/// none does. The lowest flag is exact, so it finds the first delimiter, in 4 operations a
+/// byte value instead of bytes_equal's 6.
 template <char... Cs>
-constexpr std::uint64_t bytes_any(std::uint64_t w) {
-  return (bytes_equal(w, Cs) | ...);
+constexpr std::uint64_t first_of(std::uint64_t w) {
+  return ((((w ^ (kOnes * static_cast<unsigned char>(Cs))) - kOnes) &
+           ~(w ^ (kOnes * static_cast<unsigned char>(Cs)))) |
+          ...) &
+         ~kLow7;
 }
 
 inline std::uint64_t load(const char* p) {
@@ -41,18 +47,20 @@ inline constexpr bool kWords = std::endian::native == std::endian::little;
 /// The first byte in [p, end) equal to one of Cs, or end. Bytes in [begin, p) may be read
 /// (the last word of a line is loaded whole when the line holds 8 bytes), never matched.
 template <char... Cs>
-const char* find_first(const char* begin, const char* p, const char* end) {
+[[gnu::always_inline]] inline const char* find_first(const char* begin, const char* p,
+                                                     const char* end) {
   if constexpr (kWords) {
     for (; end - p >= 8; p += 8) {
-      if (const std::uint64_t m = bytes_any<Cs...>(load(p))) {
+      if (const std::uint64_t m = first_of<Cs...>(load(p))) {
         return p + std::countr_zero(m) / 8;
       }
     }
     if (p == end) return end;
     if (end - begin >= 8) {
-      // The last 8 bytes of the line, shifted so that the bytes before p drop out.
+      // The last 8 bytes of the line, shifted so that the bytes before p drop out (before the
+      // test: a match among them could flag the byte after it). Zero bytes come in on top.
       const auto before = static_cast<unsigned>(8 - (end - p));
-      const std::uint64_t m = bytes_any<Cs...>(load(end - 8)) >> (before * 8);
+      const std::uint64_t m = first_of<Cs...>(load(end - 8) >> (before * 8));
       return m ? p + std::countr_zero(m) / 8 : end;
     }
   }
@@ -65,11 +73,12 @@ const char* find_first(const char* begin, const char* p, const char* end) {
 /// The first byte in [p, end) equal to Stop, or end; adds to `count` the bytes equal to Counted
 /// before it. `begin` as for find_first.
 template <char Stop, char Counted>
-const char* find_counting(const char* begin, const char* p, const char* end, std::uint32_t& count) {
+[[gnu::always_inline]] inline const char* find_counting(const char* begin, const char* p,
+                                                        const char* end, std::uint32_t& count) {
   if constexpr (kWords) {
     for (; end - p >= 8; p += 8) {
       const std::uint64_t w = load(p);
-      const std::uint64_t stop = bytes_equal(w, Stop);
+      const std::uint64_t stop = first_of<Stop>(w);
       const std::uint64_t counted = bytes_equal(w, Counted);
       if (stop) {
         count += flagged(counted & ((stop & (~stop + 1)) - 1));  // the bytes below the stop
@@ -80,9 +89,9 @@ const char* find_counting(const char* begin, const char* p, const char* end, std
     if (p == end) return end;
     if (end - begin >= 8) {
       const auto before = static_cast<unsigned>(8 - (end - p));
-      const std::uint64_t w = load(end - 8);
-      const std::uint64_t stop = bytes_equal(w, Stop) >> (before * 8);
-      const std::uint64_t counted = bytes_equal(w, Counted) >> (before * 8);
+      const std::uint64_t w = load(end - 8) >> (before * 8);
+      const std::uint64_t stop = first_of<Stop>(w);
+      const std::uint64_t counted = bytes_equal(w, Counted);  // none in the zero bytes
       if (stop) {
         count += flagged(counted & ((stop & (~stop + 1)) - 1));
         return p + std::countr_zero(stop) / 8;
