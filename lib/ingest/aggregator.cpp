@@ -383,14 +383,13 @@ std::optional<DropReason> Aggregator::apply_other(Worker& w, Series& s, const Me
       auto& seen = s.extra->set->seen;
       bool full = false;
       for_each_value(m.values, [&](std::string_view v) {
-        std::string key(v);
-        auto it = seen.find(key);
+        auto it = seen.find(v);  // no copy of a value already seen
         if (it != seen.end()) {
           it->second = w.now_ns_;
         } else if (seen.size() >= options_.max_set_values) {
           full = true;
         } else {
-          seen.emplace(std::move(key), w.now_ns_);
+          seen.emplace(std::string(v), w.now_ns_);
         }
       });
       if (full) return DropReason::set_limit;
