@@ -167,6 +167,8 @@ class Aggregator {
   void check_line(Worker& w, const ServiceCheckLine& c, std::string_view line);
   /// Applies the line to its series; the reason when it cannot (set_limit, overflow).
   std::optional<DropReason> apply(Worker& w, Series& s, const MetricLine& m);
+  /// apply() for every line but a plain counter increment.
+  std::optional<DropReason> apply_other(Worker& w, Series& s, const MetricLine& m);
   /// A series, or why the line that names it is dropped.
   using Admitted = core::Result<SeriesRef, DropReason>;
   /// The slow path of a raw key seen for the first time: mapping, name, labels, registration.

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "ingest/scan.hpp"
+
 namespace sonde::ingest {
 namespace {
 
@@ -32,72 +34,167 @@ bool parse_uint(std::string_view s, std::size_t& out) {
   return true;
 }
 
-ParseError parse_metric(std::string_view line, const ParseLimits& limits, MetricLine& m) {
-  m = MetricLine{};
-  const auto colon = line.find(':');
-  if (colon == 0 || colon == std::string_view::npos) return ParseError::malformed;
-  m.name = line.substr(0, colon);
-  if (m.name.find('|') != std::string_view::npos) return ParseError::malformed;
-  std::string_view rest = line.substr(colon + 1);
-  const auto bar = rest.find('|');
-  if (bar == std::string_view::npos) return ParseError::malformed;
-  m.values = rest.substr(0, bar);
-  rest.remove_prefix(bar + 1);
-  m.type = next_field(rest);
-  if (m.type == "c") {
-    m.kind = MetricKind::counter;
-  } else if (m.type == "g") {
-    m.kind = MetricKind::gauge;
-  } else if (m.type == "ms") {
-    m.kind = MetricKind::timer;
-  } else if (m.type == "h") {
-    m.kind = MetricKind::histogram;
-  } else if (m.type == "d") {
-    m.kind = MetricKind::distribution;
-  } else if (m.type == "s") {
-    m.kind = MetricKind::set;
-  } else {
-    return ParseError::malformed;
+/// A short integer ("1", "-3", "+1"): up to 15 digits are exact in a double, so they need no
+/// from_chars. The same value as from_chars gives, "-0" included; false for anything else.
+inline bool parse_small_integer(std::string_view s, double& out) {
+  if (s.size() == 1) {  // "1", the most common value of all
+    const auto d = static_cast<unsigned>(s[0] - '0');
+    if (d > 9) return false;
+    out = d;
+    return true;
   }
-  // Every value must be present; numeric ones must parse (sets take any non-empty text).
-  bool bad = false, first = true;
-  for_each_value(m.values, [&](std::string_view v) {
-    if (v.empty()) {
-      bad = true;
-    } else if (m.kind != MetricKind::set) {
-      // The sign is checked later: a negative counter has its own reason.
-      const auto x = parse_number(v);
-      if (!x) bad = true;
-      if (x && first) m.first_value = *x;
+  const std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  if (s.size() <= i || s.size() - i > 15) return false;
+  std::uint64_t digits = 0;
+  for (std::size_t j = i; j < s.size(); ++j) {
+    const auto d = static_cast<unsigned>(s[j] - '0');
+    if (d > 9) return false;
+    digits = digits * 10 + d;
+  }
+  const auto v = static_cast<double>(digits);
+  out = s[0] == '-' ? -v : v;
+  return true;
+}
+
+/// parse_number for what is not a short integer. `s` is not empty.
+std::optional<double> parse_decimal(std::string_view s) {
+  if (s.size() > 64) return std::nullopt;
+  if (s[0] == '+') {
+    s.remove_prefix(1);
+    if (s.empty() || s[0] == '+' || s[0] == '-') return std::nullopt;
+  }
+  // from_chars accepts "inf" and "nan" but not a leading '+', hex only when asked.
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+/// parse_number with the common case inline. `s` is not empty.
+inline bool parse_value(std::string_view s, double& out) {
+  if (parse_small_integer(s, out)) return true;
+  const auto v = parse_decimal(s);
+  if (v) out = *v;
+  return v.has_value();
+}
+
+bool metric_kind(std::string_view type, MetricKind& kind) {
+  if (type.size() == 1) {
+    switch (type[0]) {
+      case 'c':
+        kind = MetricKind::counter;
+        return true;
+      case 'g':
+        kind = MetricKind::gauge;
+        return true;
+      case 'h':
+        kind = MetricKind::histogram;
+        return true;
+      case 'd':
+        kind = MetricKind::distribution;
+        return true;
+      case 's':
+        kind = MetricKind::set;
+        return true;
+      default:
+        return false;
     }
-    m.multi_value = !first;
-    first = false;
-  });
-  if (bad) return ParseError::malformed;
+  }
+  if (type == "ms") {
+    kind = MetricKind::timer;
+    return true;
+  }
+  return false;
+}
+
+/// One pass over the line: each delimiter is found once, eight bytes a step (scan.hpp), the
+/// tags' commas counted on the way.
+ParseError parse_metric(std::string_view line, const ParseLimits& limits, MetricLine& m) {
+  // What a line may leave unset; name, values, type, kind and multi_value are always set.
+  m.sample_rate = 1;
+  m.tags = {};
+  m.tag_count = 0;
+  m.first_value = 0;
+  m.container = {};
+  const char* const begin = line.data();
+  const char* const end = begin + line.size();
+  // The name: up to the first ':', with no '|' in it.
+  const char* p = scan::find_first<':', '|'>(begin, begin, end);
+  if (p == begin || p == end || *p == '|') return ParseError::malformed;
+  m.name = {begin, static_cast<std::size_t>(p - begin)};
+  // The values: up to the next '|'; a ':' among them means several.
+  const char* const values = p + 1;
+  if (end - values >= 2 && values[1] == '|' && values[0] != '|' && values[0] != ':') {
+    p = values + 1;  // one byte ("1"), the common value
+    m.multi_value = false;
+  } else {
+    p = scan::find_first<'|', ':'>(begin, values, end);
+    m.multi_value = p != end && *p == ':';
+    if (m.multi_value) p = scan::find_first<'|'>(begin, p + 1, end);
+    if (p == end) return ParseError::malformed;
+  }
+  m.values = {values, static_cast<std::size_t>(p - values)};
+  // The type: up to the next '|' or the end; most are one byte.
+  const char* const type = p + 1;
+  if (end - type == 1 || (end - type >= 2 && type[1] == '|' && type[0] != '|')) {
+    p = type + 1;
+  } else {
+    p = scan::find_first<'|'>(begin, type, end);
+  }
+  m.type = {type, static_cast<std::size_t>(p - type)};
+  if (!metric_kind(m.type, m.kind)) return ParseError::malformed;
+  // Every value must be present; numeric ones must parse (sets take any non-empty text). The
+  // sign is checked later: a negative counter has its own reason.
+  if (!m.multi_value) {
+    if (m.values.empty()) return ParseError::malformed;
+    if (m.kind != MetricKind::set && !parse_value(m.values, m.first_value)) {
+      return ParseError::malformed;
+    }
+  } else {
+    bool bad = false, first = true;
+    for_each_value(m.values, [&](std::string_view v) {
+      double x = 0;
+      if (v.empty() || (m.kind != MetricKind::set && !parse_value(v, x))) {
+        bad = true;
+      } else if (first && m.kind != MetricKind::set) {
+        m.first_value = x;
+      }
+      first = false;
+    });
+    if (bad) return ParseError::malformed;
+  }
+  // The fields after the type; p is at a '|' or the end.
   bool seen_rate = false, seen_tags = false;
-  while (!rest.empty()) {
-    const std::string_view field = next_field(rest);
-    if (field.empty()) return ParseError::malformed;  // "||" or a trailing '|'
+  while (p != end) {
+    const char* const f = p + 1;
+    // "||", or a trailing '|'.
+    if (f == end || *f == '|') return ParseError::malformed;
+    if (*f == '#') {
+      if (seen_tags) return ParseError::malformed;
+      seen_tags = true;
+      std::uint32_t commas = 0;
+      p = scan::find_counting<'|', ','>(begin, f + 1, end, commas);
+      m.tags = {f + 1, static_cast<std::size_t>(p - (f + 1))};
+      m.tag_count = m.tags.empty() ? 0 : commas + 1;
+      if (m.tag_count > limits.max_tags) return ParseError::too_many_tags;
+      continue;
+    }
+    p = scan::find_first<'|'>(begin, f + 1, end);
+    const std::string_view field(f, static_cast<std::size_t>(p - f));
     if (field[0] == '@') {
       if (seen_rate) return ParseError::malformed;
       seen_rate = true;
-      auto rate = parse_number(field.substr(1));
-      if (!rate || !(*rate > 0) || *rate > 1) return ParseError::malformed;
-      m.sample_rate = *rate;
-    } else if (field[0] == '#') {
-      if (seen_tags) return ParseError::malformed;
-      seen_tags = true;
-      m.tags = field.substr(1);
-      m.tag_count = count_tags(m.tags);
-      if (m.tag_count > limits.max_tags) return ParseError::too_many_tags;
+      double rate = 0;
+      if (field.size() < 2 || !parse_value(field.substr(1), rate) || !(rate > 0) || rate > 1) {
+        return ParseError::malformed;
+      }
+      m.sample_rate = rate;
     } else if (field.size() >= 2 && field[0] == 'c' && field[1] == ':') {
       if (m.container.empty()) m.container = field.substr(2);
     }
     // Anything else (T<ts>, e:<external data>, card:<cardinality>, future fields) is an
     // extension sonde does not use.
   }
-  // A line that ends in '|' leaves an empty last field that the loop above never sees.
-  if (line.back() == '|') return ParseError::malformed;
   return ParseError::ok;
 }
 
@@ -201,47 +298,25 @@ ParseError parse_service_check(std::string_view line, const ParseLimits& limits,
 }  // namespace
 
 std::optional<double> parse_number(std::string_view s) {
-  if (s.empty() || s.size() > 64) return std::nullopt;
-  // Most values are short integers ("1", "-3", "+1"): up to 15 digits are exact in a double,
-  // so they need no from_chars. The same values as from_chars gives, "-0" included.
-  {
-    std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-    if (s.size() > i && s.size() - i <= 15) {
-      std::uint64_t digits = 0;
-      std::size_t j = i;
-      for (; j < s.size(); ++j) {
-        const auto d = static_cast<unsigned>(s[j] - '0');
-        if (d > 9) break;
-        digits = digits * 10 + d;
-      }
-      if (j == s.size()) {
-        const auto v = static_cast<double>(digits);
-        return s[0] == '-' ? -v : v;
-      }
-    }
-  }
-  if (s[0] == '+') {
-    s.remove_prefix(1);
-    if (s.empty() || s[0] == '+' || s[0] == '-') return std::nullopt;
-  }
-  // from_chars accepts "inf" and "nan" but not a leading '+', hex only when asked.
+  if (s.empty()) return std::nullopt;
   double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
+  if (parse_small_integer(s, v)) return v;
+  return parse_decimal(s);
 }
 
 ParseError parse_line(std::string_view line, const ParseLimits& limits, ParsedLine& out) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.empty()) return ParseError::empty;
   if (line.size() > limits.max_line_bytes) return ParseError::line_too_long;
-  if (line.substr(0, 3) == "_e{") {
-    out.kind = LineKind::event;
-    return parse_event(line, limits, out.event);
-  }
-  if (line.substr(0, 4) == "_sc|") {
-    out.kind = LineKind::service_check;
-    return parse_service_check(line, limits, out.check);
+  if (line[0] == '_') {
+    if (line.substr(0, 3) == "_e{") {
+      out.kind = LineKind::event;
+      return parse_event(line, limits, out.event);
+    }
+    if (line.substr(0, 4) == "_sc|") {
+      out.kind = LineKind::service_check;
+      return parse_service_check(line, limits, out.check);
+    }
   }
   out.kind = LineKind::metric;
   return parse_metric(line, limits, out.metric);

@@ -6,6 +6,7 @@
 // costs 10-20.
 #pragma once
 
+#include <bit>
 #include <cassert>
 #include <cstdint>
 #include <cstring>
@@ -42,8 +43,15 @@ inline std::uint64_t hash_bytes(std::string_view s) {
     h *= m;
   }
   if (n > 0) {
+    // The last n bytes as a little-endian word, as memcpy(&k, p, n) gives them: from the word
+    // that ends the key when it holds 8 bytes (no variable-length memcpy call on the hot path).
     std::uint64_t k = 0;
-    std::memcpy(&k, p, n);
+    if (std::endian::native == std::endian::little && s.size() >= 8) {
+      std::memcpy(&k, p + n - 8, 8);
+      k >>= 8 * (8 - n);
+    } else {
+      std::memcpy(&k, p, n);
+    }
     h ^= k;
     h *= m;
   }

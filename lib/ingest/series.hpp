@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,9 +35,17 @@ struct SummaryState {
   double count = 0;
 };
 
+/// Hashes std::string and std::string_view alike, so a set looks a line's value up without
+/// copying it into a string (heterogeneous lookup).
+struct TransparentStringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct SetState {
   std::mutex mu;
-  std::unordered_map<std::string, std::int64_t> seen;  // value -> last seen (steady ns)
+  // value -> last seen (steady ns)
+  std::unordered_map<std::string, std::int64_t, TransparentStringHash, std::equal_to<>> seen;
 };
 
 /// What only histograms, summaries and sets need (a counter or gauge series has none).

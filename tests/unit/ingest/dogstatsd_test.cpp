@@ -206,3 +206,42 @@ TEST_CASE("lines split at newlines", "[ingest][parser]") {
   for_each_line("a:1|c\n\nb:2|c\n", [&](std::string_view l) { lines.emplace_back(l); });
   CHECK(lines == std::vector<std::string>{"a:1|c", "", "b:2|c"});
 }
+
+TEST_CASE("parser fields on the edge cases of the single pass", "[ingest][parser]") {
+  ParsedLine p;
+  REQUIRE(parse("x:1|c|#", p) == ParseError::ok);  // '#' with no tags
+  CHECK(p.metric.tags.empty());
+  CHECK(p.metric.tag_count == 0);
+  REQUIRE(parse("x:1|c|#a,,b,", p) == ParseError::ok);  // empty tags count
+  CHECK(p.metric.tags == "a,,b,");
+  CHECK(p.metric.tag_count == 4);
+  REQUIRE(parse("x:2|c|#url:http://h:80/p,k:v:w|T1656581400|c:ci-7", p) == ParseError::ok);
+  CHECK(p.metric.tags == "url:http://h:80/p,k:v:w");  // ':' in values stays in the tag
+  CHECK(p.metric.tag_count == 2);
+  CHECK(p.metric.container == "ci-7");
+  CHECK(p.metric.first_value == 2);
+  CHECK(!p.metric.multi_value);
+  REQUIRE(parse("x:1.5:-2|ms|@0.125|c:|c:second", p) == ParseError::ok);
+  CHECK(p.metric.values == "1.5:-2");
+  CHECK(p.metric.multi_value);
+  CHECK(p.metric.first_value == 1.5);
+  CHECK(p.metric.sample_rate == 0.125);
+  CHECK(p.metric.container == "second");  // the first non-empty `|c:`
+  REQUIRE(parse("x:alice:bob|s", p) == ParseError::ok);
+  CHECK(p.metric.kind == MetricKind::set);
+  CHECK(p.metric.first_value == 0);                       // sets have no number
+  CHECK(parse("x:|c", p) == ParseError::malformed);       // |c without value
+  CHECK(parse("x:1|c|@", p) == ParseError::malformed);    // a rate without a number
+  CHECK(parse("x:1|c|#a|", p) == ParseError::malformed);  // a trailing '|' after the tags
+  // A long line: the tags' commas counted across many 8-byte words.
+  std::string tags;
+  for (int i = 0; i < 64; ++i) tags += (i ? "," : "") + std::string("tag") + std::to_string(i);
+  REQUIRE(parse("long.name:1|c|#" + tags + "|T1", p) == ParseError::ok);
+  CHECK(p.metric.tag_count == 64);
+  CHECK(p.metric.tags.size() == tags.size());
+  CHECK(parse("long.name:1|c|#" + tags + ",x|T1", p) == ParseError::too_many_tags);
+  // Events and service checks still go to their own parsers; `_` names to the metric one.
+  CHECK((parse("_e{1,1}:a|b", p) == ParseError::ok && p.kind == LineKind::event));
+  CHECK((parse("_sc|x|0", p) == ParseError::ok && p.kind == LineKind::service_check));
+  CHECK((parse("_x:1|c", p) == ParseError::ok && p.kind == LineKind::metric));
+}

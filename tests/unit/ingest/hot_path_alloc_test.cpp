@@ -127,3 +127,29 @@ TEST_CASE("hot path with origin detection: lines from known senders allocate not
   CHECK(g_allocations.load() == 0);
   CHECK(agg.series_count() == before);
 }
+
+TEST_CASE("hot path: set values already seen allocate nothing", "[ingest][alloc]") {
+  core::FakeClock clock;
+  ingest::Aggregator agg(ingest::IngestOptions{}, nullptr, clock);
+  ingest::Worker& w = agg.worker("alloc");
+  // Values longer than a std::string's inline buffer: a copy of one would allocate.
+  const std::string lines[] = {
+      "users.uniques:alice.example.com.user-000001|s|#app:web",
+      "users.uniques:bob.example.com.user-0000000002:carol.example.com.user-000003|s|#app:web",
+  };
+  for (const auto& l : lines) agg.ingest(w, l);
+  g_allocations = 0;
+  g_counting = true;
+  for (int i = 0; i < 1'000; ++i) agg.ingest(w, lines[static_cast<std::size_t>(i) % 2]);
+  g_counting = false;
+  CHECK(g_allocations.load() == 0);
+  core::SnapshotBuilder b;
+  agg.collect(b);
+  double distinct = -1;
+  for (const auto& f : b.take().families) {
+    for (const auto& s : f.samples) {
+      if (s.series == "users_uniques{app=\"web\"}") distinct = s.value;
+    }
+  }
+  CHECK(distinct == 3);
+}
