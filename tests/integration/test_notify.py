@@ -10,7 +10,12 @@ import socket
 import time
 import urllib.parse
 
-from am_harness import Alertmanager, Receiver
+import base64
+import tempfile
+import shutil
+
+from am_harness import Alertmanager, AuthProxy, Hung, Receiver
+from webtls import make_ca, make_cert
 from harness import SondeTestCase, free_port, parse_exposition
 
 CONFIG = """
@@ -277,3 +282,93 @@ class Notify(SondeTestCase):
                       lambda: last(via_am, "resolved") and last(direct, "resolved"))
         self.assertEqual(last(direct, "resolved"), last(via_am, "resolved"))
         s.cleanup()
+
+    def tls_dir(self):
+        d = tempfile.mkdtemp(prefix="sonde-it-notify-tls-")
+        self.addCleanup(shutil.rmtree, d, True)
+        make_ca(d)
+        make_ca(d, "other")
+        make_cert(d, "server")
+        return d
+
+    def start_with_entry(self, entry, rules=RULES, extra=""):
+        s = self.sonde(start=False)
+        with open(os.path.join(s.tmp, "rules.yml"), "w") as f:
+            f.write(rules)
+        path = os.path.join(s.tmp, "sonde.yaml")
+        with open(path, "w") as f:
+            f.write("rules:\n  files: [rules.yml]\n  evaluation_interval: 1s\n" + extra +
+                    "  alertmanagers:\n    - " + entry.replace("\n", "\n      ") + "\n")
+        s.args = ["--config", path] + s.args
+        s.start()
+        s.wait_ready()
+        return s
+
+    def test_tls_with_basic_auth_and_with_a_bearer_token(self):
+        d = self.tls_dir()
+        am = self.alertmanager().start()
+        with open(os.path.join(d, "pw"), "w") as f:
+            f.write("s3cret\n")
+        with open(os.path.join(d, "token"), "w") as f:
+            f.write("tok-123\n")
+        basic = "Basic " + base64.b64encode(b"sonde:s3cret").decode()
+        for auth, expect in (
+                (f"basic_auth: {{username: sonde, password_file: {d}/pw}}", basic),
+                (f"bearer_token_file: {d}/token", "Bearer tok-123")):
+            with self.subTest(auth=auth):
+                proxy = AuthProxy(am.url, os.path.join(d, "server.pem"),
+                                  os.path.join(d, "server_key.pem"), expect)
+                self.addCleanup(proxy.stop)
+                s = self.start_with_entry(
+                    f"url: {proxy.url}\n{auth}\ntls_config: {{ca_file: {d}/ca.pem}}")
+                ident = 10 if expect == basic else 11
+                self.flag(s, ident, 1)
+                self.wait_for(s, "the alert through the proxy",
+                              lambda: str(ident) in self.am_flags(am))
+                self.assertTrue(proxy.seen)
+                self.assertTrue(all(a == expect for a in proxy.seen), proxy.seen)
+                self.assertEqual(self.metric(s, "sonde_notifications_errors_total"), 0)
+                s.cleanup()
+
+    def test_a_wrong_ca_is_a_clear_counted_rate_limited_error(self):
+        d = self.tls_dir()
+        am = self.alertmanager().start()
+        proxy = AuthProxy(am.url, os.path.join(d, "server.pem"), os.path.join(d, "server_key.pem"),
+                          "")
+        self.addCleanup(proxy.stop)
+        s = self.start_with_entry(f"url: {proxy.url}\ntls_config: {{ca_file: {d}/other.pem}}",
+                                  extra="  resend_delay: 1s\n")
+        self.flag(s, 1, 1)
+        self.wait_for(s, "failed sends", lambda: self.metric(
+            s, "sonde_notifications_errors_total") >= 8, deadline=60)
+        lines = [l for l in s.log().splitlines() if "notify: error sending" in l]
+        self.assertTrue(lines)
+        self.assertIn(proxy.url, lines[0])
+        self.assertIn("certificate", lines[0])
+        # Rate-limited: fewer lines than failures.
+        self.assertLess(len(lines), self.metric(s, "sonde_notifications_errors_total"))
+        self.assertEqual(self.am_flags(am), {})
+        self.assertEqual(proxy.seen, [])  # no request got through the handshake
+
+    def test_a_receiver_that_never_answers_holds_up_neither_rules_nor_scrapes(self):
+        hung = Hung()
+        self.addCleanup(hung.stop)
+        many = "groups:\n- name: flags\n  interval: 1s\n  rules:\n" + "".join(
+            f"  - alert: Flag{i}\n    expr: app_flag > 0\n" for i in range(20))
+        s = self.start_with_entry(f"url: {hung.url}\ntimeout: 30s", rules=many,
+                                  extra="  resend_delay: 1s\n")
+        for i in range(20):
+            self.flag(s, i, 1)
+        self.wait_for(s, "a request hanging", lambda: len(hung.conns) >= 1)
+        slowest = 0.0
+        end = time.monotonic() + 8
+        while time.monotonic() < end:
+            t0 = time.monotonic()
+            s.metrics()
+            slowest = max(slowest, time.monotonic() - t0)
+            time.sleep(0.2)
+        self.assertEqual(self.metric(s, "sonde_rule_group_iterations_missed_total"), 0)
+        self.assertGreaterEqual(self.metric(s, "sonde_rule_evaluations_total"), 20 * 6)
+        # A deadline that only catches a scrape held up by the hung receiver (30 s timeout).
+        self.assertLess(slowest, 5.0)
+        self.assertEqual(self.metric(s, "ALERTS", alertstate="firing"), 20 * 20)
