@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <random>
 
@@ -27,7 +29,10 @@ AlertmanagerSender::AlertmanagerSender(AlertmanagerOptions options, std::size_t 
       queue_(capacity),
       resend_delay_(resend_delay) {
   metrics_->queue_capacity.Set(static_cast<double>(capacity));
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "sonde-notify");
+    run();
+  });
 }
 
 AlertmanagerSender::~AlertmanagerSender() { stop(); }

@@ -1,5 +1,7 @@
 #include "rules/notify/webhook.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <random>
 
@@ -36,7 +38,10 @@ WebhookSender::WebhookSender(WebhookOptions options, std::size_t capacity, std::
       poster_(options_.url, options_.client, user_agent_, *metrics_),
       capacity_(capacity) {
   metrics_->queue_capacity.Set(static_cast<double>(capacity));
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "sonde-webhook");
+    run();
+  });
 }
 
 WebhookSender::~WebhookSender() { stop(); }
