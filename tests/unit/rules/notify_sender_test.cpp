@@ -241,3 +241,28 @@ TEST_CASE("notifier: external labels where absent, alert_relabel_configs, every 
   CHECK(value(registry, "sonde_notifications_sent_total",
               {{"alertmanager", b.url("/am/api/v2/alerts")}}) == -1);
 }
+
+TEST_CASE("notifier: a reload keeps the queue of a receiver that stays",
+          "[rules][notify][sender]") {
+  std::atomic<unsigned> status{503};
+  HttpTestServer a([&](const auto&) { return HttpTestServer::reply(status.load()); });
+  HttpTestServer b([](const auto&) { return HttpTestServer::reply(200); });
+  prometheus::Registry registry;
+  rules::notify::Notifier notifier(registry, "sonde/test");
+  rules::notify::NotifyOptions o;
+  o.alertmanagers = {options(a)};
+  notifier.update(o, {}, "http://sonde");
+  notifier.send(alerts(0, 5));
+  const std::map<std::string, std::string> label{{"alertmanager", a.url("/am/api/v2/alerts")}};
+  REQUIRE(test::eventually([&] { return a.requests().size() >= 1; }));
+  CHECK(value(registry, "sonde_notifications_queue_length", label) == 5);
+  // A reload that adds another Alertmanager and changes the capacity: `a` keeps its 5.
+  o.alertmanagers = {options(a), options(b)};
+  o.queue_capacity = 100;
+  notifier.update(o, {}, "http://sonde");
+  CHECK(value(registry, "sonde_notifications_queue_length", label) == 5);
+  CHECK(value(registry, "sonde_notifications_queue_capacity", label) == 100);
+  status = 200;
+  REQUIRE(test::eventually([&] { return ids_received(a).size() == 5; }));
+  CHECK(ids_received(b).empty());  // what was queued before it was added is not its
+}

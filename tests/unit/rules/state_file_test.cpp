@@ -43,6 +43,11 @@ rules::SavedState sample_state() {
   a.labels.set("instance", "h:2");
   a.value = NAN;
   st.alerts.push_back(a);
+  a.state = rules::AlertState::inactive;
+  a.labels.set("instance", "h:3");
+  a.resolved_at_ms = 1'700'000'090'000;
+  a.value = 7;
+  st.alerts.push_back(a);
   return st;
 }
 
@@ -56,6 +61,7 @@ bool same(const rules::SavedState& x, const rules::SavedState& y) {
     if (a.file != b.file || a.group != b.group || a.rule != b.rule || a.expr != b.expr ||
         !(a.labels == b.labels) || a.state != b.state || a.active_at_ms != b.active_at_ms ||
         a.fired_at_ms != b.fired_at_ms || a.keep_firing_since_ms != b.keep_firing_since_ms ||
+        a.resolved_at_ms != b.resolved_at_ms ||
         !(a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)))) {
       return false;
     }
@@ -508,4 +514,43 @@ TEST_CASE("keep_firing_for continues from its saved start across a restart", "[r
   REQUIRE(resolved_at != 0);
   CHECK(resolved_at >= since + 600'000);
   CHECK(resolved_at < since + 600'000 + 10'000 + 10'000);
+}
+
+TEST_CASE("a resolved alert is kept in the state file and sent again after a restart",
+          "[rules][state][notify]") {
+  Rig rig;
+  rig.settings.rules.notify.resend_delay = 1h;
+  std::vector<rules::notify::Notification> sent;
+  const auto sink = [&](std::vector<rules::notify::Notification> n) {
+    sent.insert(sent.end(), n.begin(), n.end());
+  };
+  rig.start(kRules);
+  rig.manager->set_alert_sink(sink);
+  std::int64_t t = 0;
+  for (; t <= 120'000; t += 10'000) rig.at(t, 10);
+  REQUIRE(rig.alerts().at(0).state == rules::AlertState::firing);
+  for (; rig.alerts().at(0).state != rules::AlertState::inactive; t += 10'000) rig.at(t, 0);
+  const auto resolved = rig.alerts().at(0).resolved_at_ms;
+  REQUIRE(resolved != 0);
+  REQUIRE(sent.size() == 2);  // fired, resolved
+  // "kill -9" and a start 5 minutes later: the resolved alert comes back, resolved, and the first
+  // evaluation sends it again (delivery state is not persisted).
+  rig.manager.reset();
+  rig.clock.set(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart + t + 300'000)));
+  rig.start(kRules);
+  rig.manager->set_alert_sink(sink);
+  REQUIRE(rig.alerts().size() == 1);
+  CHECK(rig.alerts()[0].state == rules::AlertState::inactive);
+  CHECK(rig.alerts()[0].resolved_at_ms == resolved);
+  sent.clear();
+  for (std::int64_t u = t + 300'000; sent.empty() && u < t + 400'000; u += 10'000) rig.at(u, 0);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].ends_at_ms == resolved);
+  // Past the 15 minutes a resolved alert is kept, a restart forgets it.
+  rig.manager.reset();
+  rig.clock.set(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(kStart + t + 20 * 60'000)));
+  rig.start(kRules);
+  CHECK(rig.alerts().empty());
 }
