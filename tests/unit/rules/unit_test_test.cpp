@@ -5,6 +5,7 @@
 
 #include "config/rule_file.hpp"
 #include "config/rule_test_file.hpp"
+#include "rules/promql/parser.hpp"
 
 using namespace sonde;
 
@@ -111,4 +112,24 @@ TEST_CASE("unit test: Go's time.Duration.String", "[rules][unit_test]") {
   CHECK(rules::go_duration_string(90'500) == "1m30.5s");
   CHECK(rules::go_duration_string(3'600'000) == "1h0m0s");
   CHECK(rules::go_duration_string(9'218'880'000'000) == "2560800h0m0s");
+}
+
+TEST_CASE("unit test: input series errors are worded as Prometheus's", "[rules][unit_test]") {
+  auto error = [](std::string_view s) {
+    auto r = rules::promql::parse_series_desc(s);
+    return r.ok() ? std::string() : r.error().to_string();
+  };
+  CHECK(error("up{job=\"x\" 1") == "1:12: parse error: unexpected character inside braces: '1'");
+  CHECK(error("up{job=}") == "1:8: parse error: unexpected \"}\" in label set, expected string");
+  CHECK(error("up{=1}") ==
+        "1:4: parse error: unexpected \"=\" in label set, expected identifier or \"}\"");
+  CHECK(error("up{job=~\"x\"} 1") ==
+        "1:7: parse error: unexpected <op:=~> in label set, expected \"=\"");
+  CHECK(error("up{job=\"x\" foo=\"y\"} 1") ==
+        "1:12: parse error: unexpected identifier \"foo\" in label set, expected \",\" or \"}\"");
+  CHECK(error("up{job=\"x\"} abc") ==
+        "1:13: parse error: unexpected identifier \"abc\" in series values, expected number or "
+        "\"stale\"");
+  CHECK(error("1 2") == "1:1: parse error: unexpected number \"1\" in series values");
+  CHECK(error("{} 1").empty());  // parses; the storage refuses it (empty labelset)
 }
