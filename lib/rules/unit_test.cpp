@@ -252,9 +252,17 @@ bool TestGroupRun::load_groups(std::vector<std::string>& errs) {
       }
       const std::int64_t interval = gs.interval.count() > 0 ? gs.interval.count() : tg_.interval_ms;
       auto it = order_.find(gs.name.value);
-      loaded.push_back(
-          {it == order_.end() ? 0 : it->second,
-           std::make_unique<Group>(path, gs.name.value, interval, gs.limit, std::move(rules))});
+      Loaded l{it == order_.end() ? 0 : it->second,
+               std::make_unique<Group>(path, gs.name.value, interval, gs.limit, std::move(rules))};
+      // Prometheus keeps the groups in a map by "<file>;<name>": a file named twice in
+      // rule_files gives its groups once.
+      auto same = std::find_if(loaded.begin(), loaded.end(),
+                               [&](const Loaded& o) { return o.group->key() == l.group->key(); });
+      if (same != loaded.end()) {
+        *same = std::move(l);
+      } else {
+        loaded.push_back(std::move(l));
+      }
     }
   }
   // promtool sorts the groups by their place in group_eval_order (0 for a group not in it);
