@@ -5,6 +5,7 @@
 //   sonde config check FILE
 //   sonde web-config check FILE...
 //   sonde rules check [--lint=...] [--lint-fatal] FILE...
+//   sonde rules test FILE...
 //   sonde --version | --help
 #include <malloc.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -27,6 +28,7 @@
 #include "daemon/directories.hpp"
 #include "daemon/rule_files.hpp"
 #include "daemon/rules_check.hpp"
+#include "daemon/rules_test.hpp"
 #include "daemon/wiring.hpp"
 
 namespace {
@@ -39,6 +41,7 @@ constexpr std::string_view kUsage =
     "       sonde config check FILE\n"
     "       sonde web-config check FILE...\n"
     "       sonde rules check [--lint=all|duplicate-rules|none] [--lint-fatal] FILE...\n"
+    "       sonde rules test FILE...\n"
     "       sonde --version\n"
     "\n"
     "Without --config, sonde runs on its embedded defaults (listening on 127.0.0.1:9477).\n"
@@ -157,6 +160,9 @@ int main(int argc, char** argv) {
   }
   if (args.size() >= 2 && args[0] == "rules" && args[1] == "check") {
     return daemon::rules_check({args.begin() + 2, args.end()});
+  }
+  if (args.size() >= 2 && args[0] == "rules" && args[1] == "test") {
+    return daemon::rules_test({args.begin() + 2, args.end()});
   }
 
   Flags flags;

@@ -8,15 +8,21 @@
 #include "rules/rule_file.hpp"
 
 namespace sonde::daemon {
-namespace {
-
-// promtool (kingpin) reports command-line errors with exit code 1.
 int command_error(const std::string& message) {
   std::cerr << "sonde: error: " << message << ", try --help\n";
   return 1;
 }
 
-}  // namespace
+int check_file_args(const std::vector<std::string>& files, const std::string& arg) {
+  if (files.empty()) return command_error("required argument '" + arg + "' not provided");
+  for (const auto& f : files) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(f, ec);
+    if (!std::filesystem::exists(status)) return command_error("path '" + f + "' does not exist");
+    if (std::filesystem::is_directory(status)) return command_error("'" + f + "' is a directory");
+  }
+  return 0;
+}
 
 int rules_check(const std::vector<std::string>& args) {
   rules::LintOptions lint;
@@ -52,13 +58,7 @@ int rules_check(const std::vector<std::string>& args) {
       files.push_back(a);
     }
   }
-  if (files.empty()) return command_error("required argument 'rule-files' not provided");
-  for (const auto& f : files) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(f, ec);
-    if (!std::filesystem::exists(status)) return command_error("path '" + f + "' does not exist");
-    if (std::filesystem::is_directory(status)) return command_error("'" + f + "' is a directory");
-  }
+  if (const int rc = check_file_args(files, "rule-files"); rc != 0) return rc;
   std::vector<rules::PrintedCheck> results;
   for (const auto& f : files) {
     auto read = config::read_rule_file(f);

@@ -8,6 +8,12 @@
 
 namespace sonde::daemon {
 
+/// A command-line error as promtool (kingpin) prints it ("sonde: error: ..., try --help"): 1.
+int command_error(const std::string& message);
+/// kingpin's checks of promtool's file arguments (`arg` names them): none given, a path that
+/// does not exist or is a directory is a command-line error (its exit code); 0 when all is well.
+int check_file_args(const std::vector<std::string>& files, const std::string& arg);
+
 /// `args` are the arguments after "rules check".
 int rules_check(const std::vector<std::string>& args);
 

@@ -1,8 +1,8 @@
 #include "config/gpu_section.hpp"
 
-#include "core/relabel.hpp"
-
 #include <chrono>
+
+#include "core/relabel.hpp"
 
 namespace sonde::config {
 

@@ -18,6 +18,7 @@
 
 #include "config/loader.hpp"
 #include "config/reader.hpp"
+#include "config/yaml_tree.hpp"
 #include "core/quote.hpp"
 #include "core/read_file.hpp"
 
@@ -28,98 +29,9 @@ using rules::RuleFileRead;
 using rules::SpecPos;
 using rules::SpecText;
 using rules::YamlProblem;
-
-// A YAML node as yaml-cpp's parser reports it (its events), in a small tree of our own: building
-// yaml-cpp's YAML::Node tree costs more than the decoding does (see docs/performance.md).
-struct Node {
-  enum class Kind : std::uint8_t { null, scalar, sequence, map };
-  Kind kind = Kind::null;
-  std::string tag;  // scalars: "?" plain, "!" quoted, or an explicit tag as yaml-cpp resolves it
-  std::string value;
-  YAML::Mark mark;
-  std::vector<const Node*> children;  // a sequence's items, or a map's keys and values in turn
-  std::vector<bool> aliased;          // per child: reached through an alias (`*name`)
-
-  bool IsNull() const { return kind == Kind::null; }
-  bool IsScalar() const { return kind == Kind::scalar; }
-  bool IsSequence() const { return kind == Kind::sequence; }
-  bool IsMap() const { return kind == Kind::map; }
-  const std::string& Scalar() const { return value; }
-  const std::string& Tag() const { return tag; }
-  const YAML::Mark& Mark() const { return mark; }
-  std::size_t pairs() const { return children.size() / 2; }
-  const Node& key(std::size_t i) const { return *children[2 * i]; }
-  const Node& val(std::size_t i) const { return *children[2 * i + 1]; }
-  bool key_aliased(std::size_t i) const { return aliased[2 * i]; }
-  bool val_aliased(std::size_t i) const { return aliased[2 * i + 1]; }
-};
-
-class TreeBuilder final : public YAML::EventHandler {
- public:
-  /// The document's root; a null node for an empty document.
-  const Node& root() const { return root_ != nullptr ? *root_ : empty_; }
-  /// The node that starts last in the text (events come in the text's order); null when empty.
-  const Node* last() const { return nodes_.empty() ? nullptr : &nodes_.back(); }
-
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    add(Node::Kind::null, mark, anchor);
-  }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
-    const auto it = anchors_.find(anchor);
-    // The target may be an ancestor still open (`a: &x {b: *x}`): the tree then has a cycle.
-    // yaml.v3 accepts that too; the decoder below follows rulefmt's schema, of fixed depth, so
-    // it stops at the type error such a node meets, as yaml.v3 does. Nothing walks it unbounded.
-    attach(it != anchors_.end() ? it->second : &empty_, true);
-  }
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
-    Node* n = add(Node::Kind::scalar, mark, anchor);
-    n->tag = tag;
-    n->value = value;
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    open_.push_back(add(Node::Kind::sequence, mark, anchor));
-  }
-  void OnSequenceEnd() override { open_.pop_back(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    open_.push_back(add(Node::Kind::map, mark, anchor));
-  }
-  void OnMapEnd() override { open_.pop_back(); }
-
- private:
-  Node* add(Node::Kind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
-    Node& n = nodes_.emplace_back();
-    n.kind = kind;
-    n.mark = mark;
-    if (anchor != YAML::NullAnchor) anchors_[anchor] = &n;
-    attach(&n);
-    return &n;
-  }
-  void attach(const Node* n, bool alias = false) {
-    if (!open_.empty()) {
-      open_.back()->children.push_back(n);
-      open_.back()->aliased.push_back(alias);
-    } else if (root_ == nullptr) {
-      root_ = n;
-    }
-  }
-
-  std::deque<Node> nodes_;  // stable addresses
-  std::vector<Node*> open_;
-  std::unordered_map<YAML::anchor_t, const Node*> anchors_;
-  const Node* root_ = nullptr;
-  Node empty_;
-};
-
-SpecPos pos_of(const Node& n) {
-  const YAML::Mark m = n.Mark();
-  if (m.is_null()) return {};
-  return {m.line + 1, m.column + 1};
-}
+using yaml_tree::Node;
+using yaml_tree::pos_of;
+using yaml_tree::TreeBuilder;
 
 int line_of(const Node& n) { return pos_of(n).line; }
 
@@ -150,23 +62,7 @@ bool plain_float(std::string_view s) {
       s == "-.inf" || s == "-.Inf" || s == "-.INF" || s == ".nan" || s == ".NaN" || s == ".NAN") {
     return true;
   }
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  std::size_t i = 0;
-  std::size_t digits = 0;
-  while (i < s.size() && dec(s[i])) ++i, ++digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && dec(s[i])) ++i, ++digits;
-  }
-  if (digits == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    const std::size_t exp_begin = i;
-    while (i < s.size() && dec(s[i])) ++i;
-    if (i == exp_begin) return false;
-  }
-  return i == s.size();
+  return yaml_tree::yaml_style_float(s);
 }
 
 bool plain_bool(std::string_view s) {
@@ -207,23 +103,6 @@ double allowed_alias_ratio(double decodes) {
   if (decodes <= kLow) return 0.99;
   if (decodes >= kHigh) return 0.10;
   return 0.99 - 0.89 * ((decodes - kLow) / (kHigh - kLow));
-}
-
-bool closed_quote(std::string_view text, std::size_t at) {
-  if (at >= text.size() || (text[at] != '"' && text[at] != '\'')) return true;
-  const char q = text[at];
-  for (std::size_t i = at + 1; i < text.size(); ++i) {
-    if (q == '"' && text[i] == '\\') {
-      ++i;
-    } else if (text[i] == q) {
-      if (q == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
-        ++i;  // '' inside single quotes
-      } else {
-        return true;
-      }
-    }
-  }
-  return false;
 }
 
 struct Fatal {
@@ -514,33 +393,13 @@ class Decoder {
 rules::RuleFileRead read_rule_text(std::string_view yaml) {
   RuleFileRead out;
   TreeBuilder tree;
-  try {
-    std::istringstream in{std::string(yaml)};
-    YAML::Parser parser(in);
-    parser.HandleNextDocument(tree);  // only the first document counts, as in rulefmt
-  } catch (const YAML::Exception& e) {
-    // yaml.v3 words syntax errors as "yaml: line N: ..."; yaml-cpp's wording differs.
-    const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
-    const int column = e.mark.is_null() ? 0 : e.mark.column + 1;
-    YamlProblem p{line, column, "yaml: line " + std::to_string(line) + ": " + e.msg, false};
+  if (const auto bad = yaml_tree::parse_first_document(yaml, tree)) {
+    YamlProblem p{bad->line, bad->column, bad->message, false};
     out.problems.push_back(p);
     out.second_pass.push_back(std::move(p));
     return out;
   }
   const Node& root = tree.root();
-  // yaml-cpp 0.7 accepts a quoted scalar left open at the end of a text that ends with a newline
-  // (it reports "illegal EOF in scalar" only without one); yaml.v3 rejects it. Such a scalar runs
-  // to the end, so it is the document's last node: look for its closing quote.
-  const Node* last = tree.last();
-  if (last != nullptr && last->IsScalar() && last->Tag() == "!" && !last->Mark().is_null() &&
-      !closed_quote(yaml, static_cast<std::size_t>(last->Mark().pos))) {
-    const int line = last->Mark().line + 1;
-    YamlProblem p{line, last->Mark().column + 1,
-                  "yaml: line " + std::to_string(line) + ": found unexpected end of stream", false};
-    out.problems.push_back(p);
-    out.second_pass.push_back(std::move(p));
-    return out;
-  }
   Decoder first(true);
   try {
     first.document(root, out.spec);

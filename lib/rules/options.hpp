@@ -23,6 +23,9 @@ struct EngineOptions {
   std::size_t max_series = 0;
   /// Wall-clock budget of one query (Prometheus's --query.timeout, 2 minutes there). Zero = none.
   std::chrono::milliseconds timeout{std::chrono::seconds(120)};
+  /// Step of a subquery written without one (`x[5m:]`): Prometheus's global evaluation interval
+  /// (1m by default; `sonde rules test` uses the test file's evaluation_interval, as promtool).
+  std::chrono::milliseconds default_subquery_step{std::chrono::minutes(1)};
 
   bool operator==(const EngineOptions&) const = default;
 };

@@ -152,7 +152,7 @@ Matrix Evaluator::eval_matrix_selector(const MatrixSelector& ms) {
 
 // The evaluation of a subquery's inner expression over the grid of its steps.
 Matrix Evaluator::eval_subquery_inner(const SubqueryExpr& sq, std::int64_t* out_start) {
-  std::int64_t interval = sq.step_ms ? sq.step_ms : kDefaultSubqueryStepMs;
+  std::int64_t interval = sq.step_ms ? sq.step_ms : default_subquery_step_;
   std::int64_t first_end = ref_time(start_, pinned(sq.at, sq.timestamp_ms), sq.original_offset_ms);
   std::int64_t last_end = ref_time(end_, pinned(sq.at, sq.timestamp_ms), sq.original_offset_ms);
   std::int64_t lo = first_end - sq.range_ms;

@@ -39,6 +39,7 @@ class Evaluator {
       : storage_(storage),
         max_samples_(o.max_samples),
         max_series_(o.max_series),
+        default_subquery_step_(o.default_subquery_step.count()),
         current_(current),
         deadline_(deadline),
         start_(start),
@@ -51,6 +52,7 @@ class Evaluator {
       : storage_(p.storage_),
         max_samples_(p.max_samples_),
         max_series_(p.max_series_),
+        default_subquery_step_(p.default_subquery_step_),
         current_(p.current_),
         deadline_(p.deadline_),
         start_(start),
@@ -71,6 +73,7 @@ class Evaluator {
   const Storage& storage_;
   std::size_t max_samples_;
   std::size_t max_series_;
+  std::int64_t default_subquery_step_;
   std::size_t* current_;
   std::optional<Clock::time_point> deadline_;
   std::int64_t start_, end_, interval_;

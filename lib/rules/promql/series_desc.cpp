@@ -63,39 +63,99 @@ core::Result<SeriesDesc, ParseError> parse_series_desc(std::string_view in) {
     std::size_t s = i;
     while (i < in.size() && ident_char(in[i], false)) ++i;
     labels.push_back(Label{std::string(kMetricName), std::string(in.substr(s, i - s))});
+  } else if (i >= in.size() || in[i] != '{') {
+    // The grammar wants a metric name or a label set first.
+    std::size_t e = i;
+    while (e < in.size() && in[e] != ' ' && in[e] != '\t') ++e;
+    const std::string_view tok = in.substr(i, e - i);
+    if (number(tok)) {
+      return err(i, fmt::format("unexpected number {} in series values", go_quote(tok)));
+    }
+    return err(i, fmt::format("unexpected {} in series values, expected number or \"stale\"",
+                              go_quote(tok)));
   }
   if (i < in.size() && in[i] == '{') {
     ++i;
+    // Prometheus's lexer inside braces, then the label set's grammar: each token is described
+    // as yacc's messages describe it.
+    struct Tok {
+      enum Kind { ident, string, comma, eql, op, rbrace } kind;
+      std::size_t pos;
+      std::string text;
+    };
+    auto next = [&]() -> core::Result<Tok, ParseError> {
+      while (i < in.size() && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r'))
+        ++i;
+      if (i >= in.size()) return err(i, "unexpected end of input inside braces");
+      const std::size_t s = i;
+      const char c = in[i];
+      if (ident_char(c, true) && c != ':') {
+        while (i < in.size() && ident_char(in[i], false) && in[i] != ':') ++i;
+        return Tok{Tok::ident, s, std::string(in.substr(s, i - s))};
+      }
+      if (c == '"' || c == '\'' || c == '`') {
+        ++i;
+        while (i < in.size() && in[i] != c) {
+          if (in[i] == '\\' && c != '`') ++i;
+          ++i;
+        }
+        if (i >= in.size()) return err(s, "unterminated quoted string");
+        ++i;
+        return Tok{Tok::string, s, std::string(in.substr(s, i - s))};
+      }
+      ++i;
+      if (c == ',') return Tok{Tok::comma, s, ","};
+      if (c == '}') return Tok{Tok::rbrace, s, "}"};
+      if (c == '=') {
+        if (i < in.size() && in[i] == '~') return ++i, Tok{Tok::op, s, "=~"};
+        return Tok{Tok::eql, s, "="};
+      }
+      if (c == '!' && i < in.size() && (in[i] == '=' || in[i] == '~')) {
+        return Tok{Tok::op, s, std::string("!") + in[i++]};
+      }
+      if (c == '!') {
+        return err(s, fmt::format("unexpected character after '!' inside braces: '{}'",
+                                  i < in.size() ? in[i] : ' '));
+      }
+      if (c == '{') return err(s, "unexpected left brace '{'");
+      return err(s, fmt::format("unexpected character inside braces: '{}'", c));
+    };
+    auto unexpected = [&](const Tok& t, std::string_view expected) {
+      std::string what;
+      switch (t.kind) {
+        case Tok::ident:
+          what = "identifier " + go_quote(t.text);
+          break;
+        case Tok::string:
+          what = "string " + go_quote(t.text);
+          break;
+        case Tok::op:
+          what = "<op:" + t.text + ">";
+          break;
+        default:
+          what = go_quote(t.text);
+      }
+      return err(t.pos, fmt::format("unexpected {} in label set, expected {}", what, expected));
+    };
     for (;;) {
-      while (i < in.size() && (in[i] == ' ' || in[i] == '\t')) ++i;
-      if (i < in.size() && in[i] == '}') {
-        ++i;
-        break;
-      }
-      std::size_t s = i;
-      while (i < in.size() && ident_char(in[i], i == s) && in[i] != ':') ++i;
-      if (i == s) return err(i, "unexpected character in label set");
-      std::string name(in.substr(s, i - s));
-      while (i < in.size() && (in[i] == ' ' || in[i] == '\t')) ++i;
-      if (i >= in.size() || in[i] != '=')
-        return err(i, "unexpected character in label set, expected \"=\"");
-      ++i;
-      while (i < in.size() && (in[i] == ' ' || in[i] == '\t')) ++i;
-      if (i >= in.size() || (in[i] != '"' && in[i] != '\'' && in[i] != '`'))
-        return err(i, "unexpected character in label set, expected string");
-      char q = in[i];
-      std::size_t vs = i++;
-      while (i < in.size() && in[i] != q) {
-        if (in[i] == '\\' && q != '`') ++i;
-        ++i;
-      }
-      if (i >= in.size()) return err(vs, "unterminated quoted string");
-      ++i;
-      auto v = unquote_literal(in.substr(vs, i - vs));
-      if (!v) return err(vs, "invalid string literal");
+      auto t = next();
+      if (!t.ok()) return t.error();
+      if (t->kind == Tok::rbrace) break;
+      if (t->kind != Tok::ident) return unexpected(*t, "identifier or \"}\"");
+      std::string name = t->text;
+      auto eq = next();
+      if (!eq.ok()) return eq.error();
+      if (eq->kind != Tok::eql) return unexpected(*eq, "\"=\"");
+      auto val = next();
+      if (!val.ok()) return val.error();
+      if (val->kind != Tok::string) return unexpected(*val, "string");
+      auto v = unquote_literal(val->text);
+      if (!v) return err(val->pos, "invalid string literal");
       labels.push_back(Label{std::move(name), std::move(*v)});
-      while (i < in.size() && (in[i] == ' ' || in[i] == '\t')) ++i;
-      if (i < in.size() && in[i] == ',') ++i;
+      auto sep = next();
+      if (!sep.ok()) return sep.error();
+      if (sep->kind == Tok::rbrace) break;
+      if (sep->kind != Tok::comma) return unexpected(*sep, "\",\" or \"}\"");
     }
   }
   out.labels = Labels(std::move(labels));
@@ -124,8 +184,12 @@ core::Result<SeriesDesc, ParseError> parse_series_desc(std::string_view in) {
       for (std::uint64_t k = 0; k < n; ++k) out.values.push_back(SequenceValue{0, true});
       continue;
     }
+    if (tok.rfind("stale", 0) == 0 && tok != "stale") {
+      return err(s, fmt::format("unexpected identifier {} in series values, expected number or "
+                                "\"stale\"",
+                                go_quote(tok)));
+    }
     if (base == "stale") {
-      if (times) return err(s, "unexpected repetition of stale");
       out.values.push_back(SequenceValue{stale_nan(), false});
       continue;
     }
@@ -138,9 +202,11 @@ core::Result<SeriesDesc, ParseError> parse_series_desc(std::string_view in) {
       }
     }
     std::optional<double> start = number(base.substr(0, split));
-    if (!start)
-      return err(s, fmt::format("unexpected {} in series values, expected number or \"stale\"",
-                                go_quote(tok)));
+    if (!start) {
+      const bool identifier = ident_char(tok[0], true);
+      return err(s, fmt::format("unexpected {}{} in series values, expected number or \"stale\"",
+                                identifier ? "identifier " : "", go_quote(tok)));
+    }
     double inc = 0;
     if (split != std::string_view::npos) {
       auto d = number(base.substr(split));
