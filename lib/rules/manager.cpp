@@ -80,7 +80,10 @@ std::size_t Manager::update(const ManagerSettings& settings,
   std::lock_guard lock(mu_);
   const std::int64_t now = to_ms(clock_.now());
   settings_ = settings;
-  engine_ = promql::Engine(settings.rules.engine);
+  // A subquery without a step steps at the global evaluation interval, as in Prometheus.
+  auto engine = settings.rules.engine;
+  engine.default_subquery_step = settings.rules.evaluation_interval;
+  engine_ = promql::Engine(engine);
   history_.set_max_series(settings.rules.max_history_series);
   history_.set_series_labels(to_labels(settings.series_labels));
   ctx_.external_labels.clear();

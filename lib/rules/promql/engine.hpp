@@ -66,7 +66,5 @@ class Engine {
 
 /// Lookback of instant selectors (Prometheus's default --query.lookback-delta).
 inline constexpr std::int64_t kLookbackDeltaMs = 5 * 60 * 1000;
-/// Step of a subquery written without one (Prometheus: the global evaluation interval, 1m).
-inline constexpr std::int64_t kDefaultSubqueryStepMs = 60 * 1000;
 
 }  // namespace sonde::rules::promql
