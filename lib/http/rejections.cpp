@@ -37,8 +37,9 @@ Rejections::Rejections(prometheus::Registry& registry) {
 }
 
 void Rejections::count(Reject r, std::string_view peer, std::string_view detail) {
-  counters_[static_cast<std::size_t>(r)]->Increment();
+  // The line first: whoever sees the count (a scrape on another thread) finds the line logged.
   warn_limited(reject_name(r), fmt::format("http: {} from {}: {}", reject_name(r), peer, detail));
+  counters_[static_cast<std::size_t>(r)]->Increment();
 }
 
 void Rejections::handshake_failed(std::size_t reason) { handshake_[reason]->Increment(); }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/exposition.hpp"
+#include "core/html.hpp"
 #include "http/gzip.hpp"
 
 namespace sonde::http {
@@ -66,30 +67,6 @@ Response text(int status, std::string body) {
   r.status = status;
   r.body = std::move(body);
   return r;
-}
-
-void append_html_escaped(std::string& out, std::string_view s) {
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
 }
 
 int hex_digit(char c) {
@@ -333,9 +310,9 @@ Response Router::index() const {
   std::string page =
       "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>sonde</title></head>\n"
       "<body>\n<h1>sonde</h1>\n<p>version ";
-  append_html_escaped(page, info_.version);
+  core::append_html_escaped(page, info_.version);
   page += ", revision ";
-  append_html_escaped(page, info_.revision);
+  core::append_html_escaped(page, info_.revision);
   page +=
       "</p>\n<ul>\n"
       "<li><a href=\"/metrics\">/metrics</a></li>\n"
@@ -344,7 +321,7 @@ Response Router::index() const {
       "</ul>\n<h2>Enabled collectors</h2>\n<ul>\n";
   for (const std::string& name : info_.enabled_collectors) {
     page += "<li>";
-    append_html_escaped(page, name);
+    core::append_html_escaped(page, name);
     page += "</li>\n";
   }
   page += "</ul>\n</body>\n</html>\n";

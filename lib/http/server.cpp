@@ -186,10 +186,10 @@ struct Server::Impl {
 };
 
 Server::Server(boost::asio::io_context& io, http::WebOptions options, Handler handler,
-               prometheus::Registry& registry)
+               prometheus::Registry& registry, std::shared_ptr<Timers> timers)
     : impl_(std::make_shared<Impl>()) {
-  impl_->listener =
-      std::make_shared<Listener>(io, std::move(options), std::move(handler), registry);
+  impl_->listener = std::make_shared<Listener>(io, std::move(options), std::move(handler), registry,
+                                               timers ? std::move(timers) : steady_timers());
 }
 
 // Pending handlers keep the Listener alive, so this is safe once the io_context has stopped.

@@ -13,6 +13,7 @@
 #include "http/options.hpp"
 #include "http/router.hpp"
 #include "http/security.hpp"
+#include "http/timers.hpp"
 
 namespace prometheus {
 class Registry;
@@ -41,8 +42,9 @@ class Server {
   /// auth_overload, tls_handshake, per_client_limit, pending_limit, response_memory) and
   /// sonde_http_tls_handshake_errors_total{reason}; it must
   /// outlive the server. Without set_security the server speaks plain HTTP without auth.
+  /// Connections' deadlines run on `timers` (null: the steady clock; tests pass ManualTimers).
   Server(boost::asio::io_context& io, http::WebOptions options, Handler handler,
-         prometheus::Registry& registry);
+         prometheus::Registry& registry, std::shared_ptr<Timers> timers = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

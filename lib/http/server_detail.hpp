@@ -39,6 +39,7 @@
 #include "http/rejections.hpp"
 #include "http/response_memory.hpp"
 #include "http/server.hpp"
+#include "http/timers.hpp"
 #include "http/verify_pool.hpp"
 
 namespace sonde::http::detail {
@@ -143,8 +144,9 @@ struct SecurityState {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, http::WebOptions options, Server::Handler handler,
-           prometheus::Registry& registry)
+           prometheus::Registry& registry, std::shared_ptr<Timers> timers)
       : io_(io),
+        timers_(std::move(timers)),
         options_(std::make_shared<const http::WebOptions>(std::move(options))),
         security_(std::make_shared<const SecurityState>()),
         handler_(std::move(handler)),
@@ -194,6 +196,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     security_ = std::move(next);
   }
   const Server::Handler& handler() const { return handler_; }
+  Timers& timers() const { return *timers_; }
   bool stopping() const { return stopping_.load(); }
   const std::string& local_address() const { return local_; }
   std::uint64_t rejected() const { return rejected_.load(); }
@@ -264,6 +267,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void close_all();
 
   asio::io_context& io_;
+  const std::shared_ptr<Timers> timers_;             // connections' deadlines
   std::shared_ptr<const http::WebOptions> options_;  // under mu_
   std::shared_ptr<const SecurityState> security_;    // under mu_
   const Server::Handler handler_;

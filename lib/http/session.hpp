@@ -21,7 +21,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         client_(std::move(client)),
         stream_(make_stream(std::move(socket), *security)),
         listener_(std::move(listener)),
-        accepted_(std::chrono::steady_clock::now()) {}
+        expiry_(listener_->timers().deadline(stream_.get_executor())),
+        accepted_(listener_->timers().now()) {}
   ~Session() override { listener_->remove(this, client_, established_); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -59,14 +60,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void handshake() {
     const auto o = listener_->options();
     // Within the first request's deadline too: a pending connection lives read_timeout at most.
-    lowest().expires_at(
-        std::min(accepted_ + o->tls_handshake_timeout, accepted_ + o->read_timeout));
+    expire_at(std::min(accepted_ + o->tls_handshake_timeout, accepted_ + o->read_timeout));
     stream_.async_handshake(
         asio::ssl::stream_base::server,
         beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
   }
 
   void on_handshake(beast::error_code ec) {
+    settle(ec);
     if (ec) {
       listener_->rejections().handshake_failed(handshake_reason(ec));
       reject(Reject::tls_handshake,
@@ -83,18 +84,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // A reload that turned TLS on or off: connections of the other kind end here.
     if ((listener_->security()->context != nullptr) != kTls) return close();
     const auto o = listener_->options();
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = listener_->timers().now();
     // pipelined: the next request has begun, and has read_timeout from now
     if (buffer_.size() > 0) return begin_request(*o, now + o->read_timeout);
     idle_ = true;
     // A client that connects must send its request within read_timeout; between requests a
     // keep-alive connection may sit idle for idle_timeout, and then has read_timeout again.
     if (served_ > 0) {
-      lowest().expires_after(o->idle_timeout);
+      expire_at(now + o->idle_timeout);
     } else {
       // Counted from accept: a TLS handshake's time is part of it.
       deadline_ = accepted_ + o->read_timeout;
-      lowest().expires_at(deadline_);
+      expire_at(deadline_);
     }
     stream_.async_read_some(
         buffer_.prepare(kReadChunk),
@@ -102,6 +103,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void on_first_bytes(beast::error_code ec, std::size_t n) {
+    settle(ec);
     idle_ = false;
     // A keep-alive connection idle for idle_timeout is closed quietly; a new one that sends
     // nothing within read_timeout holds a slot for nothing, and is counted.
@@ -112,12 +114,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (ec) return fail(ec, "read");
     buffer_.commit(n);
     const auto o = listener_->options();
-    begin_request(*o, served_ > 0 ? std::chrono::steady_clock::now() + o->read_timeout : deadline_);
+    begin_request(*o, served_ > 0 ? listener_->timers().now() + o->read_timeout : deadline_);
   }
 
   /// A request has begun: it is read and answered under the options in force now (a reload's
   /// new limits apply from the next request of an open connection), by `deadline`.
-  void begin_request(const http::WebOptions& o, std::chrono::steady_clock::time_point deadline) {
+  void begin_request(const http::WebOptions& o, SteadyTime deadline) {
     parser_.emplace();
     parser_->header_limit(o.max_header_bytes);
     parser_->body_limit(kBodyLimit);
@@ -127,12 +129,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void read_request() {
-    lowest().expires_at(deadline_);
+    expire_at(deadline_);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    settle(ec);
     if (ec == bhttp::error::header_limit) {
       reject(Reject::header_too_large, "request header over web.max_header_bytes");
       return reply_and_close(bhttp::status::request_header_fields_too_large,
@@ -294,13 +297,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void write(bool keep_alive) {
-    lowest().expires_after(write_timeout_);
+    expire_at(listener_->timers().now() + write_timeout_);
     bhttp::async_write(
         stream_, res_,
         beast::bind_front_handler(&Session::on_write, this->shared_from_this(), keep_alive));
   }
 
   void on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
+    settle(ec);
     // Taken by the client (or given up): a shared body is not held for it any longer.
     res_.body() = {};
     body_.reset();
@@ -312,9 +316,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (!keep_alive) {
       if constexpr (kTls) {
         // close_notify, then the socket closes; a peer that never answers gets write_timeout.
-        lowest().expires_after(write_timeout_);
-        stream_.async_shutdown(
-            [self = this->shared_from_this()](beast::error_code) { self->close(); });
+        expire_at(listener_->timers().now() + write_timeout_);
+        stream_.async_shutdown([self = this->shared_from_this()](beast::error_code shutdown_ec) {
+          self->settle(shutdown_ec);
+          self->close();
+        });
       } else {
         // Send FIN after the response; the socket closes when this session goes away.
         beast::error_code ignored;
@@ -334,9 +340,33 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     close();
   }
 
+  /// The next operation must complete by `at`, or the socket is closed and the operation ends
+  /// with beast::error::timeout (what Beast's own tcp_stream timeouts did; these run on
+  /// listener_->timers(), so tests can move time).
+  void expire_at(SteadyTime at) {
+    const std::uint64_t armed = ++armed_;
+    expiry_->arm(at, [weak = this->weak_from_this(), armed] {
+      auto self = weak.lock();
+      if (!self || self->armed_ != armed || self->closed_) return;  // settled or re-armed since
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->lowest().socket().close(ignored);  // the pending operation completes with an error
+    });
+  }
+
+  /// An operation has completed: its deadline no longer applies, and the error it ended with
+  /// because its deadline closed the socket is the timeout.
+  void settle(beast::error_code& ec) {
+    ++armed_;
+    expiry_->cancel();
+    if (ec && timed_out_) ec = beast::error::timeout;
+  }
+
   void close() {
     if (closed_) return;
     closed_ = true;
+    ++armed_;
+    expiry_->cancel();
     beast::error_code ignored;
     lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
     lowest().close();  // pending operations complete with operation_aborted
@@ -350,10 +380,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bhttp::response<bhttp::span_body<const char>> res_;  // over body_
   SharedBody body_;                                    // of the response being written
   std::shared_ptr<Listener> listener_;
-  const std::chrono::steady_clock::time_point accepted_;
+  std::unique_ptr<Deadline> expiry_;  // of the operation in progress, on listener_->timers()
+  std::uint64_t armed_ = 0;           // which expire_at() is in force
+  bool timed_out_ = false;            // a deadline passed and closed the socket
+  const SteadyTime accepted_;
   bool established_ = false;  // through its first request: holds an established slot
   std::shared_ptr<const Security> security_;  // of the request being answered
-  std::chrono::steady_clock::time_point deadline_{};
+  SteadyTime deadline_{};
   std::chrono::milliseconds write_timeout_{};  // of the options the current request began under
   std::uint64_t served_ = 0;                   // responses written on this connection
   bool idle_ = false;                          // waiting for the first byte of a request

@@ -5,6 +5,7 @@
 // instead of 16.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -84,5 +85,26 @@ bool decode(std::span<const std::uint8_t> stream, std::uint16_t count, std::int6
 
 /// Decodes a whole chunk as `ChunkAppender::bytes()` gives it (count header, then the stream).
 bool decode_chunk(std::span<const std::uint8_t> bytes, std::vector<promql::Point>& out);
+
+/// Over decoded points, sorted by time: std::lower_bound (`after` false: the first point at or
+/// after t) or std::upper_bound (true: the first point after t) over [begin, end), searched from
+/// the end in growing steps: queries read a series' recent end, and this touches the few cache
+/// lines there instead of probing across all its samples (each probe of a binary search was a cache
+/// miss).
+inline const promql::Point* search_from_end(const promql::Point* begin, const promql::Point* end,
+                                            std::int64_t t, bool after) {
+  auto before = [&](const promql::Point& p) { return after ? p.t <= t : p.t < t; };
+  const promql::Point* hi = end;  // every point of [hi, end) is at or after the answer
+  std::size_t step = 1;
+  while (hi > begin) {
+    const promql::Point* probe = static_cast<std::size_t>(hi - begin) > step ? hi - step : begin;
+    if (before(*probe)) {
+      return std::partition_point(probe + 1, hi, before);
+    }
+    hi = probe;
+    step *= 2;
+  }
+  return begin;
+}
 
 }  // namespace sonde::rules::history

@@ -3,17 +3,14 @@
 #include <algorithm>
 #include <mutex>
 
+#include "core/series_text.hpp"
+
 namespace sonde::rules::history {
 
 using promql::Labels;
 using promql::Point;
 
 namespace {
-
-bool name_char(char c, bool first) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-         (!first && c >= '0' && c <= '9');
-}
 
 /// Heap bytes of a std::string beyond the object (none while it fits the small-string buffer).
 std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
@@ -25,73 +22,15 @@ std::size_t label_bytes(const Labels& l) {
   return n;
 }
 
-/// std::lower_bound (`after` false: the first point at or after t) or std::upper_bound (true:
-/// the first point after t) over [begin, end), searched from the end in growing steps: queries
-/// read a series' recent end, and this touches the few cache lines there instead of probing
-/// across all its samples (each probe of a binary search was a cache miss).
-const Point* search_from_end(const Point* begin, const Point* end, std::int64_t t, bool after) {
-  auto before = [&](const Point& p) { return after ? p.t <= t : p.t < t; };
-  const Point* hi = end;  // every point of [hi, end) is at or after the answer
-  std::size_t step = 1;
-  while (hi > begin) {
-    const Point* probe = static_cast<std::size_t>(hi - begin) > step ? hi - step : begin;
-    if (before(*probe)) {
-      return std::partition_point(probe + 1, hi, before);
-    }
-    hi = probe;
-    step *= 2;
-  }
-  return begin;
-}
-
 }  // namespace
 
 std::optional<Labels> parse_series_text(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && name_char(text[i], i == 0)) ++i;
-  if (i == 0) return std::nullopt;
+  auto parsed = core::parse_series_text(text);
+  if (!parsed) return std::nullopt;
   std::vector<promql::Label> labels;
-  labels.push_back({std::string(promql::kMetricName), std::string(text.substr(0, i))});
-  if (i == text.size()) return Labels(std::move(labels));
-  if (text[i] != '{') return std::nullopt;
-  ++i;
-  while (true) {
-    if (i < text.size() && text[i] == '}') {
-      ++i;
-      break;
-    }
-    const std::size_t start = i;
-    while (i < text.size() && name_char(text[i], i == start) && text[i] != ':') ++i;
-    if (i == start || i + 1 >= text.size() || text[i] != '=' || text[i + 1] != '"') {
-      return std::nullopt;
-    }
-    promql::Label l{std::string(text.substr(start, i - start)), {}};
-    i += 2;
-    bool closed = false;
-    while (i < text.size()) {
-      const char c = text[i++];
-      if (c == '"') {
-        closed = true;
-        break;
-      }
-      if (c == '\\') {
-        if (i >= text.size()) return std::nullopt;
-        const char e = text[i++];
-        l.value += e == 'n' ? '\n' : e;  // \\ and \" stand for themselves
-        continue;
-      }
-      l.value += c;
-    }
-    if (!closed) return std::nullopt;
-    if (!l.value.empty()) labels.push_back(std::move(l));  // an empty value is no label
-    if (i < text.size() && text[i] == ',') ++i;
-    if (i >= text.size()) return std::nullopt;
-  }
-  if (i != text.size()) return std::nullopt;
-  for (std::size_t a = 0; a < labels.size(); ++a) {
-    for (std::size_t b = a + 1; b < labels.size(); ++b) {
-      if (labels[a].name == labels[b].name) return std::nullopt;  // a label given twice
-    }
+  labels.reserve(parsed->size());
+  for (auto& [name, value] : *parsed) {
+    if (!value.empty()) labels.push_back({std::move(name), std::move(value)});  // empty: no label
   }
   return Labels(std::move(labels));
 }

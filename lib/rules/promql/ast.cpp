@@ -14,20 +14,31 @@
 
 namespace sonde::rules::promql {
 
-const char* document_name(ValueType t) {
+const char* value_type_name(ValueType t) {
   switch (t) {
     case ValueType::none:
       return "none";
     case ValueType::scalar:
       return "scalar";
     case ValueType::vector:
-      return "instant vector";
+      return "vector";
     case ValueType::matrix:
-      return "range vector";
+      return "matrix";
     case ValueType::string:
       return "string";
   }
   return "none";
+}
+
+const char* document_name(ValueType t) {
+  switch (t) {
+    case ValueType::vector:
+      return "instant vector";
+    case ValueType::matrix:
+      return "range vector";
+    default:
+      return value_type_name(t);
+  }
 }
 
 const char* op_string(Op op) {

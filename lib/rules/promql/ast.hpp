@@ -14,6 +14,8 @@ namespace sonde::rules::promql {
 enum class ValueType { none, scalar, vector, matrix, string };
 /// "scalar", "instant vector", "range vector", "string" as Prometheus's error messages say.
 const char* document_name(ValueType t);
+/// The lowercase name Prometheus's parser prints for a value type ("vector", "matrix", …).
+const char* value_type_name(ValueType t);
 
 /// Operators and aggregations: the token kinds the parser keeps in the tree.
 enum class Op {

@@ -59,6 +59,28 @@ constexpr std::array<Keyword, 32> kKeywords{{
     {"", T::eof},
 }};
 
+// The tokens of one character outside braces that need no look-ahead.
+struct OneChar {
+  char c;
+  T type;
+};
+constexpr std::array<OneChar, 8> kOneChar{{
+    {',', T::comma},
+    {'*', T::mul},
+    {'/', T::div},
+    {'%', T::mod},
+    {'+', T::add},
+    {'-', T::sub},
+    {'^', T::pow},
+    {'@', T::at},
+}};
+const T* operator_token(int r) {
+  for (const auto& o : kOneChar) {
+    if (o.c == r) return &o.type;
+  }
+  return nullptr;
+}
+
 // Go's %q of one rune (a byte here, or a decoded UTF-8 sequence).
 std::string quote_rune(std::string_view in, std::size_t at) {
   if (at >= in.size()) return "'\\x00'";
@@ -134,6 +156,24 @@ class Lexer {
     return false;
   }
 
+  /// The token `r` begins: `with` when the next character is `second` (taken too), else
+  /// `without`.
+  bool emit_if_next(int second, T with, T without) {
+    if (peek() == second) {
+      next();
+      emit(with);
+    } else {
+      emit(without);
+    }
+    return true;
+  }
+
+  static bool is_quote(int r) { return r == '"' || r == '\'' || r == '`'; }
+  bool open_string(int quote) {
+    string_open_ = char(quote);
+    return quote == '`' ? lex_raw_string() : lex_string();
+  }
+
   bool step() { return brace_open_ ? inside_braces() : statements(); }
 
   bool line_comment() {
@@ -157,42 +197,11 @@ class Lexer {
         if (bracket_open_) return error("unclosed left bracket");
         emit(T::eof);
         return false;
-      case ',':
-        emit(T::comma);
-        return true;
-      case '*':
-        emit(T::mul);
-        return true;
-      case '/':
-        emit(T::div);
-        return true;
-      case '%':
-        emit(T::mod);
-        return true;
-      case '+':
-        emit(T::add);
-        return true;
-      case '-':
-        emit(T::sub);
-        return true;
-      case '^':
-        emit(T::pow);
-        return true;
-      case '@':
-        emit(T::at);
-        return true;
-      case '=': {
-        int t = peek();
-        if (t == '=') {
-          next();
-          emit(T::eqlc);
-        } else if (t == '~') {
+      case '=':
+        if (peek() == '~') {
           return error(fmt::format("unexpected character after '=': {}", quote_rune(in_, pos_)));
-        } else {
-          emit(T::eql);
         }
-        return true;
-      }
+        return emit_if_next('=', T::eqlc, T::eql);
       case '!': {
         std::size_t at = pos_;
         if (next() == '=') {
@@ -202,28 +211,9 @@ class Lexer {
         return error(fmt::format("unexpected character after '!': {}", quote_rune(in_, at)));
       }
       case '<':
-        if (peek() == '=') {
-          next();
-          emit(T::lte);
-        } else {
-          emit(T::lss);
-        }
-        return true;
+        return emit_if_next('=', T::lte, T::lss);
       case '>':
-        if (peek() == '=') {
-          next();
-          emit(T::gte);
-        } else {
-          emit(T::gtr);
-        }
-        return true;
-      case '"':
-      case '\'':
-        string_open_ = char(r);
-        return lex_string();
-      case '`':
-        string_open_ = '`';
-        return lex_raw_string();
+        return emit_if_next('=', T::gte, T::gtr);
       case '(':
         emit(T::lparen);
         ++paren_depth_;
@@ -251,6 +241,11 @@ class Lexer {
       default:
         break;
     }
+    if (const T* t = operator_token(r)) {
+      emit(*t);
+      return true;
+    }
+    if (is_quote(r)) return open_string(r);
     if (is_space(r)) return spaces();
     if (is_digit(r) || (r == '.' && is_digit(peek()))) {
       backup();
@@ -278,21 +273,8 @@ class Lexer {
       case ',':
         emit(T::comma);
         return true;
-      case '"':
-      case '\'':
-        string_open_ = char(r);
-        return lex_string();
-      case '`':
-        string_open_ = '`';
-        return lex_raw_string();
       case '=':
-        if (next() == '~') {
-          emit(T::eql_regex);
-          return true;
-        }
-        backup();
-        emit(T::eql);
-        return true;
+        return emit_if_next('~', T::eql_regex, T::eql);
       case '!': {
         std::size_t at = pos_;
         int nr = next();
@@ -316,6 +298,7 @@ class Lexer {
       default:
         break;
     }
+    if (is_quote(r)) return open_string(r);
     if (is_space(r)) return spaces();
     if (is_alpha(r)) {
       while (is_alnum(peek())) next();

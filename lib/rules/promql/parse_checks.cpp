@@ -28,22 +28,6 @@ void expect_type(const Expr& e, ValueType want, std::string_view context) {
                                   document_name(t)));
 }
 
-const char* value_type_name(ValueType t) {
-  switch (t) {
-    case ValueType::none:
-      return "none";
-    case ValueType::scalar:
-      return "scalar";
-    case ValueType::vector:
-      return "vector";
-    case ValueType::matrix:
-      return "matrix";
-    case ValueType::string:
-      return "string";
-  }
-  return "none";
-}
-
 void check_binary(BinaryExpr& n, std::string_view input) {
   ValueType lt = n.lhs->type(), rt = n.rhs->type();
   bool cmp = is_comparison(n.op), set = is_set_operator(n.op);

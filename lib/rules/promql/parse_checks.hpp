@@ -17,8 +17,6 @@ struct Failure {
 
 /// "expected type <want> in <context>, got <type>" unless `e` has type `want`.
 void expect_type(const Expr& e, ValueType want, std::string_view context);
-/// The lowercase name Prometheus's parser prints for a value type ("vector", "matrix", …).
-const char* value_type_name(ValueType t);
 /// A binary expression's checks; settles its vector matching (set operators become
 /// many-to-many; matching is dropped unless both sides are vectors). `input`: the query text.
 void check_binary(BinaryExpr& n, std::string_view input);

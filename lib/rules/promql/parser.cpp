@@ -31,7 +31,6 @@ using detail::fail;
 using detail::Failure;
 using detail::number_value;
 using detail::precedence;
-using detail::value_type_name;
 
 class Parser {
  public:

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/html.hpp"
 #include "rules/template/format.hpp"
 #include "rules/template/functions.hpp"
 
@@ -288,35 +289,6 @@ std::string eval_args(std::vector<Value>& a) {
   return sprint(p);
 }
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "&#34;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\0':
-        out += "\xEF\xBF\xBD";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string js_escape(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -371,7 +343,9 @@ std::string js_escape(const std::string& s) {
   return out;
 }
 
-Value f_html(CallEnv&, std::vector<Value>& a) { return Value::string(html_escape(eval_args(a))); }
+Value f_html(CallEnv&, std::vector<Value>& a) {
+  return Value::string(core::html_escape(eval_args(a)));
+}
 Value f_js(CallEnv&, std::vector<Value>& a) { return Value::string(js_escape(eval_args(a))); }
 Value f_urlquery(CallEnv&, std::vector<Value>& a) {
   return Value::string(query_escape(eval_args(a)));

@@ -32,6 +32,7 @@
 #include "http/options.hpp"
 #include "http/router.hpp"
 #include "http/security.hpp"
+#include "http/timers.hpp"
 #include "support/eventually.hpp"
 
 namespace sonde::http {
@@ -218,8 +219,9 @@ http::WebOptions options() {
 /// the end.
 class TestServer {
  public:
-  explicit TestServer(http::WebOptions o, Server::Handler h = echo)
-      : server(io, std::move(o), std::move(h), registry) {}
+  explicit TestServer(http::WebOptions o, Server::Handler h = echo,
+                      std::shared_ptr<Timers> timers = nullptr)
+      : server(io, std::move(o), std::move(h), registry, std::move(timers)) {}
   ~TestServer() {
     server.stop();
     if (!wait_stopped()) io.stop();  // a failed test must not hang the binary
@@ -451,15 +453,25 @@ TEST_CASE("connections beyond max_connections are closed at once and counted", "
   CHECK(s.server.rejected_connections() == 1);
 }
 
+// The timeout tests run the server's deadlines on ManualTimers: time moves only by advance(),
+// once the connection has armed the deadline under test (armed() lists what is armed).
+using Offsets = std::vector<std::chrono::nanoseconds>;
+
 TEST_CASE("a request that does not arrive within read_timeout is dropped", "[http][server]") {
   auto o = options();
   o.read_timeout = 200ms;
-  TestServer s(o);
+  auto timers = std::make_shared<ManualTimers>();
+  TestServer s(o, echo, timers);
   s.start();
 
   Client half(s.address());
   half.send("GET /metrics HTTP/1.1\r\nHo");
   Client silent(s.address());
+  REQUIRE(eventually([&] { return timers->armed() == Offsets{200ms, 200ms}; }));
+  timers->advance(199ms);
+  CHECK(timers->armed() == Offsets{1ms, 1ms});  // nothing has fired
+  CHECK(s.server.rejected("read_timeout") == 0);
+  timers->advance(1ms);
   CHECK(half.closed_by_server());
   CHECK(silent.closed_by_server());
   CHECK(eventually([&] { return s.server.connections() == 0; }));
@@ -470,25 +482,62 @@ TEST_CASE("a request trickling in after an idle pause still gets read_timeout", 
   auto o = options();
   o.read_timeout = 200ms;
   o.idle_timeout = 60s;
-  TestServer s(o);
+  auto timers = std::make_shared<ManualTimers>();
+  TestServer s(o, echo, timers);
   s.start();
   Client c(s.address());
   REQUIRE(c.get("/first"));
   // Idle between requests is allowed for idle_timeout; a started request must finish within
-  // read_timeout.
+  // read_timeout of its first bytes.
+  REQUIRE(eventually([&] { return timers->armed() == Offsets{60s}; }));
+  timers->advance(59s);
   c.send("GET /second HTTP/1.1\r\n");
+  REQUIRE(eventually([&] { return timers->armed() == Offsets{200ms}; }));
+  timers->advance(200ms);
   CHECK(c.closed_by_server());
+  CHECK(eventually([&] { return s.server.rejected("read_timeout") == 1; }));
 }
 
 TEST_CASE("an idle keep-alive connection is closed after idle_timeout", "[http][server]") {
   auto o = options();
   o.idle_timeout = 200ms;
-  TestServer s(o);
+  auto timers = std::make_shared<ManualTimers>();
+  TestServer s(o, echo, timers);
   s.start();
   Client c(s.address());
   REQUIRE(c.get("/once"));
+  REQUIRE(eventually([&] { return timers->armed() == Offsets{200ms}; }));
+  timers->advance(199ms);
+  REQUIRE(c.get("/twice"));  // still open; a request starts the idle time again
+  REQUIRE(eventually([&] { return timers->armed() == Offsets{200ms}; }));
+  timers->advance(200ms);
   CHECK(c.closed_by_server());
+  CHECK(eventually([&] { return s.server.connections() == 0; }));
   CHECK(s.server.rejected("read_timeout") == 0);  // idle after a request is normal
+}
+
+TEST_CASE("a response the client does not take within write_timeout is dropped and counted",
+          "[http][server]") {
+  auto o = options();
+  o.write_timeout = 300ms;
+  auto timers = std::make_shared<ManualTimers>();
+  // More than the socket buffers hold (loopback's grow to a few MiB) for a client that never
+  // reads.
+  auto huge = [](const Request&) {
+    Response r;
+    r.body.assign(std::size_t{32} << 20, 'x');
+    return r;
+  };
+  TestServer s(o, huge, timers);
+  s.start();
+  Client c(s.address(), "", 4096);
+  c.send_get("/huge");
+  REQUIRE(eventually([&] { return timers->armed() == Offsets{300ms}; }));
+  timers->advance(299ms);
+  CHECK(s.server.rejected("write_timeout") == 0);
+  timers->advance(1ms);
+  CHECK(eventually([&] { return s.server.rejected("write_timeout") == 1; }));
+  CHECK(eventually([&] { return s.server.connections() == 0; }));
 }
 
 TEST_CASE("start() fails with the address when the port is in use", "[http][server]") {
@@ -672,12 +721,19 @@ TEST_CASE("a connection must complete its first request within read_timeout of i
           "[http][server]") {
   auto o = options();
   o.read_timeout = 300ms;
-  TestServer s(o);
+  auto timers = std::make_shared<ManualTimers>();
+  TestServer s(o, echo, timers);
   s.start();
   Client c(s.address());
+  REQUIRE(eventually([&] { return timers->arms() == 1; }));  // waiting for the first bytes
+  timers->advance(100ms);
   c.send("GET / HTTP/1.1\r\n");  // begun, never finished
+  // Read and armed again for the rest of the request: still 300 ms from the accept.
+  REQUIRE(eventually([&] { return timers->arms() == 2; }));
+  CHECK(timers->armed() == Offsets{200ms});
+  timers->advance(200ms);
   CHECK(c.closed_by_server());
-  // Beast closes the socket on the timeout before the handler that counts it runs.
+  // The socket closes on the timeout before the handler that counts it runs.
   CHECK(eventually([&] { return s.server.rejected("read_timeout") == 1; }));
   CHECK(eventually([&] { return s.server.pending_connections() == 0; }));
 }
