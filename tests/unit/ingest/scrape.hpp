@@ -21,6 +21,15 @@ inline std::map<std::string, double> scrape(Aggregator& a) {
   return out;
 }
 
+/// Each family's type, from one collect().
+inline std::map<std::string, core::MetricType> types(Aggregator& a) {
+  core::SnapshotBuilder b;
+  a.collect(b);
+  std::map<std::string, core::MetricType> out;
+  for (const auto& f : b.take().families) out[f.name] = f.type;
+  return out;
+}
+
 /// An aggregator on a fake clock, fed through the worker of the listener "test".
 struct Fixture {
   explicit Fixture(ingest::IngestOptions o = {}, std::shared_ptr<const Mapper> m = nullptr)
