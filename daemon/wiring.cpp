@@ -138,6 +138,15 @@ core::LabelPairs series_labels(const config::Config& config, const std::string& 
 
 /// The rule manager's settings: global.series_labels and web.external_url default to this host
 /// and the port the web listener is bound to (`bound`, HOST:PORT).
+/// web.external_url, or http://<instance>, without a trailing "/" as Prometheus's
+/// computeExternalURL gives it ($externalURL, generatorURL, the webhooks' externalURL).
+std::string external_url(const config::Config& config, const std::string& bound) {
+  std::string url =
+      config.web.external_url.empty() ? "http://" + instance(bound) : config.web.external_url;
+  while (url.size() > 1 && url.back() == '/') url.pop_back();
+  return url;
+}
+
 rules::ManagerSettings rule_settings(const config::Config& config, const std::string& bound,
                                      const Directories& dirs) {
   rules::ManagerSettings s;
@@ -155,10 +164,7 @@ rules::ManagerSettings rule_settings(const config::Config& config, const std::st
   }
   s.series_labels = series_labels(config, bound);
   s.external_labels = config.global.external_labels;
-  // As Prometheus's computeExternalURL: no trailing "/" ($externalURL, generatorURL).
-  s.external_url =
-      config.web.external_url.empty() ? "http://" + instance(bound) : config.web.external_url;
-  while (s.external_url.size() > 1 && s.external_url.back() == '/') s.external_url.pop_back();
+  s.external_url = external_url(config, bound);
   return s;
 }
 
@@ -254,7 +260,7 @@ class Daemon {
     // every rule over a missing source would say so).
     // Alerts go to the notifiers' queues, each sent on its receiver's own thread.
     notifier_.update(config_.rules.notify, config_.global.external_labels,
-                     rule_settings(config_, server_->local_address(), dirs_).external_url);
+                     external_url(config_, server_->local_address()));
     rules_.set_alert_sink([this](std::vector<rules::notify::Notification> alerts) {
       notifier_.send(std::move(alerts));
     });
@@ -378,7 +384,7 @@ class Daemon {
     // Rule files are read again on every reload; one that no longer loads keeps its groups.
     // Receivers that stay keep their queues.
     notifier_.update(next.rules.notify, next.global.external_labels,
-                     rule_settings(next, server_->local_address(), dirs_).external_url);
+                     external_url(next, server_->local_address()));
     rules_.update(rule_settings(next, server_->local_address(), dirs_), rule_inputs(next.rules));
     // Unchanged entries carry on; changed ones start afresh, removed ones stop.
     remote_.update(

@@ -97,15 +97,7 @@ void read_entry(Reader& r, const YAML::Node& n, const std::string& p,
                     "queue_config", "metadata_config", "interval", "buffer"})) {
     return;
   }
-  if (auto u = r.string(n, p, "url", "a URL")) {
-    if (auto url = net::parse_url(u->value); url.ok()) {
-      out.url = std::move(*url);
-    } else {
-      r.fail(u->node, join(p, "url"), "invalid URL " + describe(u->node) + ": " + url.message());
-    }
-  } else if (n.IsMap() && !has_key(n, "url")) {
-    r.fail(n, p, "url for remote_write is empty");
-  }
+  if (auto u = read_url(r, n, p, "remote_write")) out.url = std::move(*u);
   if (auto s = r.string(n, p, "name")) {
     out.name = s->value;
     const bool ok = !out.name.empty() &&

@@ -96,23 +96,6 @@ void read_string_list(Reader& r, const YAML::Node& n, const std::string& p, std:
   out = std::move(values);
 }
 
-/// A URL: absolute http:// or https://.
-std::optional<net::Url> read_url(Reader& r, const YAML::Node& n, const std::string& p,
-                                 std::string_view what) {
-  if (!has_key(n, "url")) {
-    if (n.IsMap()) r.fail(n, p, std::string("url for ") + std::string(what) + " is empty");
-    return std::nullopt;
-  }
-  auto u = r.string(n, p, "url", "a URL");
-  if (!u) return std::nullopt;
-  auto url = net::parse_url(u->value);
-  if (!url.ok()) {
-    r.fail(u->node, join(p, "url"), "invalid URL " + describe(u->node) + ": " + url.message());
-    return std::nullopt;
-  }
-  return std::move(*url);
-}
-
 /// The HTTP client keys an Alertmanager entry and a webhook share (Prometheus's names).
 void read_client(Reader& r, const YAML::Node& n, const std::string& p, net::ClientOptions& out) {
   out.timeout = rules::notify::kDefaultNotifyTimeout;

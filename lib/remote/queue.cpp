@@ -6,8 +6,9 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
-#include <random>
 #include <unordered_map>
+
+#include "core/jitter.hpp"
 
 namespace sonde::remote {
 namespace {
@@ -343,11 +344,7 @@ bool Queue::send_batch() {
     if (after) {
       wait = *after;
     } else {
-      // Jitter: between half the backoff and all of it, so many senders do not retry in step.
-      static thread_local std::minstd_rand rng{std::random_device{}()};
-      const auto half = backoff_.count() / 2;
-      wait = std::chrono::milliseconds(half + std::uniform_int_distribution<std::int64_t>(
-                                                  0, std::max<std::int64_t>(half, 0))(rng));
+      wait = core::jittered(backoff_);
     }
     retry_at_ = Clock::now() + wait;
     backoff_ = std::min(backoff_ * 2, o.queue.max_backoff);

@@ -1,11 +1,11 @@
 #include "rules/notify/sender.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
-#include <pthread.h>
-
 #include <algorithm>
-#include <random>
+
+#include "core/jitter.hpp"
 
 namespace sonde::rules::notify {
 
@@ -126,11 +126,7 @@ bool AlertmanagerSender::send(const std::vector<AlertQueue::Held>& batch,
     // Exponential, with jitter (between half the wait and all of it), up to the resend delay:
     // by then the rule manager has queued newer states anyway.
     backoff_ = std::clamp(backoff_ * 2, kMinBackoff, std::max(resend, kMinBackoff));
-    static thread_local std::minstd_rand rng{std::random_device{}()};
-    const auto half = backoff_.count() / 2;
-    const auto wait =
-        std::chrono::milliseconds(half + std::uniform_int_distribution<std::int64_t>(
-                                             0, std::max<std::int64_t>(half, 0))(rng));
+    const auto wait = core::jittered(backoff_);
     retry_at_ = Clock::now() + wait;
     log_.warn("error", [&] {
       return "notify: error sending " + std::to_string(batch.size()) + " alert(s) to " + where +
