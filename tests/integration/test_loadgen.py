@@ -4,11 +4,14 @@ sonde's own /metrics) equal the lines sent, exactly; the same over unixstream wi
 length-prefixed framing, and against the bare counting receiver (`sonde-loadgen sink`) through
 the generic counter source. The rates are whatever the machine gives: no figure is asserted."""
 import csv
+import http.server
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import unittest
 
 from harness import DEADLINE, SondeTestCase, parse_exposition
@@ -131,6 +134,145 @@ class Loadgen(LoadgenCase):
         r = subprocess.run([LOADGEN, "steady", "--series", "0"], capture_output=True, text=True,
                            timeout=DEADLINE)
         self.assertEqual(r.returncode, 2)
+
+
+class FakeTarget:
+    """A unixgram receiver that counts lines and serves them as fake_lines_total, beside the
+    generator's counter series whose values `series(scrape)` gives for the n-th scrape: a target
+    that goes wrong on purpose."""
+
+    def __init__(self, tmp, series):
+        self.path = os.path.join(tmp, "fake.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.2)
+        self.lines = 0
+        self.scrapes = 0
+        self.stop = False
+        target = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                samples = "".join(
+                    f'loadgen_requests_total{{t1="v{i % 8}",id="{i}"}} {v}\n'
+                    for i, v in series(target.scrapes).items())
+                target.scrapes += 1
+                body = ("# TYPE fake_lines_total counter\n"
+                        f"fake_lines_total {target.lines}\n"
+                        "# TYPE loadgen_requests_total counter\n" + samples).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/metrics"
+        self.threads = [threading.Thread(target=self.http.serve_forever),
+                        threading.Thread(target=self.receive)]
+        for t in self.threads:
+            t.start()
+
+    def receive(self):
+        while not self.stop:
+            try:
+                self.lines += self.sock.recv(65536).count(b"\n") + 1
+            except socket.timeout:
+                pass
+
+    def close(self):
+        self.stop = True
+        self.http.shutdown()
+        for t in self.threads:
+            t.join()
+        self.http.server_close()
+        self.sock.close()
+
+
+class CounterCheck(LoadgenCase):
+    """The counter check (docs/loadgen.md): against the real daemon with a short ttl and churn
+    it finds no reset; against a fake target whose counters go down, or lose a live series, it
+    finds them and exits 3."""
+
+    def test_soak_with_churn_and_a_short_ttl_has_no_reset(self):
+        s = self.sonde("ingest:\n  ttl: 2s\n")
+        s.wait_ready()
+        csv_file = os.path.join(self.tmp, "soak.csv")
+        # 50 live series, 20 new a second (about 250 over the run), each sent every 25 ms.
+        rows, out = self.loadgen(
+            "soak", "--unixgram", os.path.join(s.tmp, "dsd.sock"), "--series", "50",
+            "--churn", "20", "--rate", "2000", "--duration", "10", "--warmup", "0.5",
+            "--sample-seconds", "1", "--ttl", "2", "--sonde", f"http://{s.address}/metrics",
+            "--pid", str(s.proc.pid), "--csv", csv_file)
+        summary = rows["summary"][0]
+        self.assert_nothing_lost(summary, out)
+        self.assertEqual(int(summary["resets"]), 0, out)
+        self.assertEqual(int(summary["vanished_live"]), 0, out)
+        self.assertEqual(int(summary["unparsed"]), 0, out)
+        # A check at the end of the warm-up, one at each of the 10 samples, one after the drain.
+        self.assertGreaterEqual(int(summary["check_scrapes"]), 12, out)
+        self.assertGreater(int(summary["series_checked"]), 200, out)
+        # Series churned out more than the ttl ago are gone, and counted as expired.
+        self.assertGreater(int(summary["expired"]), 100, out)
+        self.assertEqual(len(rows["sample"]), 10, out)
+        for row in rows["sample"]:
+            self.assertEqual(int(row["check_scrapes"]), 1, out)
+            self.assertEqual(int(row["resets"]), 0, out)
+        with open(csv_file) as f:
+            table = list(csv.DictReader(f))
+        self.assertEqual(table[-1]["resets"], "0")
+        self.assertEqual(table[-1]["series_checked"], summary["series_checked"])
+        samples, _, _ = parse_exposition(s.metrics())
+        self.assertGreater(samples[("sonde_ingest_series_expired_total", frozenset())], 100)
+
+    def test_series_sent_less_often_than_the_ttl_expire_without_a_reset(self):
+        s = self.sonde("ingest:\n  ttl: 1s\n")
+        s.wait_ready()
+        # 40 series at 20 lines/s: each is sent every 2 s, twice the ttl.
+        rows, out = self.loadgen(
+            "steady", "--unixgram", os.path.join(s.tmp, "dsd.sock"), "--series", "40",
+            "--rate", "20", "--duration", "5", "--warmup", "0.5", "--check-seconds", "0.5",
+            "--ttl", "1", "--sonde", f"http://{s.address}/metrics")
+        summary = rows["summary"][0]
+        self.assert_nothing_lost(summary, out)
+        self.assertEqual(int(summary["resets"]), 0, out)
+        self.assertEqual(int(summary["vanished_live"]), 0, out)
+        self.assertGreater(int(summary["expired"]), 0, out)
+
+    def fake_run(self, series):
+        target = FakeTarget(self.tmp, series)
+        self.addCleanup(target.close)
+        r = subprocess.run(
+            [LOADGEN, "steady", "--unixgram", target.path, "--series", "10", "--rate", "1000",
+             "--duration", "2", "--warmup", "0.2", "--check-seconds", "0.4",
+             "--metrics", target.url, "--counter", "fake_lines_total"],
+            capture_output=True, text=True, timeout=DEADLINE * 4)
+        summary = [fields(l) for l in r.stdout.splitlines() if l.startswith("summary ")]
+        self.assertEqual(len(summary), 1, r.stdout + r.stderr)
+        self.assertGreaterEqual(int(summary[0]["check_scrapes"]), 5, r.stdout)
+        return r, summary[0]
+
+    def test_a_counter_that_goes_down_is_a_reset(self):
+        # Ids 0-4 count down from 1000 (a reset at every scrape), 5-9 count up.
+        r, summary = self.fake_run(
+            lambda n: {i: (1000 - 10 * n if i < 5 else 10 * n) for i in range(10)})
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+        self.assertEqual(int(summary["resets"]), 5 * (int(summary["check_scrapes"]) - 1),
+                         r.stdout)
+        self.assertEqual(int(summary["vanished_live"]), 0, r.stdout)
+        self.assertRegex(r.stderr, r'loadgen_requests_total\{id="0"\} went from \d+ to \d+: a reset')
+
+    def test_a_live_series_that_vanishes_is_reported(self):
+        # Id 9 is served until the first check (the second scrape: the first reads the counter
+        # before the senders start) and not after; the run has no ttl, so it cannot expire.
+        r, summary = self.fake_run(lambda n: {i: n for i in range(10 if n < 2 else 9)})
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+        self.assertEqual(int(summary["resets"]), 0, r.stdout)
+        self.assertEqual(int(summary["vanished_live"]), 1, r.stdout)
+        self.assertIn('{id="9"} vanished although it cannot have expired', r.stderr)
 
 
 if __name__ == "__main__":

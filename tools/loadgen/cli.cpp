@@ -9,6 +9,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "loadgen/check.hpp"
+
 namespace sonde::loadgen {
 
 namespace {
@@ -26,6 +28,7 @@ Modes:
   spike    --rate for --duration, --spike-factor x --rate for --spike-seconds, --rate for
            --duration
   soak     --rate for --duration, a sample of the target's RSS and CPU every --sample-seconds
+           (with --sonde: and the counter check at each sample)
   sink     the bare counting receiver (recvmmsg, counts lines): its count is at /metrics as
            loadgen_sink_lines_total{listener="..."}
 
@@ -46,6 +49,11 @@ What the target accepted (optional; without it `accepted` and loss are not repor
   --sonde URL        sonde's /metrics or base URL: sonde_ingest_lines_total{listener=TRANSPORT,result="accepted"}
   --metrics URL --counter NAME [--counter-label NAME=VALUE]...   any Prometheus text counter
   --pid PID          the target's process: CPU per line and RSS from /proc/PID/stat
+
+Counter check (steady, spike, soak; on by default in soak with --sonde):
+  --check-seconds S  read the generator's counter series back every S seconds (0: off) and
+                     count resets and series that vanished although they cannot have expired
+  --ttl S            the target's ttl (0: none); needed with --churn
 
 Report:
   --csv FILE  every row also as CSV   --label TEXT  names the run
@@ -132,6 +140,7 @@ core::Result<Command> parse_command_line(const std::vector<std::string>& args) {
   double rate = run.rate;
   std::uint32_t pid = 0;
   std::uint32_t receive_buffer = sink.receive_buffer;
+  double check_s = -1, ttl_s = -1;  // -1: not given
   const std::map<std::string_view, Setter> options = {
       {"--unixgram", set_target(Transport::unixgram)},
       {"--unixstream", set_target(Transport::unixstream)},
@@ -155,6 +164,8 @@ core::Result<Command> parse_command_line(const std::vector<std::string>& args) {
       {"--spike-factor", set_double(run.spike_factor, 1, 1e6)},
       {"--spike-seconds", set_double(run.spike_s, 0.1, 3600)},
       {"--sample-seconds", set_double(run.sample_s, 0.1, 3600)},
+      {"--check-seconds", set_double(check_s, 0, 3600)},
+      {"--ttl", set_double(ttl_s, 0, 1e6)},
       {"--sonde", set_string(sonde_url)},
       {"--metrics", set_string(metrics_url)},
       {"--counter",
@@ -253,6 +264,28 @@ core::Result<Command> parse_command_line(const std::vector<std::string>& args) {
   } else if (counter || !counter_labels.empty()) {
     return core::error("--counter needs --metrics URL");
   }
+  if (check_s < 0) {
+    check_s = run.mode == Mode::soak && !sonde_url.empty() && has_counters(run.workload)
+                  ? run.sample_s
+                  : 0;
+  } else if (check_s > 0) {
+    if (run.metrics_url.empty()) return core::error("--check-seconds needs --sonde or --metrics");
+    if (run.mode == Mode::ramp || run.mode == Mode::max) {
+      return core::error(
+          "--check-seconds works in steady, spike and soak: ramp pauses its senders and max "
+          "has no rate, so how often a series is sent is not known");
+    }
+    if (!has_counters(run.workload)) {
+      return core::error("--check-seconds reads counters back: --type c or mix");
+    }
+  }
+  if (check_s > 0 && run.workload.churn > 0 && ttl_s < 0) {
+    return core::error(
+        "the counter check with --churn needs --ttl SECONDS, the target's ttl (0 when it has "
+        "none): churned-out series expire after it (or --check-seconds 0)");
+  }
+  run.check_s = check_s;
+  run.ttl_s = std::max(ttl_s, 0.0);
   return Command{run};
 }
 

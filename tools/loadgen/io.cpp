@@ -173,11 +173,19 @@ core::Result<std::unique_ptr<CounterSource>> CounterSource::create(std::string_v
   return std::unique_ptr<CounterSource>(new CounterSource(std::move(*client), std::move(selector)));
 }
 
-core::Result<double> CounterSource::read() {
+core::Result<std::string> CounterSource::fetch() {
   auto r = client_->request("GET", {}, "");
   if (!r) return core::error(r.error().message);
   if (r->status != 200) return core::error("HTTP status " + std::to_string(r->status));
-  return read_counter(r->body, selector_);
+  return std::move(r->body);
+}
+
+core::Result<double> CounterSource::read(std::string* body) {
+  auto text = fetch();
+  if (!text) return text.error();
+  auto v = read_counter(*text, selector_);
+  if (body) *body = std::move(*text);
+  return v;
 }
 
 core::Result<ProcessSample> read_process(const std::filesystem::path& proc, int pid) {

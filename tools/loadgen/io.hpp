@@ -78,7 +78,11 @@ class CounterSource {
  public:
   static core::Result<std::unique_ptr<CounterSource>> create(std::string_view url,
                                                              CounterSelector selector);
-  core::Result<double> read();
+  /// The counter; `body`, when given, receives the whole exposition (the counter check reads
+  /// its series from the same scrape).
+  core::Result<double> read(std::string* body = nullptr);
+  /// The exposition alone (a check between two readings of the counter).
+  core::Result<std::string> fetch();
   const CounterSelector& selector() const { return selector_; }
 
  private:

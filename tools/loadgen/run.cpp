@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "loadgen/check.hpp"
+
 namespace sonde::loadgen {
 
 namespace {
@@ -182,6 +184,7 @@ struct Reading {
   Totals totals;
   std::optional<double> accepted;  // the target's counter
   std::optional<ProcessSample> process;
+  std::optional<CheckTotals> check;  // the counter check's counts so far
 };
 
 /// What happened between two readings.
@@ -209,15 +212,21 @@ class Runner {
       auto c = CounterSource::create(o_.metrics_url, *o_.counter);
       if (!c) return fail(c.message());
       counter_ = std::move(*c);
+      if (o_.check_s > 0) {
+        check_ = std::make_unique<SeriesCheck>(o_.workload, o_.rate, o_.senders, o_.ttl_s);
+        next_check_ = o_.warmup_s;
+      }
     }
     if (!o_.csv.empty()) {
       csv_.open(o_.csv);
       if (!csv_) return fail(o_.csv.string() + ": cannot be written");
       csv_ << "label,mode,phase,t_s,rate,offered,sent,refused,failed,skipped,accepted,loss_pct,"
-              "accepted_per_s,cpu_ns_per_line,rss_bytes\n";
+              "accepted_per_s,cpu_ns_per_line,rss_bytes,check_scrapes,series_checked,resets,"
+              "vanished_live,expired,unparsed\n";
     }
     if (!look(base_)) return 1;
     base_.t = 0;  // the senders' clock starts now
+    started_ = true;
     const double first = o_.mode == Mode::max ? 0 : o_.rate;
     if (auto st = pool_.start(first); !st.ok()) return fail(st.message());
     switch (o_.mode) {
@@ -256,20 +265,74 @@ class Runner {
       r.process = *p;
     }
     if (counter_) {
-      auto a = counter_->read();
+      // A check that is due reads its series from this scrape: no second scrape.
+      const bool check = check_ && started_ && !stopped_ && r.t >= next_check_ - 0.01;
+      std::string body;
+      auto a = counter_->read(check ? &body : nullptr);
       if (!a) {
         fail(o_.metrics_url + ": " + a.message());
         return false;
       }
       r.accepted = *a;
+      if (check) {
+        check_->observe(body, r.t);
+        next_check_ = r.t + o_.check_s;
+      }
     }
     r.totals = pool_.totals();
+    if (check_) r.check = check_->totals();
     return true;
   }
 
-  void wait_until(double t) {
+  /// Sleeps until `t`, running the counter checks that fall due before it (their scrapes land
+  /// inside the window). False when a check's scrape failed.
+  bool wait_until(double t) {
+    while (check_ && next_check_ < t - 0.01) {
+      sleep_until(next_check_);
+      if (!check_now()) return false;
+    }
+    sleep_until(t);
+    return true;
+  }
+
+  void sleep_until(double t) {
     const double now = pool_.elapsed();
     if (t > now) std::this_thread::sleep_for(std::chrono::duration<double>(t - now));
+  }
+
+  /// One check on a scrape of its own.
+  bool check_now() {
+    const double t = pool_.elapsed();
+    auto body = counter_->fetch();
+    if (!body) {
+      fail(o_.metrics_url + ": " + body.message());
+      return false;
+    }
+    check_->observe(*body, t);
+    next_check_ = t + o_.check_s;
+    return true;
+  }
+
+  void stop_senders() {
+    pool_.stop();
+    stopped_ = true;
+    if (check_) check_->senders_stopped(pool_.elapsed());
+  }
+
+  /// After the drain: the last check, so that the summary's counts cover the whole run.
+  bool final_check(Reading& end) {
+    if (!check_) return true;
+    if (!check_now()) return false;
+    end.check = check_->totals();
+    return true;
+  }
+
+  /// 3 when the check found a reset or a vanished live series (each named on stderr).
+  int check_status() const {
+    if (!check_) return 0;
+    for (const auto& p : check_->problems()) std::fprintf(stderr, "sonde-loadgen: %s\n", p.c_str());
+    const CheckTotals& c = check_->totals();
+    return c.resets + c.vanished_live > 0 ? 3 : 0;
   }
 
   /// After the senders stop or pause: reads the counter until it stops moving (two reads 100 ms
@@ -337,13 +400,28 @@ class Runner {
       line += t;
       line += " cpu_ns_per_line=" + cpu + " rss_bytes=" + rss;
     }
+    std::string check_csv = ",,,,,";
+    if (row.to.check && row.from.check) {
+      const CheckTotals& c0 = *row.from.check;
+      const CheckTotals& c1 = *row.to.check;
+      const std::uint64_t v[] = {c1.scrapes - c0.scrapes, c1.series_checked - c0.series_checked,
+                                 c1.resets - c0.resets,   c1.vanished_live - c0.vanished_live,
+                                 c1.expired - c0.expired, c1.unparsed - c0.unparsed};
+      constexpr const char* kNames[] = {"check_scrapes", "series_checked", "resets",
+                                        "vanished_live", "expired",        "unparsed"};
+      check_csv.clear();
+      for (std::size_t i = 0; i < 6; ++i) {
+        line += std::string(" ") + kNames[i] + "=" + std::to_string(v[i]);
+        check_csv += (i > 0 ? "," : "") + std::to_string(v[i]);
+      }
+    }
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
     if (csv_.is_open()) {
       csv_ << o_.label << ',' << mode_name() << ',' << row.phase << ',' << row.to.t << ','
            << row.rate << ',' << offered << ',' << b.sent - a.sent << ',' << b.refused - a.refused
            << ',' << b.failed - a.failed << ',' << b.skipped - a.skipped << ',' << acc << ','
-           << loss << ',' << acc_s << ',' << cpu << ',' << rss << '\n';
+           << loss << ',' << acc_s << ',' << cpu << ',' << rss << ',' << check_csv << '\n';
       csv_.flush();
     }
   }
@@ -369,24 +447,22 @@ class Runner {
 
   int steady() {
     Reading w0, w1, end;
-    wait_until(o_.warmup_s);
-    if (!look(w0)) return 1;
-    wait_until(w0.t + o_.duration_s);
-    if (!look(w1)) return 1;
-    pool_.stop();
-    if (!drain(end, base_)) return 1;
+    if (!wait_until(o_.warmup_s) || !look(w0)) return 1;
+    if (!wait_until(w0.t + o_.duration_s) || !look(w1)) return 1;
+    stop_senders();
+    if (!drain(end, base_) || !final_check(end)) return 1;
     summary(w0, w1, end, o_.mode == Mode::max ? 0 : o_.rate);
-    return pool_.last_errno() && end.totals.sent == 0 ? 1 : 0;
+    if (pool_.last_errno() && end.totals.sent == 0) return 1;
+    return check_status();
   }
 
   int soak() {
     Reading w0, end;
-    wait_until(o_.warmup_s);
-    if (!look(w0)) return 1;
+    if (!wait_until(o_.warmup_s) || !look(w0)) return 1;
     Reading prev = w0, last = w0;
     std::uint64_t rss_min = UINT64_MAX, rss_max = 0;
     while (last.t < w0.t + o_.duration_s - 1e-3) {
-      wait_until(std::min(prev.t + o_.sample_s, w0.t + o_.duration_s));
+      if (!wait_until(std::min(prev.t + o_.sample_s, w0.t + o_.duration_s))) return 1;
       if (!look(last)) return 1;
       print({"sample", o_.rate, prev, last}, "sample");
       if (last.process) {
@@ -395,8 +471,8 @@ class Runner {
       }
       prev = last;
     }
-    pool_.stop();
-    if (!drain(end, base_)) return 1;
+    stop_senders();
+    if (!drain(end, base_) || !final_check(end)) return 1;
     std::string extra;
     if (last.process) {
       extra = "rss min=" + std::to_string(rss_min) + " max=" + std::to_string(rss_max) +
@@ -404,29 +480,26 @@ class Runner {
               " last=" + std::to_string(last.process->rss_bytes);
     }
     summary(w0, last, end, o_.rate, extra);
-    return 0;
+    return check_status();
   }
 
   int spike() {
     Reading p0, p1, p2, p3;
-    wait_until(o_.warmup_s);
-    if (!look(p0)) return 1;
-    wait_until(p0.t + o_.duration_s);
-    if (!look(p1)) return 1;
+    if (!wait_until(o_.warmup_s) || !look(p0)) return 1;
+    if (!wait_until(p0.t + o_.duration_s) || !look(p1)) return 1;
     pool_.set_rate(o_.rate * o_.spike_factor);
-    wait_until(p1.t + o_.spike_s);
-    if (!look(p2)) return 1;
+    if (!wait_until(p1.t + o_.spike_s) || !look(p2)) return 1;
     pool_.set_rate(o_.rate);
-    wait_until(p2.t + o_.duration_s);
-    pool_.stop();
+    if (!wait_until(p2.t + o_.duration_s)) return 1;
+    stop_senders();
     // The last phase ends after the drain: it holds what the spike left queued. Its start was
     // not drained, so the loss is the summary's.
-    if (!drain(p3, base_)) return 1;
+    if (!drain(p3, base_) || !final_check(p3)) return 1;
     print({"before", o_.rate, p0, p1}, "phase");
     print({"spike", o_.rate * o_.spike_factor, p1, p2}, "phase");
     print({"after", o_.rate, p2, p3}, "phase");
     summary(p0, p3, p3, o_.rate);
-    return 0;
+    return check_status();
   }
 
   int ramp() {
@@ -434,14 +507,14 @@ class Runner {
     double rate = o_.rate, knee = 0;
     std::string why = "max_rate reached";
     Reading first, from, to;
-    wait_until(o_.warmup_s);
+    sleep_until(o_.warmup_s);
     pool_.pause(true);
     if (!drain(first, base_)) return 1;
     from = first;
     for (int i = 1;; ++i) {
       pool_.set_rate(rate);
       pool_.pause(false);
-      wait_until(from.t + o_.step_s);
+      sleep_until(from.t + o_.step_s);
       pool_.pause(true);
       if (!drain(to, from)) return 1;
       const Row row{"step" + std::to_string(i), rate, from, to, true};
@@ -474,6 +547,10 @@ class Runner {
   Workload w_;
   SenderPool pool_;
   std::unique_ptr<CounterSource> counter_;
+  std::unique_ptr<SeriesCheck> check_;  // with check_s > 0 and a counter source
+  double next_check_ = 0;               // when the next check is due (senders' clock)
+  bool started_ = false;                // the senders run: base_ is read before, unchecked
+  bool stopped_ = false;
   std::ofstream csv_;
   Reading base_;
 };

@@ -40,6 +40,11 @@ struct RunOptions {
   // soak: a sample every sample_s
   double sample_s = 5;
 
+  // The counter check (loadgen/check.hpp): the generator's series read back from metrics_url
+  // every check_s seconds (0: off) and compared; ttl_s is the target's ttl (0: none).
+  double check_s = 0;
+  double ttl_s = 0;
+
   std::string metrics_url;                 // where the counter is read; empty: not reported
   std::optional<CounterSelector> counter;  // set with metrics_url
   int pid = 0;                             // the target process; 0: no CPU or memory figures
@@ -49,7 +54,8 @@ struct RunOptions {
 };
 
 /// Runs one mode to the end and prints its report on stdout. 0 on success; 1 when the target
-/// could not be reached or its counter read (the message on stderr).
+/// could not be reached or its counter read (the message on stderr); 3 when the counter check
+/// found a reset or a series that vanished while it could not have expired.
 int run(const RunOptions& options);
 
 }  // namespace sonde::loadgen
