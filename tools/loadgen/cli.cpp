@@ -54,6 +54,7 @@ Counter check (steady, spike, soak; on by default in soak with --sonde):
   --check-seconds S  read the generator's counter series back every S seconds (0: off) and
                      count resets and series that vanished although they cannot have expired
   --ttl S            the target's ttl (0: none); needed with --churn
+  exit status 3 when it finds a reset or a vanished live series
 
 Report:
   --csv FILE  every row also as CSV   --label TEXT  names the run
