@@ -140,7 +140,7 @@ core::Status NetstatCollector::collect(core::SampleSink& out) {
   for (const auto& [protocol, proto] : merged) {
     for (const NetstatValue& v : proto->values) {
       key.assign(protocol).append("_").append(v.name);
-      if (!fields_->matches(key)) continue;
+      if (!memo_.get(key, [&](std::string_view k) { return fields_->matches(k); })) continue;
       if (!text::is_metric_name_suffix(key)) {
         out.parse_errors(1);
         continue;

@@ -41,7 +41,10 @@ core::Status VmstatCollector::collect(core::SampleSink& out) {
   std::string help;
   for (const VmstatField& f : vm.fields) {
     // An empty regex matches every field, as Go's regexp "" does for node_exporter.
-    if (!fields_.empty() && !fields_.search(f.name)) continue;
+    if (!fields_.empty() &&
+        !memo_.get(f.name, [&](std::string_view n) { return fields_.search(n); })) {
+      continue;
+    }
     metric.assign("node_vmstat_").append(f.name);
     help.assign("/proc/vmstat information field ").append(f.name).append(".");
     out.untyped(metric, help, {}, f.value);

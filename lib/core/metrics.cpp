@@ -68,6 +68,12 @@ std::string render_series(std::string_view name, std::span<const Label> labels) 
 }
 
 Family& SnapshotBuilder::family(std::string_view name, MetricType type, std::string_view help) {
+  // Collectors add a family's samples one after another: the last family needs no lookup (nor
+  // the key string the map's find would build).
+  if (!snap_.families.empty() && snap_.families.back().name == name) {
+    assert(snap_.families.back().type == type && "one family, one type");
+    return snap_.families.back();
+  }
   auto it = index_.find(std::string(name));
   if (it != index_.end()) {
     Family& f = snap_.families[it->second];
