@@ -63,6 +63,7 @@ core::Result<std::vector<NetstatProtocol>> parse_netstat(std::string_view text) 
       return core::error("netstat: line " + std::to_string(i + 1) + " is empty");
     NetstatProtocol p;
     p.protocol = names[0].substr(0, names[0].size() - 1);  // drop the trailing ':'
+    p.values.reserve(names.size() - 1);
     if (names.size() != values.size()) {
       return core::error("netstat: field count mismatch for " + quoted(p.protocol) + " at line " +
                          std::to_string(i + 1));
