@@ -71,14 +71,21 @@ constexpr Published kPublished[] = {
     {"net_dev_group", &NetClassIface::netdev_group, false},
 };
 
-void publish_field(core::SampleSink& out, std::string_view suffix, double value, bool counter,
+/// "node_network_<suffix>" and its help text, built once rather than per device and cycle.
+struct FieldNames {
+  explicit FieldNames(std::string_view suffix)
+      : name("node_network_" + std::string(suffix)),
+        help("Network device property: " + std::string(suffix)) {}
+  std::string name;
+  std::string help;
+};
+
+void publish_field(core::SampleSink& out, const FieldNames& n, double value, bool counter,
                    std::span<const core::Label> labels) {
-  const std::string name = "node_network_" + std::string(suffix);
-  const std::string help = "Network device property: " + std::string(suffix);
   if (counter) {
-    out.counter(name, help, labels, value);
+    out.counter(n.name, n.help, labels, value);
   } else {
-    out.gauge(name, help, labels, value);
+    out.gauge(n.name, n.help, labels, value);
   }
 }
 
@@ -122,22 +129,29 @@ void publish_netclass(const NetClassIface& iface, bool ignore_invalid_speed,
                               {"operstate", operstate}, {"ifalias", ifalias}};
   out.gauge("node_network_info", "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
             info, 1);
-  for (const Published& p : kPublished) {
-    const auto& v = iface.*p.field;
-    if (v) publish_field(out, p.suffix, static_cast<double>(*v), p.counter, device);
+  static const std::vector<FieldNames> published = [] {
+    std::vector<FieldNames> names;
+    for (const Published& p : kPublished) names.emplace_back(p.suffix);
+    return names;
+  }();
+  static const FieldNames speed("speed_bytes");
+  static const FieldNames queue_length("transmit_queue_length");
+  static const FieldNames protocol_type("protocol_type");
+  for (std::size_t i = 0; i < std::size(kPublished); ++i) {
+    const auto& v = iface.*kPublished[i].field;
+    if (v) publish_field(out, published[i], static_cast<double>(*v), kPublished[i].counter, device);
   }
   // Some drivers report -1 when the speed is unknown; node_exporter publishes it (as
   // -125000 bytes) unless --collector.netclass.ignore-invalid-speed. Mb/s to bytes/s in int64.
   if (iface.speed && (*iface.speed >= 0 || !ignore_invalid_speed)) {
     const std::int64_t bytes = *iface.speed * 1000 * 1000 / 8;
-    publish_field(out, "speed_bytes", static_cast<double>(bytes), false, device);
+    publish_field(out, speed, static_cast<double>(bytes), false, device);
   }
   if (iface.tx_queue_len) {
-    publish_field(out, "transmit_queue_length", static_cast<double>(*iface.tx_queue_len), false,
-                  device);
+    publish_field(out, queue_length, static_cast<double>(*iface.tx_queue_len), false, device);
   }
   if (iface.type) {
-    publish_field(out, "protocol_type", static_cast<double>(*iface.type), false, device);
+    publish_field(out, protocol_type, static_cast<double>(*iface.type), false, device);
   }
 }
 
@@ -158,10 +172,14 @@ core::Status NetclassCollector::collect(core::SampleSink& out) {
   }
   std::vector<std::string> values;
   std::vector<AttrText> attrs;
+  std::string dev_path;
   for (const sysfs::Entry& dev : devices.entries) {
     if (dev.type == sysfs::EntryType::regular) continue;  // bonding_masters
     if (device_exclude_.search(dev.name)) continue;
-    const sysfs::Listing files = sysfs::list_dir(dir / dev.name);
+    // The device's attributes are read relative to its directory: no path built per file.
+    dev_path.assign(dir.native()).append("/").append(dev.name);
+    sysfs::Dir dev_dir(dev_path.c_str());
+    const sysfs::Listing files = dev_dir.list();
     if (files.err != 0) {
       // A device that went away since the listing, or a dangling link: no series. Anything else
       // is counted (node_exporter fails the whole collector on it).
@@ -173,7 +191,7 @@ core::Status NetclassCollector::collect(core::SampleSink& out) {
     values.reserve(files.entries.size());
     for (const sysfs::Entry& f : files.entries) {
       if (f.type != sysfs::EntryType::regular) continue;
-      sysfs::Attr a = sysfs::read_trimmed(dir / dev.name / f.name);
+      sysfs::Attr a = dev_dir.read_trimmed(f.name.c_str());
       if (!a.ok()) {
         // What procfs skips: absent, root-only, and what a driver cannot answer right now
         // (speed and duplex of a link that is down say EINVAL).

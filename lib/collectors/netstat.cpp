@@ -63,6 +63,7 @@ core::Result<std::vector<NetstatProtocol>> parse_netstat(std::string_view text) 
       return core::error("netstat: line " + std::to_string(i + 1) + " is empty");
     NetstatProtocol p;
     p.protocol = names[0].substr(0, names[0].size() - 1);  // drop the trailing ':'
+    p.values.reserve(names.size() - 1);
     if (names.size() != values.size()) {
       return core::error("netstat: field count mismatch for " + quoted(p.protocol) + " at line " +
                          std::to_string(i + 1));
@@ -140,7 +141,7 @@ core::Status NetstatCollector::collect(core::SampleSink& out) {
   for (const auto& [protocol, proto] : merged) {
     for (const NetstatValue& v : proto->values) {
       key.assign(protocol).append("_").append(v.name);
-      if (!fields_->matches(key)) continue;
+      if (!memo_.get(key, [&](std::string_view k) { return fields_->matches(k); })) continue;
       if (!text::is_metric_name_suffix(key)) {
         out.parse_errors(1);
         continue;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collectors/collector.hpp"
+#include "collectors/pattern.hpp"
 #include "core/regex.hpp"
 
 namespace sonde::collectors {
@@ -42,6 +43,7 @@ class NetstatCollector final : public Collector {
  private:
   core::HostPaths paths_;
   core::Result<core::Regex> fields_;
+  MatchMemo memo_;  // fields_'s answer per protocol_field
 };
 
 std::unique_ptr<Collector> make_netstat(const CollectorContext& ctx);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/regex.hpp"
 #include "core/result.hpp"
@@ -32,6 +33,28 @@ class Pattern {
  private:
   std::optional<core::Regex> re_;
   std::string error_;
+};
+
+/// Remembers a fixed predicate's answer per subject (a regex filter asked about the same /proc
+/// field names every cycle). Bounded: past kMax subjects new ones are computed, not stored. One
+/// thread at a time (a collector's own member, used from its strand).
+class MatchMemo {
+ public:
+  static constexpr std::size_t kMax = 4096;
+  template <class F>
+  bool get(std::string_view subject, F&& compute) {
+    if (const auto it = memo_.find(subject); it != memo_.end()) return it->second;
+    const bool v = compute(subject);
+    if (memo_.size() < kMax) memo_.emplace(std::string(subject), v);
+    return v;
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, bool, Hash, std::equal_to<>> memo_;
 };
 
 /// node_exporter's deviceFilter: with an include pattern only matching devices are kept,

@@ -18,37 +18,62 @@ namespace sonde::collectors::sysfs {
 
 namespace {
 
-int open_read(const std::filesystem::path& path) {
+int open_read(int dir_fd, const char* path) {
   int fd = -1;
   do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   } while (fd < 0 && errno == EINTR);
   return fd;
+}
+
+int open_read(const std::filesystem::path& path) { return open_read(AT_FDCWD, path.c_str()); }
+
+Attr read_attr_at(int dir_fd, const char* path, std::size_t max_bytes) {
+  Attr out;
+  const int fd = open_read(dir_fd, path);
+  if (fd < 0) {
+    out.err = errno;
+    return out;
+  }
+  // Attributes are short: read onto the stack, so a value within std::string's small buffer
+  // allocates nothing.
+  char stack[256];
+  std::string heap;
+  char* buf = stack;
+  if (max_bytes > sizeof stack) {
+    heap.resize(max_bytes);
+    buf = heap.data();
+  }
+  ssize_t n = 0;
+  do {
+    n = ::read(fd, buf, max_bytes);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    out.err = errno;
+    out.in_read = true;
+  } else if (buf == heap.data()) {
+    heap.resize(static_cast<std::size_t>(n));
+    out.value = std::move(heap);
+  } else {
+    out.value.assign(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+Attr trimmed(Attr a) {
+  if (!a.ok()) return a;
+  const std::string_view t = trim_space(a.value);
+  const auto start = static_cast<std::size_t>(t.data() - a.value.data());
+  a.value.resize(start + t.size());
+  a.value.erase(0, start);
+  return a;
 }
 
 }  // namespace
 
 Attr read_attr(const std::filesystem::path& path, std::size_t max_bytes) {
-  Attr out;
-  const int fd = open_read(path);
-  if (fd < 0) {
-    out.err = errno;
-    return out;
-  }
-  out.value.resize(max_bytes);
-  ssize_t n = 0;
-  do {
-    n = ::read(fd, out.value.data(), max_bytes);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    out.err = errno;
-    out.in_read = true;
-    out.value.clear();
-  } else {
-    out.value.resize(static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
+  return read_attr_at(AT_FDCWD, path.c_str(), max_bytes);
 }
 
 Attr read_whole(const std::filesystem::path& path, std::size_t max_bytes) {
@@ -79,19 +104,34 @@ Attr read_whole(const std::filesystem::path& path, std::size_t max_bytes) {
   return out;
 }
 
-Attr read_trimmed(const std::filesystem::path& path) {
-  Attr a = read_attr(path);
-  if (a.ok()) a.value = std::string(trim_space(a.value));
-  return a;
-}
+Attr read_trimmed(const std::filesystem::path& path) { return trimmed(read_attr(path)); }
 
 Listing list_dir(const std::filesystem::path& dir, std::size_t max_entries) {
+  return Dir(dir.c_str()).list(max_entries);
+}
+
+Dir::Dir(const char* path) : dir_(::opendir(path)) {
+  if (dir_ == nullptr) err_ = errno;
+}
+
+Dir::~Dir() {
+  if (dir_ != nullptr) ::closedir(dir_);
+}
+
+Attr Dir::read_attr(const char* name, std::size_t max_bytes) const {
+  if (dir_ == nullptr) return Attr{err_, {}, false};
+  return read_attr_at(::dirfd(dir_), name, max_bytes);
+}
+
+Attr Dir::read_trimmed(const char* name) const { return trimmed(read_attr(name)); }
+
+Listing Dir::list(std::size_t max_entries) {
   Listing out;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    out.err = errno;
+  if (dir_ == nullptr) {
+    out.err = err_;
     return out;
   }
+  DIR* const d = dir_;
   while (out.entries.size() < max_entries) {
     errno = 0;
     const dirent* e = ::readdir(d);
@@ -117,7 +157,6 @@ Listing list_dir(const std::filesystem::path& dir, std::size_t max_entries) {
     if (type == DT_LNK) entry.type = EntryType::symlink;
     out.entries.push_back(std::move(entry));
   }
-  ::closedir(d);
   std::sort(out.entries.begin(), out.entries.end(),
             [](const Entry& a, const Entry& b) { return a.name < b.name; });
   if (out.err != 0) out.entries.clear();

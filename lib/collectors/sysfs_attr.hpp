@@ -11,6 +11,8 @@
 // procfs tells some apart only when read(2) returned them).
 #pragma once
 
+#include <dirent.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -58,6 +60,27 @@ struct Listing {
   bool ok() const { return err == 0; }
 };
 Listing list_dir(const std::filesystem::path& dir, std::size_t max_entries = 65536);
+
+/// A directory held open while its files are read: they are opened relative to it (openat), so
+/// no path is built per file and the system calls are those of list_dir and read_attr.
+class Dir {
+ public:
+  explicit Dir(const char* path);
+  ~Dir();
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+  /// opendir's errno; 0 when the directory is open.
+  int err() const { return err_; }
+  /// list_dir of it; call once (entries are read from the current position).
+  Listing list(std::size_t max_entries = 65536);
+  /// read_attr and read_trimmed of the file `name` in it.
+  Attr read_attr(const char* name, std::size_t max_bytes = 128) const;
+  Attr read_trimmed(const char* name) const;
+
+ private:
+  DIR* dir_ = nullptr;
+  int err_ = 0;
+};
 
 /// The names in `dir` matching filepath.Glob's "<prefix>[0-9]*", sorted; none if `dir` cannot be
 /// read (Glob ignores I/O errors).

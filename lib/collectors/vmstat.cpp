@@ -1,6 +1,9 @@
 #include "collectors/vmstat.hpp"
 
-#include <unordered_set>
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "collectors/text_fields.hpp"
 #include "core/read_file.hpp"
@@ -12,14 +15,30 @@ namespace sonde::collectors {
 // selected by regex rather than by a fixed list.
 Vmstat parse_vmstat(std::string_view text) {
   Vmstat out;
-  std::unordered_set<std::string_view> seen;
+  // The names kept so far, as an open-addressing table of index + 1 into out.fields (linear
+  // probing, at most half full: sized for every line): ~190 names need no node each.
+  const std::size_t lines =
+      static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  std::size_t size = 16;
+  while (size < 2 * lines) size *= 2;
+  std::vector<std::uint32_t> seen(size, 0);
+  const auto first_time = [&](std::string_view name) {
+    for (std::size_t i = std::hash<std::string_view>{}(name) & (size - 1);;
+         i = (i + 1) & (size - 1)) {
+      if (seen[i] == 0) {
+        seen[i] = static_cast<std::uint32_t>(out.fields.size() + 1);
+        return true;
+      }
+      if (out.fields[seen[i] - 1].name == name) return false;
+    }
+  };
   core::for_each_line(text, [&](std::string_view line) {
     std::string_view rest = line;
     const std::string_view name = text::next_field(rest);
     if (name.empty()) return;
     const auto value = text::parse_double(text::next_field(rest));
     if (!value || !text::next_field(rest).empty() || !text::is_metric_name_suffix(name) ||
-        !seen.insert(name).second) {
+        !first_time(name)) {
       ++out.errors;
       return;
     }
@@ -41,7 +60,10 @@ core::Status VmstatCollector::collect(core::SampleSink& out) {
   std::string help;
   for (const VmstatField& f : vm.fields) {
     // An empty regex matches every field, as Go's regexp "" does for node_exporter.
-    if (!fields_.empty() && !fields_.search(f.name)) continue;
+    if (!fields_.empty() &&
+        !memo_.get(f.name, [&](std::string_view n) { return fields_.search(n); })) {
+      continue;
+    }
     metric.assign("node_vmstat_").append(f.name);
     help.assign("/proc/vmstat information field ").append(f.name).append(".");
     out.untyped(metric, help, {}, f.value);

@@ -38,6 +38,7 @@ class VmstatCollector final : public Collector {
  private:
   core::HostPaths paths_;
   Pattern fields_;
+  MatchMemo memo_;  // fields_'s answer per field name
 };
 
 std::unique_ptr<Collector> make_vmstat(const CollectorContext& ctx);

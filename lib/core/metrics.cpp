@@ -1,6 +1,7 @@
 #include "core/metrics.hpp"
 
 #include <cassert>
+#include <functional>
 
 namespace sonde::core {
 
@@ -67,15 +68,38 @@ std::string render_series(std::string_view name, std::span<const Label> labels) 
   return s;
 }
 
+std::uint32_t& SnapshotBuilder::slot(std::string_view name) {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = std::hash<std::string_view>{}(name)&mask;; i = (i + 1) & mask) {
+    std::uint32_t& s = slots_[i];
+    if (s == 0 || snap_.families[s - 1].name == name) return s;
+  }
+}
+
+void SnapshotBuilder::grow() {
+  std::vector<std::uint32_t> old = std::exchange(slots_, {});
+  slots_.assign(old.empty() ? 16 : old.size() * 2, 0);
+  for (const std::uint32_t s : old) {
+    if (s != 0) slot(snap_.families[s - 1].name) = s;
+  }
+}
+
 Family& SnapshotBuilder::family(std::string_view name, MetricType type, std::string_view help) {
-  auto it = index_.find(std::string(name));
-  if (it != index_.end()) {
-    Family& f = snap_.families[it->second];
+  // Collectors mostly add a family's samples one after another: the last family needs no
+  // lookup.
+  if (!snap_.families.empty() && snap_.families.back().name == name) {
+    assert(snap_.families.back().type == type && "one family, one type");
+    return snap_.families.back();
+  }
+  if ((snap_.families.size() + 1) * 2 > slots_.size()) grow();
+  std::uint32_t& s = slot(name);
+  if (s != 0) {
+    Family& f = snap_.families[s - 1];
     assert(f.type == type && "one family, one type");
     return f;
   }
-  index_.emplace(std::string(name), snap_.families.size());
   snap_.families.push_back(Family{std::string(name), std::string(help), type, {}});
+  s = static_cast<std::uint32_t>(snap_.families.size());
   return snap_.families.back();
 }
 
@@ -90,7 +114,7 @@ void SnapshotBuilder::add_raw(std::string_view family_name, MetricType type, std
 }
 
 Snapshot SnapshotBuilder::take() {
-  index_.clear();
+  slots_.clear();
   parse_errors_ = 0;
   return std::exchange(snap_, Snapshot{});
 }

@@ -111,8 +111,14 @@ class SnapshotBuilder final : public SampleSink {
  private:
   Family& family(std::string_view name, MetricType type, std::string_view help);
 
+  /// Where `name`'s family is in snap_.families, or is to be put: an open-addressing table
+  /// (linear probing) of family index + 1, 0 for empty, never more than half full. A lookup
+  /// builds no key string and a new family allocates nothing here but the table's growth.
+  std::uint32_t& slot(std::string_view name);
+  void grow();
+
   Snapshot snap_;
-  std::unordered_map<std::string, std::size_t> index_;
+  std::vector<std::uint32_t> slots_;
   std::size_t parse_errors_ = 0;
 };
 

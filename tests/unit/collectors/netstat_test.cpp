@@ -39,6 +39,19 @@ TEST_CASE("parse_netstat reads header/value line pairs", "[collectors][netstat]"
   REQUIRE((*p)[0].values.size() == 1);
   CHECK((*p)[0].values[0].name == "C");
   CHECK((*p)[0].values[0].value == 7);
+
+  // A repeated name keeps its first position and its last value (a Go map's assignment).
+  const auto repeated = parse_netstat("Tcp: A B A C B A\nTcp: 1 2 3 4 5 6\n");
+  REQUIRE(repeated.ok());
+  REQUIRE(repeated->size() == 1);
+  const auto& values = (*repeated)[0].values;
+  REQUIRE(values.size() == 3);
+  CHECK(values[0].name == "A");
+  CHECK(values[0].value == 6);
+  CHECK(values[1].name == "B");
+  CHECK(values[1].value == 5);
+  CHECK(values[2].name == "C");
+  CHECK(values[2].value == 4);
 }
 
 TEST_CASE("parse_snmp6 splits names at their first 6", "[collectors][netstat]") {

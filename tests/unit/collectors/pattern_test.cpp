@@ -75,3 +75,28 @@ TEST_CASE("DeviceFilter: include wins, else exclude", "[collectors][pattern]") {
   REQUIRE_FALSE(bad.valid().ok());
   CHECK_THAT(bad.valid().message(), Catch::StartsWith("netdev.device_exclude: "));
 }
+
+TEST_CASE("MatchMemo asks once per subject and stops storing at its bound",
+          "[collectors][pattern]") {
+  sonde::collectors::MatchMemo memo;
+  int calls = 0;
+  const auto starts_with_tcp = [&](std::string_view s) {
+    ++calls;
+    return s.starts_with("Tcp");
+  };
+  CHECK(memo.get("TcpExt_SyncookiesSent", starts_with_tcp));
+  CHECK_FALSE(memo.get("Udp_InErrors", starts_with_tcp));
+  CHECK(memo.get("TcpExt_SyncookiesSent", starts_with_tcp));
+  CHECK_FALSE(memo.get("Udp_InErrors", starts_with_tcp));
+  CHECK(calls == 2);
+
+  // Past kMax subjects a new one is answered right each time, but not remembered.
+  for (std::size_t i = 2; i < sonde::collectors::MatchMemo::kMax; ++i) {
+    memo.get("f" + std::to_string(i), starts_with_tcp);
+  }
+  calls = 0;
+  CHECK(memo.get("Tcp_new", starts_with_tcp));
+  CHECK(memo.get("Tcp_new", starts_with_tcp));
+  CHECK_FALSE(memo.get("f2", starts_with_tcp));
+  CHECK(calls == 2);
+}

@@ -33,6 +33,38 @@ TEST_CASE("read_attr reads once, at most 128 bytes, and returns errno", "[collec
   CHECK(sysfs::read_trimmed(t.root() / "dangling").err == ENOENT);
 }
 
+TEST_CASE("Dir lists and reads relative to itself as list_dir and read_attr do",
+          "[collectors][sysfs]") {
+  test::TempTree t;
+  t.write("dev/long", std::string(300, 'x') + "\n");
+  t.write("dev/short", " 42\n");
+  t.write("dev/blank", " \n\t");
+  t.mkdir("dev/sub");
+  t.link("dev/dangling", "/nonexistent");
+  sysfs::Dir dir((t.root() / "dev").c_str());
+  REQUIRE(dir.err() == 0);
+  const sysfs::Listing listing = dir.list();
+  const sysfs::Listing expected = sysfs::list_dir(t.root() / "dev");
+  REQUIRE(listing.ok());
+  REQUIRE(listing.entries.size() == expected.entries.size());
+  for (std::size_t i = 0; i < listing.entries.size(); ++i) {
+    CHECK(listing.entries[i].name == expected.entries[i].name);
+    CHECK(listing.entries[i].type == expected.entries[i].type);
+  }
+  CHECK(dir.read_trimmed("short").value == "42");
+  CHECK(dir.read_trimmed("blank").value.empty());
+  CHECK(dir.read_attr("long").value.size() == 128);
+  CHECK(dir.read_attr("long", 1000).value == std::string(300, 'x') + "\n");
+  CHECK(dir.read_trimmed("dangling").err == ENOENT);
+  CHECK(dir.read_attr("sub").err == EISDIR);
+  CHECK(dir.read_attr("sub").in_read);
+
+  sysfs::Dir missing((t.root() / "nope").c_str());
+  CHECK(missing.err() == ENOENT);
+  CHECK(missing.list().err == ENOENT);
+  CHECK(missing.read_attr("short").err == ENOENT);
+}
+
 TEST_CASE("a FIFO where an attribute belongs does not block a read", "[collectors][sysfs]") {
   // Without O_NONBLOCK, open(2) of a FIFO with no writer waits for one for ever (ctest's
   // timeout would fail this test).
