@@ -75,3 +75,46 @@ TEST_CASE("notifier: a reload keeps the queue of a receiver that stays",
   REQUIRE(test::eventually([&] { return ids_received(a).size() == 5; }));
   CHECK(ids_received(b).empty());  // what was queued before it was added is not its
 }
+
+namespace {
+
+std::string labels_after(const rules::promql::Labels& in, const core::LabelPairs& external,
+                         const std::vector<core::RelabelConfig>& configs) {
+  auto r = rules::notify::notification_labels(in, external, configs);
+  return r ? r->to_string() : "dropped";
+}
+
+core::RelabelConfig relabel(core::RelabelAction action, std::vector<std::string> sources,
+                            const char* regex, std::string target = "",
+                            std::string replacement = "$1") {
+  core::RelabelConfig c;
+  c.action = action;
+  c.source_labels = std::move(sources);
+  if (regex) c.regex = *core::Regex::compile(regex);
+  c.target_label = std::move(target);
+  c.replacement = std::move(replacement);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("notification_labels: external labels where absent or empty, then relabelling",
+          "[rules][notify][notifier]") {
+  const rules::promql::Labels alert({{"alertname", "A"}, {"region", "us"}, {"zone", ""}});
+  CHECK(labels_after(alert, {{"region", "eu"}, {"zone", "z1"}, {"dc", "d"}}, {}) ==
+        "{alertname=\"A\", dc=\"d\", region=\"us\", zone=\"z1\"}");
+  // Relabelling sees the external labels.
+  CHECK(labels_after(alert, {{"dc", "d"}},
+                     {relabel(core::RelabelAction::replace, {"dc", "alertname"}, "(.*);(.*)",
+                              "where", "$2@$1")}) ==
+        "{alertname=\"A\", dc=\"d\", region=\"us\", where=\"A@d\"}");
+  CHECK(labels_after(alert, {}, {relabel(core::RelabelAction::drop, {"region"}, "us")}) ==
+        "dropped");
+  CHECK(labels_after(alert, {}, {relabel(core::RelabelAction::keep, {"region"}, "eu")}) ==
+        "dropped");
+  CHECK(labels_after(alert, {}, {relabel(core::RelabelAction::labeldrop, {}, "region")}) ==
+        "{alertname=\"A\"}");
+  // Nothing left: no alert.
+  CHECK(labels_after(alert, {}, {relabel(core::RelabelAction::labeldrop, {}, ".*")}) == "dropped");
+  CHECK(labels_after(rules::promql::Labels(), {}, {}) == "dropped");
+}
