@@ -15,3 +15,18 @@ TEST_CASE("reReplaceAll expands references as Go's regexp.Expand", "[rules][temp
         "[a|b|$||][a|b|$||]");  // $2x names the group "2x"; $01 names the group "01"
   CHECK(run(R"t({{ reReplaceAll "a*" "-" "baaac" }})t", ctx) == "-b-c-");
 }
+
+TEST_CASE("match is unanchored Go regexp, errors reported", "[rules][template][regexp]") {
+  Context ctx;
+  CHECK(run(R"({{ match "a+" "baaa" }}|{{ match "^a+$" "baaa" }})", ctx) == "true|false");
+  CHECK(run(R"({{ "aaa" | match "a+" }})", ctx) == "true");
+  CHECK(run(R"({{ match "(?i)ab" "xAB" }})", ctx) == "true");
+  CHECK(run(R"({{ match "[" "x" }})", ctx)
+            .find("error calling match: error parsing regexp: "
+                  "missing closing ]: `[`") != std::string::npos);
+  CHECK(run(R"t({{ reReplaceAll "(a)a" "x$1" "aaa" }})t", ctx) == "xaa");
+  CHECK(run(R"t({{ reReplaceAll "(" "" "x" }})t", ctx).find("error calling reReplaceAll") !=
+        std::string::npos);
+  CHECK(run(R"t({{ reReplaceAll "^" "-" "ab" }})t", ctx) == "-ab");
+  CHECK(run(R"t({{ reReplaceAll "b" "" "abcb" }})t", ctx) == "ac");
+}
