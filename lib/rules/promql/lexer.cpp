@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 
+#include "core/utf8.hpp"
 #include "rules/promql/parser.hpp"
 
 namespace sonde::rules::promql {
@@ -367,6 +368,17 @@ class Lexer {
     return true;
   }
 
+  // After next() returned the byte `r` inside a string: steps over the rest of its UTF-8
+  // sequence, or is false where Go's next() gives utf8.RuneError (a byte that starts no valid
+  // sequence, and U+FFFD itself, which decodes to the same rune).
+  bool valid_rune(int r) {
+    if (r < 0x80) return true;
+    const std::size_t n = core::utf8_sequence_length(in_, pos_ - 1);
+    if (n == 0 || in_.substr(pos_ - 1, n) == "\xef\xbf\xbd") return false;
+    pos_ += n - 1;
+    return true;
+  }
+
   bool lex_string() {
     for (;;) {
       int r = next();
@@ -376,6 +388,7 @@ class Lexer {
       }
       if (r == kEof || r == '\n') return error("unterminated quoted string");
       if (r == string_open_) break;
+      if (!valid_rune(r)) return error("invalid UTF-8 rune");
     }
     emit(T::string);
     return true;
@@ -386,6 +399,7 @@ class Lexer {
       int r = next();
       if (r == kEof) return error("unterminated raw string");
       if (r == '`') break;
+      if (!valid_rune(r)) return error("invalid UTF-8 rune");
     }
     emit(T::string);
     return true;

@@ -32,6 +32,9 @@ std::optional<double> number(std::string_view s) {
   if (low == "nan") return std::numeric_limits<double>::quiet_NaN();
   if (body.empty() || !(std::isdigit(static_cast<unsigned char>(body[0])) || body[0] == '.'))
     return std::nullopt;
+  // No hexadecimal in series descriptions (lex.go: `x` is the repetition there); strtod would
+  // read it.
+  if (body.size() > 1 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')) return std::nullopt;
   std::string t(body);
   char* end = nullptr;
   double v;
@@ -176,6 +179,11 @@ core::Result<SeriesDesc, ParseError> parse_series_desc(std::string_view in) {
       if (digits) {
         times = std::strtoull(std::string(n).c_str(), nullptr, 10);
         base = tok.substr(0, x);
+      } else if (std::isdigit(static_cast<unsigned char>(n[0]))) {
+        // `0x1F`: Prometheus lexes 0, x, then a number that runs into a letter.
+        std::size_t d = 0;
+        while (d < n.size() && std::isdigit(static_cast<unsigned char>(n[d]))) ++d;
+        return err(s + x + 1, fmt::format("bad number syntax: {}", go_quote(n.substr(0, d))));
       }
     }
     if (base == "_") {

@@ -104,20 +104,6 @@ const char* kAlertFile = R"Y(groups:
 
 }  // namespace
 
-TEST_CASE("group slots: an offset from the group's hash plus multiples of its interval",
-          "[rules][manager]") {
-  rules::Group g("f.yml", "g", 15'000, 0, {});
-  const std::int64_t t = g.eval_timestamp(kStart);
-  CHECK(t <= kStart);
-  CHECK(kStart - t < 15'000);
-  CHECK(g.eval_timestamp(kStart + 15'000) == t + 15'000);
-  CHECK(g.eval_timestamp(t) == t);
-  CHECK(g.eval_timestamp(t - 1) == t - 15'000);
-  // Another group of the same name in another file gets its own offset.
-  rules::Group h("other.yml", "g", 15'000, 0, {});
-  CHECK(h.eval_timestamp(kStart) != t);
-}
-
 TEST_CASE("an alert goes pending, fires after `for`, and resolves", "[rules][manager]") {
   Rig rig;
   REQUIRE(rig.load({file("/r/a.yml", kAlertFile)}) == 0);

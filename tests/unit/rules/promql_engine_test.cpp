@@ -4,30 +4,12 @@
 #include <cstring>
 
 #include "rules/promql/engine.hpp"
+#include "unit/rules/promql_test_support.hpp"
 
 using namespace sonde::rules;
 using namespace sonde::rules::promql;
-
-namespace {
-
-// 2 jobs × 3 instances of a counter growing by (instance+1) per 15 s sample, for 20 minutes.
-MemoryStorage counters() {
-  MemoryStorage s;
-  for (const char* job : {"api", "db"})
-    for (int i = 0; i < 3; ++i) {
-      Labels l({{"__name__", "reqs_total"}, {"job", job}, {"instance", std::to_string(i)}});
-      for (int k = 0; k <= 80; ++k) s.append(l, k * 15000, double(k * (i + 1)));
-    }
-  return s;
-}
-
-Vector vec(const sonde::core::Result<Value, QueryError>& r) {
-  if (!r.ok()) FAIL(r.error().to_string());
-  REQUIRE(std::holds_alternative<Vector>(*r));
-  return std::get<Vector>(*r);
-}
-
-}  // namespace
+using sonde::test::promql::counters;
+using sonde::test::promql::vec;
 
 TEST_CASE("promql instant queries: rate, aggregation, matching") {
   MemoryStorage s = counters();
@@ -267,23 +249,4 @@ TEST_CASE("vector matching errors name the first duplicate in the side's order",
   REQUIRE_FALSE(dup.ok());
   CHECK(dup.error().to_string() ==
         "multiple matches for labels: grouping labels must ensure unique matches");
-}
-
-TEST_CASE("promql label_replace expands references as Go's regexp.Expand") {
-  MemoryStorage s = counters();
-  Engine e;
-  auto get = [&](const char* repl) {
-    const auto v = vec(
-        e.instant(s,
-                  std::string("label_replace(reqs_total{job=\"api\",instance=\"1\"}, \"x\", \"") +
-                      repl + "\", \"job\", \"(a)(?P<rest>.*)\")",
-                  600000));
-    REQUIRE(v.size() == 1);
-    return std::string(v[0].metric.get("x"));
-  };
-  CHECK(get("$1-${rest}") == "a-pi");
-  CHECK(get("$$1") == "$1");
-  CHECK(get("$1x") == "");  // the group "1x": none, so the label is not set
-  CHECK(get("$01") == "");  // "01" is a name, not group 1 (Go disallows leading zeros)
-  CHECK(get("${1}x") == "ax");
 }

@@ -92,16 +92,3 @@ TEST_CASE("promql parser bounds nesting depth") {
   neg += "1";
   CHECK_FALSE(parse(neg).ok());
 }
-
-TEST_CASE("promql series descriptions expand as the test scripts write them") {
-  auto r =
-      parse_series_desc("http_requests{job=\"api\", instance=\"0\"} 0+10x3 _ stale _x2 -1-1x1");
-  REQUIRE(r.ok());
-  CHECK(r->labels.get("__name__") == "http_requests");
-  CHECK(r->labels.get("job") == "api");
-  REQUIRE(r->values.size() == 4 + 1 + 1 + 2 + 2);
-  CHECK(r->values[3].value == 30);
-  CHECK(r->values[4].omitted);
-  CHECK(is_stale_nan(r->values[5].value));
-  CHECK(r->values[9].value == -2);
-}
