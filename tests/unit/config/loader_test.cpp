@@ -274,14 +274,6 @@ TEST_CASE("load_file names the file as given in its errors", "[config]") {
             path.string() + ":2:10: log.level: expected debug, info, warn or error, got \"loud\""});
 }
 
-TEST_CASE("Diagnostic::to_string leaves out unknown parts", "[config]") {
-  CHECK(core::Diagnostic{"a.yaml", 3, 15, "x.y", "bad"}.to_string() == "a.yaml:3:15: x.y: bad");
-  CHECK(core::Diagnostic{"a.yaml", 3, 0, "x.y", "bad"}.to_string() == "a.yaml:3: x.y: bad");
-  CHECK(core::Diagnostic{"a.yaml", 0, 0, "", "bad"}.to_string() == "a.yaml: bad");
-  CHECK(core::Diagnostic{"a.yaml", 2, 1, "", "bad"}.to_string() == "a.yaml:2:1: bad");
-  CHECK(core::Diagnostic{"", 0, 0, "", "bad"}.to_string() == "bad");
-}
-
 TEST_CASE("web.config_file: an absolute path, or empty for none", "[config][web]") {
   auto r = config::load_string("web:\n  config_file: /etc/sonde/web.yml\n", "s.yaml");
   REQUIRE(error_lines(r) == std::vector<std::string>{});
