@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/promql/lexer.hpp"
 #include "rules/promql/storage.hpp"
 
 namespace sonde::rules::promql {
@@ -18,14 +19,13 @@ const char* document_name(ValueType t);
 const char* value_type_name(ValueType t);
 
 /// Operators and aggregations: the token kinds the parser keeps in the tree.
+/// Arithmetic, set operators and aggregations come from lexer.hpp's lists, so a token and its
+/// operator cannot drift apart; the comparisons differ (the lexer's `==` is eqlc, `=` is eql).
 enum class Op {
   // binary arithmetic
-  add,
-  sub,
-  mul,
-  div,
-  mod,
-  pow,
+  // clang-format off
+  SONDE_PROMQL_ARITHMETIC(SONDE_PROMQL_ENUMERATOR)
+  // clang-format on
   atan2,
   // comparison
   eql,
@@ -35,22 +35,9 @@ enum class Op {
   gte,
   lte,
   // set
-  land,
-  lor,
-  lunless,
+  SONDE_PROMQL_SET_OPERATORS(SONDE_PROMQL_ENUMERATOR)
   // aggregations
-  sum,
-  avg,
-  count,
-  min,
-  max,
-  group,
-  stddev,
-  stdvar,
-  topk,
-  bottomk,
-  count_values,
-  quantile,
+  SONDE_PROMQL_AGGREGATIONS(SONDE_PROMQL_ENUMERATOR)
 };
 /// The operator's text: "+", "==", "and", "sum", ...
 const char* op_string(Op op);

@@ -12,6 +12,18 @@
 
 namespace sonde::rules::promql {
 
+/// The operators and aggregations whose tokens and tree operators (ast.hpp's Op) have the same
+/// names, each listed once: X(name) per entry, in Prometheus's order. Both enums, and the
+/// token-to-Op mapping in tokens.cpp, are written from these lists.
+// clang-format off
+#define SONDE_PROMQL_ARITHMETIC(X) X(add) X(sub) X(mul) X(div) X(mod) X(pow)
+#define SONDE_PROMQL_SET_OPERATORS(X) X(land) X(lor) X(lunless)
+#define SONDE_PROMQL_AGGREGATIONS(X) \
+  X(sum) X(avg) X(count) X(min) X(max) X(group) X(stddev) X(stdvar) X(topk) X(bottomk) \
+  X(count_values) X(quantile)
+// clang-format on
+#define SONDE_PROMQL_ENUMERATOR(name) name,
+
 enum class T {
   eof,
   error,
@@ -31,12 +43,9 @@ enum class T {
   at,
   eql,
   // operators
-  add,
-  sub,
-  mul,
-  div,
-  mod,
-  pow,
+  // clang-format off
+  SONDE_PROMQL_ARITHMETIC(SONDE_PROMQL_ENUMERATOR)
+  // clang-format on
   eqlc,
   neq,
   lss,
@@ -45,23 +54,12 @@ enum class T {
   gte,
   eql_regex,
   neq_regex,
-  land,
-  lor,
-  lunless,
+  // clang-format off
+  SONDE_PROMQL_SET_OPERATORS(SONDE_PROMQL_ENUMERATOR)
+  // clang-format on
   atan2,
   // aggregators
-  sum,
-  avg,
-  count,
-  min,
-  max,
-  group,
-  stddev,
-  stdvar,
-  topk,
-  bottomk,
-  count_values,
-  quantile,
+  SONDE_PROMQL_AGGREGATIONS(SONDE_PROMQL_ENUMERATOR)
   // keywords
   kw_offset,
   kw_by,

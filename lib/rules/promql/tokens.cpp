@@ -79,20 +79,13 @@ double number_value(const Token& t) {
   return d;
 }
 
+#define SONDE_PROMQL_SAME_NAME(name) \
+  case T::name:                      \
+    return Op::name;
+
 Op binary_op(T t) {
   switch (t) {
-    case T::add:
-      return Op::add;
-    case T::sub:
-      return Op::sub;
-    case T::mul:
-      return Op::mul;
-    case T::div:
-      return Op::div;
-    case T::mod:
-      return Op::mod;
-    case T::pow:
-      return Op::pow;
+    SONDE_PROMQL_ARITHMETIC(SONDE_PROMQL_SAME_NAME)
     case T::atan2:
       return Op::atan2;
     case T::eqlc:
@@ -117,31 +110,12 @@ Op binary_op(T t) {
 }
 Op aggregate_op(T t) {
   switch (t) {
-    case T::sum:
-      return Op::sum;
-    case T::avg:
-      return Op::avg;
-    case T::count:
-      return Op::count;
-    case T::min:
-      return Op::min;
-    case T::max:
-      return Op::max;
-    case T::group:
-      return Op::group;
-    case T::stddev:
-      return Op::stddev;
-    case T::stdvar:
-      return Op::stdvar;
-    case T::topk:
-      return Op::topk;
-    case T::bottomk:
-      return Op::bottomk;
-    case T::count_values:
-      return Op::count_values;
+    SONDE_PROMQL_AGGREGATIONS(SONDE_PROMQL_SAME_NAME)
     default:
       return Op::quantile;
   }
 }
+
+#undef SONDE_PROMQL_SAME_NAME
 
 }  // namespace sonde::rules::promql::detail

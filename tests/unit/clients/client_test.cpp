@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -416,15 +418,11 @@ TEST_CASE("a bad address never throws: every line is dropped and counted") {
 namespace {
 /// waitpid with a deadline: a child that deadlocked is killed and reported as such.
 int wait_child(pid_t pid) {
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
   int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;  // hung
-    }
-    std::this_thread::sleep_for(1ms);
+  if (!sonde::test::eventually([&] { return ::waitpid(pid, &status, WNOHANG) != 0; }, 20s)) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return -1;  // hung
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

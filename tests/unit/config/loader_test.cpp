@@ -1,6 +1,5 @@
 #include "config/loader.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -88,91 +87,6 @@ std::vector<std::string> key_paths(const std::string& text) {
 }
 
 const fs::path kConfigFixtures = test::fixture_root() / "config";
-
-TEST_CASE("issue 14's collector options load, with errors at their line", "[config]") {
-  const auto r = config::load_string(
-      "collectors:\n"
-      "  cpu: {info: true, flags_include: '^(aes|avx.?)$'}\n"
-      "  netstat: {fields: '^Tcp_'}\n"
-      "  arp: {device_exclude: nope, interval: 2s}\n"
-      "  textfile: {directory: '/var/lib/node-exporter/*'}\n"
-      "  schedstat: {enabled: false}\n"
-      "  ipvs: {backend_labels: 'local_port,,local_address'}\n"
-      "  zfs: {interval: 30s}\n",
-      "sonde.yaml");
-  REQUIRE(error_lines(r) == std::vector<std::string>{});
-  CHECK(r.config.collectors.ipvs.backend_labels == "local_port,,local_address");
-  CHECK(r.config.collectors.zfs.interval.count() == 30000);
-  CHECK(config::load_string("collectors: {ipvs: {backend_labels: ''}}\n", "sonde.yaml").ok());
-  CHECK(collectors::CollectorsOptions{}.ipvs.backend_labels ==
-        "local_address,local_port,remote_address,remote_port,proto,local_mark");
-  CHECK(r.config.collectors.cpu.info);
-  CHECK(r.config.collectors.cpu.flags_include == "^(aes|avx.?)$");
-  CHECK(r.config.collectors.netstat.fields == "^Tcp_");
-  CHECK(r.config.collectors.arp.device_exclude == "nope");
-  CHECK(r.config.collectors.arp.interval.count() == 2000);
-  CHECK(r.config.collectors.textfile.directory == "/var/lib/node-exporter/*");
-  CHECK_FALSE(r.config.collectors.schedstat.enabled);
-
-  const auto bad = config::load_string(
-      "collectors:\n"
-      "  netstat: {fields: '(a)\\1'}\n"
-      "  arp: {device_include: a, device_exclude: b}\n"
-      "  textfile: {directory: relative/dir}\n"
-      "  sockstat: {fields: x}\n"
-      "  ipvs: {backend_labels: 'local_port,remote'}\n",
-      "sonde.yaml");
-  CHECK(error_lines(bad) ==
-        std::vector<std::string>{
-            R"(sonde.yaml:2:21: collectors.netstat.fields: invalid regular expression "(a)\\1": )"
-            R"(invalid escape sequence: \1)",
-            "sonde.yaml:3:25: collectors.arp.device_include: device_include and device_exclude "
-            "are mutually exclusive; set one of them",
-            R"(sonde.yaml:4:25: collectors.textfile.directory: must be an absolute path (or )"
-            R"(empty), got "relative/dir")",
-            R"(sonde.yaml:5:14: collectors.sockstat: unknown key "fields"; expected one of: )"
-            "enabled, interval",
-            R"(sonde.yaml:6:26: collectors.ipvs.backend_labels: unknown entries "remote"; )"
-            "expected a comma-separated list of: local_address, local_port, remote_address, "
-            "remote_port, proto, local_mark"});
-}
-
-TEST_CASE("issue 15's sysfs collector options (part B) load, with errors at their line",
-          "[config]") {
-  const auto r = config::load_string(
-      "collectors:\n"
-      "  bcache: {priority_stats: true}\n"
-      "  tapestats: {device_exclude: '^st1$', interval: 10s}\n"
-      "  xfs: {enabled: false}\n",
-      "sonde.yaml");
-  REQUIRE(error_lines(r) == std::vector<std::string>{});
-  CHECK(r.config.collectors.bcache.priority_stats);
-  CHECK(r.config.collectors.tapestats.device_exclude == "^st1$");
-  CHECK(r.config.collectors.tapestats.interval.count() == 10000);
-  CHECK_FALSE(r.config.collectors.xfs.enabled);
-  // node_exporter 1.5's defaults.
-  const collectors::CollectorsOptions defaults;
-  CHECK_FALSE(defaults.bcache.priority_stats);
-  CHECK(defaults.tapestats.device_exclude == "^$");
-  for (const auto* o : {&defaults.bonding, &defaults.btrfs, &defaults.fibrechannel,
-                        &defaults.infiniband, &defaults.nvme, &defaults.xfs}) {
-    CHECK(o->enabled);
-  }
-
-  const auto bad = config::load_string(
-      "collectors:\n"
-      "  bcache: {priority_stats: maybe}\n"
-      "  tapestats: {device_exclude: '(st'}\n"
-      "  nvme: {device_exclude: x}\n",
-      "sonde.yaml");
-  const auto lines = error_lines(bad);
-  REQUIRE(lines.size() == 3);
-  CHECK_THAT(lines[0], Catch::StartsWith("sonde.yaml:2:28: collectors.bcache.priority_stats: "));
-  CHECK_THAT(lines[1], Catch::StartsWith("sonde.yaml:3:31: collectors.tapestats.device_exclude: "
-                                         "invalid regular expression"));
-  CHECK(lines[2] == R"(sonde.yaml:4:10: collectors.nvme: unknown key "device_exclude"; )"
-                    "expected one of: enabled, interval");
-}
 
 }  // namespace
 
@@ -346,17 +260,6 @@ TEST_CASE("a key set only in part of a section keeps the other defaults", "[conf
   CHECK(r.config == expected);
 }
 
-TEST_CASE("load_file reports a missing or unreadable file as one error", "[config]") {
-  const auto missing = config::load_file("/nonexistent/sonde.yaml");
-  CHECK(
-      error_lines(missing) ==
-      std::vector<std::string>{"/nonexistent/sonde.yaml: cannot open: No such file or directory"});
-
-  const auto dir = config::load_file(kConfigFixtures);
-  REQUIRE(dir.errors.size() == 1);
-  CHECK(dir.errors.list()[0].message == "not a regular file (a directory)");
-}
-
 TEST_CASE("load_file names the file as given in its errors", "[config]") {
   const fs::path path =
       fs::temp_directory_path() / ("sonde_config_test_" + std::to_string(::getpid()) + ".yaml");
@@ -369,35 +272,6 @@ TEST_CASE("load_file names the file as given in its errors", "[config]") {
   CHECK(error_lines(r) ==
         std::vector<std::string>{
             path.string() + ":2:10: log.level: expected debug, info, warn or error, got \"loud\""});
-}
-
-TEST_CASE("load_file refuses files beyond kMaxConfigBytes", "[config]") {
-  const fs::path path =
-      fs::temp_directory_path() / ("sonde_config_big_" + std::to_string(::getpid()) + ".yaml");
-  {
-    std::ofstream out(path);
-    out << std::string(config::kMaxConfigBytes + 1, '#');
-  }
-  const auto r = config::load_file(path);
-  fs::remove(path);
-  REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors.list()[0].message.find("larger than") != std::string::npos);
-}
-
-TEST_CASE("Diagnostic::to_string leaves out unknown parts", "[config]") {
-  CHECK(core::Diagnostic{"a.yaml", 3, 15, "x.y", "bad"}.to_string() == "a.yaml:3:15: x.y: bad");
-  CHECK(core::Diagnostic{"a.yaml", 3, 0, "x.y", "bad"}.to_string() == "a.yaml:3: x.y: bad");
-  CHECK(core::Diagnostic{"a.yaml", 0, 0, "", "bad"}.to_string() == "a.yaml: bad");
-  CHECK(core::Diagnostic{"a.yaml", 2, 1, "", "bad"}.to_string() == "a.yaml:2:1: bad");
-  CHECK(core::Diagnostic{"", 0, 0, "", "bad"}.to_string() == "bad");
-}
-
-TEST_CASE("error messages quote and shorten what was found", "[config]") {
-  const auto r =
-      config::load_string("log:\n  level: \"a\\tb\\\"c\\u0001" + std::string(100, 'x') + "\"\n");
-  REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors.list()[0].message == "expected debug, info, warn or error, got \"a\\tb\\\"c\\x01" +
-                                          std::string(54, 'x') + "...\"");  // 60 characters shown
 }
 
 TEST_CASE("web.config_file: an absolute path, or empty for none", "[config][web]") {
@@ -439,34 +313,6 @@ TEST_CASE("the loader survives hostile YAML", "[config]") {
   // NUL bytes and invalid UTF-8.
   CHECK_FALSE(config::load_string(std::string("web:\0\xff\xfe", 7)).ok());
 }
-TEST_CASE("load_file refuses what is not a regular file, before opening it", "[config]") {
-  const fs::path dir =
-      fs::temp_directory_path() / ("sonde_config_fifo_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const fs::path fifo = dir / "sonde.yaml";
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  // Opening a FIFO for reading blocks until a writer appears: this would hang if it were opened.
-  const auto r = config::load_file(fifo);
-  CHECK(error_lines(r) ==
-        std::vector<std::string>{fifo.string() + ": not a regular file (a FIFO)"});
-  // Symlinks are followed: to a FIFO refused, to a regular file read.
-  fs::create_symlink(fifo, dir / "link.yaml");
-  CHECK(error_lines(config::load_file(dir / "link.yaml")) ==
-        std::vector<std::string>{(dir / "link.yaml").string() + ": not a regular file (a FIFO)"});
-  {
-    std::ofstream out(dir / "real.yaml");
-    out << "log:\n  level: debug\n";
-  }
-  fs::create_symlink(dir / "real.yaml", dir / "good.yaml");
-  const auto good = config::load_file(dir / "good.yaml");
-  CHECK(good.ok());
-  CHECK(good.config.log.level == core::LogLevel::debug);
-  CHECK(error_lines(config::load_file("/dev/zero")) ==
-        std::vector<std::string>{"/dev/zero: not a regular file (a character device)"});
-  // The conventional empty file cannot block: it reads as empty, as an empty file would.
-  CHECK(config::load_file("/dev/null").ok());
-  fs::remove_all(dir);
-}
 
 TEST_CASE("errors stop at core::Errors::kMax, then a count", "[config]") {
   std::string text;
@@ -501,15 +347,4 @@ TEST_CASE("accepted_keys lists sections and options as dotted paths", "[config]"
     INFO(k);
     CHECK(std::find(keys.begin(), keys.end(), k) != keys.end());
   }
-}
-
-TEST_CASE("global.series_labels: absent or empty is the default, {} is none", "[config][rules]") {
-  CHECK_FALSE(config::load_string("global: {}\n").config.global.series_labels.has_value());
-  CHECK_FALSE(
-      config::load_string("global:\n  series_labels:\n").config.global.series_labels.has_value());
-  const auto none = config::load_string("global:\n  series_labels: {}\n");
-  REQUIRE(none.ok());
-  CHECK(none.config.global.series_labels == core::LabelPairs{});
-  const auto r = config::load_string("global:\n  series_labels: {b: '2', a: '1'}\n");
-  CHECK(r.config.global.series_labels == core::LabelPairs{{"a", "1"}, {"b", "2"}});
 }

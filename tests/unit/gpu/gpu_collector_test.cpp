@@ -15,42 +15,19 @@
 #include <string>
 #include <thread>
 
+#include "fake_lib.hpp"
 #include "gpu/nvml_loader.hpp"
 #include "support/test_support.hpp"
 
-namespace fs = std::filesystem;
-using nlohmann::json;
 using sonde::core::MetricType;
 using sonde::gpu::GpuCollector;
+using sonde::test::json;
+using sonde::test::kGpuFixtures;
+namespace fs = std::filesystem;
+using sonde::test::base_fixture;
+using sonde::test::FakeLib;
 
 namespace {
-
-const fs::path kGpuFixtures = sonde::test::fixture_root() / "gpu";
-
-json base_fixture() {
-  std::ifstream in(kGpuFixtures / "fake_nvml.json");
-  return json::parse(in);
-}
-
-// A private copy of the fake library serving `fixture`.
-struct FakeLib {
-  fs::path dir;
-  std::string lib;
-  FakeLib(const json& fixture, bool old = false) {
-    static std::atomic<int> seq{0};
-    dir = fs::temp_directory_path() /
-          ("sonde-fake-nvml-" + std::to_string(::getpid()) + "-" + std::to_string(seq++));
-    fs::create_directories(dir);
-    std::ofstream(dir / "fixture.json") << fixture.dump();
-    lib = (dir / "libnvidia-ml.so.1").string();
-    fs::copy_file(old ? FAKE_NVML_OLD : FAKE_NVML, lib, fs::copy_options::overwrite_existing);
-    ::setenv("SONDE_FAKE_NVML_FIXTURE", (dir / "fixture.json").c_str(), 1);
-  }
-  ~FakeLib() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);  // the mapping stays valid after unlink
-  }
-};
 
 struct Exposition {
   std::map<std::string, double> values;
@@ -100,42 +77,6 @@ const std::string kG1 =
     R"(device="nvidia1",modelName="Tesla T4",hostname="node-a")";
 
 }  // namespace
-
-TEST_CASE("loader resolves the newest symbols of the fake", "[gpu][loader]") {
-  FakeLib f(base_fixture());
-  auto api = sonde::gpu::load_nvml(f.lib);
-  REQUIRE(api.ok());
-  CHECK((*api)->resolved_init == "nvmlInit_v2");
-  CHECK((*api)->resolved_count == "nvmlDeviceGetCount_v2");
-  CHECK((*api)->resolved_handle == "nvmlDeviceGetHandleByIndex_v2");
-  CHECK((*api)->resolved_compute == "nvmlDeviceGetComputeRunningProcesses_v3");
-  CHECK((*api)->compute_processes_api == sonde::gpu::ProcessApi::v2);
-  CHECK((*api)->memory_v2 != nullptr);
-}
-
-TEST_CASE("loader falls back to the old unversioned symbols", "[gpu][loader]") {
-  FakeLib f(base_fixture(), /*old=*/true);
-  auto api = sonde::gpu::load_nvml(f.lib);
-  REQUIRE(api.ok());
-  CHECK((*api)->resolved_init == "nvmlInit");
-  CHECK((*api)->resolved_count == "nvmlDeviceGetCount");
-  CHECK((*api)->resolved_handle == "nvmlDeviceGetHandleByIndex");
-  CHECK((*api)->resolved_compute == "nvmlDeviceGetComputeRunningProcesses");
-  CHECK((*api)->compute_processes_api == sonde::gpu::ProcessApi::v1);
-  CHECK((*api)->memory_v2 == nullptr);
-  CHECK((*api)->remapped_rows == nullptr);
-}
-
-TEST_CASE("a missing library or a library that is not NVML is an error, not a crash",
-          "[gpu][loader]") {
-  CHECK_FALSE(sonde::gpu::load_nvml("/nonexistent/libnvidia-ml.so.1").ok());
-  CHECK_FALSE(sonde::gpu::load_nvml("libz.so.1").ok());  // loads, but exports no nvmlInit
-  sonde::gpu::GpuOptions o;
-  o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
-  auto c = GpuCollector::open(o, {}, "h");
-  REQUIRE_FALSE(c.ok());
-  CHECK(c.message().find("/nonexistent/libnvidia-ml.so.1") != std::string::npos);
-}
 
 TEST_CASE("no driver and no GPU make the collector unavailable", "[gpu]") {
   json j = base_fixture();

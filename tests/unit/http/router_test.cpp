@@ -2,7 +2,6 @@
 
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
-#include <zlib.h>
 
 #include <catch2/catch.hpp>
 #include <memory>
@@ -13,6 +12,7 @@
 #include "core/exposition.hpp"
 #include "core/metrics.hpp"
 #include "core/result.hpp"
+#include "support/gunzip.hpp"
 
 namespace sonde::http {
 namespace {
@@ -52,25 +52,7 @@ struct Fixture {
   }
 };
 
-std::string gunzip(const std::string& in) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  std::string out;
-  char buf[16384];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
-  }
-  inflateEnd(&zs);
-  REQUIRE(rc == Z_STREAM_END);
-  REQUIRE(zs.avail_in == 0);  // one member, nothing after it
-  return out;
-}
+using test::gunzip;
 
 TEST_CASE("GET /metrics writes the board in text format 0.0.4", "[http][router]") {
   Fixture f;

@@ -252,65 +252,6 @@ TEST_CASE("buffer: on the real file system", "[remote][buffer]") {
   CHECK_FALSE(std::filesystem::exists(dir));
 }
 
-TEST_CASE("segment: records round-trip; damage is found", "[remote][buffer]") {
-  std::string seg(remote::kSegmentMagic);
-  seg += remote::encode_record(3, 42, "abc");
-  seg += remote::encode_record(1, -7, "");
-  auto scan = remote::parse_segment(seg);
-  CHECK_FALSE(scan.damaged);
-  REQUIRE(scan.records.size() == 2);
-  CHECK(scan.records[0].samples == 3);
-  CHECK(scan.records[0].highest_ms == 42);
-  CHECK(scan.records[1].highest_ms == -7);
-  CHECK(scan.valid_bytes == seg.size());
-  std::string body;
-  std::uint32_t samples = 0;
-  std::int64_t highest = 0;
-  CHECK(remote::decode_record(
-      std::string_view(seg).substr(scan.records[0].offset, scan.records[0].length), body, samples,
-      highest));
-  CHECK(body == "abc");
-
-  CHECK(remote::parse_segment("").records.empty());
-  CHECK_FALSE(remote::parse_segment("").damaged);
-  CHECK(remote::parse_segment("not a segment").damaged);
-  std::string huge(remote::kSegmentMagic);
-  huge += std::string("\xff\xff\xff\xff\0\0\0\0", 8);
-  scan = remote::parse_segment(huge);
-  CHECK(scan.damaged);
-  CHECK(scan.valid_bytes == remote::kSegmentMagic.size());
-  CHECK(scan.problem == "a record length of 4294967295");
-}
-
-TEST_CASE("segment: the fuzz seeds are what make_seeds.py says they are", "[remote][buffer]") {
-  // tests/fuzz/rw_segment/corpus, written by its make_seeds.py: three good records, then each
-  // kind of damage after the first one or two.
-  const auto corpus = test::fixture_root() / ".." / "fuzz" / "rw_segment" / "corpus";
-  const auto scan = [&](const char* name) {
-    std::ifstream in(corpus / name, std::ios::binary);
-    REQUIRE(in);
-    const std::string bytes{std::istreambuf_iterator<char>(in), {}};
-    return remote::parse_segment(bytes);
-  };
-  auto s = scan("three_records");
-  CHECK_FALSE(s.damaged);
-  REQUIRE(s.records.size() == 3);
-  CHECK(s.records[1].samples == 500);
-  CHECK(s.records[2].highest_ms == 1'700'000'002'000);
-  s = scan("flipped_byte");
-  CHECK(s.damaged);
-  CHECK(s.records.size() == 1);
-  CHECK(s.problem == "a record whose checksum does not match");
-  s = scan("huge_length");
-  CHECK(s.damaged);
-  CHECK(s.records.size() == 1);
-  CHECK(s.problem == "a record length of 4294967280");
-  s = scan("torn_tail");
-  CHECK(s.damaged);
-  CHECK(s.records.size() == 2);
-  CHECK(s.problem == "a record header cut short");
-}
-
 TEST_CASE("buffer: a directory another process holds is refused, and left alone",
           "[remote][buffer]") {
   auto files = std::make_shared<CrashFiles>();

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "remote_write.pb.h"
+#include "support/eventually.hpp"
 #include "support/http_test_server.hpp"
 #include "support/temp_dir.hpp"
 
@@ -52,14 +53,7 @@ void fill(core::Board& board, int n) {
   });
 }
 
-bool eventually(const std::function<bool()>& f, std::chrono::milliseconds limit = 10s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (f()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return f();
-}
+using test::eventually;
 
 }  // namespace
 
@@ -246,11 +240,7 @@ TEST_CASE("queue: a receiver that stalls for several intervals delays no cut, lo
   HttpTestServer server([&](const auto&) {
     if (!stalled.exchange(true)) {
       const int from = cuts.load();
-      const auto until = std::chrono::steady_clock::now() + 60s;  // a hang deadline only
-      while (cuts.load() < from + 4 && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(10ms);
-      }
-      cut_while_stalled = cuts.load() >= from + 4;
+      cut_while_stalled = eventually([&] { return cuts.load() >= from + 4; }, 60s);  // hang only
     }
     return HttpTestServer::reply(204);
   });
@@ -301,15 +291,19 @@ TEST_CASE("queue: a receiver that stalls for several intervals delays no cut, lo
 
 TEST_CASE("queue: a cut that overruns its interval counts the cuts it missed", "[remote][queue]") {
   HttpTestServer server([](const auto&) { return HttpTestServer::reply(204); });
+  // remote::Queue runs on steady_clock (no injectable clock): an overrun is real time. A short
+  // interval keeps it short; sleeping 2.5 intervals overruns however the threads are scheduled.
+  auto s = settings(server.url());
+  s.options.interval = 100ms;
   std::atomic<int> cuts{0};
   core::Board board;
   board.add_live("app", [&](core::SnapshotBuilder& b) {
     // The second cut takes 2.5 intervals: the cuts due meanwhile (at least one) are missed.
-    if (++cuts == 2) std::this_thread::sleep_for(2500ms);
+    if (++cuts == 2) std::this_thread::sleep_for(s.options.interval * 5 / 2);
     b.counter("app_cut_total", "The cut's number.", {}, cuts.load());
   });
   prometheus::Registry registry;
-  remote::Queue q(board, settings(server.url()), "sonde/t", registry);
+  remote::Queue q(board, s, "sonde/t", registry);
   q.start();
   REQUIRE(eventually([&] { return metric(registry, "sonde_remote_write_cuts_missed_total") >= 1; },
                      60s));

@@ -1,0 +1,54 @@
+#include "http/gzip.hpp"
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <string>
+
+#include "support/gunzip.hpp"
+
+using namespace sonde;
+
+namespace {
+
+TEST_CASE("gzip_compress round-trips through zlib's inflate", "[http][gzip]") {
+  std::mt19937 rng(13);
+  std::string random(200000, '\0');
+  for (char& c : random) c = static_cast<char>(rng());
+  std::string text;
+  for (int i = 0; i < 5000; ++i)
+    text += "node_cpu_seconds_total{cpu=\"" + std::to_string(i) + "\"} 1\n";
+  for (const std::string& in :
+       {std::string(), std::string("x"), std::string("\0\xff\n", 3), text, random}) {
+    for (const int level : {1, 6, 9}) {
+      INFO("size " << in.size() << ", level " << level);
+      const auto z = http::gzip_compress(in, level);
+      REQUIRE(z.ok());
+      CHECK(test::gunzip(*z) == in);
+    }
+  }
+}
+
+TEST_CASE("gzip_compress writes a gzip member: magic, deflate, and the length in the trailer",
+          "[http][gzip]") {
+  const std::string in(100000, 'a');
+  const auto z = http::gzip_compress(in);
+  REQUIRE(z.ok());
+  REQUIRE(z->size() > 18);
+  CHECK(static_cast<unsigned char>((*z)[0]) == 0x1f);
+  CHECK(static_cast<unsigned char>((*z)[1]) == 0x8b);
+  CHECK((*z)[2] == 8);  // deflate
+  // ISIZE, the last four bytes: the input length mod 2^32, little-endian.
+  const auto byte = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>((*z)[z->size() - 4 + i]));
+  };
+  CHECK((byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24) == in.size());
+  CHECK(z->size() < in.size() / 100);  // a repetitive body shrinks
+}
+
+TEST_CASE("gzip_compress refuses a level zlib does not have", "[http][gzip]") {
+  const auto z = http::gzip_compress("abc", 42);
+  REQUIRE_FALSE(z.ok());
+  CHECK(z.message() == "gzip: deflateInit2 failed");
+}
+
+}  // namespace
