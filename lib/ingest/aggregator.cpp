@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "ingest/raw_key.hpp"
 #include "ingest/scan.hpp"
 #include "ingest/series.hpp"
 
@@ -123,10 +124,16 @@ void release_cached(std::uintptr_t v) {
 
 }  // namespace
 
-std::uint64_t Worker::CachedKey::hash(std::uintptr_t v) { return hash_bytes(cached_key(v)); }
+std::uint64_t Worker::CachedKey::hash(std::uintptr_t v) const {
+  return rawkey::hash(cached_key(v), prefix);
+}
 
-Worker::Worker(ListenerStats* stats, std::size_t key_capacity)
-    : stats_(stats), key_(new char[key_capacity]) {}
+Worker::Worker(ListenerStats* stats, std::size_t key_capacity, std::size_t prefix)
+    : stats_(stats),
+      prefix_(prefix),
+      buffer_(new char[key_capacity + 8]()),
+      key_(buffer_.get() + 8),
+      cache_(CachedKey{prefix}) {}
 
 Worker::~Worker() { clear_cache(); }
 
@@ -158,8 +165,8 @@ Worker& Aggregator::worker(const std::string& listener) {
   }
   // The key holds name|type|tags (and the |c: container) of one line, so never more than the
   // line, after the origin's 9 bytes.
-  workers_.push_back(
-      std::unique_ptr<Worker>(new Worker(stats, std::size_t{options_.max_line_bytes} + 24)));
+  workers_.push_back(std::unique_ptr<Worker>(new Worker(
+      stats, std::size_t{options_.max_line_bytes} + 24, options_.origin_detection ? 8 : 0)));
   return *workers_.back();
 }
 
@@ -192,7 +199,7 @@ std::size_t Aggregator::series_count() const {
   std::string_view container;
   KeyInfo info{m.kind, 0};
   // The raw key, copied into the worker's buffer (sized for the longest line).
-  char* const key = w.key_.get();
+  char* const key = w.key_;
   std::size_t n = 0;
   const auto put = [&](std::string_view bytes) {
     copy_bytes(key + n, bytes.data(), bytes.size());  // nothing read or written when empty
@@ -228,7 +235,7 @@ std::size_t Aggregator::series_count() const {
     put(m.tags);
   }
   const std::string_view raw(key, n);
-  const std::uint64_t hash = hash_bytes(raw);
+  const std::uint64_t hash = rawkey::hash(raw, w.prefix_);
   Series* s = nullptr;
   for (int attempt = retry ? 1 : 0; attempt < 2; ++attempt) {
     const std::uintptr_t v =
@@ -262,7 +269,7 @@ std::size_t Aggregator::series_count() const {
   accept(w);
 }
 
-// Inlined into ingest_line(), its only caller. A metric line `name:VALUE|rest` means what
+// Inlined into ingest(), its only caller. A metric line `name:VALUE|rest` means what
 // name and rest (type, sample rate, tags, container) say, whatever the value: when the worker
 // has cached that key (metric_line() put it there after a full parse of a line with plain
 // fields), only the value is parsed. The key, the checks and their order are metric_line()'s,
@@ -272,7 +279,8 @@ std::size_t Aggregator::series_count() const {
   const char* const begin = line.data();
   const char* end = begin + line.size();
   if (end[-1] == '\r') --end;
-  if (end == begin || static_cast<std::size_t>(end - begin) > limits_.max_line_bytes) {
+  // (A line under 8 bytes takes the full parse: the key is read a word at a time.)
+  if (end - begin < 8 || static_cast<std::size_t>(end - begin) > limits_.max_line_bytes) {
     return false;
   }
   if (begin[0] == '_') return false;  // events and service checks (and names that start so)
@@ -287,21 +295,14 @@ std::size_t Aggregator::series_count() const {
     // No value, no type, or several values: the full parse.
     if (bar == value || bar == end || *bar == ':') return false;
   }
-  char* const key = w.key_.get();
-  std::size_t n = 0;
-  if (options_.origin_detection) {
-    const std::uint64_t id = w.origin_ ? w.origin_->id : 0;
-    std::memcpy(key, &id, sizeof id);
-    n = sizeof id;
-  }
-  copy_bytes(key + n, begin, static_cast<std::size_t>(colon - begin));
-  n += static_cast<std::size_t>(colon - begin);
-  copy_bytes(key + n, bar, static_cast<std::size_t>(end - bar));
-  n += static_cast<std::size_t>(end - bar);
-  const std::string_view raw(key, n);
-  const std::uint64_t hash = hash_bytes(raw);
-  const std::uintptr_t v =
-      w.cache_.find(hash, [&](std::uintptr_t c) { return same_bytes(cached_key(c), raw); });
+  // The key in place: the name and the rest around the value (raw_key.hpp), no copy.
+  const std::uint64_t id = w.origin_ ? w.origin_->id : 0;
+  const rawkey::LineKey k{options_.origin_detection ? &id : nullptr, begin, colon, bar, end};
+  const std::size_t size = k.size();
+  const std::uintptr_t v = w.cache_.find(k.hash(), [&](std::uintptr_t c) {
+    const std::string_view key = cached_key(c);
+    return key.size() == size && k.equals(key);
+  });
   if (v == 0) return false;
   Series* const s = cached_series(v);
   if (s->expired.load(std::memory_order_relaxed)) return false;  // metric_line() registers it
@@ -316,8 +317,13 @@ std::size_t Aggregator::series_count() const {
     info = s->info();
   }
   values.kind = info.kind;
-  if (info.kind != MetricKind::set && !parse_value(values.values, values.first_value)) {
-    return false;  // malformed: the full parse says so
+  if (info.kind != MetricKind::set) {
+    const auto digit = static_cast<unsigned>(value[0] - '0');
+    if (bar - value == 1 && digit <= 9) {
+      values.first_value = digit;  // "1", the common value
+    } else if (!parse_value(values.values, values.first_value)) {
+      return false;  // malformed: the full parse says so
+    }
   }
   if (info.kind == MetricKind::counter && values.first_value < 0) {
     reject(w, DropReason::negative_counter, line);
@@ -343,9 +349,8 @@ std::size_t Aggregator::series_count() const {
   return true;
 }
 
-// Inlined into ingest(), its only caller: a call and its register saves a line fewer.
-[[gnu::always_inline]] inline void Aggregator::ingest_line(Worker& w, std::string_view line) {
-  if (fast_path_ && fast_line(w, line)) return;
+// Out of line: the fast path inlined into ingest() saves no registers for it.
+[[gnu::noinline]] void Aggregator::ingest_line(Worker& w, std::string_view line) {
   switch (parse_line(line, limits_, w.parsed_)) {
     case ParseError::ok:
       break;
@@ -372,7 +377,9 @@ void Aggregator::ingest(Worker& w, std::string_view payload, const Origin* origi
   w.now_ns_ = clock_.steady_now().time_since_epoch().count();
   w.origin_ = origin;
   if (w.epoch_ != epoch_.load(std::memory_order_relaxed)) sweep(w);
-  for_each_line(payload, [&](std::string_view line) { ingest_line(w, line); });
+  for_each_line(payload, [&](std::string_view line) {
+    if (!fast_path_ || !fast_line(w, line)) ingest_line(w, line);
+  });
   // One atomic add a payload, not one a line.
   if (w.accepted_ != 0) {
     w.stats_->lines[0].fetch_add(std::exchange(w.accepted_, 0), std::memory_order_relaxed);
@@ -390,7 +397,7 @@ void Aggregator::sweep(Worker& w) {
     if (cached_series(v)->expired.load(std::memory_order_relaxed)) gone.push_back(v);
   });
   for (const std::uintptr_t v : gone) {
-    w.cache_.erase(hash_bytes(cached_key(v)), v);
+    w.cache_.erase(rawkey::hash(cached_key(v), w.prefix_), v);
     release_cached(v);
   }
 }

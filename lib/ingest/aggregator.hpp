@@ -121,14 +121,17 @@ class Worker {
   /// The cache's values: a Series* (its raw() is the key) or, with the low bit set, a KeyAlias*
   /// (another tag order, or a series another worker registered under other bytes).
   struct CachedKey {
-    static std::uint64_t hash(std::uintptr_t v);
+    std::size_t prefix = 0;  // 8: an origin id before the name
+    std::uint64_t hash(std::uintptr_t v) const;
   };
-  Worker(ListenerStats* stats, std::size_t key_capacity);
+  Worker(ListenerStats* stats, std::size_t key_capacity, std::size_t prefix);
   /// Forgets every cached key, releasing its series.
   void clear_cache();
 
   ListenerStats* stats_;
-  std::unique_ptr<char[]> key_;     // sized once; the hot path copies a line's key into it
+  const std::size_t prefix_;        // CachedKey::prefix
+  std::unique_ptr<char[]> buffer_;  // sized once, 8 bytes of slack before key_ (raw_key.hpp)
+  char* const key_;                 // where the slow path builds a line's key
   PtrTable<CachedKey> cache_;       // raw key -> series, one reference each
   std::int64_t now_ns_ = 0;         // steady clock, refreshed per datagram
   const Origin* origin_ = nullptr;  // the sender of the datagram being ingested, if known
@@ -181,6 +184,7 @@ class Aggregator {
   }
 
  private:
+  /// A line the fast path did not take: the full parse.
   void ingest_line(Worker& w, std::string_view line);
   /// A line whose raw key the worker has cached, handled with no parse but its value's; false
   /// when it needs the full parse (not cached, expired, several values, anything unusual).

@@ -200,7 +200,7 @@ inline bool overflowed(double in, double out) { return std::isfinite(in) && !std
 
 /// Adds `v` unless a finite value and a finite `v` would sum to +-Inf: false then, and `a` keeps
 /// its value.
-inline bool add_atomic_finite(std::atomic<double>& a, double v) {
+[[gnu::always_inline]] inline bool add_atomic_finite(std::atomic<double>& a, double v) {
   double old = a.load(std::memory_order_relaxed);
   while (true) {
     const double next = old + v;
