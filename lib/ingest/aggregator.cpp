@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "ingest/raw_key.hpp"
+#include "ingest/scan.hpp"
 #include "ingest/series.hpp"
 
 namespace sonde::ingest {
@@ -50,7 +52,7 @@ inline bool same_bytes(std::string_view a, std::string_view b) {
 
 /// Calls f(value, text) for each value of a numeric line; a single value was parsed already.
 template <class F>
-void each_number(const MetricLine& m, F&& f) {
+void each_number(const LineValues& m, F&& f) {
   if (!m.multi_value) return f(m.first_value, m.values);
   for_each_value(m.values, [&](std::string_view v) { f(*parse_number(v), v); });
 }
@@ -122,10 +124,16 @@ void release_cached(std::uintptr_t v) {
 
 }  // namespace
 
-std::uint64_t Worker::CachedKey::hash(std::uintptr_t v) { return hash_bytes(cached_key(v)); }
+std::uint64_t Worker::CachedKey::hash(std::uintptr_t v) const {
+  return rawkey::hash(cached_key(v), prefix);
+}
 
-Worker::Worker(ListenerStats* stats, std::size_t key_capacity)
-    : stats_(stats), key_(new char[key_capacity]) {}
+Worker::Worker(ListenerStats* stats, std::size_t key_capacity, std::size_t prefix)
+    : stats_(stats),
+      prefix_(prefix),
+      buffer_(new char[key_capacity + 8]()),
+      key_(buffer_.get() + 8),
+      cache_(CachedKey{prefix}) {}
 
 Worker::~Worker() { clear_cache(); }
 
@@ -157,8 +165,8 @@ Worker& Aggregator::worker(const std::string& listener) {
   }
   // The key holds name|type|tags (and the |c: container) of one line, so never more than the
   // line, after the origin's 9 bytes.
-  workers_.push_back(
-      std::unique_ptr<Worker>(new Worker(stats, std::size_t{options_.max_line_bytes} + 24)));
+  workers_.push_back(std::unique_ptr<Worker>(new Worker(
+      stats, std::size_t{options_.max_line_bytes} + 24, options_.origin_detection ? 8 : 0)));
   return *workers_.back();
 }
 
@@ -167,9 +175,9 @@ std::size_t Aggregator::series_count() const {
   return series_count_;
 }
 
-// Inlined into metric_line(), its only caller.
+// Inlined into metric_line() and fast_line(), its callers.
 [[gnu::always_inline]] inline std::optional<DropReason> Aggregator::apply(Worker& w, Series& s,
-                                                                          const MetricLine& m) {
+                                                                          const LineValues& m) {
   if (s.kind == SeriesKind::counter && !m.multi_value && m.sample_rate == 1 && s.scale == 1) {
     // The common line (`name:1|c|#tags`): its value is the increment.
     if (!add_atomic_finite(s.value, m.first_value)) return DropReason::overflow;
@@ -181,15 +189,17 @@ std::size_t Aggregator::series_count() const {
 
 // Inlined into ingest_line(), its only caller.
 [[gnu::always_inline]] inline void Aggregator::metric_line(Worker& w, const MetricLine& m,
-                                                           std::string_view line) {
-  if (m.kind == MetricKind::counter) {
+                                                           std::string_view line, bool retry) {
+  const LineValues values{m.values, m.first_value, m.sample_rate, m.kind, m.multi_value};
+  if (m.kind == MetricKind::counter && !retry) {
     bool negative = false;
-    each_number(m, [&](double x, std::string_view) { negative |= x < 0; });
+    each_number(values, [&](double x, std::string_view) { negative |= x < 0; });
     if (negative) return reject(w, DropReason::negative_counter, line);
   }
   std::string_view container;
+  KeyInfo info{m.kind, 0};
   // The raw key, copied into the worker's buffer (sized for the longest line).
-  char* const key = w.key_.get();
+  char* const key = w.key_;
   std::size_t n = 0;
   const auto put = [&](std::string_view bytes) {
     copy_bytes(key + n, bytes.data(), bytes.size());  // nothing read or written when empty
@@ -197,23 +207,37 @@ std::size_t Aggregator::series_count() const {
   };
   if (options_.origin_detection) {
     // The origin goes first, at a fixed length, so no name or tag bytes can imitate it: the
-    // origin's id (unique, never reused), the length of the `|c:` container, the container.
-    container = container_field(w, m.container);
+    // origin's id (unique, never reused).
+    container = container_field(w, m.container, info.ignored);
+    if (!retry) count_ignored(info.ignored);
     const std::uint64_t id = w.origin_ ? w.origin_->id : 0;
     std::memcpy(key, &id, sizeof id);
     n = sizeof id;
-    key[n++] = static_cast<char>(container.size());  // at most 128 (parse_container_field)
-    put(container);
   }
-  put(m.name);
-  key[n++] = '|';
-  put(m.type);
-  key[n++] = '|';
-  put(m.tags);
+  if (m.plain_fields) {
+    // What fast_line() looks up: the line without its values (the `|c:` container among the
+    // fields).
+    put(m.name);
+    put(m.rest);
+  } else {
+    // A field that may change from line to line (`|T<timestamp>`) must not make a key of its
+    // own: name|type|tags, after a ':' (which no name holds, so it equals no key of the other
+    // form), the length of the `|c:` container and the container.
+    key[n++] = ':';
+    if (options_.origin_detection) {
+      key[n++] = static_cast<char>(container.size());  // at most 128 (parse_container_field)
+      put(container);
+    }
+    put(m.name);
+    key[n++] = '|';
+    put(m.type);
+    key[n++] = '|';
+    put(m.tags);
+  }
   const std::string_view raw(key, n);
-  const std::uint64_t hash = hash_bytes(raw);
+  const std::uint64_t hash = rawkey::hash(raw, w.prefix_);
   Series* s = nullptr;
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = retry ? 1 : 0; attempt < 2; ++attempt) {
     const std::uintptr_t v =
         w.cache_.find(hash, [&](std::uintptr_t c) { return same_bytes(cached_key(c), raw); });
     if (v != 0 && !cached_series(v)->expired.load(std::memory_order_relaxed)) {
@@ -223,19 +247,21 @@ std::size_t Aggregator::series_count() const {
         w.cache_.erase(hash, v);
         release_cached(v);
       }
-      auto sp = resolve(w, m, container, raw);
+      auto sp = resolve(w, m, container, raw, info);
       if (!sp) return reject(w, sp.error(), line);
       // Bounded: every entry is an admitted series (or a tag order of one).
       if (w.cache_.size() >= std::size_t{options_.max_series} * 2) w.clear_cache();
       s = sp->get();
-      // The series keeps the key it was registered under; another key gets an alias.
-      const bool own = s->raw() == raw;
+      // The series keeps the key it was registered under (and what that key says, but for a
+      // sample rate: 1 there); another key gets an alias.
+      const bool own = s->raw() == raw && (!m.plain_fields || m.sample_rate == 1);
       Series* held = sp->leak();
-      w.cache_.insert(hash,
-                      own ? reinterpret_cast<std::uintptr_t>(held)
-                          : reinterpret_cast<std::uintptr_t>(KeyAlias::create(raw, held)) | 1);
+      w.cache_.insert(hash, own ? reinterpret_cast<std::uintptr_t>(held)
+                                : reinterpret_cast<std::uintptr_t>(
+                                      KeyAlias::create(raw, held, info, m.sample_rate)) |
+                                      1);
     }
-    if (const auto why = apply(w, *s, m)) return reject(w, *why, line);
+    if (const auto why = apply(w, *s, values)) return reject(w, *why, line);
     // Expired by a reader while we updated it: the update went to a series nobody exposes any
     // more, so register it again and apply the line there.
     if (!s->expired.load(std::memory_order_acquire)) break;
@@ -243,8 +269,88 @@ std::size_t Aggregator::series_count() const {
   accept(w);
 }
 
-// Inlined into ingest(), its only caller: a call and its register saves a line fewer.
-[[gnu::always_inline]] inline void Aggregator::ingest_line(Worker& w, std::string_view line) {
+// Inlined into ingest(), its only caller. A metric line `name:VALUE|rest` means what
+// name and rest (type, sample rate, tags, container) say, whatever the value: when the worker
+// has cached that key (metric_line() put it there after a full parse of a line with plain
+// fields), only the value is parsed. The key, the checks and their order are metric_line()'s,
+// so a line gives the same result on either path.
+[[gnu::always_inline]] inline bool Aggregator::fast_line(Worker& w, std::string_view line) {
+  if (line.empty()) return false;
+  const char* const begin = line.data();
+  const char* end = begin + line.size();
+  if (end[-1] == '\r') --end;
+  // (A line under 8 bytes takes the full parse: the key is read a word at a time.)
+  if (end - begin < 8 || static_cast<std::size_t>(end - begin) > limits_.max_line_bytes) {
+    return false;
+  }
+  if (begin[0] == '_') return false;  // events and service checks (and names that start so)
+  const char* const colon = scan::find_first<':', '|'>(begin, begin, end);
+  if (colon == begin || colon == end || *colon == '|') return false;
+  const char* const value = colon + 1;
+  const char* bar;
+  if (end - value >= 2 && value[1] == '|' && value[0] != '|' && value[0] != ':') {
+    bar = value + 1;  // one byte ("1"), the common value
+  } else {
+    bar = scan::find_first<'|', ':'>(begin, value, end);
+    // No value, no type, or several values: the full parse.
+    if (bar == value || bar == end || *bar == ':') return false;
+  }
+  // The key in place: the name and the rest around the value (raw_key.hpp), no copy.
+  const std::uint64_t id = w.origin_ ? w.origin_->id : 0;
+  const rawkey::LineKey k{options_.origin_detection ? &id : nullptr, begin, colon, bar, end};
+  const std::size_t size = k.size();
+  const std::uintptr_t v = w.cache_.find(k.hash(), [&](std::uintptr_t c) {
+    const std::string_view key = cached_key(c);
+    return key.size() == size && k.equals(key);
+  });
+  if (v == 0) return false;
+  Series* const s = cached_series(v);
+  if (s->expired.load(std::memory_order_relaxed)) return false;  // metric_line() registers it
+  LineValues values;
+  values.values = {value, static_cast<std::size_t>(bar - value)};
+  KeyInfo info;
+  if (v & 1) {
+    const auto* a = reinterpret_cast<const KeyAlias*>(v & ~std::uintptr_t{1});
+    info = a->info;
+    values.sample_rate = a->sample_rate;
+  } else {
+    info = s->info();
+  }
+  values.kind = info.kind;
+  if (info.kind != MetricKind::set) {
+    const auto digit = static_cast<unsigned>(value[0] - '0');
+    if (bar - value == 1 && digit <= 9) {
+      values.first_value = digit;  // "1", the common value
+    } else if (!parse_value(values.values, values.first_value)) {
+      return false;  // malformed: the full parse says so
+    }
+  }
+  if (info.kind == MetricKind::counter && values.first_value < 0) {
+    reject(w, DropReason::negative_counter, line);
+    return true;
+  }
+  count_ignored(info.ignored);
+  if (const auto why = apply(w, *s, values)) {
+    reject(w, *why, line);
+    return true;
+  }
+  if (s->expired.load(std::memory_order_acquire)) {
+    // As metric_line()'s second attempt: registered again, the line applied there. The parse
+    // succeeds (these bytes hit a key only a good line put there).
+    if (parse_line(line, limits_, w.parsed_) == ParseError::ok &&
+        w.parsed_.kind == LineKind::metric) {
+      metric_line(w, w.parsed_.metric, line, true);
+    } else {
+      accept(w);
+    }
+    return true;
+  }
+  accept(w);
+  return true;
+}
+
+// Out of line: the fast path inlined into ingest() saves no registers for it.
+[[gnu::noinline]] void Aggregator::ingest_line(Worker& w, std::string_view line) {
   switch (parse_line(line, limits_, w.parsed_)) {
     case ParseError::ok:
       break;
@@ -271,7 +377,9 @@ void Aggregator::ingest(Worker& w, std::string_view payload, const Origin* origi
   w.now_ns_ = clock_.steady_now().time_since_epoch().count();
   w.origin_ = origin;
   if (w.epoch_ != epoch_.load(std::memory_order_relaxed)) sweep(w);
-  for_each_line(payload, [&](std::string_view line) { ingest_line(w, line); });
+  for_each_line(payload, [&](std::string_view line) {
+    if (!fast_path_ || !fast_line(w, line)) ingest_line(w, line);
+  });
   // One atomic add a payload, not one a line.
   if (w.accepted_ != 0) {
     w.stats_->lines[0].fetch_add(std::exchange(w.accepted_, 0), std::memory_order_relaxed);
@@ -289,7 +397,7 @@ void Aggregator::sweep(Worker& w) {
     if (cached_series(v)->expired.load(std::memory_order_relaxed)) gone.push_back(v);
   });
   for (const std::uintptr_t v : gone) {
-    w.cache_.erase(hash_bytes(cached_key(v)), v);
+    w.cache_.erase(rawkey::hash(cached_key(v), w.prefix_), v);
     release_cached(v);
   }
 }
@@ -306,7 +414,7 @@ void Aggregator::reject(Worker& w, DropReason r, std::string_view line) {
       clock_.steady_now());
 }
 
-std::optional<DropReason> Aggregator::apply_other(Worker& w, Series& s, const MetricLine& m) {
+std::optional<DropReason> Aggregator::apply_other(Worker& w, Series& s, const LineValues& m) {
   // Scaling or summing finite values past float64's range (`1e308|c|@0.01`, a sample rate of
   // 1e-320) drops the line, counted as overflow: it never becomes +Inf or NaN silently. (Of a
   // line with several values, those before the one that overflowed are applied.)

@@ -69,6 +69,23 @@ inline constexpr std::size_t kTagErrors = 3;
 enum class FieldIgnored : std::uint8_t { invalid, inode, overridden };
 inline constexpr std::size_t kFieldIgnored = 3;
 
+/// What a cacheable raw key (origin, name and the bytes after the values: type and fields;
+/// MetricLine::plain_fields) says about every line that has it, beyond its series and sample
+/// rate: a cache hit's answer in place of a parse.
+struct KeyInfo {
+  MetricKind kind = MetricKind::counter;
+  std::uint8_t ignored = 0;  // 1 + the FieldIgnored its `|c:` field counts; 0: none
+};
+
+/// What Aggregator::apply needs of a metric line.
+struct LineValues {
+  std::string_view values;  // one or more, ':'-separated
+  double first_value = 0;   // parsed (numeric kinds)
+  double sample_rate = 1;
+  MetricKind kind = MetricKind::counter;
+  bool multi_value = false;
+};
+
 /// Counters of one listener (sonde_ingest_*{listener}).
 struct ListenerStats {
   explicit ListenerStats(std::string n) : name(std::move(n)) {}
@@ -104,14 +121,17 @@ class Worker {
   /// The cache's values: a Series* (its raw() is the key) or, with the low bit set, a KeyAlias*
   /// (another tag order, or a series another worker registered under other bytes).
   struct CachedKey {
-    static std::uint64_t hash(std::uintptr_t v);
+    std::size_t prefix = 0;  // 8: an origin id before the name
+    std::uint64_t hash(std::uintptr_t v) const;
   };
-  Worker(ListenerStats* stats, std::size_t key_capacity);
+  Worker(ListenerStats* stats, std::size_t key_capacity, std::size_t prefix);
   /// Forgets every cached key, releasing its series.
   void clear_cache();
 
   ListenerStats* stats_;
-  std::unique_ptr<char[]> key_;     // sized once; the hot path copies a line's key into it
+  const std::size_t prefix_;        // CachedKey::prefix
+  std::unique_ptr<char[]> buffer_;  // sized once, 8 bytes of slack before key_ (raw_key.hpp)
+  char* const key_;                 // where the slow path builds a line's key
   PtrTable<CachedKey> cache_;       // raw key -> series, one reference each
   std::int64_t now_ns_ = 0;         // steady clock, refreshed per datagram
   const Origin* origin_ = nullptr;  // the sender of the datagram being ingested, if known
@@ -146,6 +166,11 @@ class Aggregator {
   /// unfinished stream frame. `line` is what the log shows of it.
   void count_rejected(Worker& w, DropReason r, std::string_view line);
 
+  /// On (the default): a line whose raw key is cached is looked up by its bytes around the
+  /// value and only its value is parsed. Off: every line takes the full parse first (the same
+  /// results; differential tests and fuzzing compare the two).
+  void set_fast_path(bool on) { fast_path_ = on; }
+
   /// The live source: every family and sonde_ingest_* counters. Expires series past their TTL.
   void collect(core::SnapshotBuilder& out);
 
@@ -159,28 +184,41 @@ class Aggregator {
   }
 
  private:
+  /// A line the fast path did not take: the full parse.
   void ingest_line(Worker& w, std::string_view line);
+  /// A line whose raw key the worker has cached, handled with no parse but its value's; false
+  /// when it needs the full parse (not cached, expired, several values, anything unusual).
+  bool fast_line(Worker& w, std::string_view line);
   void accept(Worker& w) { ++w.accepted_; }
   void reject(Worker& w, DropReason r, std::string_view line);
-  void metric_line(Worker& w, const MetricLine& m, std::string_view line);
+  /// `retry`: fast_line() applied the line to a series expired meanwhile; it was counted (its
+  /// sign checked, its `|c:` field counted) already, so only register it again and apply.
+  void metric_line(Worker& w, const MetricLine& m, std::string_view line, bool retry = false);
   void event_line(Worker& w, const EventLine& e, std::string_view line);
   void check_line(Worker& w, const ServiceCheckLine& c, std::string_view line);
   /// Applies the line to its series; the reason when it cannot (set_limit, overflow).
-  std::optional<DropReason> apply(Worker& w, Series& s, const MetricLine& m);
+  std::optional<DropReason> apply(Worker& w, Series& s, const LineValues& m);
   /// apply() for every line but a plain counter increment.
-  std::optional<DropReason> apply_other(Worker& w, Series& s, const MetricLine& m);
+  std::optional<DropReason> apply_other(Worker& w, Series& s, const LineValues& m);
   /// A series, or why the line that names it is dropped.
   using Admitted = core::Result<SeriesRef, DropReason>;
   /// The slow path of a raw key seen for the first time: mapping, name, labels, registration.
+  /// `info`: what raw_key says, kept with a series registered under it.
   Admitted resolve(Worker& w, const MetricLine& m, std::string_view container,
-                   std::string_view raw_key);
+                   std::string_view raw_key, KeyInfo info);
   Admitted register_series(const std::string& name, SeriesKind kind,
                            std::vector<std::pair<std::string, std::string>> labels,
                            const MappingRule* rule, bool internal, std::int64_t now_ns,
-                           bool origin = false, std::string_view raw_key = {});
+                           bool origin = false, std::string_view raw_key = {}, KeyInfo info = {});
   /// The container ID of a `|c:` field that applies to this sender (empty: none, or the
   /// kernel's answer wins); counts the fields it ignores.
   std::string_view container_field(const Worker& w, std::string_view field);
+  /// The same without counting: `ignored` is 1 + the FieldIgnored to count, or 0.
+  std::string_view container_field(const Worker& w, std::string_view field,
+                                   std::uint8_t& ignored) const;
+  void count_ignored(std::uint8_t ignored) {
+    if (ignored != 0) field_ignored_[ignored - 1u]++;
+  }
   /// Sets container_id / pod_uid from the sender's origin (or the `|c:` container), replacing
   /// labels of those names; true when it set one.
   bool add_origin_labels(std::vector<std::pair<std::string, std::string>>& labels, const Worker& w,
@@ -192,6 +230,7 @@ class Aggregator {
   const std::shared_ptr<const Mapper> mapper_;
   const core::Clock& clock_;
   const ParseLimits limits_;
+  bool fast_path_ = true;
 
   mutable std::mutex mu_;  // families_, names_, series_count_, workers_
   std::map<std::string, std::unique_ptr<FamilyState>, std::less<>> families_;

@@ -34,50 +34,6 @@ bool parse_uint(std::string_view s, std::size_t& out) {
   return true;
 }
 
-/// A short integer ("1", "-3", "+1"): up to 15 digits are exact in a double, so they need no
-/// from_chars. The same value as from_chars gives, "-0" included; false for anything else.
-inline bool parse_small_integer(std::string_view s, double& out) {
-  if (s.size() == 1) {  // "1", the most common value of all
-    const auto d = static_cast<unsigned>(s[0] - '0');
-    if (d > 9) return false;
-    out = d;
-    return true;
-  }
-  const std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  if (s.size() <= i || s.size() - i > 15) return false;
-  std::uint64_t digits = 0;
-  for (std::size_t j = i; j < s.size(); ++j) {
-    const auto d = static_cast<unsigned>(s[j] - '0');
-    if (d > 9) return false;
-    digits = digits * 10 + d;
-  }
-  const auto v = static_cast<double>(digits);
-  out = s[0] == '-' ? -v : v;
-  return true;
-}
-
-/// parse_number for what is not a short integer. `s` is not empty.
-std::optional<double> parse_decimal(std::string_view s) {
-  if (s.size() > 64) return std::nullopt;
-  if (s[0] == '+') {
-    s.remove_prefix(1);
-    if (s.empty() || s[0] == '+' || s[0] == '-') return std::nullopt;
-  }
-  // from_chars accepts "inf" and "nan" but not a leading '+', hex only when asked.
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-/// parse_number with the common case inline. `s` is not empty.
-inline bool parse_value(std::string_view s, double& out) {
-  if (parse_small_integer(s, out)) return true;
-  const auto v = parse_decimal(s);
-  if (v) out = *v;
-  return v.has_value();
-}
-
 bool metric_kind(std::string_view type, MetricKind& kind) {
   if (type.size() == 1) {
     switch (type[0]) {
@@ -116,6 +72,7 @@ ParseError parse_metric(std::string_view line, const ParseLimits& limits, Metric
   m.tag_count = 0;
   m.first_value = 0;
   m.container = {};
+  m.plain_fields = true;
   const char* const begin = line.data();
   const char* const end = begin + line.size();
   // The name: up to the first ':', with no '|' in it.
@@ -134,6 +91,7 @@ ParseError parse_metric(std::string_view line, const ParseLimits& limits, Metric
     if (p == end) return ParseError::malformed;
   }
   m.values = {values, static_cast<std::size_t>(p - values)};
+  m.rest = {p, static_cast<std::size_t>(end - p)};
   // The type: up to the next '|' or the end; most are one byte.
   const char* const type = p + 1;
   if (end - type == 1 || (end - type >= 2 && type[1] == '|' && type[0] != '|')) {
@@ -191,6 +149,8 @@ ParseError parse_metric(std::string_view line, const ParseLimits& limits, Metric
       m.sample_rate = rate;
     } else if (field.size() >= 2 && field[0] == 'c' && field[1] == ':') {
       if (m.container.empty()) m.container = field.substr(2);
+    } else {
+      m.plain_fields = false;
     }
     // Anything else (T<ts>, e:<external data>, card:<cardinality>, future fields) is an
     // extension sonde does not use.
@@ -296,6 +256,19 @@ ParseError parse_service_check(std::string_view line, const ParseLimits& limits,
 }
 
 }  // namespace
+
+std::optional<double> parse_decimal(std::string_view s) {
+  if (s.size() > 64) return std::nullopt;
+  if (s[0] == '+') {
+    s.remove_prefix(1);
+    if (s.empty() || s[0] == '+' || s[0] == '-') return std::nullopt;
+  }
+  // from_chars accepts "inf" and "nan" but not a leading '+', hex only when asked.
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
 
 std::optional<double> parse_number(std::string_view s) {
   if (s.empty()) return std::nullopt;

@@ -40,6 +40,12 @@ struct MetricLine {
   double first_value = 0;      // the first value, parsed (numeric kinds)
   bool multi_value = false;    // values holds more than one value
   std::string_view container;  // the text after `|c:` (its first occurrence); may be empty
+  /// From the '|' after the values to the end of the line: the type and the fields. The
+  /// aggregator's cache key is the name and these bytes when `plain_fields`.
+  std::string_view rest;
+  /// No field after the type but a sample rate, tags and `|c:` (no `|T<timestamp>` or other
+  /// extension): then name and rest alone decide everything the line means but its values.
+  bool plain_fields = true;
 };
 
 struct EventLine {
@@ -82,6 +88,40 @@ ParseError parse_line(std::string_view line, const ParseLimits& limits, ParsedLi
 /// Parses one value of a metric line as a finite double (decimal or exponent form, optional
 /// sign). NaN, infinities, hex and anything else are rejected.
 std::optional<double> parse_number(std::string_view s);
+
+/// parse_number for what is not a short integer. `s` is not empty.
+std::optional<double> parse_decimal(std::string_view s);
+
+/// A short integer ("1", "-3", "+1"): up to 15 digits are exact in a double, so they need no
+/// from_chars. The same value as from_chars gives, "-0" included; false for anything else.
+/// `s` is not empty.
+inline bool parse_small_integer(std::string_view s, double& out) {
+  if (s.size() == 1) {  // "1", the most common value of all
+    const auto d = static_cast<unsigned>(s[0] - '0');
+    if (d > 9) return false;
+    out = d;
+    return true;
+  }
+  const std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  if (s.size() <= i || s.size() - i > 15) return false;
+  std::uint64_t digits = 0;
+  for (std::size_t j = i; j < s.size(); ++j) {
+    const auto d = static_cast<unsigned>(s[j] - '0');
+    if (d > 9) return false;
+    digits = digits * 10 + d;
+  }
+  const auto v = static_cast<double>(digits);
+  out = s[0] == '-' ? -v : v;
+  return true;
+}
+
+/// parse_number with the common case inline, for the hot path. `s` is not empty.
+inline bool parse_value(std::string_view s, double& out) {
+  if (parse_small_integer(s, out)) return true;
+  const auto v = parse_decimal(s);
+  if (v) out = *v;
+  return v.has_value();
+}
 
 /// Calls f(value) for each ':'-separated value of a metric line.
 template <class F>

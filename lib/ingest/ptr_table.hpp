@@ -61,18 +61,22 @@ inline std::uint64_t hash_bytes(std::string_view s) {
   return h;
 }
 
-/// `Traits::hash(std::uintptr_t value)` gives a stored value's key hash (hash_bytes of its key).
-/// Values are non-zero and below 2^48 (user-space pointers; their low bits are the caller's).
-/// Not thread-safe.
+/// `traits.hash(std::uintptr_t value)` gives a stored value's key hash (the hash the caller
+/// finds and inserts it with); a Traits may carry state (how its keys are laid out). Values are
+/// non-zero and below 2^48 (user-space pointers; their low bits are the caller's). Not
+/// thread-safe.
 template <class Traits>
 class PtrTable {
  public:
+  PtrTable() = default;
+  explicit PtrTable(Traits traits) : traits_(traits) {}
+
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
   /// The value whose key has `hash` and for which match(value) is true; 0 when none.
   template <class Match>
-  std::uintptr_t find(std::uint64_t hash, Match&& match) const {
+  [[gnu::always_inline]] std::uintptr_t find(std::uint64_t hash, Match&& match) const {
     if (slots_.empty()) return 0;
     const std::size_t mask = slots_.size() - 1;
     const std::uint64_t tag = hash & kTagMask;
@@ -106,7 +110,7 @@ class PtrTable {
     for (std::size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
       const std::uint64_t s = slots_[j];
       if (s == 0) break;
-      const std::size_t home = Traits::hash(s & kValueMask) & mask;
+      const std::size_t home = traits_.hash(s & kValueMask) & mask;
       // Movable when its home is not in (i, j] (cyclically).
       if (((j - home) & mask) >= ((j - i) & mask)) {
         slots_[i] = s;
@@ -155,10 +159,11 @@ class PtrTable {
     std::vector<std::uint64_t> old(slots_.empty() ? 16 : slots_.size() * 2, 0);
     old.swap(slots_);
     for (const std::uint64_t s : old) {
-      if (s != 0) place(Traits::hash(s & kValueMask), s & kValueMask);
+      if (s != 0) place(traits_.hash(s & kValueMask), s & kValueMask);
     }
   }
 
+  [[no_unique_address]] Traits traits_{};
   std::vector<std::uint64_t> slots_;  // size 0 or a power of two
   std::size_t size_ = 0;
 };

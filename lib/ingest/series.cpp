@@ -14,12 +14,15 @@ constexpr std::size_t kLogLineBytes = 200;
 
 }  // namespace
 
-Series* Series::create(SeriesKind kind, std::string_view text, std::string_view raw) {
+// KeyInfo sits in the padding after `expired`: a series costs the cache's answer nothing.
+static_assert(sizeof(void*) != 8 || sizeof(Series) == 56, "Series grew past 56 bytes");
+
+Series* Series::create(SeriesKind kind, std::string_view text, std::string_view raw, KeyInfo info) {
   // One block: the series, then its text, then its raw key (alignof(Series) is 8; what
   // operator new returns is aligned for any object).
   void* block = ::operator new(sizeof(Series) + text.size() + raw.size());
-  auto* s = new (block)
-      Series(kind, static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(raw.size()));
+  auto* s = new (block) Series(kind, static_cast<std::uint32_t>(text.size()),
+                               static_cast<std::uint32_t>(raw.size()), info);
   char* chars = reinterpret_cast<char*>(s + 1);
   if (!text.empty()) std::memcpy(chars, text.data(), text.size());
   if (!raw.empty()) std::memcpy(chars + text.size(), raw.data(), raw.size());
@@ -32,9 +35,9 @@ void Series::release() {
   ::operator delete(static_cast<void*>(this));
 }
 
-KeyAlias* KeyAlias::create(std::string_view key, Series* series) {
+KeyAlias* KeyAlias::create(std::string_view key, Series* series, KeyInfo info, double sample_rate) {
   void* block = ::operator new(sizeof(KeyAlias) + key.size());
-  auto* a = new (block) KeyAlias(series, static_cast<std::uint32_t>(key.size()));
+  auto* a = new (block) KeyAlias(series, static_cast<std::uint32_t>(key.size()), info, sample_rate);
   if (!key.empty()) std::memcpy(reinterpret_cast<char*>(a + 1), key.data(), key.size());
   return a;
 }

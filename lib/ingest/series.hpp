@@ -64,7 +64,8 @@ struct SeriesExtra {
 class Series {
  public:
   /// A new series with one reference (the caller's).
-  static Series* create(SeriesKind kind, std::string_view text, std::string_view raw);
+  static Series* create(SeriesKind kind, std::string_view text, std::string_view raw,
+                        KeyInfo info = {});
   Series(const Series&) = delete;
   Series& operator=(const Series&) = delete;
 
@@ -77,6 +78,8 @@ class Series {
   /// The worker key (name|type|tags, after the origin) the series was registered from; empty
   /// for events and service checks.
   std::string_view raw() const { return {chars() + text_size_, raw_size_}; }
+  /// What raw() says (when it is a cacheable key; its sample rate is then 1).
+  KeyInfo info() const { return info_; }
 
   std::atomic<double> value{0};
   std::atomic<std::int64_t> last_ns{0};
@@ -87,11 +90,12 @@ class Series {
   std::atomic<bool> expired{false};
 
  private:
-  Series(SeriesKind k, std::uint32_t text_size, std::uint32_t raw_size)
-      : kind(k), text_size_(text_size), raw_size_(raw_size) {}
+  Series(SeriesKind k, std::uint32_t text_size, std::uint32_t raw_size, KeyInfo info)
+      : kind(k), info_(info), text_size_(text_size), raw_size_(raw_size) {}
   ~Series() = default;
   const char* chars() const { return reinterpret_cast<const char*>(this + 1); }
 
+  const KeyInfo info_;  // in what would be padding
   std::atomic<std::uint32_t> refs_{1};
   const std::uint32_t text_size_;
   const std::uint32_t raw_size_;
@@ -125,17 +129,22 @@ class SeriesRef {
 };
 
 /// A worker's key for a series registered under other bytes (another tag order, another
-/// worker's origin prefix): the key stored after it, and one reference to the series.
+/// sample rate, another worker's origin prefix): the key stored after it, what the key says,
+/// and one reference to the series.
 class KeyAlias {
  public:
   /// Takes over the reference `series` carries.
-  static KeyAlias* create(std::string_view key, Series* series);
+  static KeyAlias* create(std::string_view key, Series* series, KeyInfo info = {},
+                          double sample_rate = 1);
   static void destroy(KeyAlias* a);
   std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), size_}; }
   Series* const series;
+  const double sample_rate;
+  const KeyInfo info;
 
  private:
-  KeyAlias(Series* s, std::uint32_t size) : series(s), size_(size) {}
+  KeyAlias(Series* s, std::uint32_t size, KeyInfo i, double rate)
+      : series(s), sample_rate(rate), info(i), size_(size) {}
   const std::uint32_t size_;
 };
 
@@ -191,7 +200,7 @@ inline bool overflowed(double in, double out) { return std::isfinite(in) && !std
 
 /// Adds `v` unless a finite value and a finite `v` would sum to +-Inf: false then, and `a` keeps
 /// its value.
-inline bool add_atomic_finite(std::atomic<double>& a, double v) {
+[[gnu::always_inline]] inline bool add_atomic_finite(std::atomic<double>& a, double v) {
   double old = a.load(std::memory_order_relaxed);
   while (true) {
     const double next = old + v;

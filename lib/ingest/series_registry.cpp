@@ -45,23 +45,32 @@ Labels Aggregator::canonical_labels(std::string_view tags) {
 }
 
 std::string_view Aggregator::container_field(const Worker& w, std::string_view field) {
+  std::uint8_t ignored = 0;
+  const std::string_view id = container_field(w, field, ignored);
+  count_ignored(ignored);
+  return id;
+}
+
+std::string_view Aggregator::container_field(const Worker& w, std::string_view field,
+                                             std::uint8_t& ignored) const {
+  const auto ignore = [&](FieldIgnored why) {
+    ignored = static_cast<std::uint8_t>(1 + static_cast<unsigned>(why));
+    return std::string_view{};
+  };
+  ignored = 0;
   if (field.empty()) return {};
   std::string_view id;
   switch (parse_container_field(field, id)) {
     case ContainerField::id:
       break;
     case ContainerField::inode:
-      field_ignored_[static_cast<std::size_t>(FieldIgnored::inode)]++;
-      return {};
+      return ignore(FieldIgnored::inode);
     case ContainerField::invalid:
-      field_ignored_[static_cast<std::size_t>(FieldIgnored::invalid)]++;
-      return {};
+      return ignore(FieldIgnored::invalid);
   }
   // What the kernel says about the sender wins over what it says about itself.
   if (w.origin_ && !w.origin_->container_id.empty()) {
-    if (w.origin_->container_id != id) {
-      field_ignored_[static_cast<std::size_t>(FieldIgnored::overridden)]++;
-    }
+    if (w.origin_->container_id != id) return ignore(FieldIgnored::overridden);
     return {};
   }
   return id;
@@ -84,7 +93,7 @@ bool Aggregator::add_origin_labels(Labels& labels, const Worker& w, std::string_
 }
 
 Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m, std::string_view container,
-                                         std::string_view raw_key) {
+                                         std::string_view raw_key, KeyInfo info) {
   std::optional<MappingResult> mapped;
   if (mapper_) mapped = mapper_->map(m.name, m.kind);
   if (mapped && mapped->rule->drop) return DropReason::mapping_drop;
@@ -128,13 +137,13 @@ Aggregator::Admitted Aggregator::resolve(Worker& w, const MetricLine& m, std::st
   // After the mapping: the sender's origin cannot be overwritten by its tags or a rule.
   const bool origin = add_origin_labels(labels, w, container);
   return register_series(name, kind_for(m.kind, observer), std::move(labels),
-                         mapped ? mapped->rule : nullptr, false, w.now_ns_, origin, raw_key);
+                         mapped ? mapped->rule : nullptr, false, w.now_ns_, origin, raw_key, info);
 }
 
 Aggregator::Admitted Aggregator::register_series(const std::string& name, SeriesKind kind,
                                                  Labels labels, const MappingRule* rule,
                                                  bool internal, std::int64_t now_ns, bool origin,
-                                                 std::string_view raw_key) {
+                                                 std::string_view raw_key, KeyInfo info) {
   if (!internal) {
     for (auto prefix : kReservedPrefixes) {
       if (std::string_view(name).substr(0, prefix.size()) == prefix) {
@@ -188,7 +197,7 @@ Aggregator::Admitted Aggregator::register_series(const std::string& name, Series
     f = fam.get();
     families_.emplace(name, std::move(fam));
   }
-  SeriesRef s(Series::create(kind, text, raw_key));
+  SeriesRef s(Series::create(kind, text, raw_key, info));
   if (rule && rule->scale) s->scale = *rule->scale;
   std::chrono::milliseconds ttl = options_.ttl;
   if (mapper_ && mapper_->defaults().ttl) ttl = *mapper_->defaults().ttl;
