@@ -76,15 +76,20 @@ echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 port=$(free_port)
 start_sonde "$port"
 sleep 1
-timeout "$record" strace -f -qq -e trace=openat,statfs -o "$tmp/trace" -p "$sonde_pid" || true
+timeout "$record" strace -f -qq -y -e trace=openat,statfs -o "$tmp/trace" -p "$sonde_pid" || true
 kill "$sonde_pid"; wait "$sonde_pid" 2>/dev/null || true
 python3 - "$tmp/trace" >"$tmp/spec" <<'PY'
 import re, sys
 seen = []
 for line in open(sys.argv[1]):
-    m = re.search(r'openat\([^,]+, "([^"]+)", ([A-Z_|]+)', line)
+    # -y names a directory descriptor's path: a read relative to an open directory (sysfs::Dir)
+    # is replayed by its full path.
+    m = re.search(r'openat\((AT_FDCWD(?:<[^>]*>)?|\d+<([^>]*)>), "([^"]+)", ([A-Z_|]+)', line)
     if m:
-        op = ("d" if "O_DIRECTORY" in m.group(2) else "r", m.group(1))
+        path = m.group(3)
+        if m.group(2) and not path.startswith("/"):
+            path = m.group(2).rstrip("/") + "/" + path
+        op = ("d" if "O_DIRECTORY" in m.group(4) else "r", path)
     else:
         m = re.search(r'statfs\("([^"]+)"', line)
         if not m:
