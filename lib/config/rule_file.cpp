@@ -173,13 +173,7 @@ class Decoder {
   }
 
   void string(const Node& n, std::string& out) {
-    if (n.IsNull()) {
-      out.clear();
-    } else if (n.IsScalar()) {
-      out = n.Scalar();
-    } else {
-      type_error(n, "string");
-    }
+    if (!n.decode_string(out)) type_error(n, "string");
   }
 
   // model.Duration's UnmarshalYAML: the value as a string, then model.ParseDuration, whose

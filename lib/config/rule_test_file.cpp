@@ -155,13 +155,7 @@ class Decoder {
 
   void string(const Node& n, std::string& out) {
     tick();
-    if (n.IsNull()) {
-      out.clear();
-    } else if (n.IsScalar()) {
-      out = n.Scalar();
-    } else {
-      type_error(n, "string");
-    }
+    if (!n.decode_string(out)) type_error(n, "string");
   }
 
   // model.Duration's UnmarshalYAML (not called for a null): a string, then ParseDuration, whose

@@ -35,6 +35,18 @@ struct Node {
   bool IsSequence() const { return kind == Kind::sequence; }
   bool IsMap() const { return kind == Kind::map; }
   const std::string& Scalar() const { return value; }
+  /// A string field as both Go YAML libraries decode it: null clears it, a scalar is taken as
+  /// written; false for a sequence or a map (the decoder reports its own type error).
+  bool decode_string(std::string& out) const {
+    if (IsNull()) {
+      out.clear();
+    } else if (IsScalar()) {
+      out = value;
+    } else {
+      return false;
+    }
+    return true;
+  }
   const std::string& Tag() const { return tag; }
   const YAML::Mark& Mark() const { return mark; }
   std::size_t pairs() const { return children.size() / 2; }
