@@ -294,6 +294,7 @@ bool Queue::send_batch() {
   const std::size_t n = batch->samples;
   const std::int64_t highest = batch->highest_ms;
   const auto t0 = Clock::now();
+  bool interrupted = false;
   const auto outcome = [&]() -> std::optional<net::Response> {
     if (!client_) {
       net::ClientOptions http = o.http;
@@ -313,6 +314,19 @@ bool Queue::send_batch() {
                                {"Content-Type", "application/x-protobuf"},
                                {"X-Prometheus-Remote-Write-Version", "0.1.0"}},
                               batch->body);
+    if (!r.ok() && [this] {
+          std::lock_guard lock(mu_);
+          return stopping_;
+        }()) {
+      // stop() interrupted the request: no failure of the receiver's and no retry. The batch
+      // stays in the buffer (on disk when there is a buffer directory) for the next start.
+      spdlog::info(
+          "remote_write {}: a request in flight was interrupted by shutdown; its batch "
+          "stays in the buffer",
+          o.name);
+      interrupted = true;
+      return std::nullopt;
+    }
     if (!r.ok()) {
       switch (r.error().kind) {
         case net::FailureKind::network:
@@ -356,6 +370,7 @@ bool Queue::send_batch() {
     return true;
   };
 
+  if (interrupted) return false;
   if (!outcome) return retry_later(std::nullopt);
   metrics_.bytes.Increment(static_cast<double>(batch->body.size()));
   const unsigned status = outcome->status;

@@ -219,6 +219,41 @@ TEST_CASE("queue: batches the receiver did not take are sent after a restart, on
   CHECK(metric(registry, "sonde_remote_write_samples_dropped_total") == 0);
 }
 
+TEST_CASE("queue: a request that stop() interrupts is no failure and is sent after a restart",
+          "[remote][queue][buffer]") {
+  test::TempDir tmp;
+  std::atomic<bool> hold{true};
+  std::atomic<int> arrived{0};
+  HttpTestServer server([&](const auto&) {
+    ++arrived;
+    eventually([&] { return !hold.load(); }, 60s);  // stalls until the test lets go
+    return HttpTestServer::reply(204);
+  });
+  core::Board board;
+  fill(board, 10);
+  auto s = settings(server.url());
+  s.options.buffer.directory = tmp.path / "remote-write" / "test";
+  s.options.http.timeout = 120s;
+  {
+    prometheus::Registry registry;
+    remote::Queue q(board, s, "sonde/t", registry);
+    q.start();
+    REQUIRE(eventually([&] { return arrived.load() >= 1; }));
+    q.stop();  // interrupts the stalled request
+    CHECK(metric(registry, "sonde_remote_write_samples_retried_total") == 0);
+    CHECK(metric(registry, "sonde_remote_write_request_failures_total") == 0);
+    CHECK(metric(registry, "sonde_remote_write_samples_total") == 0);
+  }
+  hold = false;
+  prometheus::Registry registry;
+  remote::Queue q(board, s, "sonde/t", registry);
+  q.start();
+  // The interrupted batch went nowhere: the next start sends it (and the cuts after it).
+  REQUIRE(eventually([&] { return metric(registry, "sonde_remote_write_samples_total") >= 10; }));
+  q.stop();
+  CHECK(metric(registry, "sonde_remote_write_samples_dropped_total") == 0);
+}
+
 TEST_CASE("parse_retry_after: seconds and HTTP dates", "[remote][queue]") {
   CHECK(remote::parse_retry_after("3", 0) == 3000ms);
   CHECK(remote::parse_retry_after(" 0 ", 0) == 0ms);
