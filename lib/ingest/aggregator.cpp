@@ -373,17 +373,16 @@ std::size_t Aggregator::series_count() const {
   }
 }
 
-void Aggregator::ingest(Worker& w, std::string_view payload, const Origin* origin) {
+void Aggregator::begin_batch(Worker& w) {
   w.now_ns_ = clock_.steady_now().time_since_epoch().count();
-  w.origin_ = origin;
   if (w.epoch_ != epoch_.load(std::memory_order_relaxed)) sweep(w);
+}
+
+void Aggregator::ingest_payload(Worker& w, std::string_view payload, const Origin* origin) {
+  w.origin_ = origin;
   for_each_line(payload, [&](std::string_view line) {
     if (!fast_path_ || !fast_line(w, line)) ingest_line(w, line);
   });
-  // One atomic add a payload, not one a line.
-  if (w.accepted_ != 0) {
-    w.stats_->lines[0].fetch_add(std::exchange(w.accepted_, 0), std::memory_order_relaxed);
-  }
 }
 
 void Aggregator::count_rejected(Worker& w, DropReason r, std::string_view line) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -160,7 +161,22 @@ class Aggregator {
   /// Feeds one datagram or stream chunk: lines split at '\n'; empty lines are skipped. Never
   /// throws. `origin` (origin detection: the sender's labels; null for none) must outlive the
   /// call.
-  void ingest(Worker& w, std::string_view payload, const Origin* origin = nullptr);
+  void ingest(Worker& w, std::string_view payload, const Origin* origin = nullptr) {
+    begin_batch(w);
+    ingest_payload(w, payload, origin);
+    end_batch(w);
+  }
+  /// The same for a batch of datagrams (one recvmmsg): begin_batch() once, ingest_payload() for
+  /// each, end_batch() once. The batch's lines share one clock reading, and the listener's
+  /// accepted-lines counter is added to once a batch.
+  void begin_batch(Worker& w);
+  void ingest_payload(Worker& w, std::string_view payload, const Origin* origin = nullptr);
+  void end_batch(Worker& w) {
+    // One atomic add a batch, not one a line.
+    if (w.accepted_ != 0) {
+      w.stats_->lines[0].fetch_add(std::exchange(w.accepted_, 0), std::memory_order_relaxed);
+    }
+  }
   /// Counts (and logs, rate-limited) one line the listener could not hand over whole: an
   /// over-long stream line, the cut last line of a truncated datagram, an oversized or
   /// unfinished stream frame. `line` is what the log shows of it.

@@ -266,19 +266,21 @@ class DatagramListener final : public ListenerBase {
         continue;
       }
       const std::int64_t batch_ns = origins_ ? steady_ns() : 0;
+      stats.reads.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      // One clock reading and one add to the accepted-lines counter a batch.
+      agg_.begin_batch(*worker_);
       for (int i = 0; i < n; ++i) {
         const auto& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
         const std::size_t length = msgs[static_cast<std::size_t>(i)].msg_len;
         std::string_view payload(static_cast<const char*>(h.msg_iov->iov_base),
                                  std::min(length, size));
-        stats.reads.fetch_add(1, std::memory_order_relaxed);
         if ((h.msg_flags & MSG_TRUNC) || length > size) truncated(length, payload);
         if (origins_) {
           const auto origin = origin_of(sender_pid(h), batch_ns);
-          agg_.ingest(*worker_, payload, origin.get());
+          agg_.ingest_payload(*worker_, payload, origin.get());
           continue;
         }
-        agg_.ingest(*worker_, payload);
+        agg_.ingest_payload(*worker_, payload);
         if (udp_) {
           for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
             if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
@@ -291,6 +293,7 @@ class DatagramListener final : public ListenerBase {
           }
         }
       }
+      agg_.end_batch(*worker_);
     }
   }
 

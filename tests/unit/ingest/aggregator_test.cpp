@@ -70,6 +70,27 @@ TEST_CASE("every line is counted once and dropped lines once by reason", "[inges
   CHECK(!f.has("node_load1"));
 }
 
+TEST_CASE("a batch of datagrams: one clock reading, its lines counted at its end",
+          "[ingest][aggregator]") {
+  IngestOptions o;
+  o.ttl = 10s;
+  Fixture f(o);
+  f.agg.begin_batch(f.w);
+  f.clock.advance(9s);  // read once, at begin_batch: the batch's lines are as old as that
+  f.agg.ingest_payload(f.w, "a:1|c\nb:1|c");
+  f.agg.ingest_payload(f.w, "a:2|c\nbad");
+  // Accepted lines reach the listener's counter at end_batch; rejected ones at once.
+  CHECK(f.lines("accepted") == 0);
+  CHECK(f.lines("malformed") == 1);
+  f.agg.end_batch(f.w);
+  CHECK(f.lines("accepted") == 3);
+  CHECK(f.value("a_total") == 3);
+  f.clock.advance(2s);  // 11 s after the batch's reading: past the ttl
+  CHECK(!f.has("a_total"));
+  CHECK(!f.has("b_total"));
+  CHECK(f.agg.expired_total() == 2);
+}
+
 TEST_CASE("a malformed line does not affect the rest of its datagram", "[ingest][aggregator]") {
   Fixture f;
   static const char kPayload[] = "a:1|c\n:::\x00\xff|\nb:2|c";
