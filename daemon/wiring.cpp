@@ -26,6 +26,7 @@
 #include "core/board.hpp"
 #include "core/build_info.hpp"
 #include "core/logging.hpp"
+#include "core/page_trim.hpp"
 #include "core/sd_notify.hpp"
 #include "core/self_metrics.hpp"
 #include "daemon/remote_settings.hpp"
@@ -76,6 +77,18 @@ std::string fingerprint(const std::vector<std::filesystem::path>& files) {
                        st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
   }
   return out;
+}
+
+/// Releases the resident pages of code that ran only at start-up or in a reload
+/// (core/page_trim.hpp).
+void release_startup_pages(const char* after) {
+  const core::TrimResult r = core::release_startup_pages();
+  if (r.skipped) {
+    spdlog::debug("{}: a library was being loaded; start-up pages not released", after);
+    return;
+  }
+  spdlog::debug("{}: released {} kB resident in {} code and read-only mappings", after,
+                r.resident_kb, r.mappings);
 }
 
 double now_seconds() {
@@ -271,6 +284,8 @@ class Daemon {
     remote_.update(
         remote_settings(config_, series_labels(config_, server_->local_address()), dirs_.state));
     board_.on_ready([this] { remote_.start(); });
+    // Last: the start-up code has run (core/page_trim.hpp).
+    board_.on_ready([] { release_startup_pages("start-up"); });
     board_.release_ready();
     wait_signal();
 
@@ -335,6 +350,7 @@ class Daemon {
       reload_time_.Set(now_seconds());
       spdlog::info("configuration reloaded");
     }
+    release_startup_pages("reload");
     notify(core::sd_notify("READY=1"));
   }
 

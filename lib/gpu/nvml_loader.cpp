@@ -3,7 +3,10 @@
 #include <dlfcn.h>
 
 #include <initializer_list>
+#include <mutex>
 #include <tuple>
+
+#include "core/page_trim.hpp"
 
 namespace sonde::gpu {
 
@@ -24,6 +27,8 @@ Fn resolve(void* handle, std::initializer_list<const char*> names, std::string* 
 }  // namespace
 
 core::Result<std::shared_ptr<const NvmlApi>> load_nvml(const std::string& library) {
+  // No page release (core/page_trim.hpp) between a dlclose and the reuse of its range.
+  const std::lock_guard lock(core::object_map_mutex());
   dlerror();
   void* h = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
