@@ -373,9 +373,10 @@ std::size_t Aggregator::series_count() const {
   }
 }
 
-void Aggregator::begin_batch(Worker& w) {
+std::int64_t Aggregator::begin_batch(Worker& w) {
   w.now_ns_ = clock_.steady_now().time_since_epoch().count();
   if (w.epoch_ != epoch_.load(std::memory_order_relaxed)) sweep(w);
+  return w.now_ns_;
 }
 
 void Aggregator::ingest_payload(Worker& w, std::string_view payload, const Origin* origin) {

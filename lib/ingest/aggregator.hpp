@@ -134,7 +134,7 @@ class Worker {
   std::unique_ptr<char[]> buffer_;  // sized once, 8 bytes of slack before key_ (raw_key.hpp)
   char* const key_;                 // where the slow path builds a line's key
   PtrTable<CachedKey> cache_;       // raw key -> series, one reference each
-  std::int64_t now_ns_ = 0;         // steady clock, refreshed per datagram
+  std::int64_t now_ns_ = 0;         // steady clock, refreshed per batch (begin_batch)
   const Origin* origin_ = nullptr;  // the sender of the datagram being ingested, if known
   std::uint64_t epoch_ = 0;         // expiry epoch last swept at
   std::uint64_t accepted_ = 0;      // lines accepted in this payload, added to stats_ at its end
@@ -168,8 +168,8 @@ class Aggregator {
   }
   /// The same for a batch of datagrams (one recvmmsg): begin_batch() once, ingest_payload() for
   /// each, end_batch() once. The batch's lines share one clock reading, and the listener's
-  /// accepted-lines counter is added to once a batch.
-  void begin_batch(Worker& w);
+  /// accepted-lines counter is added to once a batch. Returns that reading (steady clock, ns).
+  std::int64_t begin_batch(Worker& w);
   void ingest_payload(Worker& w, std::string_view payload, const Origin* origin = nullptr);
   void end_batch(Worker& w) {
     // One atomic add a batch, not one a line.

@@ -265,10 +265,10 @@ class DatagramListener final : public ListenerBase {
         if (!wait_readable(fd_.get())) return;
         continue;
       }
-      const std::int64_t batch_ns = origins_ ? steady_ns() : 0;
       stats.reads.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
-      // One clock reading and one add to the accepted-lines counter a batch.
-      agg_.begin_batch(*worker_);
+      // One clock reading (also the origin cache's) and one add to the accepted-lines counter
+      // a batch.
+      const std::int64_t batch_ns = agg_.begin_batch(*worker_);
       for (int i = 0; i < n; ++i) {
         const auto& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
         const std::size_t length = msgs[static_cast<std::size_t>(i)].msg_len;
