@@ -12,6 +12,9 @@
 #include <chrono>
 #include <exception>
 
+#include "core/kept_files.hpp"
+#include "core/metrics.hpp"
+
 namespace sonde::collectors {
 
 namespace asio = boost::asio;
@@ -109,6 +112,30 @@ Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start(const collectors::CollectorsOptions& options, const core::HostPaths& paths) {
   const CollectorContext ctx{options, paths, clock_, blocking_};
+  board_.add_live("kept_files", [](core::SnapshotBuilder& out) {
+    const core::KeptFiles::Stats s = core::KeptFiles::shared().stats();
+    out.gauge("sonde_collector_kept_files",
+              "Descriptors of /proc and /sys files kept open between reads.", {},
+              static_cast<double>(s.kept));
+    out.gauge("sonde_collector_kept_files_limit",
+              "At most this many /proc and /sys descriptors are kept open.", {},
+              static_cast<double>(s.limit));
+    out.counter("sonde_collector_kept_file_reads_total",
+                "Reads of /proc and /sys files served by a descriptor kept open.", {},
+                static_cast<double>(s.reads));
+    out.counter("sonde_collector_kept_files_closed_total",
+                "Kept descriptors closed, by reason: gone (the file went away and was opened "
+                "again) or idle (unused for five minutes).",
+                {{"reason", "gone"}}, static_cast<double>(s.reopened));
+    out.counter("sonde_collector_kept_files_closed_total",
+                "Kept descriptors closed, by reason: gone (the file went away and was opened "
+                "again) or idle (unused for five minutes).",
+                {{"reason", "idle"}}, static_cast<double>(s.idle_closed));
+    out.counter("sonde_collector_kept_files_refused_total",
+                "Reads of /proc and /sys files not kept open because the limit was reached "
+                "(opened, read and closed instead).",
+                {{"reason", "limit"}}, static_cast<double>(s.full));
+  });
   for (const CollectorInfo& info : builtin_collectors()) {
     const collectors::CollectorOptions& s = info.settings(options);
     if (!s.enabled) continue;

@@ -12,52 +12,18 @@
 #include <memory>
 
 #include "collectors/text_fields.hpp"
+#include "core/kept_files.hpp"
 #include "core/utf8.hpp"
 
 namespace sonde::collectors::sysfs {
 
 namespace {
 
-int open_read(int dir_fd, const char* path) {
-  int fd = -1;
-  do {
-    fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  } while (fd < 0 && errno == EINTR);
-  return fd;
-}
-
-int open_read(const std::filesystem::path& path) { return open_read(AT_FDCWD, path.c_str()); }
-
-Attr read_attr_at(int dir_fd, const char* path, std::size_t max_bytes) {
+Attr from(core::KeptFiles::Outcome r, std::string& value) {
   Attr out;
-  const int fd = open_read(dir_fd, path);
-  if (fd < 0) {
-    out.err = errno;
-    return out;
-  }
-  // Attributes are short: read onto the stack, so a value within std::string's small buffer
-  // allocates nothing.
-  char stack[256];
-  std::string heap;
-  char* buf = stack;
-  if (max_bytes > sizeof stack) {
-    heap.resize(max_bytes);
-    buf = heap.data();
-  }
-  ssize_t n = 0;
-  do {
-    n = ::read(fd, buf, max_bytes);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    out.err = errno;
-    out.in_read = true;
-  } else if (buf == heap.data()) {
-    heap.resize(static_cast<std::size_t>(n));
-    out.value = std::move(heap);
-  } else {
-    out.value.assign(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  out.err = r.err;
+  out.in_read = r.in_read;
+  if (r.err == 0) out.value = std::move(value);
   return out;
 }
 
@@ -73,34 +39,16 @@ Attr trimmed(Attr a) {
 }  // namespace
 
 Attr read_attr(const std::filesystem::path& path, std::size_t max_bytes) {
-  return read_attr_at(AT_FDCWD, path.c_str(), max_bytes);
+  std::string value;
+  const auto r = core::KeptFiles::shared().read_once(path.c_str(), value, max_bytes);
+  return from(r, value);
 }
 
 Attr read_whole(const std::filesystem::path& path, std::size_t max_bytes) {
-  Attr out;
-  const int fd = open_read(path);
-  if (fd < 0) {
-    out.err = errno;
-    return out;
-  }
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      out.err = errno;
-      out.in_read = true;
-      break;
-    }
-    if (n == 0) break;
-    if (out.value.size() + static_cast<std::size_t>(n) > max_bytes) {
-      out.err = EFBIG;
-      break;
-    }
-    out.value.append(buf, static_cast<std::size_t>(n));
-  }
-  if (out.err != 0) out.value.clear();
-  ::close(fd);
+  std::string value;
+  const auto r = core::KeptFiles::shared().read_all(path.c_str(), value, max_bytes);
+  Attr out = from(r, value);
+  if (out.err == EFBIG) out.in_read = false;  // os.ReadFile's limit, not read(2)'s error
   return out;
 }
 
@@ -111,7 +59,11 @@ Listing list_dir(const std::filesystem::path& dir, std::size_t max_entries) {
 }
 
 Dir::Dir(const char* path) : dir_(::opendir(path)) {
-  if (dir_ == nullptr) err_ = errno;
+  if (dir_ == nullptr) {
+    err_ = errno;
+    return;
+  }
+  core::KeptFiles::dir_identity(::dirfd(dir_), dev_, ino_);
 }
 
 Dir::~Dir() {
@@ -120,7 +72,10 @@ Dir::~Dir() {
 
 Attr Dir::read_attr(const char* name, std::size_t max_bytes) const {
   if (dir_ == nullptr) return Attr{err_, {}, false};
-  return read_attr_at(::dirfd(dir_), name, max_bytes);
+  std::string value;
+  const auto r =
+      core::KeptFiles::shared().read_once_at(::dirfd(dir_), dev_, ino_, name, value, max_bytes);
+  return from(r, value);
 }
 
 Attr Dir::read_trimmed(const char* name) const { return trimmed(read_attr(name)); }

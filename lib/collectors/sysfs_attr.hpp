@@ -12,6 +12,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -62,7 +63,9 @@ struct Listing {
 Listing list_dir(const std::filesystem::path& dir, std::size_t max_entries = 65536);
 
 /// A directory held open while its files are read: they are opened relative to it (openat), so
-/// no path is built per file and the system calls are those of list_dir and read_attr.
+/// no path is built per file and the system calls are those of list_dir and read_attr. On sysfs
+/// and procfs its files stay open between reads under the directory's identity
+/// (core/kept_files.hpp), which is what makes this safe for renameable objects (a net device).
 class Dir {
  public:
   explicit Dir(const char* path);
@@ -80,6 +83,8 @@ class Dir {
  private:
   DIR* dir_ = nullptr;
   int err_ = 0;
+  dev_t dev_ = 0;  // KeptFiles::dir_identity: its files are kept open under it
+  ino_t ino_ = 0;
 };
 
 /// The names in `dir` matching filepath.Glob's "<prefix>[0-9]*", sorted; none if `dir` cannot be

@@ -1,36 +1,21 @@
 #include "core/read_file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+
+#include "core/kept_files.hpp"
 
 namespace sonde::core {
 
 Result<std::string> read_text(const std::filesystem::path& path, std::size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return error(path.string() + ": " + std::strerror(errno));
-  }
   std::string out;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int e = errno;
-      ::close(fd);
-      return error(path.string() + ": " + std::strerror(e));
-    }
-    if (n == 0) break;
-    if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
-      ::close(fd);
-      return error(path.string() + ": larger than " + std::to_string(max_bytes) + " bytes");
-    }
-    out.append(buf, static_cast<std::size_t>(n));
+  // Blocking open, as before: a config file given as a FIFO (a shell's process substitution) is
+  // read, not refused with EAGAIN. /proc and /sys files are kept open (core/kept_files.hpp).
+  const KeptFiles::Outcome r = KeptFiles::shared().read_all(path.c_str(), out, max_bytes, false);
+  if (r.err == EFBIG && r.in_read) {
+    return error(path.string() + ": larger than " + std::to_string(max_bytes) + " bytes");
   }
-  ::close(fd);
+  if (r.err != 0) return error(path.string() + ": " + std::strerror(r.err));
   return out;
 }
 
