@@ -9,8 +9,11 @@
  * readdir to the end, closedir) or "s PATH" (statfs). Failures are ignored: a file that is
  * absent costs sonde its failed open too.
  *
- * Usage: floor SPEC SECONDS [nosleep]    (prints its own user+system CPU seconds at the end;
- * with `nosleep` it does SECONDS rounds back to back, for counting instructions under valgrind) */
+ * Usage: floor SPEC SECONDS [nosleep] [keep]    (prints its own user+system CPU seconds at the
+ * end; with `nosleep` it does SECONDS rounds back to back, for counting instructions under
+ * valgrind; with `keep` each file is opened once and read again from offset 0 with pread(2)
+ * every round, as sonde does with /proc and /sys files (lib/core/kept_files.hpp), so the floor's
+ * reads cost what sonde's do) */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 struct op {
   char kind;
   char *path;
+  int fd; /* keep: open once (-1: not yet or failed, -2: not on procfs or sysfs) */
 };
 
 static void read_to_eof(const char *path) {
@@ -35,6 +39,35 @@ static void read_to_eof(const char *path) {
   close(fd);
 }
 
+/* keep: a /proc or /sys file's descriptor stays open; each round reads from offset 0 to EOF with
+ * pread(2). A file that fails to open is opened (and fails) every round, and a file elsewhere is
+ * opened, read and closed every round, as sonde does. */
+static void pread_to_eof(struct op *op) {
+  char buf[8192];
+  if (op->fd == -2) {
+    read_to_eof(op->path);
+    return;
+  }
+  if (op->fd == -1) {
+    op->fd = open(op->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (op->fd < 0) {
+      op->fd = -1;
+      return;
+    }
+    struct statfs fs;
+    if (fstatfs(op->fd, &fs) != 0 || (fs.f_type != 0x9fa0 && fs.f_type != 0x62656572)) {
+      while (read(op->fd, buf, sizeof buf) > 0) {
+      }
+      close(op->fd);
+      op->fd = -2;
+      return;
+    }
+  }
+  off_t off = 0;
+  ssize_t got;
+  while ((got = pread(op->fd, buf, sizeof buf, off)) > 0) off += got;
+}
+
 static void list_dir(const char *path) {
   DIR *d = opendir(path);
   if (d == NULL) return;
@@ -44,8 +77,18 @@ static void list_dir(const char *path) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3 && !(argc == 4 && strcmp(argv[3], "nosleep") == 0)) {
-    fprintf(stderr, "usage: %s SPEC SECONDS [nosleep]\n", argv[0]);
+  int nosleep = 0, keep = 0;
+  for (int i = 3; i < argc; i++) {
+    if (strcmp(argv[i], "nosleep") == 0) {
+      nosleep = 1;
+    } else if (strcmp(argv[i], "keep") == 0) {
+      keep = 1;
+    } else {
+      argc = 0;
+    }
+  }
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s SPEC SECONDS [nosleep] [keep]\n", argv[0]);
     return 2;
   }
   FILE *f = fopen(argv[1], "r");
@@ -67,6 +110,7 @@ int main(int argc, char **argv) {
     }
     ops[n].kind = line[0];
     ops[n].path = strdup(line + 2);
+    ops[n].fd = -1;
     n++;
   }
   fclose(f);
@@ -77,12 +121,22 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < n; i++) {
       struct statfs st;
       switch (ops[i].kind) {
-        case 'r': read_to_eof(ops[i].path); break;
-        case 'd': list_dir(ops[i].path); break;
-        case 's': (void)statfs(ops[i].path, &st); break;
+        case 'r':
+          if (keep) {
+            pread_to_eof(&ops[i]);
+          } else {
+            read_to_eof(ops[i].path);
+          }
+          break;
+        case 'd':
+          list_dir(ops[i].path);
+          break;
+        case 's':
+          (void)statfs(ops[i].path, &st);
+          break;
       }
     }
-    if (argc == 4) continue;
+    if (nosleep) continue;
     next.tv_sec += 1;
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
   }

@@ -8,6 +8,9 @@
 # 2. Starts a fresh sonde (not traced) and bench/floor.c on that spec, side by side, for
 #    CPU_SECONDS: sonde scraped once a second as Prometheus 2.42 asks (OpenMetrics, gzip), the
 #    floor doing its reads once a second. Prints both CPU-seconds (utime+stime) and the ratio.
+#    A second floor beside it keeps /proc and /sys files open and reads them again with pread
+#    (bench/floor.c's `keep`), as sonde does (lib/core/kept_files.hpp): the ratio to it is what
+#    sonde spends above the cheapest way to read the same files.
 #
 # 3. Load-independent figures (when valgrind is installed; INSTR_CYCLES=0 skips them): user-space
 #    instructions (valgrind --tool=callgrind's Ir) and system calls (strace -c) of INSTR_CYCLES
@@ -76,27 +79,41 @@ echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 port=$(free_port)
 start_sonde "$port"
 sleep 1
-timeout "$record" strace -f -qq -y -e trace=openat,statfs -o "$tmp/trace" -p "$sonde_pid" || true
+timeout "$record" strace -f -qq -y -e trace=openat,statfs,pread64 -o "$tmp/trace" -p "$sonde_pid" || true
 kill "$sonde_pid"; wait "$sonde_pid" 2>/dev/null || true
-python3 - "$tmp/trace" >"$tmp/spec" <<'PY'
+python3 - "$tmp/trace" "$sonde_pid" >"$tmp/spec" <<'PY'
 import re, sys
+pid = sys.argv[2]
+def own(path):
+    # The traced sonde's own /proc files (/proc/self resolves to its PID): the floor reads its own.
+    path = re.sub(r'^/proc/%s/task/\d+/' % pid, '/proc/thread-self/', path)
+    return re.sub(r'^/proc/%s/' % pid, '/proc/self/', path)
 seen = []
+def add(op):
+    if op not in seen:
+        seen.append(op)
 for line in open(sys.argv[1]):
     # -y names a directory descriptor's path: a read relative to an open directory (sysfs::Dir)
-    # is replayed by its full path.
-    m = re.search(r'openat\((AT_FDCWD(?:<[^>]*>)?|\d+<([^>]*)>), "([^"]+)", ([A-Z_|]+)', line)
+    # is replayed by its full path. An opened file is named by the path it resolved to (the
+    # returned descriptor's), so that its later reads through a kept descriptor are the same op.
+    m = re.search(r'openat\((AT_FDCWD(?:<[^>]*>)?|\d+<([^>]*)>), "([^"]+)", ([A-Z_|]+)(?:[^)]*\) = (?:\d+<([^>]*)>)?)?', line)
     if m:
         path = m.group(3)
         if m.group(2) and not path.startswith("/"):
             path = m.group(2).rstrip("/") + "/" + path
-        op = ("d" if "O_DIRECTORY" in m.group(4) else "r", path)
-    else:
-        m = re.search(r'statfs\("([^"]+)"', line)
-        if not m:
-            continue
-        op = ("s", m.group(1))
-    if op not in seen:
-        seen.append(op)
+        if m.group(5):
+            path = m.group(5)
+        add(("d" if "O_DIRECTORY" in m.group(4) else "r", own(path)))
+        continue
+    # A kept descriptor (lib/core/kept_files.hpp): read again from offset 0, never reopened
+    # (a fresh descriptor's pread64 names the path its openat did).
+    m = re.search(r'pread64\(\d+<(/(?:proc|sys)/[^>]*)>', line)
+    if m:
+        add(("r", own(m.group(1))))
+        continue
+    m = re.search(r'statfs\("([^"]+)"', line)
+    if m:
+        add(("s", m.group(1)))
 for kind, path in seen:
     print(kind, path)
 PY
@@ -108,15 +125,20 @@ start_sonde "$port"
 s0=$(cpu_ticks "$sonde_pid")
 "$floor" "$tmp/spec" "$cpu_seconds" >"$tmp/floor.out" &
 f=$!
+"$floor" "$tmp/spec" "$cpu_seconds" keep >"$tmp/floor_keep.out" &
+fk=$!
 "$client" "127.0.0.1:$port" -n "$cpu_seconds" --warmup 0 --interval-ms 1000 \
   --accept "$prom_accept" --gzip >/dev/null
-wait "$f"
+wait "$f" "$fk"
 s1=$(cpu_ticks "$sonde_pid")
 s_cpu=$(python3 -c "print(($s1-$s0)/$hz)")
 f_cpu=$(sed -n 's/.*cpu_seconds=\([0-9.]*\).*/\1/p' "$tmp/floor.out")
-echo "# floor: $(cat "$tmp/floor.out")"
+fk_cpu=$(sed -n 's/.*cpu_seconds=\([0-9.]*\).*/\1/p' "$tmp/floor_keep.out")
+echo "# floor: $(cat "$tmp/floor.out"); floor keeping /proc and /sys files open: $(cat "$tmp/floor_keep.out")"
 printf 'cpu_seconds_over_%ss  sonde=%s floor=%s sonde/floor=%s\n' "$cpu_seconds" "$s_cpu" "$f_cpu" \
   "$(python3 -c "a,b=$s_cpu,$f_cpu; print(f'{a/b:.2f}' if b else 'n/a')")"
+printf 'cpu_seconds_over_%ss  sonde=%s floor_keep=%s sonde/floor_keep=%s\n' "$cpu_seconds" "$s_cpu" \
+  "$fk_cpu" "$(python3 -c "a,b=$s_cpu,$fk_cpu; print(f'{a/b:.2f}' if b else 'n/a')")"
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # 3. Instructions and system calls per cycle.
