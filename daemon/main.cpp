@@ -147,6 +147,11 @@ int main(int argc, char** argv) {
   // the first one is freed, so resident memory between scrapes does not step up and down with
   // where the last bodies happened to land.
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  // Freed memory at the heap's top is kept up to 1 MiB instead of glibc's 128 KiB: each scrape's
+  // gzip state (zlib's ~256 KiB) and each collector cycle's snapshot were otherwise given back
+  // with brk and faulted in again, zeroed, a second later — about 60 page faults and a few brk
+  // calls a second (docs/performance.md, "The floor"). Resident memory keeps that top.
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
   std::vector<std::string> args(argv + 1, argv + argc);
 
   if (args.size() >= 1 && args[0] == "config") {
