@@ -59,11 +59,7 @@ Listing list_dir(const std::filesystem::path& dir, std::size_t max_entries) {
 }
 
 Dir::Dir(const char* path) : dir_(::opendir(path)) {
-  if (dir_ == nullptr) {
-    err_ = errno;
-    return;
-  }
-  core::KeptFiles::dir_identity(::dirfd(dir_), dev_, ino_);
+  if (dir_ == nullptr) err_ = errno;
 }
 
 Dir::~Dir() {
@@ -72,6 +68,10 @@ Dir::~Dir() {
 
 Attr Dir::read_attr(const char* name, std::size_t max_bytes) const {
   if (dir_ == nullptr) return Attr{err_, {}, false};
+  if (!identified_) {  // on the first read: a directory that is only listed needs none
+    core::KeptFiles::dir_identity(::dirfd(dir_), dev_, ino_);
+    identified_ = true;
+  }
   std::string value;
   const auto r =
       core::KeptFiles::shared().read_once_at(::dirfd(dir_), dev_, ino_, name, value, max_bytes);

@@ -83,8 +83,10 @@ class Dir {
  private:
   DIR* dir_ = nullptr;
   int err_ = 0;
-  dev_t dev_ = 0;  // KeptFiles::dir_identity: its files are kept open under it
-  ino_t ino_ = 0;
+  // KeptFiles::dir_identity, taken on the first read: its files are kept open under it.
+  mutable dev_t dev_ = 0;
+  mutable ino_t ino_ = 0;
+  mutable bool identified_ = false;
 };
 
 /// The names in `dir` matching filepath.Glob's "<prefix>[0-9]*", sorted; none if `dir` cannot be
