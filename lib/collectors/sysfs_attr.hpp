@@ -66,6 +66,7 @@ Listing list_dir(const std::filesystem::path& dir, std::size_t max_entries = 655
 /// no path is built per file and the system calls are those of list_dir and read_attr. On sysfs
 /// and procfs its files stay open between reads under the directory's identity
 /// (core/kept_files.hpp), which is what makes this safe for renameable objects (a net device).
+/// One thread's: the first read_attr records the directory's identity.
 class Dir {
  public:
   explicit Dir(const char* path);
