@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/gunzip.hpp"
 
@@ -49,6 +51,33 @@ TEST_CASE("gzip_compress refuses a level zlib does not have", "[http][gzip]") {
   const auto z = http::gzip_compress("abc", 42);
   REQUIRE_FALSE(z.ok());
   CHECK(z.message() == "gzip: deflateInit2 failed");
+}
+
+TEST_CASE("gzip_compress's kept stream starts each body afresh, on every thread", "[http][gzip]") {
+  std::string text;
+  for (int i = 0; i < 3000; ++i)
+    text += "node_network_up{device=\"eth" + std::to_string(i) + "\"} 1\n";
+  const auto first = http::gzip_compress(text);
+  REQUIRE(first.ok());
+  // Another body, another level and a refused level in between leave no trace in the next one.
+  REQUIRE(http::gzip_compress(std::string(70000, 'b')).ok());
+  REQUIRE(http::gzip_compress(text, 9).ok());
+  REQUIRE_FALSE(http::gzip_compress(text, 42).ok());
+  const auto again = http::gzip_compress(text);
+  REQUIRE(again.ok());
+  CHECK(*again == *first);
+  std::vector<std::string> got(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < got.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const auto z = http::gzip_compress(i % 2 ? text : std::string(i * 1000, 'c'));
+        if (i % 2 && z.ok()) got[t] = *z;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const std::string& z : got) CHECK(test::gunzip(z) == text);
 }
 
 }  // namespace
