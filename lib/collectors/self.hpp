@@ -47,6 +47,10 @@ class SelfCollector final : public Collector {
   std::filesystem::path proc_;
   double clock_ticks_;  // sysconf(_SC_CLK_TCK)
   double page_size_;    // sysconf(_SC_PAGESIZE)
+  /// Whether /proc/self/fd's size is its descriptor count (Linux >= 6.2); unknown until tried.
+  std::optional<bool> fd_size_counts_;
+  /// process_start_time_seconds once /proc/stat's btime has been read.
+  std::optional<double> start_time_;
 };
 
 std::unique_ptr<Collector> make_self(const CollectorContext& ctx);

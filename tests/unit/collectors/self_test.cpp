@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+#include <vector>
+
 #include "collector_test_util.hpp"
 #include "core/build_info.hpp"
 
@@ -112,6 +115,38 @@ TEST_CASE("self collector reads this process by default", "[collectors][self]") 
   CHECK(sink.value("process_resident_memory_bytes").value_or(0) > 0);
   CHECK(sink.value("process_start_time_seconds").value_or(0) > 1.6e9);
   CHECK(sink.value("process_max_fds").value_or(0) > 0);
+}
+
+TEST_CASE("self collector counts this process's descriptors as a listing does",
+          "[collectors][self]") {
+  // Linux >= 6.2 gives the count as /proc/self/fd's size; older kernels and fixture trees are
+  // listed. Either way the value is the listing's, and it follows descriptors opened and closed.
+  auto listed = [] {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return static_cast<double>(n - 1);  // the listing's own descriptor
+  };
+  SelfCollector c;
+  // The first attempt opens the /proc files it keeps open (core::KeptFiles) after counting.
+  RecordingSink warm;
+  REQUIRE(c.collect(warm).ok());
+  RecordingSink before;
+  REQUIRE(c.collect(before).ok());
+  CHECK(before.value("process_open_fds").value_or(-1) == listed());
+  std::vector<int> fds;
+  for (int i = 0; i < 5; ++i) fds.push_back(::dup(0));
+  RecordingSink after;
+  REQUIRE(c.collect(after).ok());
+  CHECK(after.value("process_open_fds").value_or(-1) ==
+        before.value("process_open_fds").value_or(0) + 5);
+  CHECK(after.value("process_open_fds") == listed());
+  for (const int fd : fds) ::close(fd);
+  RecordingSink closed;
+  REQUIRE(c.collect(closed).ok());
+  CHECK(closed.value("process_open_fds").value_or(-1) ==
+        before.value("process_open_fds").value_or(0));
+  // The start time is read once and stays put.
+  CHECK(closed.value("process_start_time_seconds") == before.value("process_start_time_seconds"));
 }
 
 TEST_CASE("self collector fails without /proc/self/stat", "[collectors][self]") {
