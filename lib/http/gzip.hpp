@@ -8,8 +8,8 @@
 
 namespace sonde::http {
 
-/// zlib level for /metrics: 1 (Z_BEST_SPEED) already shrinks text exposition ~10x, at a fraction
-/// of the CPU of the default level 6 (see docs/performance.md).
+/// libdeflate level for /metrics: 1, the fastest, already shrinks text exposition ~6x, at a
+/// fraction of the CPU of the zlib-like default 6 (see docs/performance.md).
 inline constexpr int kGzipLevel = 1;
 
 /// Compresses `in` as one gzip member. Fails only if zlib does (out of memory).
