@@ -30,18 +30,10 @@ command -v wrk >/dev/null || { echo "wrk missing: tools/install-deps.sh" >&2; ex
 command -v prometheus-node-exporter >/dev/null ||
   { echo "prometheus-node-exporter missing: tools/install-deps.sh" >&2; exit 1; }
 
-prom_accept='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/common.sh
+source bench/common.sh
 sonde_port=$(free_port)
 ne_port=$(free_port)
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 collectors="${COLLECTORS:-}"
 if [[ -z $collectors ]]; then
@@ -74,10 +66,8 @@ for port in "$sonde_port" "$ne_port"; do
 done
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
 field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
-hz=$(getconf CLK_TCK)
 
 echo "# machine: $(nproc) cores, $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME")"
 echo "# sonde $("$sonde" --version | head -1 | cut -d' ' -f2-)"
@@ -120,15 +110,7 @@ s_rss=$(rss_kb "$sonde_pid"); n_rss=$(rss_kb "$ne_pid")
 printf 'rss_after_wrk_kb  sonde=%s node_exporter=%s ratio=%s\n' "$s_rss" "$n_rss" "$(ratio "$s_rss" "$n_rss")"
 
 # CPU: both scraped once a second, as Prometheus 2.42 would (OpenMetrics preferred, gzip).
-s0=$(cpu_ticks "$sonde_pid"); n0=$(cpu_ticks "$ne_pid")
-"$client" "127.0.0.1:$sonde_port" -n "$cpu_seconds" --warmup 0 --interval-ms 1000 \
-  --accept "$prom_accept" --gzip >/dev/null &
-c1=$!
-"$client" "127.0.0.1:$ne_port" -n "$cpu_seconds" --warmup 0 --interval-ms 1000 \
-  --accept "$prom_accept" --gzip >/dev/null &
-c2=$!
-wait "$c1" "$c2"
-s1=$(cpu_ticks "$sonde_pid"); n1=$(cpu_ticks "$ne_pid")
-s_cpu=$(python3 -c "print(($s1-$s0)/$hz)"); n_cpu=$(python3 -c "print(($n1-$n0)/$hz)")
+mapfile -t cpu < <(cpu_while_scraped "$cpu_seconds" "$sonde_pid:$sonde_port" "$ne_pid:$ne_port")
+s_cpu=${cpu[0]}; n_cpu=${cpu[1]}
 printf 'cpu_seconds_over_%ss_scraped_1_per_s  sonde=%s node_exporter=%s ratio=%s\n' "$cpu_seconds" "$s_cpu" "$n_cpu" "$(ratio "$s_cpu" "$n_cpu")"
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
