@@ -11,6 +11,8 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <exception>
+#include <memory>
+#include <utility>
 
 #include "core/kept_files.hpp"
 #include "core/metrics.hpp"
@@ -40,7 +42,7 @@ struct Scheduler::Job : std::enable_shared_from_this<Scheduler::Job> {
   void run_once() {
     if (stopped.load()) return;
     const auto start = clock.steady_now();
-    core::SnapshotBuilder out;
+    core::SnapshotBuilder& out = builder;
     core::Status status;
     try {
       status = collector->collect(out);
@@ -52,7 +54,10 @@ struct Scheduler::Job : std::enable_shared_from_this<Scheduler::Job> {
     if (out.parse_error_count() > 0) {
       parse_errors.Increment(static_cast<double>(out.parse_error_count()));
     }
-    if (stopped.load()) return;
+    if (stopped.load()) {
+      (void)out.take();
+      return;
+    }
     if (!status.ok()) {
       if (!failing) spdlog::warn("collector {} failed: {}", name, status.message());
       failing = true;
@@ -60,8 +65,21 @@ struct Scheduler::Job : std::enable_shared_from_this<Scheduler::Job> {
       spdlog::info("collector {} recovered", name);
       failing = false;
     }
-    board.publish(name, status.ok() ? std::make_shared<const core::Snapshot>(out.take()) : nullptr,
-                  seconds, status);
+    std::shared_ptr<core::Snapshot> snapshot;
+    if (status.ok()) {
+      snapshot = std::make_shared<core::Snapshot>(out.take());
+    } else {
+      (void)out.take();  // a failed attempt's partial samples go
+    }
+    std::shared_ptr<core::Snapshot> replaced = std::exchange(published, snapshot);
+    board.publish(name, std::move(snapshot), seconds, status);
+    // The snapshot the board just let go is this job's alone unless a scrape still renders it:
+    // then its storage is filled again next time instead of freed now and allocated anew. The
+    // fence orders the scrape threads' last reads (their release of the count) before the writes.
+    if (replaced && replaced.use_count() == 1) {
+      std::atomic_thread_fence(std::memory_order_acquire);
+      out.recycle(std::move(*replaced));
+    }
     // Fixed rate: the next attempt is one interval after this one started; a late attempt does
     // not pile up missed ones.
     next += interval;
@@ -94,6 +112,10 @@ struct Scheduler::Job : std::enable_shared_from_this<Scheduler::Job> {
   std::chrono::steady_clock::time_point next{};
   std::atomic<bool> stopped{false};
   bool failing = false;
+  /// Kept between attempts (only this job's strand touches them): the builder holds the storage
+  /// of the snapshot before the published one, to fill again.
+  core::SnapshotBuilder builder;
+  std::shared_ptr<core::Snapshot> published;
 };
 
 Scheduler::Scheduler(asio::io_context& io, core::Board& board, const core::Clock& clock,

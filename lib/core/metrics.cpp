@@ -1,5 +1,6 @@
 #include "core/metrics.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <functional>
 
@@ -28,21 +29,16 @@ std::size_t Snapshot::series_count() const {
 }
 
 void append_escaped_label_value(std::string& out, std::string_view value) {
-  for (const char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
+  // Runs without a character to escape are appended whole.
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c != '\\' && c != '"' && c != '\n') continue;
+    out.append(value.data() + start, i - start);
+    out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
+    start = i + 1;
   }
+  out.append(value.data() + start, value.size() - start);
 }
 
 void append_series(std::string& out, std::string_view name, std::span<const Label> labels) {
@@ -84,39 +80,75 @@ void SnapshotBuilder::grow() {
   }
 }
 
-Family& SnapshotBuilder::family(std::string_view name, MetricType type, std::string_view help) {
+std::size_t SnapshotBuilder::family(std::string_view name, MetricType type, std::string_view help) {
   // Collectors mostly add a family's samples one after another: the last family needs no
   // lookup.
   if (!snap_.families.empty() && snap_.families.back().name == name) {
     assert(snap_.families.back().type == type && "one family, one type");
-    return snap_.families.back();
+    return snap_.families.size() - 1;
   }
   if ((snap_.families.size() + 1) * 2 > slots_.size()) grow();
   std::uint32_t& s = slot(name);
   if (s != 0) {
-    Family& f = snap_.families[s - 1];
-    assert(f.type == type && "one family, one type");
-    return f;
+    assert(snap_.families[s - 1].type == type && "one family, one type");
+    return s - 1;
   }
-  snap_.families.push_back(Family{std::string(name), std::string(help), type, {}});
+  if (next_spare_ < spare_.size()) {
+    Family& f = snap_.families.emplace_back(std::move(spare_[next_spare_++]));
+    f.name.assign(name);
+    f.help.assign(help);
+    f.type = type;
+  } else {
+    snap_.families.push_back(Family{std::string(name), std::string(help), type, {}});
+  }
+  used_.push_back(0);
   s = static_cast<std::uint32_t>(snap_.families.size());
-  return snap_.families.back();
+  return snap_.families.size() - 1;
+}
+
+Sample& SnapshotBuilder::next_sample(std::size_t i) {
+  std::vector<Sample>& samples = snap_.families[i].samples;
+  const std::uint32_t u = used_[i]++;
+  if (u < samples.size()) return samples[u];
+  return samples.emplace_back();
 }
 
 void SnapshotBuilder::add(std::string_view name, MetricType type, std::string_view help,
                           std::span<const Label> labels, double value) {
-  family(name, type, help).samples.push_back(Sample{render_series(name, labels), value});
+  Sample& s = next_sample(family(name, type, help));
+  s.series.clear();
+  s.series.reserve(name.size() + 2 + labels.size() * 16);
+  append_series(s.series, name, labels);
+  s.value = value;
 }
 
 void SnapshotBuilder::add_raw(std::string_view family_name, MetricType type, std::string_view help,
                               std::string series, double value) {
-  family(family_name, type, help).samples.push_back(Sample{std::move(series), value});
+  Sample& s = next_sample(family(family_name, type, help));
+  s.series = std::move(series);
+  s.value = value;
 }
 
 Snapshot SnapshotBuilder::take() {
-  slots_.clear();
+  // Recycled samples a family did not fill this time go; so do recycled families.
+  for (std::size_t i = 0; i < snap_.families.size(); ++i) {
+    snap_.families[i].samples.resize(used_[i]);
+  }
+  used_.clear();
+  spare_.clear();
+  next_spare_ = 0;
+  // The table keeps its size for the next snapshot, emptied.
+  std::fill(slots_.begin(), slots_.end(), 0);
   parse_errors_ = 0;
   return std::exchange(snap_, Snapshot{});
+}
+
+void SnapshotBuilder::recycle(Snapshot&& old) {
+  // Whatever was recycled before and not yet used is replaced: one spare snapshot at a time.
+  spare_ = std::move(old.families);
+  old.families.clear();
+  next_spare_ = 0;
+  if (snap_.families.capacity() < spare_.size()) snap_.families.reserve(spare_.size());
 }
 
 }  // namespace sonde::core

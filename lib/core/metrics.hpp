@@ -107,9 +107,17 @@ class SnapshotBuilder final : public SampleSink {
   std::size_t parse_error_count() const { return parse_errors_; }
   /// Moves the built families out; the builder is empty afterwards.
   Snapshot take();
+  /// Keeps `old`'s families, samples and strings to be filled again by the next snapshot: a
+  /// source that publishes the same families each time then allocates (and later frees) almost
+  /// nothing. What take() returns is the same with or without it; `old` is left empty.
+  void recycle(Snapshot&& old);
 
  private:
-  Family& family(std::string_view name, MetricType type, std::string_view help);
+  /// The index of `name`'s family in snap_.families, created on first use.
+  std::size_t family(std::string_view name, MetricType type, std::string_view help);
+  /// The next sample of family `i`: a recycled one whose series text is to be overwritten, or a
+  /// new one.
+  Sample& next_sample(std::size_t i);
 
   /// Where `name`'s family is in snap_.families, or is to be put: an open-addressing table
   /// (linear probing) of family index + 1, 0 for empty, never more than half full. A lookup
@@ -118,6 +126,12 @@ class SnapshotBuilder final : public SampleSink {
   void grow();
 
   Snapshot snap_;
+  /// Samples of snap_.families[i] filled so far: past it are recycled ones not yet reused.
+  std::vector<std::uint32_t> used_;
+  /// Recycled families not yet reused, handed out in order (a source mostly adds its families in
+  /// the same order each time, so each gets back its own storage).
+  std::vector<Family> spare_;
+  std::size_t next_spare_ = 0;
   std::vector<std::uint32_t> slots_;
   std::size_t parse_errors_ = 0;
 };

@@ -1,3 +1,4 @@
+#include <array>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -45,4 +46,77 @@ TEST_CASE(
   const core::Snapshot again = b.take();
   REQUIRE(again.families.size() == 1);
   CHECK(again.families[0].help == "again");
+}
+
+namespace {
+
+// One "collection" whose shape depends on `round`: families come and go, change order, type,
+// help and sample count, so recycled storage is reused in every way it can be.
+void fill(core::SampleSink& b, int round) {
+  const int families = 3 + (round * 7) % 11;
+  for (int i = 0; i < families; ++i) {
+    const int f = (i * 5 + round) % 13;  // a different order each round
+    const std::string name = "f" + std::to_string(f);
+    const int samples = (f + round) % 6;  // 0..5, so some families shrink to nothing
+    for (int j = 0; j < samples; ++j) {
+      const std::string dev = "device-with-a-long-name-" + std::to_string(j * round);
+      b.add(name, round % 2 == 0 ? core::MetricType::gauge : core::MetricType::counter,
+            "help " + name + " " + std::to_string(round), std::array{core::Label{"dev", dev}},
+            round * 100 + j);
+    }
+  }
+  if (round % 3 == 0) b.add_raw("h", core::MetricType::histogram, "hist", "h_count", round);
+}
+
+bool same(const core::Snapshot& a, const core::Snapshot& b) {
+  if (a.families.size() != b.families.size()) return false;
+  for (std::size_t i = 0; i < a.families.size(); ++i) {
+    const core::Family& x = a.families[i];
+    const core::Family& y = b.families[i];
+    if (x.name != y.name || x.help != y.help || x.type != y.type ||
+        x.samples.size() != y.samples.size()) {
+      return false;
+    }
+    for (std::size_t j = 0; j < x.samples.size(); ++j) {
+      if (x.samples[j].series != y.samples[j].series || x.samples[j].value != y.samples[j].value) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("SnapshotBuilder builds the same snapshot from recycled storage as from fresh",
+          "[core][snapshot]") {
+  core::SnapshotBuilder recycling;
+  for (int round = 0; round < 40; ++round) {
+    core::SnapshotBuilder fresh;
+    fill(fresh, round);
+    fill(recycling, round);
+    core::Snapshot want = fresh.take();
+    core::Snapshot got = recycling.take();
+    INFO("round " << round);
+    REQUIRE(same(want, got));
+    CHECK(got.series_count() == want.series_count());
+    // Every other round the previous snapshot comes back (as the scheduler gives it back when no
+    // scrape holds it); otherwise the builder starts from nothing.
+    if (round % 4 != 3) recycling.recycle(std::move(got));
+  }
+
+  // Recycled storage is reused: a second identical snapshot keeps the first one's strings.
+  core::SnapshotBuilder b;
+  fill(b, 8);
+  core::Snapshot first = b.take();
+  REQUIRE(!first.families.empty());
+  REQUIRE(!first.families[0].samples.empty());
+  const char* const series_storage = first.families[0].samples[0].series.data();
+  const std::size_t families = first.families.size();
+  b.recycle(std::move(first));
+  CHECK(first.families.empty());
+  fill(b, 8);
+  const core::Snapshot second = b.take();
+  REQUIRE(second.families.size() == families);
+  CHECK(second.families[0].samples[0].series.data() == series_storage);
 }
