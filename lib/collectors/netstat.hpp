@@ -3,7 +3,9 @@
 // collectors.netstat.fields.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -17,6 +19,8 @@ namespace sonde::collectors {
 struct NetstatValue {
   std::string_view name;  // "InSegs"; points into the parsed text
   double value = 0;
+  /// Where the value is among the file's value fields, counted as NetstatShape counts them.
+  std::uint32_t index = 0;
 };
 
 struct NetstatProtocol {
@@ -34,6 +38,18 @@ core::Result<std::vector<NetstatProtocol>> parse_netstat(std::string_view text);
 /// Lines with fewer than two fields or without a '6' are skipped, as node_exporter does.
 core::Result<std::vector<NetstatProtocol>> parse_snmp6(std::string_view text);
 
+/// A file's field names and value fields, split but not parsed: netstat and snmp have value
+/// fields after each value line's "Proto:", snmp6 one per line (empty when the line has none).
+/// `names` holds every header line (snmp6: every line's first field), each followed by '\n'.
+/// `ok` is false when a pair's counts differ or a header is empty (the parser's errors).
+struct NetstatShape {
+  std::string names;
+  std::vector<std::string_view> values;
+  bool ok = true;
+};
+void shape_netstat(std::string_view text, NetstatShape& out);
+void shape_snmp6(std::string_view text, NetstatShape& out);
+
 class NetstatCollector final : public Collector {
  public:
   NetstatCollector(core::HostPaths paths, const collectors::NetstatOptions& options);
@@ -44,6 +60,27 @@ class NetstatCollector final : public Collector {
   core::HostPaths paths_;
   core::Result<core::Regex> fields_;
   MatchMemo memo_;  // fields_'s answer per protocol_field
+
+  // The kernel's field names do not change while it runs: which value fields become which
+  // series is worked out once per set of names (`plan_`), and a cycle whose files have the same
+  // names and only integer values parses just those fields.
+  struct Pick {
+    std::uint8_t file = 0;
+    std::uint32_t index = 0;
+    std::string name, help;
+  };
+  struct Plan {
+    bool valid = false;
+    bool present[3] = {};
+    std::string names[3];
+    std::vector<Pick> picks;
+    std::size_t bad_names = 0;
+  };
+  Plan plan_;
+  NetstatShape shapes_[3];
+  std::string texts_[3];
+  bool present_[3] = {};
+  bool emit_planned(core::SampleSink& out) const;
 };
 
 std::unique_ptr<Collector> make_netstat(const CollectorContext& ctx);

@@ -61,6 +61,17 @@ inline std::optional<std::int64_t> parse_go_int(std::string_view s) {
   return v;
 }
 
+/// What the kernel writes for a counter: an optional '-' and 1 to 20 decimal digits (a u64's
+/// most). Cheaper than parsing; parse_double and parse_go_float read every such field.
+inline bool is_decimal_integer(std::string_view s) {
+  if (!s.empty() && s[0] == '-') s.remove_prefix(1);
+  if (s.empty() || s.size() > 20) return false;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 /// A whole field as a finite decimal floating-point number; nullopt on anything else.
 inline std::optional<double> parse_double(std::string_view s) {
   double v = 0;
