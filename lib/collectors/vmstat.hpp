@@ -2,6 +2,7 @@
 // matches the configured regex (node_exporter's --collector.vmstat.fields).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +40,20 @@ class VmstatCollector final : public Collector {
   core::HostPaths paths_;
   Pattern fields_;
   MatchMemo memo_;  // fields_'s answer per field name
+
+  // The kernel's field names do not change while it runs: which lines become which series (and
+  // how many are skipped for their names) is worked out once per sequence of names, and a cycle
+  // whose lines have those names and integer values parses only the picked lines.
+  struct Pick {
+    std::uint32_t line = 0;
+    std::string name, help;
+  };
+  std::string plan_names_;  // every line's name, each followed by '\n'; empty: no plan yet
+  std::vector<Pick> picks_;
+  std::size_t plan_name_errors_ = 0;
+  std::string names_;                     // this cycle's
+  std::vector<std::string_view> values_;  // this cycle's value field of each line
+  void plan(std::string_view text);
 };
 
 std::unique_ptr<Collector> make_vmstat(const CollectorContext& ctx);

@@ -91,6 +91,44 @@ TEST_CASE("vmstat collector skips and counts damaged lines", "[collectors][vmsta
   CHECK(sink.samples.size() == 4);
 }
 
+TEST_CASE("vmstat collector's later cycles publish what a first cycle would",
+          "[collectors][vmstat]") {
+  test::ScratchRoot root;
+  const auto write = [&](const std::string& text) {
+    std::ofstream(root.root() / "proc" / "vmstat", std::ios::trunc) << text;
+  };
+  const char* fields = "^(pg|oom)";
+  VmstatCollector c{root.paths(), fields};
+  const auto fresh = [&] {
+    VmstatCollector first{root.paths(), fields};
+    return test::collect_text(first);
+  };
+  const auto same_as_fresh = [&] {
+    const auto later = test::collect_text(c);
+    const auto first = fresh();
+    CHECK(later.status.ok() == first.status.ok());
+    CHECK(later.parse_errors == first.parse_errors);
+    CHECK(later.text == first.text);
+    return later;
+  };
+  write("nr_free_pages 1\npgfault 2\npgfault 3\nbad-name 4\n\noom_kill 5\n");
+  auto one = same_as_fresh();
+  CHECK(one.parse_errors == 2);  // the second pgfault, bad-name
+  CHECK(one.text.find("node_vmstat_pgfault 2\n") != std::string::npos);
+  write("nr_free_pages 10\npgfault 20\npgfault 30\nbad-name 40\n\noom_kill 50\n");
+  auto two = same_as_fresh();
+  CHECK(two.text.find("node_vmstat_oom_kill 50\n") != std::string::npos);
+  write("nr_free_pages 10\npgfault x\npgfault 30\nbad-name 40\noom_kill 50 60\n");
+  auto broken = same_as_fresh();
+  CHECK(broken.text.find("node_vmstat_pgfault 30\n") != std::string::npos);
+  CHECK(broken.text.find("oom_kill") == std::string::npos);
+  write("pgpgin 7\noom_kill -1\n");
+  auto renamed = same_as_fresh();
+  CHECK(renamed.parse_errors == 0);
+  CHECK(renamed.text.find("node_vmstat_pgpgin 7\n") != std::string::npos);
+  CHECK(renamed.text.find("node_vmstat_oom_kill -1\n") != std::string::npos);
+}
+
 TEST_CASE("vmstat collector fails without /proc/vmstat", "[collectors][vmstat]") {
   VmstatCollector c{core::HostPaths::under(host("empty")), collectors::kVmstatDefaultFields};
   RecordingSink sink;
