@@ -9,7 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
+#include <charconv>
 #include <cstring>
 
 namespace sonde::core {
@@ -271,13 +271,16 @@ KeptFiles::Outcome KeptFiles::read_once_at(int dir_fd, dev_t dir_dev, ino_t dir_
                                            const char* name, std::string& out,
                                            std::size_t max_bytes) {
   if (dir_dev == 0) return read(dir_fd, name, {}, false, Mode::once, true, out, max_bytes);
-  // "\1<dev>:<ino>/<name>": cannot be a path (which has no control characters here).
+  // "\1<dev>:<ino>/<name>" in hex: cannot be a path (which has no control characters here).
   char prefix[48];
-  const int n =
-      std::snprintf(prefix, sizeof prefix, "\1%llx:%llx/", static_cast<unsigned long long>(dir_dev),
-                    static_cast<unsigned long long>(dir_ino));
+  char* p = prefix;
+  *p++ = '\1';
+  p = std::to_chars(p, prefix + sizeof prefix, static_cast<unsigned long long>(dir_dev), 16).ptr;
+  *p++ = ':';
+  p = std::to_chars(p, prefix + sizeof prefix, static_cast<unsigned long long>(dir_ino), 16).ptr;
+  *p++ = '/';
   thread_local std::string key;
-  key.assign(prefix, static_cast<std::size_t>(n));
+  key.assign(prefix, p);
   key += name;
   return read(dir_fd, name, key, false, Mode::once, true, out, max_bytes);
 }

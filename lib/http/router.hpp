@@ -2,6 +2,8 @@
 // includes Beast) feeds it; tests call it directly.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -92,6 +94,8 @@ class Router {
   RouterInfo info_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
+  /// The size of the last /metrics body rendered, to reserve the next one's.
+  mutable std::atomic<std::size_t> last_body_size_{0};
 };
 
 }  // namespace sonde::http
