@@ -3,7 +3,6 @@
 #include <libdeflate.h>
 
 #include <string>
-#include <vector>
 
 namespace sonde::http {
 
@@ -46,19 +45,13 @@ core::Result<std::string> gzip_compress(std::string_view in, int level) {
   thread_local ThreadCompressor compressor;
   libdeflate_compressor* c = compressor.get(level);
   if (c == nullptr) return core::error("gzip: no compressor at level " + std::to_string(level));
-  // Compressed into the thread's scratch buffer, which keeps its size (no zero-filling of a
-  // bound ~6x the result each time), then copied out at its size.
-  thread_local std::vector<char> scratch;
-  const std::size_t bound = libdeflate_gzip_compress_bound(c, in.size());
-  if (scratch.size() < bound) scratch.resize(bound);
+  std::string out;
+  out.resize(libdeflate_gzip_compress_bound(c, in.size()));
   const std::size_t produced =
-      libdeflate_gzip_compress(c, in.data(), in.size(), scratch.data(), bound);
+      libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), out.size());
   // 0 only if the output did not fit, which the bound rules out.
   if (produced == 0) return core::error("gzip: compressed body exceeded its bound");
-  std::string out(scratch.data(), produced);
-  // A body far larger than usual (100k series from the textfile collector) leaves no lasting
-  // buffer of its size behind.
-  if (scratch.size() > (std::size_t{4} << 20)) std::vector<char>().swap(scratch);
+  out.resize(produced);
   return out;
 }
 
