@@ -52,6 +52,9 @@ core::Result<std::string> gzip_compress(std::string_view in, int level) {
   // 0 only if the output did not fit, which the bound rules out.
   if (produced == 0) return core::error("gzip: compressed body exceeded its bound");
   out.resize(produced);
+  // The bound is ~6x a text body's compressed size: a body held for other scrapes
+  // (ResponseMemory counts its size) must not keep that capacity.
+  out.shrink_to_fit();
   return out;
 }
 
