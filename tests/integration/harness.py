@@ -167,6 +167,13 @@ def rss_bytes(pid):
     raise AssertionError("no VmRSS")
 
 
+def sanitized(pid):
+    """True when process `pid` runs with AddressSanitizer (or ThreadSanitizer) loaded: its RSS
+    then holds redzones, shadow and the sanitizer allocator's free regions, not sonde's memory."""
+    with open(f"/proc/{pid}/maps") as f:
+        return any("libasan" in line or "libtsan" in line for line in f)
+
+
 def stop_process(proc):
     """SIGTERM, then SIGKILL if it has not exited within DEADLINE."""
     if proc.poll() is None:

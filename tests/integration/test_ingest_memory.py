@@ -6,17 +6,12 @@ import socket
 import time
 import unittest
 
-from harness import SondeTestCase, parse_exposition, rss_bytes
+from harness import SondeTestCase, parse_exposition, rss_bytes, sanitized
 
 LINES = 1_000_000
 ADMITTED = 10_000  # the default ingest.max_series_per_metric
 # Sending and counting a million lines takes seconds; this only catches a hang.
 DEADLINE = 240.0
-
-
-def sanitized(pid):
-    with open(f"/proc/{pid}/maps") as f:
-        return any("libasan" in l or "libtsan" in l for l in f)
 
 
 class IngestMemory(SondeTestCase):

@@ -21,7 +21,7 @@ import unittest
 import urllib.parse
 import urllib.request
 
-from harness import Sonde, rss_bytes as rss, spawn_prometheus, stop_process
+from harness import Sonde, rss_bytes as rss, sanitized, spawn_prometheus, stop_process
 from webtls import bcrypt_hash, make_ca, make_cert
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,12 +47,6 @@ def write_prom(directory, series):
             f.write(f'abuse_padding{{shard="{i % 97}",item="item-{i:06d}"}} {i}\n')
     os.rename(tmp, os.path.join(directory, "big.prom"))
 
-
-
-def sanitized(pid):
-    """True when the process runs with AddressSanitizer (or ThreadSanitizer) loaded."""
-    with open(f"/proc/{pid}/maps") as f:
-        return any("libasan" in line or "libtsan" in line for line in f)
 
 class Abuse:
     """One abuse.py process, terminated (by its pid) when the test ends."""
