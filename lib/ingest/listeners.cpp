@@ -62,6 +62,7 @@ class ListenerBase : public Listener {
     stopping_.store(true);
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
+    interrupt();
     thread_.join();
     fd_.reset();
     if (!unlink_path_.empty()) ::unlink(unlink_path_.c_str());
@@ -73,6 +74,9 @@ class ListenerBase : public Listener {
   /// How often origin detection reads a remembered sender's start time again (OriginCache).
   virtual std::int64_t recheck_ns() const { return 0; }
   virtual void run() = 0;
+  /// Wakes a thread that blocks in a read rather than in wait_readable (stop() calls it after
+  /// setting stopping_).
+  virtual void interrupt() {}
 
   /// Waits until `fd` is readable or stop() is called; false when stopping.
   bool wait_readable(int fd) {
@@ -129,9 +133,18 @@ class DatagramListener final : public ListenerBase {
                    std::filesystem::path runtime_dir, std::filesystem::path proc)
       : ListenerBase(agg, o, udp ? "udp" : "unixgram", std::move(runtime_dir), std::move(proc)),
         udp_(udp) {}
+  // Stopped here, while interrupt() is still this class's.
+  ~DatagramListener() override { stop(); }
 
  private:
   core::Status bind() override { return udp_ ? bind_udp() : bind_unixgram(); }
+
+  /// The thread blocks in recvmmsg: shutting the socket's reading side wakes it (the read
+  /// returns an empty datagram; the loop then sees stopping_). SO_RCVTIMEO in run() bounds the
+  /// wait should a kernel not wake it.
+  void interrupt() override {
+    if (fd_.get() >= 0) ::shutdown(fd_.get(), SHUT_RD);
+  }
 
   core::Status bind_unixgram() {
     auto bound = bind_listener_socket(options_.unixgram.path, runtime_dir_, "dsd.sock", SOCK_DGRAM,
@@ -239,6 +252,11 @@ class DatagramListener final : public ListenerBase {
     ListenerStats& stats = worker_->stats();
     // The kernel changes only the headers of the datagrams it fills: those are set again.
     std::size_t dirty = batch;
+    // The read blocks (MSG_WAITFORONE: until the first datagram, then it takes what is queued):
+    // one system call a wake-up, where a non-blocking read, poll and a read again took three.
+    // The timeout only bounds how long stop() can wait should shutdown() not wake the read.
+    const timeval timeout{1, 0};
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     while (!stopping_.load(std::memory_order_relaxed)) {
       for (std::size_t i = 0; i < dirty; ++i) {
         iov[i] = {data.get() + i * size, size};
@@ -253,14 +271,11 @@ class DatagramListener final : public ListenerBase {
       // MSG_TRUNC: msg_len is a datagram's real length even when it did not fit (unix(7)
       // since Linux 3.4, udp(7)), so what truncation cut off is known exactly.
       const int n = ::recvmmsg(fd_.get(), msgs.data(), static_cast<unsigned>(batch),
-                               MSG_DONTWAIT | MSG_TRUNC, nullptr);
+                               MSG_WAITFORONE | MSG_TRUNC, nullptr);
       dirty = n < 0 ? 0 : static_cast<std::size_t>(n);
+      if (stopping_.load(std::memory_order_relaxed)) return;
       if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          if (!wait_readable(fd_.get())) return;
-          continue;
-        }
-        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
         warn_limited("recvmmsg: " + errno_text(errno));
         if (!wait_readable(fd_.get())) return;
         continue;
