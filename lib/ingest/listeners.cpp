@@ -254,8 +254,9 @@ class DatagramListener final : public ListenerBase {
     std::size_t dirty = batch;
     // The read blocks (MSG_WAITFORONE: until the first datagram, then it takes what is queued):
     // one system call a wake-up, where a non-blocking read, poll and a read again took three.
-    // The timeout only bounds how long stop() can wait should shutdown() not wake the read.
-    const timeval timeout{1, 0};
+    // The timeout only bounds how long stop() can wait should shutdown() not wake the read; long,
+    // so an idle listener wakes once in 10 s, not every second.
+    const timeval timeout{10, 0};
     ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     while (!stopping_.load(std::memory_order_relaxed)) {
       for (std::size_t i = 0; i < dirty; ++i) {
