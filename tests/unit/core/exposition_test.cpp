@@ -8,7 +8,9 @@
 #include <prometheus/text_serializer.h>
 
 #include <catch2/catch.hpp>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <set>
@@ -49,6 +51,63 @@ TEST_CASE("values are written as the text format spells them", "[core][expositio
     CHECK(s == want);
     if (!std::isnan(v)) CHECK(test::parse_prom_value(s) == v);  // round-trips exactly
   }
+}
+
+TEST_CASE("integer values are spelled exactly as to_chars(double) spells them",
+          "[core][exposition]") {
+  // append_value prints integers below 2^53 through an integer path; it must never differ from
+  // the shortest round-trip form, which is scientific where that is shorter (100000 -> 1e+05).
+  const auto reference = [](double v) {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+  };
+  std::vector<double> values;
+  for (int i = -2000; i <= 200000; ++i) values.push_back(i);
+  double p10 = 1;
+  for (int e = 0; e <= 17; ++e, p10 *= 10) {
+    for (const double m : {1.0, 2.0, 9.0, 10.0, 12.0, 99.0, 100.0, 123.0, 1001.0, 12345.0}) {
+      for (const double d : {-1.0, 0.0, 1.0}) {
+        values.push_back(m * p10 + d);
+        values.push_back(-(m * p10 + d));
+      }
+    }
+  }
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;  // a fixed xorshift sequence over the whole range
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const double v = static_cast<double>(x >> (11 + i % 50));
+    values.push_back(v);
+    values.push_back(-v);
+    values.push_back(std::round(v / 1e6) * 1e6);
+  }
+  for (const double v : {9007199254740991.0, 9007199254740992.0, 9007199254740993.0,
+                         -9007199254740991.0, -9007199254740992.0, 0.0, -0.0, 0.5, -0.5}) {
+    values.push_back(v);
+  }
+  std::size_t mismatches = 0;
+  for (const double v : values) {
+    std::string s;
+    core::append_value(s, v);
+    if (s != reference(v)) {
+      if (++mismatches < 10) {
+        CAPTURE(v, s, reference(v));
+        CHECK(s == reference(v));
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+  std::string s;
+  core::append_value(s, -0.0);
+  CHECK(s == "-0");
+  s.clear();
+  core::append_value(s, 100000.0);
+  CHECK(s == "1e+05");
+  s.clear();
+  core::append_value(s, 120000.0);
+  CHECK(s == "120000");
 }
 
 TEST_CASE("label values and help are escaped", "[core][exposition]") {
