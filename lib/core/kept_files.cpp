@@ -245,7 +245,10 @@ KeptFiles::Outcome KeptFiles::read(int dir_fd, const char* path, std::string_vie
   bool positional = true;
   const Outcome r = read_fd(fd, once, out, max_bytes, positional);
   bool kept = false;
-  if (!key.empty() && positional) {
+  // A path refused on either file system (under /sys/class/net, say) needs no fstatfs to know.
+  const bool refused =
+      by_path && !keepable_path(path, kProcSuperMagic) && !keepable_path(path, kSysfsMagic);
+  if (!key.empty() && positional && !refused) {
     struct statfs fs {};
     if (::fstatfs(fd, &fs) == 0) {
       const long type = static_cast<long>(fs.f_type);
