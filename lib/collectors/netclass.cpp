@@ -48,6 +48,20 @@ constexpr TextAttr kText[] = {
     {"operstate", &NetClassIface::operstate},
 };
 
+/// Whether parse_netclass_iface uses the attribute file `name`. procfs reads every regular file
+/// of the device's directory (and node_exporter fails the collector on one it cannot read); the
+/// others (uevent, testing, threaded, gro_flush_timeout, ...: a quarter of a device's files) give
+/// no series, so sonde does not read them.
+bool netclass_reads(std::string_view name) {
+  for (const auto& a : kNumeric) {
+    if (a.file == name) return true;
+  }
+  for (const auto& a : kText) {
+    if (a.file == name) return true;
+  }
+  return false;
+}
+
 // The published gauges and counters, in node_exporter's order: metric suffix, field, counter.
 struct Published {
   std::string_view suffix;
@@ -190,7 +204,7 @@ core::Status NetclassCollector::collect(core::SampleSink& out) {
     attrs.clear();
     values.reserve(files.entries.size());
     for (const sysfs::Entry& f : files.entries) {
-      if (f.type != sysfs::EntryType::regular) continue;
+      if (f.type != sysfs::EntryType::regular || !netclass_reads(f.name)) continue;
       sysfs::Attr a = dev_dir.read_trimmed(f.name.c_str());
       if (!a.ok()) {
         // What procfs skips: absent, root-only, and what a driver cannot answer right now

@@ -91,6 +91,18 @@ TEST_CASE("netclass on broken trees", "[collectors][netclass]") {
     CHECK(sink.value(R"(node_network_carrier{device="eth0"})") == 1);
     CHECK(sink.count_family("node_network_mtu_bytes") == 0);
   }
+  SECTION("attributes that give no series are not read") {
+    // procfs reads every regular file of a device's directory. /proc/self as a "device" has
+    // regular files whose read fails with an error that counts (mem: EIO at offset 0) and none
+    // that netclass uses: nothing of it may be read, so nothing is counted.
+    test::TempTree t;
+    t.link("sys/class/net/eth0", "/proc/self");
+    NetclassCollector c{t.paths(), NetclassOptions{}};
+    test::RecordingSink sink;
+    REQUIRE(c.collect(sink).ok());
+    CHECK(sink.errors == 0);
+    CHECK(sink.count_family("node_network_mtu_bytes") == 0);
+  }
   SECTION("an attribute only root may read is skipped quietly") {
     test::TempTree t;
     t.write("sys/class/net/eth0/mtu", "1500\n");
