@@ -18,14 +18,14 @@
 #    HTTP) against the floor on the same spec, each as the difference between a run of
 #    1 + INSTR_CYCLES cycles and a run of 1 (so start-up is not counted).
 #
-# Usage: bench/floor_compare.sh [CPU_SECONDS=600] [RECORD=5]   (env INSTR_CYCLES=20)
+# Usage: bench/floor_compare.sh [CPU_SECONDS=600] [RECORD=5]   (env INSTR_CYCLES=20, SONDE=path)
 # Needs: a release build (daemon/sonde, bench/scrape_client), strace, a C compiler. Run it on a
 # quiet machine: the load average is printed at the start and at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cpu_seconds="${1:-600}"
 record="${2:-5}"
-sonde=build/release/daemon/sonde
+sonde=${SONDE:-build/release/daemon/sonde}  # SONDE=path runs another build (an A/B)
 client=build/release/bench/scrape_client
 bench_bin=build/release/bench/collect_bench
 instr_cycles="${INSTR_CYCLES:-20}"
