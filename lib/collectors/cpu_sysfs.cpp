@@ -7,6 +7,7 @@
 
 #include "collectors/sysfs_attr.hpp"
 #include "collectors/text_fields.hpp"
+#include "core/kept_files.hpp"
 
 namespace sonde::collectors {
 
@@ -14,33 +15,41 @@ namespace {
 
 constexpr std::int64_t kMaxCpu = 65535;
 
-/// readUintFromFile: the whole file, whitespace trimmed, unsigned decimal.
-std::optional<std::uint64_t> read_uint(const std::filesystem::path& p) {
-  const sysfs::Attr a = sysfs::read_whole(p, 4096);
-  if (!a.ok()) return std::nullopt;
-  return text::parse_u64(sysfs::trim_space(a.value));
+/// readUintFromFile: the whole file, whitespace trimmed, unsigned decimal. `path` is a scratch
+/// buffer holding a CPU's directory with a trailing '/': `name` is appended for the read and
+/// taken off again (no std::filesystem::path built per file and cycle).
+std::optional<std::uint64_t> read_uint(std::string& path, std::string_view name) {
+  const std::size_t dir_len = path.size();
+  path += name;
+  thread_local std::string value;
+  value.clear();
+  const auto r = core::KeptFiles::shared().read_all(path.c_str(), value, 4096);
+  path.resize(dir_len);
+  if (r.err != 0) return std::nullopt;
+  return text::parse_u64(sysfs::trim_space(value));
 }
 
 void publish_throttles(const std::filesystem::path& dir, core::SampleSink& out) {
   std::map<std::uint64_t, std::uint64_t> packages;
   std::map<std::uint64_t, std::map<std::uint64_t, std::uint64_t>> cores;
+  std::string cpu;
   for (const std::string& n : sysfs::glob_numbered(dir, "cpu")) {
-    const auto cpu = dir / n;
+    cpu.assign(dir.native()).append("/").append(n).append("/");
     // A CPU without topology (offline, or not exposed) is skipped, as node_exporter does.
-    const auto package = read_uint(cpu / "topology" / "physical_package_id");
+    const auto package = read_uint(cpu, "topology/physical_package_id");
     if (!package) continue;
-    const auto core = read_uint(cpu / "topology" / "core_id");
+    const auto core = read_uint(cpu, "topology/core_id");
     if (!core) continue;
     // Hyperthreads share their core's count: read it once per (package, core), and the
     // package's once per package. Some CPUs have core counts but no package count.
     auto& per_core = cores[*package];
     if (!per_core.count(*core)) {
-      if (const auto v = read_uint(cpu / "thermal_throttle" / "core_throttle_count")) {
+      if (const auto v = read_uint(cpu, "thermal_throttle/core_throttle_count")) {
         per_core[*core] = *v;
       }
     }
     if (!packages.count(*package)) {
-      if (const auto v = read_uint(cpu / "thermal_throttle" / "package_throttle_count")) {
+      if (const auto v = read_uint(cpu, "thermal_throttle/package_throttle_count")) {
         packages[*package] = *v;
       }
     }
