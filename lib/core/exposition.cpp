@@ -28,8 +28,8 @@ void append_value(std::string& out, double v) {
     const auto r = std::to_chars(buf, buf + sizeof buf, n);
     const auto* digits = buf + (n < 0 ? 1 : 0);
     const auto len = r.ptr - digits;
-    // Scientific would be d[.ddd]e+XX: shorter only with at least 4 trailing zeros (5 + for
-    // "1e+05" against "100000"), and then only when its significant digits are few enough.
+    // Scientific (d[.ddd]e+XX) is shorter only with 6 or more digits of which at least 5 are
+    // trailing zeros ("1e+05" against "100000"): checking 4 leaves those cases to to_chars.
     if (len < 6 || r.ptr[-1] != '0' || r.ptr[-2] != '0' || r.ptr[-3] != '0' || r.ptr[-4] != '0') {
       out.append(buf, r.ptr);
       return;

@@ -245,7 +245,7 @@ KeptFiles::Outcome KeptFiles::read(int dir_fd, const char* path, std::string_vie
   bool positional = true;
   const Outcome r = read_fd(fd, once, out, max_bytes, positional);
   bool kept = false;
-  // A path refused on either file system (under /sys/class/net, say) needs no fstatfs to know.
+  // A path both procfs and sysfs would refuse (under /sys/class/net, say) needs no fstatfs.
   const bool refused =
       by_path && !keepable_path(path, kProcSuperMagic) && !keepable_path(path, kSysfsMagic);
   if (!key.empty() && positional && !refused) {
