@@ -246,9 +246,8 @@ KeptFiles::Outcome KeptFiles::read(int dir_fd, const char* path, std::string_vie
   const Outcome r = read_fd(fd, once, out, max_bytes, positional);
   bool kept = false;
   // A path both procfs and sysfs would refuse (under /sys/class/net, say) needs no fstatfs.
-  const bool refused =
-      by_path && !keepable_path(path, kProcSuperMagic) && !keepable_path(path, kSysfsMagic);
-  if (!key.empty() && positional && !refused) {
+  if (!key.empty() && positional &&
+      !(by_path && !keepable_path(path, kProcSuperMagic) && !keepable_path(path, kSysfsMagic))) {
     struct statfs fs {};
     if (::fstatfs(fd, &fs) == 0) {
       const long type = static_cast<long>(fs.f_type);
