@@ -24,7 +24,7 @@ FROM debian:12-slim AS runtime
 # for remote write and notifiers over TLS. Nothing else: no shell tools beyond the base's.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libcrypt1 libdeflate0 libfmt9 libprometheus-cpp-core1.0 libre2-9 \
+      ca-certificates libcrypt1 libfmt9 libisal2 libprometheus-cpp-core1.0 libre2-9 \
       libsnappy1v5 libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 zlib1g \
  && rm -rf /var/lib/apt/lists/*
 # uid/gid 10001: the DaemonSet's runAsUser/runAsGroup and the socket's group that app pods join.

@@ -65,7 +65,7 @@ rm -f build/package/sonde_*.deb
 debs=(build/package/sonde_*.deb)
 deb=${debs[0]}
 depends=$(dpkg-deb -f "$deb" Depends)
-for want in "libc6 (>=" "libstdc++6" "libyaml-cpp0.7" "libre2-9" "libdeflate0" "systemd-standalone-sysusers | systemd"; do
+for want in "libc6 (>=" "libstdc++6" "libyaml-cpp0.7" "libre2-9" "libisal2" "systemd-standalone-sysusers | systemd"; do
     [[ "$depends" == *"$want"* ]] || fail "Depends lacks $want: $depends"
 done
 [[ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" == "/etc/sonde/sonde.yaml" ]] ||

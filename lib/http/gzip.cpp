@@ -1,59 +1,100 @@
 #include "http/gzip.hpp"
 
-#include <libdeflate.h>
+#include <isa-l/igzip_lib.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <memory>
 #include <string>
 
 namespace sonde::http {
 
 namespace {
 
-/// One libdeflate compressor per thread and level, kept between bodies: a scrape allocates
-/// nothing but its output. libdeflate compresses a whole buffer at once, which is what a
-/// rendered body is, in about 60% of zlib's time at level 1 and a little smaller
-/// (docs/performance.md, "The floor", run 9).
-class ThreadCompressor {
- public:
-  ~ThreadCompressor() { close(); }
-  ThreadCompressor() = default;
-  ThreadCompressor(const ThreadCompressor&) = delete;
-  ThreadCompressor& operator=(const ThreadCompressor&) = delete;
-
-  /// The thread's compressor at `level`; null when libdeflate has no such level (outside 0–12)
-  /// or cannot allocate one.
-  libdeflate_compressor* get(int level) {
-    if (c_ != nullptr && level_ == level) return c_;
-    close();
-    c_ = libdeflate_alloc_compressor(level);
-    level_ = level;
-    return c_;
+/// What igzip needs beside its stream at `level`, in bytes: its hash table and a token buffer of
+/// 16 Ki tokens ("SMALL"). A bigger buffer buys nothing on a /metrics body (the same output in the
+/// same time on a 66 KB body); a smaller one emits more blocks, larger and slower.
+std::size_t level_buffer_size(int level) {
+  switch (level) {
+    case 0:
+      return ISAL_DEF_LVL0_DEFAULT;
+    case 1:
+      return ISAL_DEF_LVL1_SMALL;
+    case 2:
+      return ISAL_DEF_LVL2_SMALL;
+    default:
+      return ISAL_DEF_LVL3_SMALL;
   }
+}
 
- private:
-  void close() {
-    libdeflate_free_compressor(c_);
-    c_ = nullptr;
+/// One igzip stream per thread (82 KB: it holds the 32 KB window and its hash heads) and its
+/// level buffer, kept between bodies and started afresh for each (isal_deflate_init): a scrape
+/// allocates nothing but its output. Heap-allocated on a thread's first body, so threads that
+/// never compress a body carry none of it.
+struct ThreadStream {
+  isal_zstream stream;
+  std::unique_ptr<std::uint8_t[]> level_buffer;
+  std::size_t level_buffer_bytes = 0;
+
+  std::uint8_t* buffer_for(int level) {
+    const std::size_t want = level_buffer_size(level);
+    if (want > level_buffer_bytes) {
+      level_buffer = std::make_unique<std::uint8_t[]>(want);
+      level_buffer_bytes = want;
+    }
+    return level_buffer.get();
   }
-
-  libdeflate_compressor* c_ = nullptr;
-  int level_ = 0;
 };
 
 }  // namespace
 
 core::Result<std::string> gzip_compress(std::string_view in, int level) {
-  thread_local ThreadCompressor compressor;
-  libdeflate_compressor* c = compressor.get(level);
-  if (c == nullptr) return core::error("gzip: no compressor at level " + std::to_string(level));
-  std::string out;
-  out.resize(libdeflate_gzip_compress_bound(c, in.size()));
-  const std::size_t produced =
-      libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), out.size());
-  // 0 only if the output did not fit, which the bound rules out.
-  if (produced == 0) return core::error("gzip: compressed body exceeded its bound");
+  if (level < ISAL_DEF_MIN_LEVEL || level > ISAL_DEF_MAX_LEVEL) {
+    return core::error("gzip: no compressor at level " + std::to_string(level));
+  }
+  thread_local std::unique_ptr<ThreadStream> kept;
+  if (!kept) kept = std::make_unique<ThreadStream>();
+  isal_zstream& s = kept->stream;
+  isal_deflate_init(&s);
+  s.level = static_cast<std::uint32_t>(level);
+  s.level_buf = kept->buffer_for(level);
+  s.level_buf_size = static_cast<std::uint32_t>(level_buffer_size(level));
+  s.gzip_flag = IGZIP_GZIP;
+  s.flush = NO_FLUSH;
+  s.end_of_stream = 1;
+  // avail_in is 32 bits: a larger body goes in in slices.
+  constexpr std::size_t kSlice = std::size_t{1} << 30;
+  s.next_in = nullptr;
+  s.avail_in = 0;
+  std::size_t consumed = 0;
+  // Text exposition shrinks 5-6x at level 1; a quarter of the input (and a gzip header's worth)
+  // is room enough for it, and the output grows when a body compresses worse.
+  std::string out(in.size() / 4 + 64, '\0');
+  std::size_t produced = 0;
+  for (;;) {
+    if (s.avail_in == 0 && consumed < in.size()) {
+      const std::size_t n = std::min(kSlice, in.size() - consumed);
+      s.next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(in.data() + consumed));
+      s.avail_in = static_cast<std::uint32_t>(n);
+      consumed += n;
+      s.end_of_stream = consumed == in.size() ? 1 : 0;
+    }
+    if (produced == out.size()) out.resize(out.size() * 2);
+    const std::size_t room = std::min(kSlice, out.size() - produced);
+    s.next_out = reinterpret_cast<std::uint8_t*>(out.data() + produced);
+    s.avail_out = static_cast<std::uint32_t>(room);
+    const std::uint32_t in_before = s.avail_in;
+    const int rc = isal_deflate(&s);
+    produced += room - s.avail_out;
+    if (rc != COMP_OK) return core::error("gzip: igzip failed with code " + std::to_string(rc));
+    if (s.internal_state.state == ZSTATE_END) break;
+    // Each call takes input or fills the output; one that does neither would loop for ever.
+    if (s.avail_in == in_before && s.avail_out == room && consumed == in.size()) {
+      return core::error("gzip: igzip made no progress");
+    }
+  }
   out.resize(produced);
-  // The bound is ~6x a text body's compressed size: a body held for other scrapes
-  // (ResponseMemory counts its size) must not keep that capacity.
+  // A body held for other scrapes (ResponseMemory counts its size) must not keep spare capacity.
   out.shrink_to_fit();
   return out;
 }
