@@ -55,16 +55,27 @@ void append_label_number(std::string& out, double v) {
   out.append(buf, r.ptr);
 }
 
-void append_escaped_help(std::string& out, std::string_view help) {
-  for (const char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
+namespace {
+
+/// Appends `help` with `\\` and newline escaped, and `"` too when `quote` (OpenMetrics's
+/// escaped-string rule). Runs without a character to escape are appended whole: help texts are
+/// half a scrape's bytes and mostly need none.
+void append_escaped(std::string& out, std::string_view help, bool quote) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < help.size(); ++i) {
+    const char c = help[i];
+    if (c != '\\' && c != '\n' && (!quote || c != '"')) continue;
+    out.append(help.data() + start, i - start);
+    out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
+    start = i + 1;
   }
+  out.append(help.data() + start, help.size() - start);
+}
+
+}  // namespace
+
+void append_escaped_help(std::string& out, std::string_view help) {
+  append_escaped(out, help, false);
 }
 
 namespace {
@@ -77,17 +88,7 @@ bool ends_with_total(std::string_view name) {
 
 // OpenMetrics escapes `"` in HELP as well (its escaped-string rule).
 void append_escaped_om_help(std::string& out, std::string_view help) {
-  for (const char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else {
-      out += c;
-    }
-  }
+  append_escaped(out, help, true);
 }
 
 std::vector<const Family*> sorted_families(std::span<const SnapshotPtr> snapshots,

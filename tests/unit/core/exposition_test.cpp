@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -422,4 +423,39 @@ TEST_CASE("OpenMetrics checker catches what it should", "[core][exposition][open
                                    "a 2\n# EOF\n")
                   .empty());
   CHECK(openmetrics_problems("# TYPE a counter\na_total 1\n# EOF\n").empty());
+}
+
+TEST_CASE("help escaping matches character-by-character escaping on random texts",
+          "[core][exposition]") {
+  // The escapers append runs between special characters whole; compare them with the rule
+  // applied one character at a time, over texts dense in specials (runs of them, at both ends).
+  const auto reference = [](std::string_view help, bool quote) {
+    std::string out;
+    for (const char c : help) {
+      if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (quote && c == '"') {
+        out += "\\\"";
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  };
+  std::mt19937 rng(5);
+  const std::string alphabet = "ab\\\n\" ";
+  for (int i = 0; i < 2000; ++i) {
+    std::string help(rng() % 12, ' ');
+    for (char& c : help) c = alphabet[rng() % alphabet.size()];
+    std::string text = "x";
+    core::append_escaped_help(text, help);
+    CHECK(text == "x" + reference(help, false));
+    const core::Snapshot snap{{{"g", help, core::MetricType::gauge, {{"g", 1}}}}};
+    const std::vector<core::SnapshotPtr> snaps{std::make_shared<const core::Snapshot>(snap)};
+    std::string om;
+    core::write_openmetrics(snaps, om);
+    CHECK(om == "# HELP g " + reference(help, true) + "\n# TYPE g gauge\ng 1\n# EOF\n");
+  }
 }
