@@ -88,15 +88,16 @@ KeptFiles::Outcome read_fd(int fd, bool once, std::string& out, std::size_t max_
     }
     return r;
   }
-  constexpr std::size_t kChunk = 8192;
+  // Whole files are read onto the stack and appended: a file that fits in one chunk costs one
+  // allocation of its own size (none into a string with room), not a zero-filled chunk that grows
+  // again for the read that finds the end.
+  char chunk[16384];
   off_t off = 0;
   for (;;) {
-    const std::size_t have = out.size();
-    out.resize(have + kChunk);
-    ssize_t n = read_at(fd, out.data() + have, kChunk, off, positional);
+    ssize_t n = read_at(fd, chunk, sizeof chunk, off, positional);
     if (n < 0 && errno == ESPIPE && positional && off == 0) {
       positional = false;
-      n = read_at(fd, out.data() + have, kChunk, off, false);
+      n = read_at(fd, chunk, sizeof chunk, off, false);
     }
     if (n < 0) {
       r.err = errno;
@@ -104,14 +105,14 @@ KeptFiles::Outcome read_fd(int fd, bool once, std::string& out, std::size_t max_
       out.resize(start);
       return r;
     }
-    out.resize(have + static_cast<std::size_t>(n));
     if (n == 0) return r;
-    if (out.size() - start > max_bytes) {
+    if (out.size() - start + static_cast<std::size_t>(n) > max_bytes) {
       r.err = EFBIG;
       r.in_read = true;
       out.resize(start);
       return r;
     }
+    out.append(chunk, static_cast<std::size_t>(n));
     off += n;
   }
 }

@@ -158,6 +158,31 @@ TEST_CASE("a file larger than the limit is refused and leaves nothing", "[core][
   CHECK(kf.stats().reads == 1);
 }
 
+TEST_CASE("a whole file of many chunks is read to its end, and the limit holds across chunks",
+          "[core][kept_files]") {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("sonde_kept_big_" + std::to_string(::getpid()) + ".txt");
+  std::string text;
+  for (int i = 0; text.size() < 100000; ++i) text += "line " + std::to_string(i) + "\n";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << text;
+  }
+  KeptFiles kf;
+  std::string out = "x";
+  KeptFiles::Outcome r = kf.read_all(path.c_str(), out, text.size());
+  CHECK(r.err == 0);
+  CHECK(out == "x" + text);  // appended after what the string held
+  out.clear();
+  r = kf.read_all(path.c_str(), out, text.size() - 1);  // one byte short, in the last chunk
+  CHECK(r.err == EFBIG);
+  CHECK(out.empty());
+  r = kf.read_all(path.c_str(), out, 20000);  // short in the second chunk
+  CHECK(r.err == EFBIG);
+  CHECK(out.empty());
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("one read of a kept attribute, relative to its directory", "[core][kept_files]") {
   KeptFiles kf;
   const int dir = ::open("/sys/devices/system/cpu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
