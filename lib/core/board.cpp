@@ -1,6 +1,7 @@
 #include "core/board.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace sonde::core {
 
@@ -29,6 +30,63 @@ std::string_view state_name(ComponentState s) {
   }
   return "pending";
 }
+
+/// A source computed on every read (and node_scrape_collector_*) would otherwise build its
+/// samples' strings, vectors and families anew each scrape and free them after it. Instead its
+/// last snapshot is kept and, once no reader holds it (use_count 1), its storage is filled again
+/// (SnapshotBuilder::recycle), as the collectors' scheduler does with theirs. Only small
+/// snapshots are kept: a source of many series (the DogStatsD aggregator can hold 100,000) would
+/// otherwise keep a second copy of them between scrapes.
+struct Board::Spare {
+  static constexpr std::size_t kMaxKeptSamples = 4096;
+
+  std::mutex mu;
+  std::shared_ptr<Snapshot> last;
+  std::unique_ptr<SnapshotBuilder> builder;
+
+  /// A builder for one run, holding the last snapshot's storage when it is free. Concurrent runs
+  /// (two scrapes at once) each get one; the second builds afresh.
+  std::unique_ptr<SnapshotBuilder> acquire() {
+    std::unique_ptr<SnapshotBuilder> b;
+    std::shared_ptr<Snapshot> previous;
+    {
+      std::lock_guard lock(mu);
+      b = std::move(builder);
+      previous = std::move(last);
+    }
+    if (!b) b = std::make_unique<SnapshotBuilder>();
+    // The fence orders the readers' last reads (their release of the count) before the writes.
+    if (previous && previous.use_count() == 1) {
+      std::atomic_thread_fence(std::memory_order_acquire);
+      b->recycle(std::move(*previous));
+    }
+    return b;
+  }
+
+  /// The run's snapshot; the builder (and a small snapshot) are kept for the next run.
+  SnapshotPtr finish(std::unique_ptr<SnapshotBuilder> b) {
+    auto snapshot = std::make_shared<Snapshot>(b->take());
+    const bool keep = snapshot->series_count() <= kMaxKeptSamples;
+    std::lock_guard lock(mu);
+    if (!builder) builder = std::move(b);
+    if (keep) last = snapshot;
+    return snapshot;
+  }
+};
+
+struct Board::Live {
+  explicit Live(std::function<void(SnapshotBuilder&)> f) : fn(std::move(f)) {}
+  std::function<void(SnapshotBuilder&)> fn;
+  Spare spare;
+
+  SnapshotPtr run() {
+    std::unique_ptr<SnapshotBuilder> b = spare.acquire();
+    fn(*b);
+    return spare.finish(std::move(b));
+  }
+};
+
+Board::Board(const Clock& clock) : clock_(clock), meta_(std::make_shared<Spare>()) {}
 
 std::uint64_t Board::generation() const {
   std::lock_guard lock(mu_);
@@ -93,9 +151,7 @@ void Board::set_state(std::string_view name, ComponentState state, std::string e
 void Board::add_live(std::string name, std::function<void(SnapshotBuilder&)> fn) {
   std::lock_guard lock(mu_);
   ++generation_;
-  live_.insert_or_assign(
-      std::move(name),
-      std::make_shared<const std::function<void(SnapshotBuilder&)>>(std::move(fn)));
+  live_.insert_or_assign(std::move(name), std::make_shared<Live>(std::move(fn)));
 }
 
 void Board::remove_live(std::string_view name) {
@@ -128,49 +184,41 @@ std::vector<Board::SourceSnapshot> Board::published() const {
 }
 
 std::vector<Board::SourceSnapshot> Board::cut_live(const std::vector<std::string>& exclude) const {
-  std::vector<std::pair<std::string, std::shared_ptr<const std::function<void(SnapshotBuilder&)>>>>
-      live;
-  SnapshotBuilder meta;
+  std::vector<std::pair<std::string, std::shared_ptr<Live>>> live;
+  std::unique_ptr<SnapshotBuilder> meta = meta_->acquire();
   {
     std::lock_guard lock(mu_);
-    for (const auto& [name, e] : entries_) add_scrape_meta(meta, name, e.status);
-    for (const auto& [name, fn] : live_) {
+    for (const auto& [name, e] : entries_) add_scrape_meta(*meta, name, e.status);
+    for (const auto& [name, l] : live_) {
       if (std::find(exclude.begin(), exclude.end(), name) == exclude.end()) {
-        live.emplace_back(name, fn);
+        live.emplace_back(name, l);
       }
     }
   }
   const auto now = clock_.now();
   std::vector<SourceSnapshot> out;
-  out.push_back({"node_scrape", std::make_shared<const Snapshot>(meta.take()), now, 0});
-  for (const auto& [name, fn] : live) {
-    SnapshotBuilder b;
-    (*fn)(b);
-    out.push_back({name, std::make_shared<const Snapshot>(b.take()), now, 0});
-  }
+  out.push_back({"node_scrape", meta_->finish(std::move(meta)), now, 0});
+  // Live sources run outside the lock: they may take their own locks.
+  for (const auto& [name, l] : live) out.push_back({name, l->run(), now, 0});
   return out;
 }
 
 std::vector<SnapshotPtr> Board::gather() const {
   std::vector<SnapshotPtr> out;
-  std::vector<std::shared_ptr<const std::function<void(SnapshotBuilder&)>>> live;
-  SnapshotBuilder meta;
+  std::vector<std::shared_ptr<Live>> live;
+  std::unique_ptr<SnapshotBuilder> meta = meta_->acquire();
   {
     std::lock_guard lock(mu_);
     out.reserve(entries_.size() + live_.size() + 1);
     for (const auto& [name, e] : entries_) {
       if (e.snapshot) out.push_back(e.snapshot);
-      add_scrape_meta(meta, name, e.status);
+      add_scrape_meta(*meta, name, e.status);
     }
-    for (const auto& [name, fn] : live_) live.push_back(fn);
+    for (const auto& [name, l] : live_) live.push_back(l);
   }
-  out.push_back(std::make_shared<const Snapshot>(meta.take()));
+  out.push_back(meta_->finish(std::move(meta)));
   // Live sources run outside the lock: they may take their own locks.
-  for (const auto& fn : live) {
-    SnapshotBuilder b;
-    (*fn)(b);
-    out.push_back(std::make_shared<const Snapshot>(b.take()));
-  }
+  for (const auto& l : live) out.push_back(l->run());
   return out;
 }
 

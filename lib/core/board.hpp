@@ -39,7 +39,7 @@ struct ComponentStatus {
 /// Thread-safe. Snapshots handed in must not be modified afterwards.
 class Board {
  public:
-  explicit Board(const Clock& clock = SystemClock::instance()) : clock_(clock) {}
+  explicit Board(const Clock& clock = SystemClock::instance());
 
   /// Registers a component. Until the board has been ready once, a collector that
   /// `counts_for_ready` holds /ready at 503 until its first attempt, a listener until it is
@@ -103,14 +103,18 @@ class Board {
     ComponentStatus status;
     SnapshotPtr snapshot;
   };
+  /// What a computed source's last run leaves for the next: its builder and, when no reader holds
+  /// it any more, its last snapshot's storage to fill again (board.cpp).
+  struct Spare;
+  struct Live;
   bool ready_locked() const;
   void check_ready_and_notify(std::unique_lock<std::mutex>& lock);
 
   const Clock& clock_;
   mutable std::mutex mu_;
   std::map<std::string, Entry, std::less<>> entries_;
-  std::map<std::string, std::shared_ptr<const std::function<void(SnapshotBuilder&)>>, std::less<>>
-      live_;
+  std::map<std::string, std::shared_ptr<Live>, std::less<>> live_;
+  std::shared_ptr<Spare> meta_;  // node_scrape_collector_*
   std::vector<std::function<void()>> ready_callbacks_;
   bool was_ready_ = false;
   int holds_ = 0;

@@ -117,7 +117,11 @@ void SnapshotBuilder::add(std::string_view name, MetricType type, std::string_vi
                           std::span<const Label> labels, double value) {
   Sample& s = next_sample(family(name, type, help));
   s.series.clear();
-  s.series.reserve(name.size() + 2 + labels.size() * 16);
+  // The text's exact length unless a value needs escaping: one allocation (none for a recycled
+  // sample whose text is as long as before).
+  std::size_t length = name.size() + (labels.empty() ? 0 : 1);
+  for (const auto& [k, v] : labels) length += k.size() + v.size() + 4;  // k="v", or k="v"}
+  s.series.reserve(length);
   append_series(s.series, name, labels);
   s.value = value;
 }

@@ -173,3 +173,57 @@ TEST_CASE("the generation changes with everything gather() shows but live values
   board.remove("a");
   CHECK(changed());
 }
+
+namespace {
+/// The live source's snapshot in a gather() (the last one: live sources come after the published
+/// ones and node_scrape_collector_*).
+const core::Snapshot& live_of(const std::vector<core::SnapshotPtr>& g) { return *g.back(); }
+}  // namespace
+
+TEST_CASE("a live source's snapshot is refilled only once no reader holds it", "[core][board]") {
+  core::Board board;
+  double n = 0;
+  board.add_live("live", [&](core::SnapshotBuilder& b) {
+    n += 1;
+    for (int i = 0; i < 3; ++i) {
+      b.gauge("a_gauge_with_a_long_name", "help",
+              {{"label", "a value long enough to leave the small-string buffer"}}, n + i);
+    }
+  });
+  auto first = board.gather();
+  auto second = board.gather();  // first still held: second is built in storage of its own
+  REQUIRE(live_of(first).families.at(0).samples.size() == 3);
+  CHECK(live_of(first).families[0].samples[0].value == 1);
+  CHECK(live_of(second).families[0].samples[0].value == 2);
+  const std::string text_before = live_of(second).families[0].samples[2].series;
+  const char* storage = live_of(second).families[0].samples[2].series.data();
+  first.clear();
+  second.clear();
+  // Nobody holds the last snapshot now: the next one fills its storage again, with new values.
+  const auto third = board.gather();
+  const core::Sample& s = live_of(third).families.at(0).samples.at(2);
+  CHECK(s.series.data() == storage);
+  CHECK(s.series == text_before);
+  CHECK(s.value == 5);
+  // While a reader holds it, a gather neither changes it nor reuses it.
+  const auto fourth = board.gather();
+  CHECK(live_of(third).families[0].samples[2].value == 5);
+  CHECK(live_of(fourth).families[0].samples[2].value == 6);
+  CHECK(live_of(fourth).families[0].samples[2].series.data() != storage);
+}
+
+TEST_CASE("a live source of many series is not kept between reads", "[core][board]") {
+  core::Board board;
+  int series = 10;
+  board.add_live("live", [&](core::SnapshotBuilder& b) {
+    for (int i = 0; i < series; ++i) b.gauge("g", "help", {{"i", std::to_string(i)}}, i);
+  });
+  std::weak_ptr<const core::Snapshot> small = board.gather().back();
+  CHECK_FALSE(small.expired());  // kept for the next read to fill again
+  series = 5000;
+  std::weak_ptr<const core::Snapshot> large = board.gather().back();
+  CHECK(large.expired());  // 5,000 samples: freed with its last reader
+  CHECK(small.expired());  // the small one was refilled or let go, never kept beside it
+  const auto again = board.gather();
+  CHECK(again.back()->series_count() == 5000);
+}
