@@ -133,6 +133,14 @@ void SnapshotBuilder::add_raw(std::string_view family_name, MetricType type, std
   s.value = value;
 }
 
+std::string& SnapshotBuilder::add_raw_text(std::string_view family_name, MetricType type,
+                                           std::string_view help, double value) {
+  Sample& s = next_sample(family(family_name, type, help));
+  s.series.clear();
+  s.value = value;
+  return s.series;
+}
+
 Snapshot SnapshotBuilder::take() {
   // Recycled samples a family did not fill this time go; so do recycled families.
   for (std::size_t i = 0; i < snap_.families.size(); ++i) {

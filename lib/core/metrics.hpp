@@ -102,6 +102,10 @@ class SnapshotBuilder final : public SampleSink {
   /// Adds a sample whose series text differs from the family name (histogram buckets, `_sum`).
   void add_raw(std::string_view family, MetricType type, std::string_view help, std::string series,
                double value) override;
+  /// add_raw for a caller that writes the series text itself: the new sample's text, empty, to
+  /// be written before the next add (a recycled sample's keeps its capacity: no allocation).
+  std::string& add_raw_text(std::string_view family, MetricType type, std::string_view help,
+                            double value);
   void parse_errors(std::size_t n) override { parse_errors_ += n; }
 
   std::size_t parse_error_count() const { return parse_errors_; }

@@ -22,11 +22,12 @@ MetricType convert(prometheus::MetricType t) {
   }
 }
 
-// name{labels...,extra="v"} with extra optional.
-std::string series(std::string_view name, const std::vector<prometheus::ClientMetric::Label>& ls,
-                   std::string_view extra_name = {}, double extra_value = 0) {
-  std::string s(name);
-  if (ls.empty() && extra_name.empty()) return s;
+// Writes name{labels...,extra="v"} (extra optional) into s, the sample's text.
+void write_series(std::string& s, std::string_view name,
+                  const std::vector<prometheus::ClientMetric::Label>& ls,
+                  std::string_view extra_name = {}, double extra_value = 0) {
+  s += name;
+  if (ls.empty() && extra_name.empty()) return;
   s += '{';
   bool first = true;
   for (const auto& l : ls) {
@@ -45,45 +46,50 @@ std::string series(std::string_view name, const std::vector<prometheus::ClientMe
     s += '"';
   }
   s += '}';
-  return s;
 }
 
 }  // namespace
 
 void append_prometheus_families(const std::vector<prometheus::MetricFamily>& families,
                                 SnapshotBuilder& out) {
+  std::string bucket, sum, count;
   for (const auto& f : families) {
     const MetricType t = convert(f.type);
+    // Each sample's text is written into the builder's (recycled) string: a scrape of the
+    // registry allocates no series text.
+    const auto add = [&](double value) -> std::string& {
+      return out.add_raw_text(f.name, t, f.help, value);
+    };
+    if (f.type == prometheus::MetricType::Histogram || f.type == prometheus::MetricType::Summary) {
+      bucket.assign(f.name).append("_bucket");
+      sum.assign(f.name).append("_sum");
+      count.assign(f.name).append("_count");
+    }
     for (const auto& m : f.metric) {
       switch (f.type) {
         case prometheus::MetricType::Counter:
-          out.add_raw(f.name, t, f.help, series(f.name, m.label), m.counter.value);
+          write_series(add(m.counter.value), f.name, m.label);
           break;
         case prometheus::MetricType::Gauge:
-          out.add_raw(f.name, t, f.help, series(f.name, m.label), m.gauge.value);
+          write_series(add(m.gauge.value), f.name, m.label);
           break;
-        case prometheus::MetricType::Histogram: {
-          const std::string bucket = f.name + "_bucket";
+        case prometheus::MetricType::Histogram:
           for (const auto& b : m.histogram.bucket) {
-            out.add_raw(f.name, t, f.help, series(bucket, m.label, "le", b.upper_bound),
-                        static_cast<double>(b.cumulative_count));
+            write_series(add(static_cast<double>(b.cumulative_count)), bucket, m.label, "le",
+                         b.upper_bound);
           }
-          out.add_raw(f.name, t, f.help, series(f.name + "_sum", m.label), m.histogram.sample_sum);
-          out.add_raw(f.name, t, f.help, series(f.name + "_count", m.label),
-                      static_cast<double>(m.histogram.sample_count));
+          write_series(add(m.histogram.sample_sum), sum, m.label);
+          write_series(add(static_cast<double>(m.histogram.sample_count)), count, m.label);
           break;
-        }
         case prometheus::MetricType::Summary:
           for (const auto& q : m.summary.quantile) {
-            out.add_raw(f.name, t, f.help, series(f.name, m.label, "quantile", q.quantile),
-                        q.value);
+            write_series(add(q.value), f.name, m.label, "quantile", q.quantile);
           }
-          out.add_raw(f.name, t, f.help, series(f.name + "_sum", m.label), m.summary.sample_sum);
-          out.add_raw(f.name, t, f.help, series(f.name + "_count", m.label),
-                      static_cast<double>(m.summary.sample_count));
+          write_series(add(m.summary.sample_sum), sum, m.label);
+          write_series(add(static_cast<double>(m.summary.sample_count)), count, m.label);
           break;
         default:
-          out.add_raw(f.name, t, f.help, series(f.name, m.label), m.untyped.value);
+          write_series(add(m.untyped.value), f.name, m.label);
       }
     }
   }

@@ -88,4 +88,36 @@ TEST_CASE("add_registry_source reads the registry on every gather", "[core][self
   CHECK(value() == 2);  // live: no publish needed
 }
 
+TEST_CASE("add_registry_source's refilled samples give every family's text again, new series too",
+          "[core][self_metrics]") {
+  core::FakeClock clock;
+  core::Board board(clock);
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto& c = prometheus::BuildCounter().Name("sonde_c_total").Help("C").Register(*registry);
+  c.Add({{"reason", "a"}}).Increment(1);
+  auto& h = prometheus::BuildHistogram().Name("sonde_h").Help("H").Register(*registry).Add(
+      {{"k", "v"}}, prometheus::Histogram::BucketBoundaries{1});
+  h.Observe(0.5);
+  core::add_registry_source(board, registry);
+  const auto registry_snapshot = [&] { return board.gather().back(); };  // the only live source
+  CHECK(samples_of(*registry_snapshot(), "sonde_c_total") ==
+        std::map<std::string, double>{{"sonde_c_total{reason=\"a\"}", 1}});
+  // The next gathers write into the last snapshot's strings: a longer label value, a new series
+  // before the old one, and the histogram's texts must all come out whole.
+  c.Add({{"reason", "a much longer reason than before"}}).Increment(2);
+  h.Observe(3);
+  for (int round = 0; round < 2; ++round) {
+    const auto snap = registry_snapshot();
+    CHECK(samples_of(*snap, "sonde_c_total") ==
+          std::map<std::string, double>{
+              {"sonde_c_total{reason=\"a\"}", 1},
+              {"sonde_c_total{reason=\"a much longer reason than before\"}", 2}});
+    CHECK(samples_of(*snap, "sonde_h") ==
+          std::map<std::string, double>{{"sonde_h_bucket{k=\"v\",le=\"1\"}", 1},
+                                        {"sonde_h_bucket{k=\"v\",le=\"+Inf\"}", 2},
+                                        {"sonde_h_sum{k=\"v\"}", 3.5},
+                                        {"sonde_h_count{k=\"v\"}", 2}});
+  }
+}
+
 }  // namespace
