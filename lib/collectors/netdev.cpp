@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "collectors/text_fields.hpp"
+#include "core/kept_files.hpp"
 #include "core/read_file.hpp"
 
 namespace sonde::collectors {
@@ -85,11 +86,14 @@ Netdev parse_netdev(std::string_view text) {
 }
 
 NetdevCollector::NetdevCollector(core::HostPaths paths, const collectors::NetdevOptions& options)
-    : paths_(std::move(paths)), filter_("netdev", options.device_include, options.device_exclude) {}
+    : paths_(std::move(paths)),
+      filter_("netdev", options.device_include, options.device_exclude),
+      dev_(paths_.proc / "net" / "dev"),
+      class_net_((paths_.sys / "class" / "net").native() + "/") {}
 
 core::Status NetdevCollector::collect(core::SampleSink& out) {
   if (auto st = filter_.valid(); !st.ok()) return st;
-  auto text = core::read_text(paths_.proc / "net" / "dev");
+  auto text = core::read_text(dev_);
   if (!text) return text.status();
   const Netdev nd = parse_netdev(*text);
   if (nd.errors > 0) out.parse_errors(nd.errors);
@@ -101,10 +105,11 @@ core::Status NetdevCollector::collect(core::SampleSink& out) {
     }
     // Absent (no sysfs, or a kernel before 4.6): no series, as node_exporter without netlink.
     if (!valid_device_name(d.name)) continue;
-    auto nohandler = core::read_text(
-        paths_.sys / "class" / "net" / std::string(d.name) / "statistics" / "rx_nohandler", 64);
-    if (!nohandler) continue;
-    if (const auto v = text::parse_u64(text::trim(*nohandler))) {
+    // read_text's read (blocking open, at most 64 bytes) into strings kept between cycles.
+    path_.assign(class_net_).append(d.name).append("/statistics/rx_nohandler");
+    value_.clear();
+    if (core::KeptFiles::shared().read_all(path_.c_str(), value_, 64, false).err != 0) continue;
+    if (const auto v = text::parse_u64(text::trim(value_))) {
       out.counter(kNohandler.name, kNohandler.help, labels, static_cast<double>(*v));
     } else {
       out.parse_errors(1);

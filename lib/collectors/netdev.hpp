@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +41,10 @@ class NetdevCollector final : public Collector {
  private:
   core::HostPaths paths_;
   DeviceFilter filter_;
+  std::filesystem::path dev_;  // <proc>/net/dev
+  std::string class_net_;      // "<sys>/class/net/"
+  std::string path_;           // a device's rx_nohandler, built in place each cycle
+  std::string value_;
 };
 
 std::unique_ptr<Collector> make_netdev(const CollectorContext& ctx);
