@@ -15,7 +15,12 @@ The control: in each round the same unixgram sender also runs against `sonde-loa
 bare recvmmsg counting receiver, its socket created after the same qlen setting), so a VM whose
 scheduling refuses sends to a receiver that does nothing but count shows in the same run.
 
-Usage: bench/ingest_rate.py [SECONDS=60] [ROUNDS=3] [RATE=200000]
+The sender is paced by sonde-loadgen's default: when it was itself stopped (late_max_ms says how
+long, at worst) it pays back its backlog at no more than 1.25x the rate after a 1 ms burst,
+rather than in one spike of its own making; CATCH_UP 0 sends the whole backlog at once, as the
+generator did before 2026-12-07 (refused_late: the refusals while the sender was > 1 ms late).
+
+Usage: bench/ingest_rate.py [SECONDS=60] [ROUNDS=3] [RATE=200000] [CATCH_UP=1.25]
 """
 import os
 import signal
@@ -42,6 +47,7 @@ def main():
     seconds = sys.argv[1] if len(sys.argv) > 1 else "60"
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     rate = sys.argv[3] if len(sys.argv) > 3 else "200000"
+    catch_up = sys.argv[4] if len(sys.argv) > 4 else "1.25"
     qlen = int(sysctl("net.unix.max_dgram_qlen"))
     if qlen < 512:
         try:
@@ -78,7 +84,7 @@ def main():
                 p = subprocess.run([LOADGEN, "steady", *target, "--nonblocking", "--rate", rate,
                                     "--duration", seconds, "--warmup", "1", "--series", "1000",
                                     "--tags", "2", "--lines-per-datagram", "1",
-                                    "--label", transport.replace(" ", "-")],
+                                    "--catch-up", catch_up, "--label", transport.replace(" ", "-")],
                                    capture_output=True, text=True)
                 if p.returncode != 0:
                     sys.exit(p.stdout + p.stderr)
@@ -93,7 +99,8 @@ def main():
                       f"{refused} accepted {s['accepted']}: "
                       + (f"lost {lost} = {figure:.5f}%" if transport == "udp"
                          else f"EAGAIN {figure:.5f}% of sends")
-                      + f", skipped {s['skipped']}, receiver CPU "
+                      + f", skipped {s['skipped']}, refused_late {s['refused_late']}, sender "
+                      + f"late_max {s['late_max_ms']} ms, receiver CPU "
                       + f"{w.get('cpu_ns_per_line', '?')} ns/line", flush=True)
         print("end:", uptime())
         print(f"medians of {rounds}: udp drops {statistics.median(results['udp']):.5f}% "

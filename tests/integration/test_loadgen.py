@@ -134,6 +134,11 @@ class Loadgen(LoadgenCase):
         r = subprocess.run([LOADGEN, "steady", "--series", "0"], capture_output=True, text=True,
                            timeout=DEADLINE)
         self.assertEqual(r.returncode, 2)
+        # A catch-up of 1 or less never pays a backlog back: refused, naming the flag.
+        r = subprocess.run([LOADGEN, "steady", "--catch-up", "1"], capture_output=True,
+                           text=True, timeout=DEADLINE)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--catch-up must be 0 (no bound) or above 1", r.stderr)
 
 
 class FakeTarget:

@@ -42,6 +42,9 @@ Workload:
   --rate LINES_PER_S (10000)  --duration S (10)  --warmup S (1)  --senders N (1)
   --nonblocking (count EAGAIN as refused; default: blocking sends, nothing refused)
   --send-buffer BYTES (SO_SNDBUF)
+  --max-backlog S (0.05)  a sender further behind than S seconds of the rate skips the excess
+  --catch-up FACTOR (1.25)  a sender behind its schedule pays back at most FACTOR x the rate,
+                     after a burst of 1 ms of the rate (0: the whole backlog at once)
   --ramp-step LINES_PER_S  --step-seconds S (2)  --max-rate LINES_PER_S  --loss-threshold PCT (0.1)
   --spike-factor N (10)  --spike-seconds S (5)  --sample-seconds S (5)
 
@@ -158,6 +161,18 @@ core::Result<Command> parse_command_line(const std::vector<std::string>& args) {
       {"--warmup", set_double(run.warmup_s, 0, 3600)},
       {"--senders", set_count(run.senders, 1, 256)},
       {"--send-buffer", set_count(run.send_buffer, 0, 1u << 30)},
+      {"--max-backlog", set_double(run.max_backlog_s, 0, 3600)},
+      {"--catch-up",
+       [&](std::string_view fv) -> core::Status {
+         auto st = set_double(run.catch_up, 0, 1000)(fv);
+         if (st.ok() && run.catch_up > 0 && run.catch_up <= 1) {
+           return core::error(
+               "--catch-up must be 0 (no bound) or above 1 (a sender at 1 or below "
+               "never catches up), got " +
+               std::string(fv.substr(fv.find('=') + 1)));
+         }
+         return st;
+       }},
       {"--ramp-step", set_double(run.ramp_step, 1, 1e9)},
       {"--step-seconds", set_double(run.step_s, 0.1, 3600)},
       {"--max-rate", set_double(run.max_rate, 1, 1e9)},

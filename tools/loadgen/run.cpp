@@ -29,10 +29,19 @@ struct Totals {
   std::uint64_t refused = 0;  // lines refused by a full socket (non-blocking: EAGAIN)
   std::uint64_t failed = 0;   // lines lost to another send error
   std::uint64_t skipped = 0;  // lines the pacer gave up on: the generator was slower than asked
+  // Refused lines sent while the sender was more than kLateS behind its schedule (a catch-up
+  // burst after the sender itself was stopped), and the sender's worst lateness.
+  std::uint64_t refused_late = 0;
+  double late_max_s = 0;
 };
+
+/// A sender this far behind its schedule (1 ms: 200 datagrams at 200k/s) was stopped itself.
+constexpr double kLateS = 0.001;
 
 struct alignas(64) SenderCounters {
   std::atomic<std::uint64_t> offered{0}, sent{0}, refused{0}, failed{0}, skipped{0};
+  std::atomic<std::uint64_t> refused_late{0};
+  std::atomic<double> late_max_s{0};
   std::atomic<int> last_errno{0};
 };
 
@@ -84,6 +93,8 @@ class SenderPool {
       t.refused += c.refused.load(std::memory_order_relaxed);
       t.failed += c.failed.load(std::memory_order_relaxed);
       t.skipped += c.skipped.load(std::memory_order_relaxed);
+      t.refused_late += c.refused_late.load(std::memory_order_relaxed);
+      t.late_max_s = std::max(t.late_max_s, c.late_max_s.load(std::memory_order_relaxed));
     }
     return t;
   }
@@ -104,7 +115,7 @@ class SenderPool {
     const auto per_sender = [&](double lines) {
       return lines / static_cast<double>(lpd) / static_cast<double>(o_.senders);
     };
-    Pacer pacer(per_sender(rate_.load()));
+    Pacer pacer(per_sender(rate_.load()), o_.max_backlog_s, o_.catch_up);
     bool was_paused = false;
     std::string buf;
     while (!stop_.load(std::memory_order_relaxed)) {
@@ -124,6 +135,10 @@ class SenderPool {
         pacer.set_rate(want, now);
       }
       const std::uint64_t skipped_before = pacer.skipped();
+      const double behind = pacer.behind_s(now);
+      if (behind > out.late_max_s.load(std::memory_order_relaxed)) {
+        out.late_max_s.store(behind, std::memory_order_relaxed);  // only this thread writes it
+      }
       const std::uint64_t n = pacer.due(now);
       if (pacer.skipped() != skipped_before) {
         out.skipped.fetch_add((pacer.skipped() - skipped_before) * lpd, std::memory_order_relaxed);
@@ -160,6 +175,7 @@ class SenderPool {
       out.offered.fetch_add(done * lpd, std::memory_order_relaxed);
       out.sent.fetch_add(sent * lpd, std::memory_order_relaxed);
       out.refused.fetch_add(refused * lpd, std::memory_order_relaxed);
+      if (behind > kLateS) out.refused_late.fetch_add(refused * lpd, std::memory_order_relaxed);
       out.failed.fetch_add(failed * lpd, std::memory_order_relaxed);
       // No receiver (ECONNREFUSED, ENOENT): do not spin on the error.
       if (failed == done && done > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -222,7 +238,7 @@ class Runner {
       if (!csv_) return fail(o_.csv.string() + ": cannot be written");
       csv_ << "label,mode,phase,t_s,rate,offered,sent,refused,failed,skipped,accepted,loss_pct,"
               "accepted_per_s,cpu_ns_per_line,rss_bytes,check_scrapes,series_checked,resets,"
-              "vanished_live,expired,unparsed\n";
+              "vanished_live,expired,unparsed,refused_late,late_max_ms\n";
     }
     if (!look(base_)) return 1;
     base_.t = 0;  // the senders' clock starts now
@@ -370,9 +386,11 @@ class Runner {
     char b2[512];
     std::snprintf(b2, sizeof b2,
                   " seconds=%.2f offered=%" PRIu64 " sent=%" PRIu64 " refused=%" PRIu64
-                  " failed=%" PRIu64 " skipped=%" PRIu64 " sent_per_s=%.0f",
+                  " failed=%" PRIu64 " skipped=%" PRIu64 " sent_per_s=%.0f refused_late=%" PRIu64
+                  " late_max_ms=%.2f",
                   dt, offered, b.sent - a.sent, b.refused - a.refused, b.failed - a.failed,
-                  b.skipped - a.skipped, dt > 0 ? static_cast<double>(b.sent - a.sent) / dt : 0);
+                  b.skipped - a.skipped, dt > 0 ? static_cast<double>(b.sent - a.sent) / dt : 0,
+                  b.refused_late - a.refused_late, 1e3 * b.late_max_s);
     line += b2;
     std::string acc = "", loss = "", acc_s = "", cpu = "", rss = "";
     double per_line_base = static_cast<double>(b.sent - a.sent);
@@ -422,7 +440,8 @@ class Runner {
       csv_ << o_.label << ',' << mode_name() << ',' << row.phase << ',' << row.to.t << ','
            << row.rate << ',' << offered << ',' << b.sent - a.sent << ',' << b.refused - a.refused
            << ',' << b.failed - a.failed << ',' << b.skipped - a.skipped << ',' << acc << ','
-           << loss << ',' << acc_s << ',' << cpu << ',' << rss << ',' << check_csv << '\n';
+           << loss << ',' << acc_s << ',' << cpu << ',' << rss << ',' << check_csv << ','
+           << b.refused_late - a.refused_late << ',' << 1e3 * b.late_max_s << '\n';
       csv_.flush();
     }
   }

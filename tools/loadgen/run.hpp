@@ -29,6 +29,11 @@ struct RunOptions {
   std::uint32_t senders = 1;
   bool blocking = true;
   std::uint32_t send_buffer = 0;  // SO_SNDBUF; 0: the system's default
+  // A sender further behind its schedule than this (it was stopped) forgets the excess
+  // (counted as skipped) rather than sending it in one burst.
+  double max_backlog_s = 0.05;
+  // ... and pays back what it owes at no more than catch_up x the rate (0: all at once).
+  double catch_up = 1.25;
   // ramp: the rate grows by ramp_step each step until a step loses more than loss_threshold_pct
   double ramp_step = 0;  // 0: the first step's rate
   double step_s = 2;

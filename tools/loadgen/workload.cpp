@@ -154,9 +154,20 @@ std::vector<std::string> Workload::ring(Framing framing, std::size_t max_lines) 
   return out;
 }
 
-Pacer::Pacer(double rate, double max_backlog_s) : rate_(rate), max_backlog_s_(max_backlog_s) {}
+Pacer::Pacer(double rate, double max_backlog_s, double catch_up)
+    : rate_(rate), max_backlog_s_(max_backlog_s), catch_up_(catch_up), tokens_(burst()) {}
+
+double Pacer::burst() const { return std::max(64.0, std::floor(rate_ * 0.001)); }
+
+void Pacer::refill(double now_s) {
+  if (now_s > refilled_s_) {
+    tokens_ = std::min(burst(), tokens_ + catch_up_ * rate_ * (now_s - refilled_s_));
+    refilled_s_ = now_s;
+  }
+}
 
 void Pacer::set_rate(double rate, double now_s) {
+  refill(now_s);  // what the old rate filled stays
   anchor_count_ += rate_ * std::max(0.0, now_s - anchor_s_);
   anchor_s_ = now_s;
   rate_ = rate;
@@ -166,6 +177,8 @@ void Pacer::restart(double rate, double now_s) {
   anchor_count_ = static_cast<double>(sent_ + skipped_);
   anchor_s_ = now_s;
   rate_ = rate;
+  tokens_ = burst();
+  refilled_s_ = now_s;
 }
 
 std::uint64_t Pacer::due(double now_s, std::uint64_t max_batch) {
@@ -181,13 +194,33 @@ std::uint64_t Pacer::due(double now_s, std::uint64_t max_batch) {
     skipped_ += static_cast<std::uint64_t>(owed - limit);
     owed = limit;
   }
+  if (catch_up_ > 0) {
+    refill(now_s);
+    owed = std::min(owed, std::floor(tokens_ + 1e-9));
+    if (owed <= 0) return 0;
+  }
   return std::min(static_cast<std::uint64_t>(owed), max_batch);
+}
+
+void Pacer::sent(std::uint64_t n) {
+  sent_ += n;
+  if (catch_up_ > 0 && rate_ > 0) tokens_ = std::max(0.0, tokens_ - static_cast<double>(n));
+}
+
+double Pacer::behind_s(double now_s) const {
+  if (rate_ <= 0) return 0;
+  const double expected = anchor_count_ + rate_ * std::max(0.0, now_s - anchor_s_);
+  return std::max(0.0, (expected - static_cast<double>(sent_ + skipped_)) / rate_);
 }
 
 double Pacer::next_due_s(double now_s) const {
   if (rate_ <= 0) return now_s;
   const double done = static_cast<double>(sent_ + skipped_) + 1;
-  const double at = anchor_s_ + (done - anchor_count_) / rate_;
+  double at = anchor_s_ + (done - anchor_count_) / rate_;
+  if (catch_up_ > 0 && tokens_ < 1) {
+    // Behind, and the bucket empty: the next datagram waits for its token.
+    at = std::max(at, refilled_s_ + (1 - tokens_) / (catch_up_ * rate_));
+  }
   return std::max(now_s, at);
 }
 

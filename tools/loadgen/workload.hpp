@@ -83,10 +83,17 @@ class Workload {
 /// gap: what was due at the old rate stays due. A sender that falls behind by more than
 /// `max_backlog_s` seconds' worth forgets the excess (counted in skipped()): it could not keep
 /// the rate, and a catch-up burst would measure something else.
+///
+/// A sender that was stopped for a while (a busy or virtual machine) pays back what it owes at
+/// no more than `catch_up` x the rate, after a first burst of 1 ms of the rate (at least 64):
+/// a token bucket of that size, filled at catch_up x the rate. Without it, a sender stopped
+/// for 4 ms at 200k/s sends 800 datagrams at once, a spike of its own making that a 512-deep
+/// unixgram queue cannot hold, whatever the receiver does. catch_up 0: no bound (the whole
+/// backlog at once).
 class Pacer {
  public:
   /// `rate`: datagrams per second; 0 is no limit (due() is always max_batch).
-  explicit Pacer(double rate, double max_backlog_s = 0.05);
+  explicit Pacer(double rate, double max_backlog_s = 0.05, double catch_up = 1.25);
 
   void set_rate(double rate, double now_s);
   /// Starts again at `now_s` with nothing owed (after a pause: no burst for the time paused).
@@ -95,15 +102,23 @@ class Pacer {
 
   /// Datagrams that may be sent at `now_s` (seconds since the start), at most `max_batch`.
   std::uint64_t due(double now_s, std::uint64_t max_batch = 64);
-  void sent(std::uint64_t n) { sent_ += n; }
+  void sent(std::uint64_t n);
   /// The time when the next datagram is due (for a sleep); now_s when one is due already.
   double next_due_s(double now_s) const;
+  /// How far behind its schedule the sender is at `now_s`, in seconds (0 when on time).
+  double behind_s(double now_s) const;
 
   std::uint64_t skipped() const { return skipped_; }
 
  private:
+  double burst() const;
+  void refill(double now_s);
+
   double rate_;
   double max_backlog_s_;
+  double catch_up_;
+  double tokens_;            // datagrams the bucket lets through now
+  double refilled_s_ = 0;    // when tokens_ was last filled
   double anchor_s_ = 0;      // when the rate last changed
   double anchor_count_ = 0;  // datagrams due at anchor_s_
   std::uint64_t sent_ = 0;

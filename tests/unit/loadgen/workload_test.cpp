@@ -197,3 +197,37 @@ TEST_CASE("rate 0 means as fast as the sender can", "[loadgen]") {
   CHECK(p.due(0, 64) == 64);
   CHECK(p.next_due_s(3) == 3);
 }
+
+TEST_CASE("a sender that was stopped pays its backlog back at catch_up x the rate", "[loadgen]") {
+  Pacer p(100'000, 0.05, 1.25);  // a burst of 100 (1 ms), then 125,000/s
+  p.sent(p.due(0.001, 1'000'000));
+  CHECK(p.due(0.001) == 0);
+  // Stopped for 10 ms: 1,000 owed, 100 of them at once.
+  CHECK(p.due(0.011, 1'000'000) == 100);
+  p.sent(100);
+  CHECK(p.due(0.011, 1'000'000) == 0);
+  CHECK(p.next_due_s(0.011) == Approx(0.011 + 1.0 / 125'000));
+  CHECK(p.due(0.012, 1'000'000) == 100);  // 1 ms at 1.25 x the rate, held to the burst
+  p.sent(100);
+  // Sending all it may, it is back on its schedule once 300 + 125,000 (t - 0.012) reaches
+  // 100,000 t: at t = 0.048.
+  double t = 0.012;
+  std::uint64_t most = 0;
+  while (t < 0.06) {
+    t += 0.0005;
+    const std::uint64_t n = p.due(t, 1'000'000);
+    most = std::max(most, n);
+    p.sent(n);
+  }
+  CHECK(most <= 63);  // never more than 0.5 ms at 1.25 x
+  CHECK(p.due(0.06, 1'000'000) <= 1);
+  CHECK(p.behind_s(0.06) < 1e-4);
+  CHECK(p.skipped() == 0);
+}
+
+TEST_CASE("catch_up 0 sends the whole backlog at once", "[loadgen]") {
+  Pacer p(100'000, 0.05, 0);
+  p.sent(p.due(0.001, 1'000'000));
+  CHECK(p.due(0.011, 1'000'000) == 1000);
+  CHECK(p.behind_s(0.011) == Approx(0.01));
+}
