@@ -10,6 +10,7 @@
 #include <malloc.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -130,6 +131,35 @@ int web_config_check(const std::vector<std::string>& files) {
 int usage_error(const std::string& message) {
   std::cerr << "sonde: " << message << "\n" << kUsage;
   return daemon::kExitUsage;
+}
+
+/// Raises the soft open-files limit to the hard one, as Go programs do at start (since Go 1.19:
+/// node_exporter and Prometheus run with the hard limit). The soft limit a shell or systemd
+/// gives is 1,024; sonde keeps ~170 files open and its connection limits (web 512, the ingest
+/// stream's 64 by default) fit in that, but an operator who raises them should not meet EMFILE
+/// on accept first. Warns when even the hard limit is below what the limits may need.
+void raise_open_files_limit(const config::Config& c) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t before = lim.rlim_cur;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = before;
+  }
+  if (lim.rlim_cur != before) {
+    spdlog::debug("open files limit raised from {} to {}", before, lim.rlim_cur);
+  }
+  // Kept files, collectors' reads, the rule and remote-write connections: 256 is ample.
+  const rlim_t needed = rlim_t{256} + c.web.max_connections + c.web.max_pending_connections +
+                        (c.ingest.unixstream.enabled ? c.ingest.unixstream.max_connections : 0);
+  if (lim.rlim_cur < needed) {
+    spdlog::warn(
+        "open files limit is {} (hard limit {}), below the {} that web.max_connections, "
+        "web.max_pending_connections and ingest.unixstream.max_connections may need: connections "
+        "past it are refused "
+        "(raise LimitNOFILE= or ulimit -n)",
+        lim.rlim_cur, lim.rlim_max, needed);
+  }
 }
 
 }  // namespace
@@ -259,6 +289,7 @@ int main(int argc, char** argv) {
     return daemon::kExitConfig;
   }
   setup_logging(loaded.config.log);
+  raise_open_files_limit(loaded.config);
   // The only place that reads the environment for paths; modules are given these.
   const daemon::Directories dirs = daemon::process_directories();
   spdlog::debug("runtime directory {}, state directory {}", dirs.runtime.string(),

@@ -82,6 +82,26 @@ class Cli(SondeTestCase):
         r = run_sonde(["--log.level", "chatty"])
         self.assertEqual(r.returncode, 2)
 
+    def open_files_limit(self, s):
+        with open(f"/proc/{s.proc.pid}/limits") as f:
+            line = [l for l in f if l.startswith("Max open files")][0]
+        return [int(v) for v in line.split()[3:5]]
+
+    def test_soft_open_files_limit_is_raised_to_the_hard_one(self):
+        # As Go programs (node_exporter, Prometheus) do at start. prlimit execs sonde: same pid.
+        s = self.sonde(wrapper=["prlimit", "--nofile=256:4096", "--"])
+        s.wait_ready()
+        self.assertEqual(self.open_files_limit(s), [4096, 4096])
+        self.assertNotIn("open files limit", s.log())
+
+    def test_a_hard_limit_below_the_connection_limits_is_a_warning(self):
+        # 300 is below 256 + web.max_connections 512 + max_pending_connections 128: started,
+        # and told.
+        s = self.sonde(wrapper=["prlimit", "--nofile=300:300", "--"])
+        s.wait_ready()
+        self.assertEqual(self.open_files_limit(s), [300, 300])
+        self.assertIn("open files limit is 300 (hard limit 300), below the 896", s.log())
+
 
 if __name__ == "__main__":
     unittest.main()
