@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -122,6 +123,47 @@ SendResult Sender::send(std::string_view payload) {
     return SendResult::failed;
   }
   return SendResult::sent;
+}
+
+BatchResult Sender::send_datagrams(std::span<const std::string_view> payloads,
+                                   const std::atomic<bool>& stop) {
+  const int flags = MSG_NOSIGNAL | (blocking_ ? 0 : MSG_DONTWAIT);
+  BatchResult r;
+  std::array<iovec, kMaxBatch> iov;
+  std::array<mmsghdr, kMaxBatch> msgs;
+  std::size_t i = 0;
+  while (i < payloads.size()) {
+    const std::size_t k = std::min(payloads.size() - i, kMaxBatch);
+    for (std::size_t j = 0; j < k; ++j) {
+      iov[j] = {const_cast<char*>(payloads[i + j].data()), payloads[i + j].size()};
+      msgs[j] = {};
+      msgs[j].msg_hdr.msg_iov = &iov[j];
+      msgs[j].msg_hdr.msg_iovlen = 1;
+    }
+    // An error after the first datagram ends the call with the count sent (sendmmsg(2)); the
+    // next call then meets it at the datagram that was not sent.
+    const int n = ::sendmmsg(fd_, msgs.data(), static_cast<unsigned>(k), flags);
+    if (n > 0) {
+      r.sent += static_cast<std::size_t>(n);
+      i += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (blocking_) {
+        if (stop.load(std::memory_order_relaxed)) break;  // never offered
+        continue;                                         // the same datagram again
+      }
+      ++r.refused;
+      ++i;
+      continue;
+    }
+    last_errno_ = n < 0 ? errno : EIO;
+    ++r.failed;
+    ++i;
+  }
+  r.done = i;
+  return r;
 }
 
 std::string CounterSelector::to_string() const {

@@ -3,10 +3,12 @@
 // exposition, and its CPU time and resident memory from /proc/<pid>/stat.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +38,12 @@ enum class SendResult : std::uint8_t {
   failed,   // another error (no receiver, connection reset): counted, the payload not sent
 };
 
+/// What a batch of datagrams did: `done` were attempted (all of them unless a blocking sender
+/// was stopped while it waited), each sent, refused or failed.
+struct BatchResult {
+  std::size_t done = 0, sent = 0, refused = 0, failed = 0;
+};
+
 /// One connected sender socket. Not thread-safe: one per sender thread.
 class Sender {
  public:
@@ -49,6 +57,13 @@ class Sender {
   Sender& operator=(const Sender&) = delete;
 
   SendResult send(std::string_view payload);
+  /// Datagram targets only: the payloads through sendmmsg, as many a system call as the socket
+  /// takes, each one sent, refused or failed exactly as send() would have it. A blocking sender
+  /// waits for room (SO_SNDTIMEO, then again) until `stop` is set. At most kMaxBatch at a time.
+  static constexpr std::size_t kMaxBatch = 64;
+  BatchResult send_datagrams(std::span<const std::string_view> payloads,
+                             const std::atomic<bool>& stop);
+  bool stream() const { return stream_; }
   /// errno of the last `failed` send.
   int last_errno() const { return last_errno_; }
 

@@ -118,6 +118,9 @@ class SenderPool {
     Pacer pacer(per_sender(rate_.load()), o_.max_backlog_s, o_.catch_up);
     bool was_paused = false;
     std::string buf;
+    std::vector<std::string> bufs(Sender::kMaxBatch);
+    std::vector<std::string_view> views;
+    views.reserve(Sender::kMaxBatch);
     while (!stop_.load(std::memory_order_relaxed)) {
       if (paused_.load(std::memory_order_relaxed)) {
         if (!was_paused) ++idle_;
@@ -139,7 +142,7 @@ class SenderPool {
       if (behind > out.late_max_s.load(std::memory_order_relaxed)) {
         out.late_max_s.store(behind, std::memory_order_relaxed);  // only this thread writes it
       }
-      const std::uint64_t n = pacer.due(now);
+      const std::uint64_t n = pacer.due(now, Sender::kMaxBatch);
       if (pacer.skipped() != skipped_before) {
         out.skipped.fetch_add((pacer.skipped() - skipped_before) * lpd, std::memory_order_relaxed);
       }
@@ -149,7 +152,29 @@ class SenderPool {
         continue;
       }
       std::uint64_t sent = 0, refused = 0, failed = 0, done = 0;
-      for (; done < n; ++done) {
+      if (!sender.stream()) {
+        // Datagrams: one sendmmsg for the batch due, where a send each cost the sender ~4 µs of
+        // its vCPU over UDP here (it could not keep 200k/s). The receiver sees the same
+        // datagrams: a batch was sent back to back before too.
+        views.clear();
+        for (std::uint64_t k = 0; k < n; ++k) {
+          if (ring_.empty()) {
+            w_.build(bufs[k], cursor, now, o_.framing);
+            views.push_back(bufs[k]);
+          } else {
+            views.push_back(ring_[ring_i]);
+            if (++ring_i == ring_.size()) ring_i = 0;
+          }
+          cursor += lpd;
+        }
+        const BatchResult b = sender.send_datagrams(views, stop_);
+        done = b.done;
+        sent = b.sent;
+        refused = b.refused;
+        failed = b.failed;
+        if (failed > 0) out.last_errno = sender.last_errno();
+      }
+      for (; sender.stream() && done < n; ++done) {
         std::string_view payload;
         if (ring_.empty()) {
           w_.build(buf, cursor, now, o_.framing);

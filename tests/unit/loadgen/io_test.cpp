@@ -124,6 +124,63 @@ TEST_CASE("a non-blocking sender is refused by a full queue, a blocking one time
   CHECK_FALSE(Sender::open({Transport::unixgram, path.string()}, true, 0).ok());
 }
 
+TEST_CASE("a batch of datagrams is sent, refused or timed out one by one, as send() would",
+          "[loadgen]") {
+  test::TempDir dir;
+  const fs::path path = dir.path / "batch.sock";
+  const int fd = bound_unixgram(path);  // read only at the end
+  std::atomic<bool> stop{false};
+  auto sender = Sender::open({Transport::unixgram, path.string()}, false, 1u << 20);
+  REQUIRE(sender.ok());
+  std::vector<std::string> texts;
+  for (int i = 0; i < 2000; ++i) texts.push_back("loadgen.m:1|c|#id:" + std::to_string(i));
+  std::vector<std::string_view> views(texts.begin(), texts.end());
+  // Batches of 64 into a queue nobody reads: it takes what it holds, the rest is refused.
+  std::size_t sent = 0, refused = 0;
+  for (std::size_t i = 0; i < views.size(); i += Sender::kMaxBatch) {
+    const auto b = (*sender)->send_datagrams(
+        std::span(views).subspan(i, std::min(Sender::kMaxBatch, views.size() - i)), stop);
+    CHECK(b.done == std::min(Sender::kMaxBatch, views.size() - i));
+    CHECK(b.sent + b.refused == b.done);
+    CHECK(b.failed == 0);
+    sent += b.sent;
+    refused += b.refused;
+  }
+  CHECK(sent >= 1);
+  CHECK(refused >= 1);
+  CHECK(sent + refused == views.size());
+  // What was taken is the first `sent`, in order: nothing refused came before it.
+  char got[256];
+  for (std::size_t i = 0; i < sent; ++i) {
+    const ssize_t n = ::recv(fd, got, sizeof got, MSG_DONTWAIT);
+    REQUIRE(n > 0);
+    REQUIRE(std::string_view(got, static_cast<std::size_t>(n)) == views[i]);
+  }
+  CHECK(::recv(fd, got, sizeof got, MSG_DONTWAIT) < 0);
+
+  // Blocking, into the queue filled again: it waits (100 ms a try) until stopped, and says how
+  // many it attempted; those it never sent are not counted as refused.
+  auto blocking = Sender::open({Transport::unixgram, path.string()}, true, 1u << 20);
+  REQUIRE(blocking.ok());
+  std::size_t filled = 0;
+  while ((*sender)->send(views[0]) == SendResult::sent) ++filled;
+  REQUIRE(filled >= 1);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    stop = true;
+  });
+  const auto b = (*blocking)->send_datagrams(std::span(views).first(10), stop);
+  stopper.join();
+  CHECK(b.done == 0);
+  CHECK(b.sent + b.refused + b.failed == 0);
+  ::close(fd);
+  // Nobody listening any more: each one failed, with its errno.
+  const auto gone = (*sender)->send_datagrams(std::span(views).first(3), stop);
+  CHECK(gone.done == 3);
+  CHECK(gone.failed == 3);
+  CHECK((*sender)->last_errno() != 0);
+}
+
 TEST_CASE("the command line fills the options and refuses bad values by name", "[loadgen]") {
   auto c = parse_command_line({"ramp", "--unixgram", "/run/x.sock", "--series=500", "--tags", "3",
                                "--lines-per-datagram", "16", "--rate", "1000", "--ramp-step", "500",
