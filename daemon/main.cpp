@@ -156,8 +156,7 @@ void raise_open_files_limit(const config::Config& c) {
     spdlog::warn(
         "open files limit is {} (hard limit {}), below the {} that web.max_connections, "
         "web.max_pending_connections and ingest.unixstream.max_connections may need: connections "
-        "past it are refused "
-        "(raise LimitNOFILE= or ulimit -n)",
+        "past it are refused (raise LimitNOFILE= or ulimit -n)",
         lim.rlim_cur, lim.rlim_max, needed);
   }
 }
