@@ -174,7 +174,7 @@ class SenderPool {
         failed = b.failed;
         if (failed > 0) out.last_errno = sender.last_errno();
       }
-      for (; sender.stream() && done < n; ++done) {
+      for (; sender.stream() && done < n; ++done) {  // a stream: a payload at a time
         std::string_view payload;
         if (ring_.empty()) {
           w_.build(buf, cursor, now, o_.framing);

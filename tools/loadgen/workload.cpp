@@ -157,6 +157,10 @@ std::vector<std::string> Workload::ring(Framing framing, std::size_t max_lines) 
 Pacer::Pacer(double rate, double max_backlog_s, double catch_up)
     : rate_(rate), max_backlog_s_(max_backlog_s), catch_up_(catch_up), tokens_(burst()) {}
 
+double Pacer::expected_at(double now_s) const {
+  return anchor_count_ + rate_ * std::max(0.0, now_s - anchor_s_);
+}
+
 double Pacer::burst() const { return std::max(64.0, std::floor(rate_ * 0.001)); }
 
 void Pacer::refill(double now_s) {
@@ -183,7 +187,7 @@ void Pacer::restart(double rate, double now_s) {
 
 std::uint64_t Pacer::due(double now_s, std::uint64_t max_batch) {
   if (rate_ <= 0) return max_batch;
-  const double expected = anchor_count_ + rate_ * std::max(0.0, now_s - anchor_s_);
+  const double expected = expected_at(now_s);
   const double done = static_cast<double>(sent_ + skipped_);
   // The epsilon keeps 500/s x 0.02 s from flooring to 9.
   double owed = std::floor(expected - done + 1e-9);
@@ -209,7 +213,7 @@ void Pacer::sent(std::uint64_t n) {
 
 double Pacer::behind_s(double now_s) const {
   if (rate_ <= 0) return 0;
-  const double expected = anchor_count_ + rate_ * std::max(0.0, now_s - anchor_s_);
+  const double expected = expected_at(now_s);
   return std::max(0.0, (expected - static_cast<double>(sent_ + skipped_)) / rate_);
 }
 

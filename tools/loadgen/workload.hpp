@@ -111,6 +111,8 @@ class Pacer {
   std::uint64_t skipped() const { return skipped_; }
 
  private:
+  /// Datagrams due from the start to `now_s`.
+  double expected_at(double now_s) const;
   double burst() const;
   void refill(double now_s);
 
