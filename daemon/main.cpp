@@ -154,10 +154,12 @@ void raise_open_files_limit(const config::Config& c) {
                         (c.ingest.unixstream.enabled ? c.ingest.unixstream.max_connections : 0);
   if (lim.rlim_cur < needed) {
     spdlog::warn(
-        "open files limit is {} (hard limit {}), below the {} that web.max_connections, "
-        "web.max_pending_connections and ingest.unixstream.max_connections may need: connections "
-        "past it are refused (raise LimitNOFILE= or ulimit -n)",
-        lim.rlim_cur, lim.rlim_max, needed);
+        "open files limit is {} (hard limit {}), below the {} that web.max_connections{}: "
+        "connections past it are refused (raise LimitNOFILE= or ulimit -n)",
+        lim.rlim_cur, lim.rlim_max, needed,
+        c.ingest.unixstream.enabled ? ", web.max_pending_connections and "
+                                      "ingest.unixstream.max_connections may need"
+                                    : " and web.max_pending_connections may need");
   }
 }
 
