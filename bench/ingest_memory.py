@@ -33,6 +33,11 @@ def status_kb(pid, key):
     raise KeyError(key)
 
 
+def rss_split(pid):
+    """VmRSS's parts: anonymous memory (the heap, stacks) and file-backed pages (code)."""
+    return {k: status_kb(pid, k) for k in ("RssAnon", "RssFile", "RssShmem")}
+
+
 def scrape(url):
     with urllib.request.urlopen(url, timeout=120) as r:
         return len(r.read())
@@ -62,6 +67,7 @@ def main():
         scrape(url)
         time.sleep(1)
         empty = status_kb(sonde.pid, "VmRSS")
+        empty_split = rss_split(sonde.pid)
         r = subprocess.run([LOADGEN, "steady", "--unixgram", os.path.join(tmp, "dsd.sock"),
                             "--series", str(n), "--tags", "1", "--rate", str(2 * n),
                             "--duration", "2", "--warmup", "0", "--sonde", url],
@@ -69,9 +75,12 @@ def main():
         if r.returncode != 0:
             sys.exit(r.stdout + r.stderr)
         summary = [fields(l) for l in r.stdout.splitlines() if l.startswith("summary")][0]
+        time.sleep(1)
+        unscraped = rss_split(sonde.pid)
         held = series_held(url)  # this is the scrape after the series were admitted
         time.sleep(1)
         after = status_kb(sonde.pid, "VmRSS")
+        after_split = rss_split(sonde.pid)
         body = scrape(url)
         time.sleep(1)
         after2 = status_kb(sonde.pid, "VmRSS")
@@ -80,6 +89,11 @@ def main():
               f"{after} kB, after another: {after2} kB")
         print(f"bytes per series: {(after - empty) * 1024 / n:.0f} "
               f"(after the second scrape {(after2 - empty) * 1024 / n:.0f}); body {body} bytes")
+        print("before that scrape (after sonde-loadgen's reads of its counters, scrapes too): "
+              + ", ".join(f"{k} {v} kB" for k, v in unscraped.items()))
+        print("of which: " + ", ".join(
+            f"{k} {empty_split[k]} -> {after_split[k]} kB ({(after_split[k] - empty_split[k]) * 1024 / n:.0f} B/series)"
+            for k in empty_split))
 
         peak, stop = [0], threading.Event()
 

@@ -1,5 +1,7 @@
 #include "core/board.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 
@@ -39,6 +41,29 @@ std::string_view state_name(ComponentState s) {
 /// otherwise keep a second copy of them between scrapes.
 struct Board::Spare {
   static constexpr std::size_t kMaxKeptSamples = 4096;
+  /// A snapshot of this many samples gives its freed memory back to the kernel when its last
+  /// reader lets go (trimmed_when_freed).
+  static constexpr std::size_t kTrimAfterSamples = 16384;
+  /// The free memory malloc_trim leaves at the heap's top: M_TRIM_THRESHOLD's (daemon/main.cpp),
+  /// so that a scrape's gzip state and a collector cycle's snapshot are not faulted in again.
+  static constexpr std::size_t kKeptHeapTop = 1024 * 1024;
+
+  /// `s`, destroyed by a deleter that then calls malloc_trim. Each sample's series text past
+  /// the small-string buffer is its own heap block (48 bytes for a 33-character DogStatsD
+  /// series), so 100,000 ingest series leave ~4.8 MB of free chunks when a scrape's snapshot is
+  /// freed; glibc gives back only the free memory at the heap's top, and the series admitted
+  /// meanwhile (and the body's bookkeeping) sit above them. Those pages stayed resident between
+  /// scrapes, ~47 B a series (docs/performance.md, "Target 5 again"). malloc_trim releases the
+  /// whole pages inside free chunks (MADV_DONTNEED) wherever they are; the next large snapshot
+  /// faults them in again (~1,200 minor faults for 100,000 series), which small sources never
+  /// pay: they stay under kTrimAfterSamples.
+  static std::shared_ptr<Snapshot> trimmed_when_freed(Snapshot&& s) {
+    auto owned = std::make_unique<Snapshot>(std::move(s));
+    return {owned.release(), [](Snapshot* p) {
+              delete p;
+              ::malloc_trim(kKeptHeapTop);
+            }};
+  }
 
   std::mutex mu;
   std::shared_ptr<Snapshot> last;
@@ -65,8 +90,12 @@ struct Board::Spare {
 
   /// The run's snapshot; the builder (and a small snapshot) are kept for the next run.
   SnapshotPtr finish(std::unique_ptr<SnapshotBuilder> b) {
-    auto snapshot = std::make_shared<Snapshot>(b->take());
-    const bool keep = snapshot->series_count() <= kMaxKeptSamples;
+    Snapshot taken = b->take();
+    const std::size_t samples = taken.series_count();
+    std::shared_ptr<Snapshot> snapshot = samples >= kTrimAfterSamples
+                                             ? trimmed_when_freed(std::move(taken))
+                                             : std::make_shared<Snapshot>(std::move(taken));
+    const bool keep = samples <= kMaxKeptSamples;
     std::lock_guard lock(mu);
     if (!builder) builder = std::move(b);
     if (keep) last = snapshot;

@@ -113,6 +113,12 @@ Sample& SnapshotBuilder::next_sample(std::size_t i) {
   return samples.emplace_back();
 }
 
+void SnapshotBuilder::reserve(std::string_view name, MetricType type, std::string_view help,
+                              std::size_t n) {
+  const std::size_t i = family(name, type, help);
+  snap_.families[i].samples.reserve(used_[i] + n);
+}
+
 void SnapshotBuilder::add(std::string_view name, MetricType type, std::string_view help,
                           std::span<const Label> labels, double value) {
   Sample& s = next_sample(family(name, type, help));

@@ -106,6 +106,10 @@ class SnapshotBuilder final : public SampleSink {
   /// be written before the next add (a recycled sample's keeps its capacity: no allocation).
   std::string& add_raw_text(std::string_view family, MetricType type, std::string_view help,
                             double value);
+  /// Room for `n` more samples in family `name` (created here if new, as by add): a source that
+  /// knows how many it will add spares the samples' vector its doublings, each a new mapping
+  /// past malloc's mmap threshold to fault in and copy into.
+  void reserve(std::string_view name, MetricType type, std::string_view help, std::size_t n);
   void parse_errors(std::size_t n) override { parse_errors_ += n; }
 
   std::size_t parse_error_count() const { return parse_errors_; }

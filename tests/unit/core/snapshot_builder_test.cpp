@@ -120,3 +120,25 @@ TEST_CASE("SnapshotBuilder builds the same snapshot from recycled storage as fro
   REQUIRE(second.families.size() == families);
   CHECK(second.families[0].samples[0].series.data() == series_storage);
 }
+
+TEST_CASE("SnapshotBuilder::reserve makes room in a family without adding to it",
+          "[core][snapshot]") {
+  core::SnapshotBuilder b;
+  b.gauge("before", "help", {}, 1);
+  b.reserve("g", core::MetricType::counter, "the help", 1000);
+  b.reserve("before", core::MetricType::gauge, "help", 10);  // an existing family: room past 1
+  for (int i = 0; i < 1000; ++i) b.counter("g", "the help", {{"i", std::to_string(i)}}, i);
+  const core::Snapshot s = b.take();
+  REQUIRE(s.families.size() == 2);
+  CHECK(s.families[0].name == "before");
+  CHECK(s.families[0].samples.size() == 1);
+  CHECK(s.families[0].samples.capacity() >= 11);
+  const core::Family& g = s.families[1];
+  CHECK(g.name == "g");
+  CHECK(g.help == "the help");
+  CHECK(g.type == core::MetricType::counter);
+  REQUIRE(g.samples.size() == 1000);
+  CHECK(g.samples.capacity() == 1000);  // one allocation, no doubling past it
+  CHECK(g.samples[999].series == "g{i=\"999\"}");
+  CHECK(g.samples[999].value == 999);
+}
