@@ -9,7 +9,9 @@ with two tags each. Accepted lines/s come from each receiver's own counter (sond
 sonde_ingest_lines_total{listener="unixgram",result="accepted"}, the sink's
 loadgen_sink_lines_total), CPU from /proc/<pid>/stat over the same window. Prints each run, the
 medians, sonde/bare lines/s (target 1: >= 0.80) and sonde's CPU per line minus the bare
-receiver's (target 2, at 16 lines/datagram: <= 50 ns), with `uptime` before and after.
+receiver's (target 2, at 16 lines/datagram: <= 50 ns), both also as the median of each round's
+own ratio and difference (the round runs the two back to back: steadier when rounds fall into
+two regimes, docs/performance.md "Targets 1 and 2 again"), with `uptime` before and after.
 
 Usage: bench/ingest_compare.py [SECONDS=5] [ROUNDS=3] [SENDERS=1]
 """
@@ -132,9 +134,17 @@ def main():
         for per in ("1", "16"):
             b = [statistics.median(x) for x in zip(*results[("bare", per)])]
             s = [statistics.median(x) for x in zip(*results[("sonde", per)])]
+            # Each round runs the two back to back, under the same conditions; on a VM whose
+            # rounds fall into two regimes (the sender and receiver's wake-ups cheap or dear:
+            # 0.5 M or 1.6 M lines/s at 1 line a datagram), the two medians can come from
+            # different regimes, so the median of the rounds' own ratios is printed beside them.
+            pairs = list(zip(results[("bare", per)], results[("sonde", per)]))
+            ratio = statistics.median(so[0] / ba[0] for ba, so in pairs)
+            delta = statistics.median(so[1] - ba[1] for ba, so in pairs)
             print(f"  {per:>2} lines/datagram: bare {b[0]:,.0f} lines/s {b[1]:.1f} ns/line, "
                   f"sonde {s[0]:,.0f} lines/s {s[1]:.1f} ns/line: ratio {s[0] / b[0]:.3f}, "
-                  f"CPU/line sonde - bare {s[1] - b[1]:+.1f} ns")
+                  f"CPU/line sonde - bare {s[1] - b[1]:+.1f} ns; the rounds' own: ratio "
+                  f"{ratio:.3f}, CPU/line {delta:+.1f} ns")
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
